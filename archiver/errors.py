@@ -1,0 +1,41 @@
+"""Errors the archiver raises, one hierarchy.
+
+    ArchiverError                 anything the archiver reports to a user
+    ├── UnsafeKeyError            a key that cannot become a safe path
+    ├── FetchError                an upstream request failed after its retries
+    │   └── UpstreamDataError     a response arrived but is not what we need
+    ├── CaptureError              a capture file that cannot be read
+    └── StoreError                the git repository refused an operation
+
+Every message names the entity, URL or path involved and the next step.
+"""
+
+from __future__ import annotations
+
+
+class ArchiverError(Exception):
+    """Base class: an expected failure with a message meant for a person."""
+
+
+class UnsafeKeyError(ArchiverError):
+    """A key that would escape data/ or break a checkout on some OS."""
+
+
+class FetchError(ArchiverError):
+    """An upstream request failed after all retries."""
+
+    def __init__(self, message: str, url: str = "") -> None:
+        super().__init__(message)
+        self.url = url
+
+
+class UpstreamDataError(FetchError):
+    """A response arrived but its content is unusable (not JSON, truncated, wrong shape)."""
+
+
+class CaptureError(ArchiverError):
+    """A capture file is missing or malformed."""
+
+
+class StoreError(ArchiverError):
+    """The git repository could not be read or written."""
