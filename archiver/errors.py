@@ -24,9 +24,10 @@ class UnsafeKeyError(ArchiverError):
 class FetchError(ArchiverError):
     """An upstream request failed after all retries."""
 
-    def __init__(self, message: str, url: str = "") -> None:
+    def __init__(self, message: str, url: str = "", status: int | None = None) -> None:
         super().__init__(message)
         self.url = url
+        self.status = status
 
 
 class UpstreamDataError(FetchError):

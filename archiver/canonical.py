@@ -1,0 +1,30 @@
+"""Canonical bytes of an archived entity, and the git blob id of those bytes."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import orjson
+
+# Sorted keys: same data, same bytes, same blob, no commit.
+_OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS
+
+
+def canonical_bytes(entity: Any) -> bytes:
+    """Return the entity as sorted-key, 2-space-indented UTF-8 JSON with a trailing newline."""
+    return orjson.dumps(entity, option=_OPTIONS) + b"\n"
+
+
+def blob_id(data: bytes) -> str:
+    """Return the hex object id git gives a blob holding exactly these bytes."""
+    header = b"blob %d\x00" % len(data)
+    return hashlib.sha1(header + data, usedforsecurity=False).hexdigest()
+
+
+def is_canonical(data: bytes) -> bool:
+    """Tell whether bytes are exactly the canonical form of the JSON they hold."""
+    try:
+        return canonical_bytes(orjson.loads(data)) == data
+    except orjson.JSONDecodeError:
+        return False

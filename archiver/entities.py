@@ -1,0 +1,245 @@
+"""Turn upstream responses into the archive's entities, part by part.
+
+A model file holds two parts (`v1`, `catalog`), a provider file three (`all_providers`,
+`v1`, `provider_info`), an endpoint file is one flat object. Each part comes from one
+listing; `Observed.part_whole` tells whether that listing was seen completely and validly,
+which is what decides whether an entity missing from it is gone or merely unseen.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from archiver import sources, telemetry
+from archiver.fetch import Response
+
+MODEL_PARTS = ("v1", "catalog")
+PROVIDER_PARTS = ("all_providers", "v1", "provider_info")
+ENDPOINT_PART = "endpoint"
+
+
+@dataclass
+class Fetched:
+    """The responses of one sync (None: the source was not fetched or not offered)."""
+
+    v1_models: Response | None = None
+    catalog: Response | None = None
+    all_providers: Response | None = None
+    v1_providers: Response | None = None
+    endpoint_lists: dict[str, Response] = field(default_factory=dict)
+
+
+@dataclass
+class Observed:
+    """Entities as one sync saw them, by category, part and key."""
+
+    parts: dict[str, dict[str, dict[str, Any]]]
+    whole: dict[tuple[str, str], bool]
+    endpoint_lists_whole: dict[str, bool]
+    catalog_whole: bool
+    keys_with_endpoint: set[str] = field(default_factory=set)
+    problems: list[str] = field(default_factory=list)
+    telemetry: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+
+    def part_whole(self, category: str, part: str, old: Mapping[str, Any] | None) -> bool:
+        """Tell whether an entity absent from this part's listing is really gone upstream."""
+        if category != "endpoint":
+            return self.whole.get((category, part), False)
+        model_key = old.get("model_variant_slug") if old else None
+        if not isinstance(model_key, str) or not self.catalog_whole:
+            return False
+        if model_key in self.keys_with_endpoint:
+            return self.endpoint_lists_whole.get(model_key, False)
+        # A model the whole catalog lists without an endpoint has no endpoint listing at all.
+        return True
+
+
+def catalog_key(entry: Mapping[str, Any]) -> str:
+    """Return the modelKey of a catalog entry: its endpoint's variant slug, else its slug."""
+    endpoint = entry.get("endpoint")
+    if isinstance(endpoint, dict) and isinstance(endpoint.get("model_variant_slug"), str):
+        return str(endpoint["model_variant_slug"])
+    return str(entry["slug"])
+
+
+def endpoint_list_urls(catalog: Response) -> dict[str, str]:
+    """Return {modelKey: stats/endpoint URL} for every catalog model with an endpoint."""
+    urls: dict[str, str] = {}
+    for entry in _items(catalog, "catalog", ("slug", "permaslug"), []) or []:
+        endpoint = entry.get("endpoint")
+        if isinstance(endpoint, dict) and isinstance(endpoint.get("variant"), str):
+            urls[catalog_key(entry)] = sources.variant_url(
+                sources.ENDPOINT_STATS, entry["permaslug"], endpoint["variant"]
+            )
+    return urls
+
+
+def observe(fetched: Fetched) -> Observed:
+    """Build every entity part the responses hold, noting which listings were whole."""
+    problems: list[str] = []
+    observed = Observed(
+        parts={"model": {}, "endpoint": {}, "provider": {}},
+        whole={},
+        endpoint_lists_whole={},
+        catalog_whole=False,
+        problems=problems,
+        telemetry={"model": {}, "endpoint": {}},
+    )
+    _observe_v1_models(fetched.v1_models, observed)
+    featured = _observe_catalog(fetched.catalog, observed)
+    embedded = _observe_endpoints(fetched, featured, observed)
+    _observe_providers(fetched, embedded, observed)
+    return observed
+
+
+def _observe_v1_models(response: Response | None, observed: Observed) -> None:
+    """Fill the `v1` part of models from /api/v1/models."""
+    part: dict[str, Any] = {}
+    items = _items(response, "v1 models", ("id",), observed.problems)
+    for item in items or []:
+        entity, figures = telemetry.split_model(item)
+        part[item["id"]] = entity
+        if figures:
+            observed.telemetry["model"][item["id"]] = figures
+    observed.parts["model"]["v1"] = part
+    observed.whole["model", "v1"] = items is not None and _all_valid(response, items)
+
+
+def _observe_catalog(response: Response | None, observed: Observed) -> dict[str, dict[str, Any]]:
+    """Fill the `catalog` part of models; return the featured endpoints it embeds, by id."""
+    part: dict[str, Any] = {}
+    featured: dict[str, dict[str, Any]] = {}
+    items = _items(response, "catalog models", ("slug", "permaslug"), observed.problems)
+    for item in items or []:
+        entry = dict(item)
+        endpoint = entry.get("endpoint")
+        if isinstance(endpoint, dict) and isinstance(endpoint.get("id"), str):
+            featured[endpoint["id"]] = endpoint
+            entry["endpoint"] = endpoint["id"]
+            observed.keys_with_endpoint.add(catalog_key(item))
+        part[catalog_key(item)] = entry
+    observed.parts["model"]["catalog"] = part
+    observed.catalog_whole = items is not None and _all_valid(response, items)
+    observed.whole["model", "catalog"] = observed.catalog_whole
+    return featured
+
+
+def _observe_endpoints(
+    fetched: Fetched, featured: dict[str, dict[str, Any]], observed: Observed
+) -> dict[str, list[dict[str, Any]]]:
+    """Fill endpoints from the per-model listings; return embedded provider records by slug."""
+    raw: dict[str, dict[str, Any]] = {}
+    # Alias listings ("~...") repeat their target's endpoints: the target's copy wins.
+    for model_key in sorted(fetched.endpoint_lists, key=lambda k: (k.startswith("~"), k)):
+        response = fetched.endpoint_lists[model_key]
+        items = _items(response, f"endpoints of {model_key}", ("id",), observed.problems)
+        observed.endpoint_lists_whole[model_key] = items is not None and _all_valid(
+            response, items
+        )
+        for item in items or []:
+            raw.setdefault(item["id"], item)
+    for endpoint_id, endpoint in featured.items():
+        raw.setdefault(endpoint_id, endpoint)
+    embedded: dict[str, list[dict[str, Any]]] = {}
+    for endpoint in raw.values():
+        info = endpoint.get("provider_info")
+        if isinstance(info, dict) and isinstance(info.get("slug"), str):
+            embedded.setdefault(info["slug"], []).append(info)
+    usual = {slug: _most_common(records) for slug, records in embedded.items()}
+    part: dict[str, Any] = {}
+    for endpoint_id, endpoint in raw.items():
+        entity, figures = telemetry.split_endpoint(endpoint)
+        part[endpoint_id] = _with_references(entity, usual)
+        if figures:
+            observed.telemetry["endpoint"][endpoint_id] = figures
+    observed.parts["endpoint"][ENDPOINT_PART] = part
+    return {slug: [record] for slug, record in usual.items()}
+
+
+def _with_references(endpoint: dict[str, Any], usual: Mapping[str, Any]) -> dict[str, Any]:
+    """Replace the embedded model and provider with their keys, keeping what differs."""
+    entity = dict(endpoint)
+    if "model" in entity:
+        entity["model"] = entity.get("model_variant_slug")
+    info = entity.get("provider_info")
+    if isinstance(info, dict) and isinstance(info.get("slug"), str):
+        entity["provider_info"] = info["slug"]
+        base = usual[info["slug"]]
+        # Some endpoints carry their own variant of the provider record: keep the difference.
+        overrides = {k: v for k, v in info.items() if base.get(k, _MISSING) != v}
+        absent = sorted(k for k in base if k not in info)
+        if overrides:
+            entity["provider_info_overrides"] = overrides
+        if absent:
+            entity["provider_info_absent"] = absent
+    return entity
+
+
+def _observe_providers(
+    fetched: Fetched, embedded: dict[str, list[dict[str, Any]]], observed: Observed
+) -> None:
+    """Fill the three provider parts."""
+    for part, response, label in (
+        ("all_providers", fetched.all_providers, "all providers"),
+        ("v1", fetched.v1_providers, "v1 providers"),
+    ):
+        items = _items(response, label, ("slug",), observed.problems)
+        observed.parts["provider"][part] = {item["slug"]: item for item in items or []}
+        observed.whole["provider", part] = items is not None and _all_valid(response, items)
+    observed.parts["provider"]["provider_info"] = {s: r[0] for s, r in embedded.items()}
+    lists = observed.endpoint_lists_whole.values()
+    observed.whole["provider", "provider_info"] = observed.catalog_whole and all(lists)
+
+
+_MISSING = object()
+
+
+def _items(
+    response: Response | None, label: str, required: tuple[str, ...], problems: list[str]
+) -> list[dict[str, Any]] | None:
+    """Return a listing's valid items, or None when the response is unusable.
+
+    Items missing a required string field are skipped and reported; the response is then
+    marked so that `_all_valid` says the listing was not whole.
+    """
+    if response is None:
+        return None
+    if not response.ok:
+        problems.append(f"{label}: {response.error}")
+        return None
+    body = response.data
+    data = body.get("data") if isinstance(body, dict) else None
+    if not isinstance(data, list):
+        problems.append(f"{label}: expected an object with a 'data' list from {response.url}")
+        return None
+    valid = [item for item in data if _has_fields(item, required)]
+    if len(valid) < len(data):
+        bad = len(data) - len(valid)
+        fields = ", ".join(required)
+        problems.append(f"{label}: {bad} item(s) lack a string {fields}; skipped ({response.url})")
+    return valid
+
+
+def _has_fields(item: Any, required: tuple[str, ...]) -> bool:
+    """Tell whether an item is an object with every required field as a non-empty string."""
+    return isinstance(item, dict) and all(
+        isinstance(item.get(name), str) and item[name] for name in required
+    )
+
+
+def _all_valid(response: Response | None, items: list[dict[str, Any]]) -> bool:
+    """Tell whether every item of the response's data list was valid."""
+    assert response is not None
+    return len(items) == len(response.data["data"])
+
+
+def _most_common(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """Return the record most endpoints carry (ties: the smallest canonical form)."""
+    counts = Counter(orjson.dumps(r, option=orjson.OPT_SORT_KEYS) for r in records)
+    best, _ = min(counts.items(), key=lambda pair: (-pair[1], pair[0]))
+    return dict(orjson.loads(best))

@@ -1,0 +1,193 @@
+"""Decide what a sync writes and removes: observed entities merged with the archive.
+
+Rules (SPEC "Nothing is lost or invented"):
+- a part whose listing was not seen whole keeps its archived value;
+- an entity with no part left is removed, at its old path, so a return reads straight through;
+- a listing that would drop more than `max_removal_share` of what it held drops nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from archiver.canonical import blob_id, canonical_bytes
+from archiver.entities import ENDPOINT_PART, MODEL_PARTS, PROVIDER_PARTS, Observed
+from archiver.errors import UnsafeKeyError
+from archiver.paths import CATEGORIES, key_to_path, path_to_key
+
+DEFAULT_MAX_REMOVAL_SHARE = 0.10
+PARTS = {"model": MODEL_PARTS, "provider": PROVIDER_PARTS, "endpoint": (ENDPOINT_PART,)}
+
+ReadBlob = Callable[[str], bytes]
+
+
+@dataclass
+class CategoryCounts:
+    """What a sync did to one category."""
+
+    entities: int = 0
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+
+
+@dataclass
+class Plan:
+    """The files one sync writes and removes, and why."""
+
+    writes: dict[str, bytes] = field(default_factory=dict)
+    removals: list[str] = field(default_factory=list)
+    counts: dict[str, CategoryCounts] = field(default_factory=dict)
+    held_back: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+    corrupt: list[str] = field(default_factory=list)
+
+
+class _Archive:
+    """The archive at HEAD for one category: paths by key, entities read on demand."""
+
+    def __init__(self, category: str, tracked: Mapping[str, str], read: ReadBlob, plan: Plan):
+        self.blobs = tracked
+        self.paths: dict[str, str] = {}
+        prefix = f"data/{category}/"
+        for path in tracked:
+            if path.startswith(prefix):
+                try:
+                    self.paths[path_to_key(path)[1]] = path
+                except UnsafeKeyError:
+                    continue  # Not ours (a stray file); leave it alone.
+        self._read = read
+        self._plan = plan
+        self._cache: dict[str, dict[str, Any] | None] = {}
+
+    def entity(self, key: str) -> dict[str, Any] | None:
+        """Return the archived entity for a key, or None."""
+        if key not in self._cache:
+            self._cache[key] = self._load(key)
+        return self._cache[key]
+
+    def _load(self, key: str) -> dict[str, Any] | None:
+        path = self.paths.get(key)
+        if path is None:
+            return None
+        try:
+            value = orjson.loads(self._read(self.blobs[path]))
+        except orjson.JSONDecodeError:
+            self._plan.corrupt.append(f"{path} is not valid JSON; it will be rewritten")
+            return None
+        return value if isinstance(value, dict) else None
+
+
+def make_plan(
+    observed: Observed,
+    tracked: Mapping[str, str],
+    read: ReadBlob,
+    *,
+    max_removal_share: float = DEFAULT_MAX_REMOVAL_SHARE,
+) -> Plan:
+    """Return the writes and removals that bring the archive to what this sync observed."""
+    plan = Plan()
+    for category in CATEGORIES:
+        archive = _Archive(category, tracked, read, plan)
+        merged = _merge_category(category, observed, archive, max_removal_share, plan)
+        _plan_category(category, merged, archive, plan)
+    return plan
+
+
+def _merge_category(
+    category: str, observed: Observed, archive: _Archive, share: float, plan: Plan
+) -> dict[str, dict[str, Any]]:
+    """Return {key: {part: value}} for every entity that stays, with the removal guard applied."""
+    parts = observed.parts[category]
+    keys = set(archive.paths).union(*(parts[p] for p in PARTS[category] if p in parts))
+    merged: dict[str, dict[str, Any]] = {key: {} for key in keys}
+    for part in PARTS[category]:
+        seen = parts.get(part, {})
+        kept, dropped = _merge_part(category, part, seen, keys, observed, archive)
+        held = len(seen.keys() & archive.paths.keys()) + len(dropped)
+        if dropped and len(dropped) > share * held:
+            plan.held_back.append(
+                f"{category} {part}: would remove {len(dropped)} of {held} "
+                f"(over {share:.0%}); removed none, kept the archived ones"
+            )
+            kept.update(dropped)
+        for key, value in kept.items():
+            merged[key][part] = value
+    return {key: value for key, value in merged.items() if value}
+
+
+def _merge_part(
+    category: str,
+    part: str,
+    seen: Mapping[str, Any],
+    keys: set[str],
+    observed: Observed,
+    archive: _Archive,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Return ({key: value} kept for this part, {key: archived value} this sync drops)."""
+    kept: dict[str, Any] = {}
+    dropped: dict[str, Any] = {}
+    for key in keys:
+        if key in seen:
+            kept[key] = seen[key]
+            continue
+        old = archive.entity(key)
+        old_value = _part_of(category, part, old)
+        if old_value is None:
+            continue
+        if observed.part_whole(category, part, old):
+            dropped[key] = old_value
+        else:
+            kept[key] = old_value
+    return kept, dropped
+
+
+def _part_of(category: str, part: str, entity: Mapping[str, Any] | None) -> Any:
+    """Return one part of an archived entity (an endpoint is its own single part)."""
+    if entity is None:
+        return None
+    if category == "endpoint":
+        return entity
+    return entity.get(part)
+
+
+def _assemble(category: str, key: str, parts: Mapping[str, Any]) -> Any:
+    """Return the file content for an entity from its parts."""
+    if category == "endpoint":
+        return parts[ENDPOINT_PART]
+    # The true key stays inside the file, whatever its path encoding.
+    return {"key": key, **{name: parts[name] for name in PARTS[category] if name in parts}}
+
+
+def _plan_category(
+    category: str,
+    merged: Mapping[str, Mapping[str, Any]],
+    archive: _Archive,
+    plan: Plan,
+) -> None:
+    """Add one category's writes and removals to the plan."""
+    counts = plan.counts.setdefault(category, CategoryCounts())
+    for key, parts in merged.items():
+        try:
+            path = archive.paths.get(key) or key_to_path(category, key)
+        except UnsafeKeyError as error:
+            plan.refused.append(str(error))
+            continue
+        counts.entities += 1
+        data = canonical_bytes(_assemble(category, key, parts))
+        old_blob = archive.blobs.get(path)
+        if old_blob == blob_id(data):
+            continue
+        plan.writes[path] = data
+        if old_blob is None:
+            counts.added += 1
+        else:
+            counts.changed += 1
+    for key, path in archive.paths.items():
+        if key not in merged:
+            plan.removals.append(path)
+            counts.removed += 1

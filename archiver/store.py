@@ -1,0 +1,254 @@
+"""The git repository that holds the archive, written with pygit2 one commit per sync.
+
+A commit is made in this order, so that a crash at any point leaves the branch at the old
+commit or the new one: blobs and tree into the object database, the commit object, a
+journal naming the new commit, the branch moved (an atomic rename inside libgit2), then
+the work tree and index brought up to date, then the journal removed. `recover()` finishes
+or discards an interrupted commit from the journal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+import pygit2
+from pygit2.enums import FileMode
+
+from archiver.errors import StoreError
+
+JOURNAL = "archiver-sync.json"
+DEFAULT_BRANCH = "main"
+DEFAULT_NAME = "openrouter-archiver"
+DEFAULT_EMAIL = "openrouter-archiver@users.noreply.github.com"
+_FILE_MODES = (FileMode.BLOB, FileMode.BLOB_EXECUTABLE)
+
+
+@dataclass(frozen=True)
+class CommitResult:
+    """A commit the store made."""
+
+    commit_id: str
+    tree_id: str
+
+
+class Store:
+    """One archive repository (created if missing)."""
+
+    def __init__(self, path: str | Path, *, create: bool = True) -> None:
+        self.root = Path(path).resolve()
+        self.repo = _open_or_init(self.root, create)
+        if self.repo.is_bare:
+            raise StoreError(
+                f"{self.root} is a bare repository; sync into a clone with a work tree"
+            )
+
+    @property
+    def head(self) -> pygit2.Commit | None:
+        """Return the commit HEAD points at, or None on an unborn branch."""
+        if self.repo.head_is_unborn:
+            return None
+        return self.repo.head.peel(pygit2.Commit)
+
+    def tracked(self, prefix: str = "data/") -> dict[str, str]:
+        """Return {path: blob id} for every file under prefix at HEAD."""
+        head = self.head
+        if head is None:
+            return {}
+        top = prefix.rstrip("/")
+        try:
+            tree = head.tree[top] if top else head.tree
+        except KeyError:
+            return {}
+        if not isinstance(tree, pygit2.Tree):
+            return {}
+        return dict(_walk(self.repo, tree, f"{top}/" if top else ""))
+
+    def blob_at(self, path: str) -> str | None:
+        """Return the blob id of one file at HEAD, or None."""
+        head = self.head
+        if head is None:
+            return None
+        try:
+            entry = head.tree[path]
+        except KeyError:
+            return None
+        return str(entry.id) if isinstance(entry, pygit2.Blob) else None
+
+    def read(self, blob_id: str) -> bytes:
+        """Return the bytes of a blob."""
+        blob = self.repo[blob_id]
+        assert isinstance(blob, pygit2.Blob)
+        return bytes(blob.data)
+
+    def commit(
+        self,
+        writes: dict[str, bytes],
+        removals: Iterable[str],
+        message: str,
+        signature: pygit2.Signature | None = None,
+    ) -> CommitResult | None:
+        """Commit these changes on top of HEAD; return None when the tree would not change."""
+        self.recover()
+        removals = sorted(set(removals))
+        head = self.head
+        index = self._index_at_head(head)
+        for path, data in writes.items():
+            blob = self.repo.create_blob(data)
+            index.add(pygit2.IndexEntry(path, blob, FileMode.BLOB))
+        for path in removals:
+            with contextlib.suppress(OSError, KeyError):
+                index.remove(path)
+        tree_id = index.write_tree(self.repo)
+        if head is not None and tree_id == head.tree_id:
+            # pygit2 would happily make an empty commit: nothing changed, so no commit.
+            return None
+        signature = signature or self.signature()
+        parents = [head.id] if head is not None else []
+        commit_id = self.repo.create_commit(None, signature, signature, message, tree_id, parents)
+        paths = sorted(writes) + removals
+        self._write_journal(head, commit_id, paths)
+        self._move_branch(commit_id, message)
+        self._update_work_tree(paths)
+        self._journal_path().unlink(missing_ok=True)
+        return CommitResult(str(commit_id), str(tree_id))
+
+    def recover(self) -> str | None:
+        """Finish or discard a commit a crash interrupted; return what was done, or None."""
+        journal = self._journal_path()
+        if not journal.exists():
+            return None
+        try:
+            record = orjson.loads(journal.read_bytes())
+        except orjson.JSONDecodeError:
+            # The journal is written before the branch moves: a torn one means it never moved.
+            journal.unlink()
+            return "discarded an unreadable sync journal (the branch had not moved)"
+        _remove_stale_locks(Path(self.repo.path), self._branch_name())
+        head = self.head
+        if head is not None and str(head.id) == record["new"]:
+            self._update_work_tree(record["paths"])
+            outcome = f"finished checking out interrupted sync commit {record['new'][:12]}"
+        else:
+            outcome = "discarded an interrupted sync that had not moved the branch"
+        journal.unlink()
+        return outcome
+
+    def signature(self) -> pygit2.Signature:
+        """Return the committer: git's environment or config, else the archiver's own."""
+        name = os.environ.get("GIT_COMMITTER_NAME") or self._config("user.name") or DEFAULT_NAME
+        email = os.environ.get("GIT_COMMITTER_EMAIL") or self._config("user.email")
+        return pygit2.Signature(name, email or DEFAULT_EMAIL)
+
+    def _config(self, key: str) -> str | None:
+        """Return a git config value, or None."""
+        try:
+            return str(self.repo.config[key])
+        except KeyError:
+            return None
+
+    def _index_at_head(self, head: pygit2.Commit | None) -> pygit2.Index:
+        """Return the repository index, refusing one that holds changes HEAD does not."""
+        index: pygit2.Index = self.repo.index
+        index.read(force=True)
+        if head is not None and index.write_tree(self.repo) != head.tree_id:
+            raise StoreError(
+                f"the git index of {self.root} holds staged changes that are not in HEAD; "
+                "commit or reset them (git reset) before syncing"
+            )
+        return index
+
+    def _branch_name(self) -> str:
+        """Return the full name of the branch HEAD points at."""
+        target = self.repo.references["HEAD"].target
+        return str(target) if isinstance(target, str) else f"refs/heads/{DEFAULT_BRANCH}"
+
+    def _move_branch(self, commit_id: pygit2.Oid, message: str) -> None:
+        """Point the current branch at the new commit (libgit2 renames a lock file: atomic)."""
+        name = self._branch_name()
+        summary = message.splitlines()[0] if message else "sync"
+        if name in self.repo.references:
+            self.repo.references[name].set_target(commit_id, f"archiver: {summary}")
+        else:
+            self.repo.references.create(name, commit_id)
+
+    def _update_work_tree(self, paths: Iterable[str]) -> None:
+        """Make these paths in the work tree and index match HEAD."""
+        head = self.head
+        assert head is not None
+        index = self.repo.index
+        index.read(force=True)
+        for path in paths:
+            target = self.root / path
+            try:
+                entry = head.tree[path]
+            except KeyError:
+                target.unlink(missing_ok=True)
+                _prune_empty_dirs(target.parent, self.root)
+                with contextlib.suppress(OSError, KeyError):
+                    index.remove(path)
+                continue
+            _write_atomically(target, self.read(str(entry.id)))
+            # Adding by path records stat data, so `git status` stays clean and fast.
+            index.add(path)
+        index.write()
+
+    def _journal_path(self) -> Path:
+        """Return where the sync journal lives (inside .git, never committed)."""
+        return Path(self.repo.path) / JOURNAL
+
+    def _write_journal(self, head: pygit2.Commit | None, new: pygit2.Oid, paths: list[str]) -> None:
+        """Record the commit about to land, for recover()."""
+        record = {"old": str(head.id) if head else None, "new": str(new), "paths": paths}
+        _write_atomically(self._journal_path(), orjson.dumps(record))
+
+
+def _open_or_init(root: Path, create: bool) -> pygit2.Repository:
+    """Open the repository at root, creating it (branch main) when allowed."""
+    found = pygit2.discover_repository(str(root))
+    if found is not None and Path(found).resolve() in (root / ".git", root):
+        return pygit2.Repository(found)
+    if not create:
+        raise StoreError(f"{root} is not a git repository; run `archiver sync --repo {root}` first")
+    root.mkdir(parents=True, exist_ok=True)
+    return pygit2.init_repository(str(root), initial_head=DEFAULT_BRANCH)
+
+
+def _walk(repo: pygit2.Repository, tree: pygit2.Tree, prefix: str) -> Iterator[tuple[str, str]]:
+    """Yield (path, blob id) for every file below a tree."""
+    for entry in tree:
+        if isinstance(entry, pygit2.Tree):
+            yield from _walk(repo, entry, f"{prefix}{entry.name}/")
+        elif entry.filemode in _FILE_MODES:
+            yield f"{prefix}{entry.name}", str(entry.id)
+
+
+def _write_atomically(target: Path, data: bytes) -> None:
+    """Write a file so that a reader sees the old bytes or the new ones, never half."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.archiver-tmp")
+    # No fsync: a killed process loses nothing the kernel already holds, and the
+    # journal lets the next sync redo the work tree from the commit.
+    temporary.write_bytes(data)
+    os.replace(temporary, target)
+
+
+def _prune_empty_dirs(folder: Path, root: Path) -> None:
+    """Remove empty folders from folder up to (not including) data/<category>."""
+    stop = {root, root / "data"}
+    while folder not in stop and folder.parent not in stop:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent
+
+
+def _remove_stale_locks(git_dir: Path, branch: str) -> None:
+    """Remove lock files a killed sync left behind (only called while its journal exists)."""
+    for lock in (git_dir / "index.lock", git_dir / f"{branch}.lock"):
+        lock.unlink(missing_ok=True)

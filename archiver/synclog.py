@@ -1,0 +1,91 @@
+"""The sync log: what one sync did, written as a commit message with git trailers."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from archiver.plan import CategoryCounts
+
+EPOCH_TRAILER = "Sync-Epoch"
+CATEGORY_LABELS = {"model": "models", "endpoint": "endpoints", "provider": "providers"}
+
+
+@dataclass
+class SyncLog:
+    """Figures of one sync, for the commit message, the summary and the exit code."""
+
+    epoch: datetime
+    requests: int = 0
+    requests_failed: int = 0
+    bytes_fetched: int = 0
+    bytes_written: int = 0
+    files_written: int = 0
+    counts: dict[str, CategoryCounts] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    commit_id: str | None = None
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def changed(self) -> bool:
+        """Tell whether the sync wrote or removed anything."""
+        return any(c.added or c.changed or c.removed for c in self.counts.values())
+
+    def summary(self) -> str:
+        """Return the one-line summary: counts added/changed/removed per category."""
+        parts = [
+            f"{CATEGORY_LABELS[name]} +{c.added} ~{c.changed} -{c.removed}"
+            for name, c in self.counts.items()
+        ]
+        return f"Sync {format_epoch(self.epoch)}: " + ", ".join(parts)
+
+    def trailers(self) -> list[tuple[str, str]]:
+        """Return the sync log as (key, value) git trailers."""
+        rows = [
+            (EPOCH_TRAILER, format_epoch(self.epoch)),
+            ("Sync-Requests", f"{self.requests} ({self.requests_failed} failed)"),
+            ("Sync-Bytes-Fetched", str(self.bytes_fetched)),
+        ]
+        for name, c in self.counts.items():
+            label = "Sync-" + CATEGORY_LABELS[name].capitalize()
+            value = f"{c.entities} total, {c.added} added, {c.changed} changed, {c.removed} removed"
+            rows.append((label, value))
+        rows += [
+            ("Sync-Bytes-Written", f"{self.bytes_written} in {self.files_written} files"),
+            ("Sync-Failures", str(len(self.failures))),
+            ("Sync-Duration", f"{self.seconds:.1f}s"),
+        ]
+        return rows
+
+    def message(self) -> str:
+        """Return the commit message: summary, details, then a paragraph of trailers only."""
+        details = [f"- {line}" for line in self.failures + self.notes]
+        body = "\n".join(details)
+        trailers = "\n".join(f"{key}: {value}" for key, value in self.trailers())
+        paragraphs = [self.summary(), body, trailers] if body else [self.summary(), trailers]
+        return "\n\n".join(paragraphs) + "\n"
+
+
+def format_epoch(epoch: datetime) -> str:
+    """Return an epoch as ISO 8601 UTC with a Z: 2026-11-22T05:00:00Z."""
+    return epoch.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def hour_epoch(moment: datetime | None = None) -> datetime:
+    """Return the sync epoch for a moment (default now): its hour, aligned down, in UTC."""
+    moment = moment or datetime.now(UTC)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def parse_time(text: str) -> datetime:
+    """Parse an ISO 8601 time (a bare date or naive time counts as UTC)."""
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("z", "Z"))
+    except ValueError as exc:
+        raise ValueError(f"{text!r} is not an ISO 8601 time such as 2026-07-17T18:00:00Z") from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
