@@ -11,6 +11,7 @@ import functools
 import os
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -62,7 +63,7 @@ def repo_option(command: F) -> F:
     )(command)
 
 
-class IsoTime(click.ParamType):
+class IsoTime(click.ParamType[datetime]):
     """An ISO 8601 time on the command line."""
 
     name = "ISO-TIME"
@@ -117,7 +118,8 @@ def sync(
         archiver sync --repo archive
         ARCHIVER_BASE_URL=http://127.0.0.1:8000 archiver sync --repo archive
     """
-    from archiver.sync import SyncOptions, sync as run_sync
+    from archiver.sync import SyncOptions
+    from archiver.sync import sync as run_sync
 
     options = SyncOptions(
         base_url=base_url,

@@ -138,9 +138,7 @@ def _observe_endpoints(
     for model_key in sorted(fetched.endpoint_lists, key=lambda k: (k.startswith("~"), k)):
         response = fetched.endpoint_lists[model_key]
         items = _items(response, f"endpoints of {model_key}", ("id",), observed.problems)
-        observed.endpoint_lists_whole[model_key] = items is not None and _all_valid(
-            response, items
-        )
+        observed.endpoint_lists_whole[model_key] = items is not None and _all_valid(response, items)
         for item in items or []:
             raw.setdefault(item["id"], item)
     for endpoint_id, endpoint in featured.items():

@@ -59,9 +59,7 @@ def sync(
 def archive(store: Store, observed: Observed, log: SyncLog, max_removal_share: float) -> None:
     """Plan, write and commit what the observed entities change; fill in the log."""
     log.failures += observed.problems
-    plan = make_plan(
-        observed, store.tracked(), store.read, max_removal_share=max_removal_share
-    )
+    plan = make_plan(observed, store.tracked(), store.read, max_removal_share=max_removal_share)
     _log_plan(plan, log)
     writes = dict(plan.writes)
     if log.changed:
@@ -148,4 +146,3 @@ def _archive_files(store: Store) -> dict[str, bytes]:
 def layout_readme() -> bytes:
     """Return data/README.md as this version of the archiver writes it."""
     return resources.files("archiver").joinpath("archive_readme.md").read_bytes()
-
