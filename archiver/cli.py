@@ -96,6 +96,13 @@ def main() -> None:
 @click.option("--concurrency", type=click.IntRange(1, 64), default=8, show_default=True)
 @click.option("--timeout", type=click.FloatRange(0.1), default=30.0, show_default=True)
 @click.option(
+    "--retries",
+    type=click.IntRange(0, 20),
+    default=3,
+    show_default=True,
+    help="Further attempts after a failed request, with backoff honouring Retry-After.",
+)
+@click.option(
     "--max-removal-share",
     type=click.FloatRange(0.0, 1.0),
     default=0.10,
@@ -109,6 +116,7 @@ def sync(
     epoch: Any,
     concurrency: int,
     timeout: float,
+    retries: int,
     max_removal_share: float,
 ) -> None:
     """Fetch OpenRouter's catalog and commit what changed (one commit, or none).
@@ -124,7 +132,7 @@ def sync(
     options = SyncOptions(
         base_url=base_url,
         epoch=epoch,
-        policy=FetchPolicy(concurrency=concurrency, timeout=timeout),
+        policy=FetchPolicy(concurrency=concurrency, timeout=timeout, attempts=retries + 1),
         max_removal_share=max_removal_share,
     )
     log = run_sync(repo, options, on_response=_progress())

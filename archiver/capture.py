@@ -1,0 +1,182 @@
+"""Capture files: recorded OpenRouter responses, replayable over HTTP.
+
+A capture is JSON lines, usually gzipped. Line 1 is a header
+``{"capture": ISO time, "source": ..., "note": ...}``; every further line is one
+response ``{"method": "GET", "url": "<path?query>", "status": 200, "body": <json>}``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from collections.abc import Collection, Generator, Iterable
+from contextlib import closing
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from io import BufferedIOBase
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
+
+import orjson
+
+from archiver.errors import CaptureError
+
+GZIP_MAGIC = b"\x1f\x8b"
+HEADER_FIELDS = ("capture", "source", "note")
+RESPONSE_FIELDS: dict[str, type] = {"method": str, "url": str, "status": int}
+# Characters RFC 3986 allows unescaped in a path segment, besides unreserved ones.
+PATH_SAFE = "/:@!$&'()*+,;="
+
+
+@dataclass(frozen=True)
+class CapturedResponse:
+    """One recorded response: the request line and what came back."""
+
+    method: str
+    url: str
+    status: int
+    body: Any
+
+
+@dataclass(frozen=True)
+class Capture:
+    """A capture file's header and its responses, in recorded order."""
+
+    time: datetime
+    source: str
+    note: str
+    responses: tuple[CapturedResponse, ...]
+    path: Path | None = None
+
+
+def canonical_url(url: str, *, ignore: Collection[str] = ()) -> str:
+    """Return path plus query with parameters sorted and percent-encoding normalised."""
+    parts = urlsplit(url)
+    path = quote(unquote(parts.path), safe=PATH_SAFE) or "/"
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    query = "&".join(
+        f"{quote(key, safe='')}={quote(value, safe='')}"
+        for key, value in sorted(pairs)
+        if key not in ignore
+    )
+    return f"{path}?{query}" if query else path
+
+
+def read_capture(path: str | Path) -> Capture:
+    """Read a capture file (gzipped or plain JSON lines) into a Capture."""
+    file = Path(path)
+    with closing(_numbered_objects(file)) as lines:
+        first = next(lines, None)
+        if first is None:
+            raise CaptureError(f"{file}: empty capture, expected a header line; re-record it")
+        time, source, note = _header(file, *first)
+        responses = tuple(_response(file, number, obj) for number, obj in lines)
+    return Capture(time=time, source=source, note=note, responses=responses, path=file)
+
+
+def write_capture(
+    path: str | Path,
+    time: datetime,
+    source: str,
+    note: str,
+    responses: Iterable[CapturedResponse],
+) -> None:
+    """Write a capture file: gzipped JSON lines, or plain if the name ends in .jsonl."""
+    file = Path(path)
+    header = {"capture": _iso(time), "source": source, "note": note}
+    with _open_for_write(file) as out:
+        out.write(orjson.dumps(header) + b"\n")
+        for response in responses:
+            line = {
+                "method": response.method,
+                "url": response.url,
+                "status": response.status,
+                "body": response.body,
+            }
+            out.write(orjson.dumps(line) + b"\n")
+
+
+def _open_for_write(file: Path) -> BufferedIOBase:
+    """Open a capture for writing, compressed unless its suffix is .jsonl."""
+    if file.suffix == ".jsonl":
+        return file.open("wb")
+    # mtime=0: the same responses give the same bytes.
+    return gzip.GzipFile(file, "wb", mtime=0)
+
+
+def _iso(time: datetime) -> str:
+    """Return a UTC ISO time ending in Z; a naive time is taken as UTC."""
+    return _as_utc(time).isoformat().replace("+00:00", "Z")
+
+
+def _as_utc(time: datetime) -> datetime:
+    """Return the time in UTC, taking a naive time as UTC already."""
+    return time.replace(tzinfo=UTC) if time.tzinfo is None else time.astimezone(UTC)
+
+
+def _numbered_objects(file: Path) -> Generator[tuple[int, Any], None, None]:
+    """Yield (line number, parsed JSON) for each non-blank line of a capture."""
+    with _open_for_read(file) as stream:
+        number = 0
+        try:
+            for number, line in enumerate(stream, start=1):
+                if line.strip():
+                    yield number, _parse_line(file, number, line)
+        except (OSError, EOFError, zlib.error) as error:
+            raise CaptureError(
+                f"{file}: bad gzip data after line {number} ({error}); "
+                "the file is corrupt or truncated, re-copy or re-record it"
+            ) from error
+
+
+def _open_for_read(file: Path) -> BufferedIOBase:
+    """Open a capture, decompressing it if it starts with the gzip magic bytes."""
+    try:
+        with file.open("rb") as probe:
+            magic = probe.read(2)
+    except FileNotFoundError:
+        raise CaptureError(f"{file}: no such capture file; check the path") from None
+    except OSError as error:
+        raise CaptureError(f"{file}: cannot open capture: {error.strerror}") from None
+    if magic == GZIP_MAGIC:
+        return gzip.open(file, "rb")
+    if file.name.endswith(".gz"):
+        raise CaptureError(f"{file}: not a gzip file despite its .gz name; re-copy or rename it")
+    return file.open("rb")
+
+
+def _parse_line(file: Path, number: int, line: bytes) -> Any:
+    """Parse one JSON line, naming the file and line on failure."""
+    try:
+        return orjson.loads(line)
+    except orjson.JSONDecodeError as error:
+        raise CaptureError(f"{file}:{number}: line {number} is not valid JSON: {error}") from None
+
+
+def _header(file: Path, number: int, obj: Any) -> tuple[datetime, str, str]:
+    """Return (time, source, note) from a capture's header line."""
+    where = f"{file}:{number}: header line {number}"
+    if not isinstance(obj, dict):
+        raise CaptureError(f"{where} must be a JSON object with {', '.join(HEADER_FIELDS)}")
+    missing = [field for field in HEADER_FIELDS if not isinstance(obj.get(field), str)]
+    if missing:
+        raise CaptureError(f"{where} lacks string field(s) {', '.join(missing)}")
+    try:
+        time = datetime.fromisoformat(obj["capture"])
+    except ValueError:
+        raise CaptureError(f"{where}: capture time {obj['capture']!r} is not ISO 8601") from None
+    return _as_utc(time), obj["source"], obj["note"]
+
+
+def _response(file: Path, number: int, obj: Any) -> CapturedResponse:
+    """Return the CapturedResponse a response line records."""
+    where = f"{file}:{number}: response line {number}"
+    if not isinstance(obj, dict):
+        raise CaptureError(f"{where} must be a JSON object with method, url, status, body")
+    for field, kind in RESPONSE_FIELDS.items():
+        if not isinstance(obj.get(field), kind) or isinstance(obj.get(field), bool):
+            raise CaptureError(f"{where}: field {field!r} missing or not of type {kind.__name__}")
+    if "body" not in obj:
+        raise CaptureError(f"{where}: field 'body' missing")
+    return CapturedResponse(obj["method"], obj["url"], obj["status"], obj["body"])

@@ -1,0 +1,98 @@
+"""Helpers for tests that build real archives: git queries and what a capture holds."""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from archiver.capture import Capture
+from archiver.paths import path_to_key
+
+
+def git(repo: Path, *args: str) -> str:
+    """Run the git CLI in repo and return its stdout."""
+    done = subprocess.run(
+        ["git", "-C", str(repo), *args], capture_output=True, text=True, check=True
+    )
+    return done.stdout
+
+
+def head(repo: Path) -> str:
+    """Return HEAD's commit id."""
+    return git(repo, "rev-parse", "HEAD").strip()
+
+
+def commit_count(repo: Path) -> int:
+    """Return how many commits HEAD has."""
+    return int(git(repo, "rev-list", "--count", "HEAD"))
+
+
+def keys_at(repo: Path, rev: str = "HEAD") -> dict[str, set[str]]:
+    """Return {category: keys} for every entity file at a revision, read with the git CLI."""
+    keys: dict[str, set[str]] = {"model": set(), "endpoint": set(), "provider": set()}
+    for path in git(repo, "ls-tree", "-r", "--name-only", rev, "data/").splitlines():
+        if path.count("/") >= 2 and path.endswith(".json") and path.split("/")[1] in keys:
+            category, key = path_to_key(path)
+            keys[category].add(key)
+    return keys
+
+
+def blob(repo: Path, rev: str, path: str) -> bytes:
+    """Return a file's bytes at a revision, read with the git CLI."""
+    done = subprocess.run(
+        ["git", "-C", str(repo), "show", f"{rev}:{path}"], capture_output=True, check=True
+    )
+    return done.stdout
+
+
+def status_clean(repo: Path) -> bool:
+    """Tell whether `git status` shows nothing at all (untracked files included)."""
+    return git(repo, "status", "--porcelain", "--untracked-files=all") == ""
+
+
+@dataclass
+class CaptureEntities:
+    """The entity keys a daily capture holds, counted straight from its responses."""
+
+    models: set[str]
+    endpoints: set[str]
+    providers: set[str]
+    v1_models: dict[str, Any]
+    endpoint_objects: dict[str, Any]
+
+
+def capture_entities(capture: Capture) -> CaptureEntities:
+    """Count a capture's entities from the raw bodies, independently of the archiver."""
+    v1: dict[str, Any] = {}
+    catalog: list[Any] = []
+    providers: set[str] = set()
+    endpoints: dict[str, Any] = {}
+    for response in capture.responses:
+        path = response.url.split("?")[0]
+        data = response.body["data"] if isinstance(response.body, dict) else None
+        if path == "/api/v1/models":
+            v1 = {item["id"]: item for item in data}
+        elif path == "/api/frontend/v1/catalog/models":
+            catalog = data
+        elif path == "/api/frontend/v1/all-providers":
+            providers |= {item["slug"] for item in data}
+        elif path == "/api/frontend/v1/stats/endpoint":
+            for item in data:
+                endpoints.setdefault(item["id"], item)
+    models = set(v1)
+    for entry in catalog:
+        featured = entry["endpoint"]
+        models.add(featured["model_variant_slug"] if featured else entry["slug"])
+        if featured:
+            endpoints.setdefault(featured["id"], featured)
+    providers |= {e["provider_info"]["slug"] for e in endpoints.values()}
+    return CaptureEntities(models, set(endpoints), providers, v1, endpoints)
+
+
+def load(data: bytes) -> Any:
+    """Parse JSON bytes."""
+    return orjson.loads(data)
