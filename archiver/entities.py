@@ -32,6 +32,7 @@ class Fetched:
     all_providers: Response | None = None
     v1_providers: Response | None = None
     endpoint_lists: dict[str, Response] = field(default_factory=dict)
+    variant_telemetry: dict[str, dict[str, Response]] = field(default_factory=dict)
 
 
 @dataclass
@@ -67,16 +68,30 @@ def catalog_key(entry: Mapping[str, Any]) -> str:
     return str(entry["slug"])
 
 
-def endpoint_list_urls(catalog: Response) -> dict[str, str]:
-    """Return {modelKey: stats/endpoint URL} for every catalog model with an endpoint."""
-    urls: dict[str, str] = {}
+@dataclass(frozen=True)
+class Variant:
+    """How OpenRouter's per-variant endpoints address one catalog model."""
+
+    permaslug: str
+    variant: str
+    has_endpoint: bool
+
+    def url(self, path: str) -> str:
+        """Return this variant's URL on a per-variant source (stats/endpoint and friends)."""
+        return sources.variant_url(path, self.permaslug, self.variant)
+
+
+def catalog_variants(catalog: Response) -> dict[str, Variant]:
+    """Return {modelKey: Variant} for every valid catalog model."""
+    variants: dict[str, Variant] = {}
     for entry in _items(catalog, "catalog", ("slug", "permaslug"), []) or []:
         endpoint = entry.get("endpoint")
-        if isinstance(endpoint, dict) and isinstance(endpoint.get("variant"), str):
-            urls[catalog_key(entry)] = sources.variant_url(
-                sources.ENDPOINT_STATS, entry["permaslug"], endpoint["variant"]
-            )
-    return urls
+        featured = isinstance(endpoint, dict) and isinstance(endpoint.get("variant"), str)
+        variant = (
+            str(endpoint["variant"]) if isinstance(endpoint, dict) and featured else "standard"
+        )
+        variants[catalog_key(entry)] = Variant(entry["permaslug"], variant, featured)
+    return variants
 
 
 def observe(fetched: Fetched) -> Observed:
@@ -88,13 +103,32 @@ def observe(fetched: Fetched) -> Observed:
         endpoint_lists_whole={},
         catalog_whole=False,
         problems=problems,
-        telemetry={"model": {}, "endpoint": {}},
+        telemetry={"model": {}, "endpoint": {}, "model_variant": {}},
     )
     _observe_v1_models(fetched.v1_models, observed)
     featured = _observe_catalog(fetched.catalog, observed)
     embedded = _observe_endpoints(fetched, featured, observed)
     _observe_providers(fetched, embedded, observed)
+    _observe_variant_telemetry(fetched, observed)
     return observed
+
+
+def _observe_variant_telemetry(fetched: Fetched, observed: Observed) -> None:
+    """Keep each model variant's per-variant telemetry bodies (effective pricing, activity)."""
+    for model_key, responses in fetched.variant_telemetry.items():
+        for name, response in responses.items():
+            body = response.data
+            if not response.ok:
+                observed.problems.append(
+                    f"{name.replace('_', ' ')} of {model_key}: {response.error}"
+                )
+            elif isinstance(body, dict) and "data" in body:
+                observed.telemetry["model_variant"].setdefault(model_key, {})[name] = body["data"]
+            else:
+                observed.problems.append(
+                    f"{name.replace('_', ' ')} of {model_key}: expected an object with 'data' "
+                    f"from {response.url}"
+                )
 
 
 def _observe_v1_models(response: Response | None, observed: Observed) -> None:

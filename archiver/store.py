@@ -13,6 +13,7 @@ import contextlib
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import orjson
@@ -20,6 +21,7 @@ import pygit2
 from pygit2.enums import FileMode
 
 from archiver.errors import StoreError
+from archiver.synclog import epoch_in
 
 JOURNAL = "archiver-sync.json"
 DEFAULT_BRANCH = "main"
@@ -53,6 +55,16 @@ class Store:
         if self.repo.head_is_unborn:
             return None
         return self.repo.head.peel(pygit2.Commit)
+
+    def latest_epoch(self) -> datetime | None:
+        """Return the Sync-Epoch of the newest sync commit on the first-parent line, or None."""
+        commit = self.head
+        while commit is not None:
+            epoch = epoch_in(commit.message)
+            if epoch is not None:
+                return epoch
+            commit = commit.parents[0] if commit.parents else None
+        return None
 
     def tracked(self, prefix: str = "data/") -> dict[str, str]:
         """Return {path: blob id} for every file under prefix at HEAD."""

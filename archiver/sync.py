@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import resources
@@ -14,15 +14,21 @@ import httpx
 
 from archiver import sources
 from archiver.canonical import blob_id
-from archiver.entities import Fetched, Observed, endpoint_list_urls, observe
+from archiver.entities import Fetched, Observed, Variant, catalog_variants, observe
 from archiver.fetch import Fetcher, FetchPolicy, Response
 from archiver.plan import DEFAULT_MAX_REMOVAL_SHARE, Plan, make_plan
 from archiver.store import Store
 from archiver.synclog import SyncLog, hour_epoch
 
 GITATTRIBUTES_LINE = b"data/** -text"
+# Per-variant telemetry sources, by the name their figures are kept under.
+VARIANT_TELEMETRY = {
+    "effective_pricing": sources.EFFECTIVE_PRICING,
+    "model_activity": sources.MODEL_ACTIVITY,
+}
 # Sources a sync may find missing (HTTP 404) without it being a failure.
-OPTIONAL_SOURCES = frozenset({sources.V1_PROVIDERS})
+OPTIONAL_SOURCES = frozenset({sources.V1_PROVIDERS, *VARIANT_TELEMETRY.values()})
+EVERY_SOURCE = frozenset({*sources.LISTINGS, sources.ENDPOINT_STATS, *VARIANT_TELEMETRY.values()})
 
 
 @dataclass
@@ -34,6 +40,41 @@ class SyncOptions:
     policy: FetchPolicy = field(default_factory=FetchPolicy)
     max_removal_share: float = DEFAULT_MAX_REMOVAL_SHARE
     transport: httpx.AsyncBaseTransport | None = None
+    telemetry: bool = True
+    # Paths whose 404 means "not offered here" (a capture that did not record them), not a failure.
+    optional_sources: frozenset[str] = OPTIONAL_SOURCES
+
+
+@dataclass(frozen=True)
+class Upstream:
+    """What one sync fetched and observed: archive it once, or again on a moved branch."""
+
+    observed: Observed
+    responses: tuple[Response, ...]
+    options: SyncOptions
+    started: float
+
+    def new_log(self) -> SyncLog:
+        """Return a fresh sync log holding this fetch's epoch and request figures."""
+        log = SyncLog(epoch=hour_epoch(self.options.epoch), started=self.started)
+        _count_requests(self.responses, self.options.optional_sources, log)
+        return log
+
+
+def fetch_upstream(
+    options: SyncOptions, on_response: Callable[[Response], None] | None = None
+) -> Upstream:
+    """Fetch every source once and build the entities."""
+    started = time.monotonic()
+    responses: list[Response] = []
+
+    def record(response: Response) -> None:
+        responses.append(response)
+        if on_response is not None:
+            on_response(response)
+
+    fetched = asyncio.run(fetch_sources(options, record))
+    return Upstream(observe(fetched), tuple(responses), options, started)
 
 
 def sync(
@@ -44,14 +85,12 @@ def sync(
     """Sync OpenRouter into the archive at repo; return the sync log (commit_id None: no change)."""
     options = options or SyncOptions()
     store = Store(repo)
-    log = SyncLog(epoch=hour_epoch(options.epoch))
     recovered = store.recover()
+    upstream = fetch_upstream(options, on_response)
+    log = upstream.new_log()
     if recovered:
         log.notes.append(recovered)
-    fetched = asyncio.run(fetch_sources(options, on_response))
-    _count_requests(fetched, log)
-    observed = observe(fetched)
-    archive(store, observed, log, options.max_removal_share)
+    archive(store, upstream.observed, log, options.max_removal_share)
     log.seconds = time.monotonic() - log.started
     return log
 
@@ -77,48 +116,75 @@ def archive(store: Store, observed: Observed, log: SyncLog, max_removal_share: f
 async def fetch_sources(
     options: SyncOptions, on_response: Callable[[Response], None] | None = None
 ) -> Fetched:
-    """Fetch the listings, then every catalog model's endpoint listing."""
+    """Fetch the listings, then every catalog model's endpoint listing and telemetry."""
     fetcher = Fetcher(
         options.base_url, options.policy, transport=options.transport, on_response=on_response
     )
     async with fetcher:
-        listings = (sources.V1_MODELS, sources.CATALOG_MODELS, sources.ALL_PROVIDERS)
-        v1_models, catalog, all_providers, v1_providers = await fetcher.get_many(
-            [*listings, sources.V1_PROVIDERS]
-        )
-        urls = endpoint_list_urls(catalog) if catalog.ok else {}
-        lists = await fetcher.get_many(urls.values())
+        v1_models, catalog, all_providers, v1_providers = await fetcher.get_many(sources.LISTINGS)
+        variants = catalog_variants(catalog) if catalog.ok else {}
+        endpoint_urls = {
+            k: v.url(sources.ENDPOINT_STATS) for k, v in variants.items() if v.has_endpoint
+        }
+        telemetry_urls = _variant_telemetry_urls(variants) if options.telemetry else {}
+        replies = await fetcher.get_many([*endpoint_urls.values(), *telemetry_urls.values()])
+    offered = _offered(options)
+    endpoint_replies = dict(zip(endpoint_urls, replies, strict=False))
+    telemetry_replies = dict(zip(telemetry_urls, replies[len(endpoint_urls) :], strict=True))
     return Fetched(
-        v1_models=v1_models,
-        catalog=catalog,
-        all_providers=all_providers,
-        v1_providers=_unless_absent(v1_providers),
-        endpoint_lists=dict(zip(urls, lists, strict=True)),
+        v1_models=offered(v1_models),
+        catalog=offered(catalog),
+        all_providers=offered(all_providers),
+        v1_providers=offered(v1_providers),
+        endpoint_lists={k: r for k, r in endpoint_replies.items() if offered(r)},
+        variant_telemetry=_by_model(telemetry_replies, offered),
     )
 
 
-def _unless_absent(response: Response) -> Response | None:
-    """Return None for an optional source the server does not offer (404), else the response."""
-    if response.status == 404 and response.url in OPTIONAL_SOURCES:
-        return None
-    return response
+def _variant_telemetry_urls(variants: dict[str, Variant]) -> dict[tuple[str, str], str]:
+    """Return {(modelKey, figure name): URL} for every per-variant telemetry source."""
+    return {
+        (key, name): variant.url(path)
+        for key, variant in variants.items()
+        for name, path in VARIANT_TELEMETRY.items()
+    }
 
 
-def _count_requests(fetched: Fetched, log: SyncLog) -> None:
-    """Add request figures to the log."""
-    responses = [
-        fetched.v1_models,
-        fetched.catalog,
-        fetched.all_providers,
-        fetched.v1_providers,
-        *fetched.endpoint_lists.values(),
-    ]
+def _by_model(
+    replies: dict[tuple[str, str], Response], offered: Callable[[Response], Response | None]
+) -> dict[str, dict[str, Response]]:
+    """Group per-variant telemetry replies by modelKey, leaving out what is not offered."""
+    grouped: dict[str, dict[str, Response]] = {}
+    for (key, name), reply in replies.items():
+        if offered(reply):
+            grouped.setdefault(key, {})[name] = reply
+    return grouped
+
+
+def _offered(options: SyncOptions) -> Callable[[Response], Response | None]:
+    """Return a filter: None for a 404 from an optional source, else the response."""
+
+    def offered(response: Response) -> Response | None:
+        path = response.url.split("?", 1)[0]
+        if response.status == 404 and path in options.optional_sources:
+            return None
+        return response
+
+    return offered
+
+
+def _count_requests(responses: Iterable[Response], optional: frozenset[str], log: SyncLog) -> None:
+    """Add request figures to the log: every request, and the optional sources not offered."""
+    absent: dict[str, int] = {}
     for response in responses:
-        if response is None:
-            continue
         log.requests += 1
         log.requests_failed += not response.ok
         log.bytes_fetched += response.size
+        path = response.url.split("?", 1)[0]
+        if response.status == 404 and path in optional:
+            absent[path] = absent.get(path, 0) + 1
+    for path, count in sorted(absent.items()):
+        log.notes.append(f"not offered (HTTP 404): {path}" + (f" x{count}" if count > 1 else ""))
 
 
 def _log_plan(plan: Plan, log: SyncLog) -> None:

@@ -89,3 +89,16 @@ def parse_time(text: str) -> datetime:
     except ValueError as exc:
         raise ValueError(f"{text!r} is not an ISO 8601 time such as 2026-07-17T18:00:00Z") from exc
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def epoch_in(message: str) -> datetime | None:
+    """Return the Sync-Epoch trailer of a commit message, or None."""
+    last_paragraph = message.strip().rsplit("\n\n", 1)[-1]
+    for line in last_paragraph.splitlines():
+        key, sep, value = line.partition(":")
+        if sep and key.strip() == EPOCH_TRAILER:
+            try:
+                return parse_time(value)
+            except ValueError:
+                return None
+    return None
