@@ -178,11 +178,13 @@ def _count_requests(responses: Iterable[Response], optional: frozenset[str], log
     absent: dict[str, int] = {}
     for response in responses:
         log.requests += 1
-        log.requests_failed += not response.ok
         log.bytes_fetched += response.size
         path = response.url.split("?", 1)[0]
         if response.status == 404 and path in optional:
             absent[path] = absent.get(path, 0) + 1
+        elif not response.ok:
+            log.requests_failed += 1
+    log.requests_absent = sum(absent.values())
     for path, count in sorted(absent.items()):
         log.notes.append(f"not offered (HTTP 404): {path}" + (f" x{count}" if count > 1 else ""))
 

@@ -19,6 +19,7 @@ class SyncLog:
     epoch: datetime
     requests: int = 0
     requests_failed: int = 0
+    requests_absent: int = 0
     bytes_fetched: int = 0
     bytes_written: int = 0
     files_written: int = 0
@@ -46,7 +47,7 @@ class SyncLog:
         """Return the sync log as (key, value) git trailers."""
         rows = [
             (EPOCH_TRAILER, format_epoch(self.epoch)),
-            ("Sync-Requests", f"{self.requests} ({self.requests_failed} failed)"),
+            ("Sync-Requests", self.requests_text()),
             ("Sync-Bytes-Fetched", str(self.bytes_fetched)),
         ]
         for name, c in self.counts.items():
@@ -59,6 +60,11 @@ class SyncLog:
             ("Sync-Duration", f"{self.seconds:.1f}s"),
         ]
         return rows
+
+    def requests_text(self) -> str:
+        """Return the request count with its failed and not-offered shares."""
+        absent = f", {self.requests_absent} not offered" if self.requests_absent else ""
+        return f"{self.requests} ({self.requests_failed} failed{absent})"
 
     def message(self) -> str:
         """Return the commit message: summary, details, then a paragraph of trailers only."""
