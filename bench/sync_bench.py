@@ -1,0 +1,145 @@
+"""Sync cost on real captures: ours vs the usual git-scraping way, side by side in one run.
+
+Each measured step runs as its own process (the way cron or Actions runs it), so wall
+time, CPU time (user + system) and peak memory (max RSS) are the process's own. The
+replay server runs in this process, with no added latency.
+
+    python bench/sync_bench.py [--captures DIR] [--rounds N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from archiver.replay import ReplayServer
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_CAPTURES = ROOT.parent / "shared" / "openrouter" / "captures" / "daily"
+
+# The usual way, as git-scraping projects do it: write every file, add everything, commit.
+BASELINE = """
+import subprocess, sys
+from archiver.sync import SyncOptions, fetch_upstream
+from archiver.plan import make_plan
+repo, base_url = sys.argv[1], sys.argv[2]
+upstream = fetch_upstream(SyncOptions(base_url=base_url))
+plan = make_plan(upstream.observed, {}, lambda blob: b"")
+import pathlib
+root = pathlib.Path(repo)
+for path, data in plan.writes.items():
+    target = root / path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+subprocess.run(["git", "-C", repo, "add", "-A", "data"], check=True)
+done = subprocess.run(["git", "-C", repo, "commit", "-qm", "sync"], capture_output=True)
+"""
+
+
+@dataclass
+class Run:
+    """One measured process."""
+
+    wall: float
+    cpu: float
+    max_rss_mb: float
+
+
+def measure(command: list[str], env: dict[str, str] | None = None) -> Run:
+    """Run a command as a child process; return its own wall time, CPU time and peak memory."""
+    started = time.perf_counter()
+    child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - started
+    child.returncode = os.waitstatus_to_exitcode(status)
+    errors = child.stderr.read().decode() if child.stderr else ""
+    if child.stderr:
+        child.stderr.close()
+    if child.returncode not in (0, 1):
+        raise SystemExit(f"{command} failed ({child.returncode}):\n{errors}")
+    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+
+
+def ours(repo: Path, base_url: str) -> list[str]:
+    """Return the command for one archiver sync."""
+    return [sys.executable, "-m", "archiver", "sync", "--repo", str(repo), "--base-url", base_url]
+
+
+def usual(repo: Path, base_url: str) -> list[str]:
+    """Return the command for one sync the usual way."""
+    return [sys.executable, "-c", BASELINE, str(repo), base_url]
+
+
+def init_plain_repo(repo: Path) -> None:
+    """Create an empty git repository for the baseline."""
+    subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
+
+
+def scenario(captures: list[Path], workdir: Path, rounds: int) -> dict[str, dict[str, list[Run]]]:
+    """Measure full, next-day and no-change syncs, ours and the usual way, interleaved."""
+    results: dict[str, dict[str, list[Run]]] = {}
+    for round_number in range(rounds):
+        for who, command in (("ours", ours), ("usual", usual)):
+            repo = workdir / f"{who}-{round_number}"
+            if who == "usual":
+                init_plain_repo(repo)
+            steps = (
+                ("full sync", captures[0]),
+                ("next-day sync", captures[1]),
+                ("no-change sync", captures[1]),
+            )
+            for step, capture in steps:
+                with ReplayServer(capture) as server:
+                    run = measure(command(repo, server.base_url))
+                results.setdefault(step, {}).setdefault(who, []).append(run)
+            shutil.rmtree(repo)
+    return results
+
+
+def report(results: dict[str, dict[str, list[Run]]]) -> str:
+    """Return a Markdown table of medians and ratios."""
+    lines = [
+        "| step | ours wall s | usual wall s | wall ratio | ours CPU s | usual CPU s | CPU ratio "
+        "| ours peak MB |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for step, runs in results.items():
+        ow = statistics.median(r.wall for r in runs["ours"])
+        uw = statistics.median(r.wall for r in runs["usual"])
+        oc = statistics.median(r.cpu for r in runs["ours"])
+        uc = statistics.median(r.cpu for r in runs["usual"])
+        peak = max(r.max_rss_mb for r in runs["ours"])
+        lines.append(
+            f"| {step} | {ow:.2f} | {uw:.2f} | {uw / ow:.2f}x | {oc:.2f} | {uc:.2f} "
+            f"| {uc / oc:.2f}x | {peak:.0f} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--captures", type=Path, default=DEFAULT_CAPTURES)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    captures = sorted(args.captures.glob("*.jsonl.gz"))
+    if len(captures) < 2:
+        raise SystemExit(f"need two daily captures in {args.captures}")
+    with tempfile.TemporaryDirectory() as workdir:
+        env_note = f"{os.cpu_count()} cores, Python {sys.version.split()[0]}"
+        print(
+            f"sync bench: {captures[0].name} then {captures[1].name}, "
+            f"{args.rounds} rounds, {env_note}"
+        )
+        print(report(scenario(captures, Path(workdir), args.rounds)))
+
+
+if __name__ == "__main__":
+    main()
