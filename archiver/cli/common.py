@@ -1,0 +1,73 @@
+"""What every command shares: error handling, exit codes, common options.
+
+Exit codes: 0 success; 1 the command ran but some data was not archived (the reason is on
+stderr; what was fetched is committed); 2 usage error; 3 the command could not run at all
+(repository, capture or network setup).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from archiver.errors import ArchiverError
+from archiver.synclog import parse_time
+
+EXIT_PARTIAL = 1
+EXIT_FAILED = 3
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class PartialFailure(click.ClickException):
+    """A command that did its work but left some data unarchived."""
+
+    exit_code = EXIT_PARTIAL
+
+
+class CommandFailed(click.ClickException):
+    """A command that could not do its work."""
+
+    exit_code = EXIT_FAILED
+
+
+def reports_errors(command: F) -> F:
+    """Turn the library's expected errors into one-line messages and exit code 3."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except ArchiverError as error:
+            raise CommandFailed(str(error)) from error
+
+    return wrapper  # type: ignore[return-value]
+
+
+def repo_option(command: F) -> F:
+    """Add --repo PATH (default: the current directory)."""
+    return click.option(
+        "--repo",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path("."),
+        show_default=True,
+        help="The archive's git repository.",
+    )(command)
+
+
+class IsoTime(click.ParamType[datetime]):
+    """An ISO 8601 time on the command line."""
+
+    name = "ISO-TIME"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if not isinstance(value, str):
+            return value
+        try:
+            return parse_time(value)
+        except ValueError as error:
+            self.fail(str(error), param, ctx)
