@@ -73,11 +73,13 @@ class Fetcher:
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         on_response: ResponseHook | None = None,
+        on_planned: Callable[[int], None] | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.policy = policy or FetchPolicy()
         self._transport = transport
         self._on_response = on_response
+        self._on_planned = on_planned
         self._gate = asyncio.Semaphore(self.policy.concurrency)
         self._bust = str(int(time.time()))
         self._client: httpx.AsyncClient | None = None
@@ -100,6 +102,9 @@ class Fetcher:
 
     async def get_many(self, urls: Iterable[str]) -> list[Response]:
         """Fetch every URL concurrently (within the policy's bound), in the given order."""
+        urls = list(urls)
+        if self._on_planned is not None:
+            self._on_planned(len(urls))
         return list(await asyncio.gather(*(self.get_json(url) for url in urls)))
 
     async def get_json(self, url: str) -> Response:

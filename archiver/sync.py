@@ -62,7 +62,9 @@ class Upstream:
 
 
 def fetch_upstream(
-    options: SyncOptions, on_response: Callable[[Response], None] | None = None
+    options: SyncOptions,
+    on_response: Callable[[Response], None] | None = None,
+    on_planned: Callable[[int], None] | None = None,
 ) -> Upstream:
     """Fetch every source once and build the entities."""
     started = time.monotonic()
@@ -73,7 +75,7 @@ def fetch_upstream(
         if on_response is not None:
             on_response(response)
 
-    fetched = asyncio.run(fetch_sources(options, record))
+    fetched = asyncio.run(fetch_sources(options, record, on_planned))
     return Upstream(observe(fetched), tuple(responses), options, started)
 
 
@@ -81,12 +83,13 @@ def sync(
     repo: str | Path,
     options: SyncOptions | None = None,
     on_response: Callable[[Response], None] | None = None,
+    on_planned: Callable[[int], None] | None = None,
 ) -> SyncLog:
     """Sync OpenRouter into the archive at repo; return the sync log (commit_id None: no change)."""
     options = options or SyncOptions()
     store = Store(repo)
     recovered = store.recover()
-    upstream = fetch_upstream(options, on_response)
+    upstream = fetch_upstream(options, on_response, on_planned)
     log = upstream.new_log()
     if recovered:
         log.notes.append(recovered)
@@ -114,11 +117,17 @@ def archive(store: Store, observed: Observed, log: SyncLog, max_removal_share: f
 
 
 async def fetch_sources(
-    options: SyncOptions, on_response: Callable[[Response], None] | None = None
+    options: SyncOptions,
+    on_response: Callable[[Response], None] | None = None,
+    on_planned: Callable[[int], None] | None = None,
 ) -> Fetched:
     """Fetch the listings, then every catalog model's endpoint listing and telemetry."""
     fetcher = Fetcher(
-        options.base_url, options.policy, transport=options.transport, on_response=on_response
+        options.base_url,
+        options.policy,
+        transport=options.transport,
+        on_response=on_response,
+        on_planned=on_planned,
     )
     async with fetcher:
         v1_models, catalog, all_providers, v1_providers = await fetcher.get_many(sources.LISTINGS)

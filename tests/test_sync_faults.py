@@ -219,3 +219,24 @@ def _edited(capture: Capture, tmp_path: Path, url: str, edit: Any) -> Path:
     path = tmp_path / "edited.jsonl.gz"
     write_capture(path, capture.time, capture.source, "edited for a test", responses)
     return path
+
+
+def test_a_dropped_connection_is_retried(archive: Path, captures: list[Capture]) -> None:
+    with ReplayServer(captures[1], faults=[Fault(CATALOG, body="dropped", times=1)]) as server:
+        result = run_sync(archive, server)
+        asked = [url for url in server.requests if url.split("?")[0] == CATALOG]
+    assert result.exit_code == 0, result.output
+    assert len(asked) == 2
+    assert keys_at(archive)["endpoint"] == capture_entities(captures[1]).endpoints
+
+
+def test_a_connection_that_keeps_dropping_loses_nothing(
+    archive: Path, captures: list[Capture]
+) -> None:
+    old = keys_at(archive)
+    with ReplayServer(captures[1], faults=[Fault(CATALOG, body="dropped")]) as server:
+        result = run_sync(archive, server)
+    assert result.exit_code == 1
+    assert "RemoteProtocolError" in result.stderr and "after 2 attempts" in result.stderr
+    assert old["endpoint"] <= keys_at(archive)["endpoint"]
+    assert_nothing_corrupt(archive)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -69,34 +68,50 @@ def sync(
         policy=FetchPolicy(concurrency=concurrency, timeout=timeout, attempts=retries + 1),
         max_removal_share=max_removal_share,
     )
-    log = run_sync(repo, options, on_response=_progress())
+    progress = Progress()
+    log = run_sync(repo, options, progress.fetched, progress.planned)
+    progress.finish()
     print_summary(log)
     if log.failures:
         more = f" (and {len(log.failures) - 1} more)" if len(log.failures) > 1 else ""
         raise PartialFailure(f"sync incomplete: {log.failures[0]}{more}")
 
 
-def _progress() -> Callable[[Response], None]:
-    """Return a response hook: a live counter on a terminal, a line per 250 in logs."""
-    interactive = sys.stderr.isatty() and not os.environ.get("CI")
-    seen = {"done": 0, "failed": 0}
+class Progress:
+    """Fetch progress: a bar redrawn on a terminal, a plain line every 500 responses in logs."""
 
-    def hook(response: Response) -> None:
-        seen["done"] += 1
-        seen["failed"] += not response.ok
-        line = f"fetched {seen['done']} responses ({seen['failed']} failed)"
-        if interactive:
-            click.echo(f"\r{line}", nl=False, err=True)
-        elif seen["done"] % 250 == 0:
-            click.echo(line, err=True)
+    WIDTH = 30
 
-    return hook
+    def __init__(self) -> None:
+        self.interactive = sys.stderr.isatty() and not os.environ.get("CI")
+        self.total = 0
+        self.done = 0
+        self.failed = 0
+
+    def planned(self, count: int) -> None:
+        """Count requests the sync has decided to make."""
+        self.total += count
+
+    def fetched(self, response: Response) -> None:
+        """Count one finished request and redraw."""
+        self.done += 1
+        self.failed += not response.ok
+        if self.interactive:
+            filled = self.WIDTH * self.done // max(self.total, 1)
+            bar = "#" * filled + "." * (self.WIDTH - filled)
+            line = f"\r[{bar}] {self.done}/{self.total} fetched, {self.failed} failed"
+            click.echo(line, nl=False, err=True)
+        elif self.done % 500 == 0 or self.done == self.total:
+            click.echo(f"fetched {self.done}/{self.total} ({self.failed} failed)", err=True)
+
+    def finish(self) -> None:
+        """End the bar's line."""
+        if self.interactive and self.done:
+            click.echo(err=True)
 
 
 def print_summary(log: SyncLog) -> None:
     """Print the one-screen summary of a sync."""
-    if sys.stderr.isatty() and not os.environ.get("CI"):
-        click.echo(err=True)
     click.echo(log.summary())
     for name, counts in log.counts.items():
         click.echo(
