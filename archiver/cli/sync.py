@@ -42,6 +42,22 @@ from archiver.synclog import SyncLog
     show_default=True,
     help="Remove nothing from a listing that would lose more than this share at once.",
 )
+@click.option(
+    "--push", is_flag=True, help="Push the commit; if the remote moved, re-apply and retry."
+)
+@click.option("--remote", default="origin", show_default=True, help="Where --push pushes.")
+@click.option(
+    "--keepalive-days",
+    type=click.FloatRange(1.0),
+    help="With --push: after this many days without a change, commit the sync log anyway "
+    "(GitHub disables schedules after 60 days without activity).",
+)
+@click.option(
+    "--summary-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="GITHUB_STEP_SUMMARY",
+    help="Append a Markdown summary here (env GITHUB_STEP_SUMMARY, as in GitHub Actions).",
+)
 @reports_errors
 def sync(
     repo: Path,
@@ -51,6 +67,10 @@ def sync(
     timeout: float,
     retries: int,
     max_removal_share: float,
+    push: bool,
+    remote: str,
+    keepalive_days: float | None,
+    summary_file: Path | None,
 ) -> None:
     """Fetch OpenRouter's catalog and commit what changed (one commit, or none).
 
@@ -58,9 +78,13 @@ def sync(
     Example:
         archiver sync --repo archive
         ARCHIVER_BASE_URL=http://127.0.0.1:8000 archiver sync --repo archive
+        archiver sync --push --keepalive-days 50    # what the hourly workflow runs
     """
     from archiver.sync import SyncOptions
     from archiver.sync import sync as run_sync
+
+    if keepalive_days is not None and not push:
+        raise click.UsageError("--keepalive-days needs --push")
 
     options = SyncOptions(
         base_url=base_url,
@@ -69,12 +93,70 @@ def sync(
         max_removal_share=max_removal_share,
     )
     progress = Progress()
-    log = run_sync(repo, options, progress.fetched, progress.planned)
-    progress.finish()
-    print_summary(log)
+    if push:
+        log = _sync_and_push(repo, options, remote, keepalive_days, summary_file, progress)
+    else:
+        log = run_sync(repo, options, progress.fetched, progress.planned)
+        progress.finish()
+        print_summary(log)
+        _append_summary(summary_file, log)
     if log.failures:
         more = f" (and {len(log.failures) - 1} more)" if len(log.failures) > 1 else ""
-        raise PartialFailure(f"sync incomplete: {log.failures[0]}{more}")
+        reason = f"sync incomplete: {log.failures[0]}{more}"
+        if os.environ.get("GITHUB_ACTIONS") == "true":
+            from archiver.publish import error_annotation
+
+            click.echo(error_annotation(reason))
+        raise PartialFailure(reason)
+
+
+def _sync_and_push(
+    repo: Path,
+    options: Any,
+    remote: str,
+    keepalive_days: float | None,
+    summary_file: Path | None,
+    progress: Progress,
+) -> SyncLog:
+    """Sync and push (the push happens before any partial failure is reported)."""
+    from archiver.publish import PublishError, summary_markdown, sync_and_push
+
+    try:
+        result = sync_and_push(
+            repo,
+            options,
+            remote=remote,
+            keepalive_days=keepalive_days,
+            on_response=progress.fetched,
+        )
+    except PublishError as error:
+        progress.finish()
+        if error.log is not None:
+            print_summary(error.log)
+            _write_summary(summary_file, summary_markdown(error.log, error=str(error)))
+        raise
+    progress.finish()
+    print_summary(result.log)
+    if result.commit_id:
+        click.echo(f"  pushed {result.commit_id[:12]} to {remote} in {result.rounds} round(s)")
+    _write_summary(summary_file, summary_markdown(result.log, result=result))
+    return result.log
+
+
+def _append_summary(path: Path | None, log: SyncLog) -> None:
+    """Append the Markdown summary of a plain sync, when asked for one."""
+    if path is not None:
+        from archiver.publish import summary_markdown
+
+        _write_summary(path, summary_markdown(log))
+
+
+def _write_summary(path: Path | None, markdown: str) -> None:
+    """Append Markdown to the summary file, if any."""
+    if path is not None:
+        from archiver.publish import append_summary
+
+        append_summary(markdown, path)
 
 
 class Progress:
