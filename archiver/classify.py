@@ -1,0 +1,192 @@
+"""What kind of change one entity went through: the classes the CLI, the site and feeds share.
+
+A change carries one or more of ``CLASSES``:
+
+- ``added``, ``removed``, ``returned`` (reappeared at its old path after a removal);
+- ``price_up`` / ``price_down``: a price field (an endpoint's ``pricing.*``, a model's
+  ``v1.pricing.*``) whose value, read as a decimal, went up / down; ``display_pricing`` is
+  a presentation copy of the same prices and ``discount`` / ``min_prompt_tokens`` are not
+  prices, so they never decide a direction;
+- ``context_changed``: a ``context_length``, ``max_completion_tokens`` or
+  ``max_prompt_tokens`` field, at any depth (``v1.top_provider.context_length``);
+- ``other``: any other difference. Fields that merely echo a price change
+  (``display_pricing``, ``pricing_json``, ``pricing_version_id``) count as ``other`` only
+  when no price changed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+CLASSES = (
+    "added",
+    "removed",
+    "returned",
+    "price_up",
+    "price_down",
+    "context_changed",
+    "other",
+)
+PRICE_ROOTS: dict[str, tuple[str, ...]] = {"endpoint": ("pricing",), "model": ("v1", "pricing")}
+NOT_PRICES = frozenset({"discount", "min_prompt_tokens", "displayMultiplier"})
+PRICE_ECHOES = frozenset({"pricing_json", "pricing_version_id"})
+ECHO_FIELD = "display_pricing"
+CONTEXT_FIELDS = frozenset({"context_length", "max_completion_tokens", "max_prompt_tokens"})
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_:-]+")
+_MISSING = object()
+
+Part = str | int
+Leaf = tuple[tuple[Part, ...], Any]
+
+
+@dataclass(frozen=True)
+class PriceChange:
+    """One price field whose value changed: upstream text before and after, change in percent."""
+
+    field: str
+    old: str
+    new: str
+    percent: float | None
+
+    @property
+    def went_up(self) -> bool:
+        """Tell whether the price rose."""
+        return Decimal(self.new) > Decimal(self.old)
+
+
+@dataclass(frozen=True)
+class Classification:
+    """The classes of one change, in CLASSES order, and its price changes."""
+
+    kinds: tuple[str, ...]
+    prices: tuple[PriceChange, ...]
+
+
+def classify(
+    category: str,
+    before: Mapping[str, Any] | None,
+    after: Mapping[str, Any] | None,
+    *,
+    returned: bool = False,
+) -> Classification:
+    """Return the classes of a change from before to after (None: absent on that side)."""
+    if after is None:
+        return Classification(("removed",), ())
+    if before is None:
+        return Classification(("returned",) if returned else ("added",), ())
+    prices = price_changes(category, before, after)
+    kinds = {"returned"} if returned else set()
+    kinds.update("price_up" if price.went_up else "price_down" for price in prices)
+    priced = {price.field for price in prices}
+    for parts in changed_leaves(before, after):
+        kinds.add(_leaf_class(category, parts, priced))
+    kinds.discard("")
+    return Classification(tuple(kind for kind in CLASSES if kind in kinds), prices)
+
+
+def price_changes(
+    category: str, before: Mapping[str, Any], after: Mapping[str, Any]
+) -> tuple[PriceChange, ...]:
+    """Return the price fields whose decimal value differs between before and after."""
+    root = PRICE_ROOTS.get(category)
+    if root is None:
+        return ()
+    old = dict(_price_leaves(_dig(before, root), root))
+    new = dict(_price_leaves(_dig(after, root), root))
+    found = []
+    for parts in sorted(old.keys() & new.keys(), key=render_path):
+        (old_text, old_value), (new_text, new_value) = old[parts], new[parts]
+        if old_value != new_value:
+            percent = float((new_value - old_value) / old_value * 100) if old_value > 0 else None
+            found.append(PriceChange(render_path(parts), old_text, new_text, percent))
+    return tuple(found)
+
+
+def changed_leaves(before: Any, after: Any) -> list[tuple[Part, ...]]:
+    """Return the paths of the leaves (scalars, empty containers) that differ."""
+    old = dict(leaves(before))
+    new = dict(leaves(after))
+    return [
+        parts
+        for parts in old.keys() | new.keys()
+        if not _same(old.get(parts, _MISSING), new.get(parts, _MISSING))
+    ]
+
+
+def leaves(value: Any, parts: tuple[Part, ...] = ()) -> Iterator[Leaf]:
+    """Yield (path, value) for every scalar or empty container inside value."""
+    if isinstance(value, Mapping) and value:
+        for key, item in value.items():
+            yield from leaves(item, (*parts, key))
+    elif isinstance(value, list) and value:
+        for index, item in enumerate(value):
+            yield from leaves(item, (*parts, index))
+    else:
+        yield parts, value
+
+
+def render_path(parts: Sequence[Part]) -> str:
+    """Return a path as people read it: pricing.prompt, supported_parameters[7]."""
+    text = ""
+    for part in parts:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif _PLAIN_KEY.fullmatch(part):
+            text += f".{part}" if text else part
+        else:
+            text += '["' + part.replace("\\", "\\\\").replace('"', '\\"') + '"]'
+    return text or "(entity)"
+
+
+def _leaf_class(category: str, parts: tuple[Part, ...], priced: set[str]) -> str:
+    """Return the class one differing leaf contributes ("" when a price change explains it)."""
+    rendered = render_path(parts)
+    if rendered in priced:
+        return ""
+    if priced and (ECHO_FIELD in parts or (parts and parts[0] in PRICE_ECHOES)):
+        return ""
+    if parts and isinstance(parts[-1], str) and parts[-1] in CONTEXT_FIELDS:
+        return "context_changed"
+    return "other"
+
+
+def _price_leaves(
+    value: Any, root: tuple[Part, ...]
+) -> Iterator[tuple[tuple[Part, ...], tuple[str, Decimal]]]:
+    """Yield (path, (upstream text, decimal)) for every price leaf below a pricing object."""
+    for parts, leaf in leaves(value, root):
+        if ECHO_FIELD in parts or (isinstance(parts[-1], str) and parts[-1] in NOT_PRICES):
+            continue
+        number = _decimal(leaf)
+        if number is not None:
+            yield parts, (str(leaf), number)
+
+
+def _decimal(value: Any) -> Decimal | None:
+    """Return a price as a finite Decimal, or None when it is not a number."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return None
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
+def _dig(value: Mapping[str, Any], parts: tuple[str, ...]) -> Any:
+    """Return the value at a path of keys, or None."""
+    current: Any = value
+    for part in parts:
+        if not isinstance(current, Mapping):
+            return None
+        current = current.get(part)
+    return current
+
+
+def _same(old: Any, new: Any) -> bool:
+    """Tell whether two JSON leaves are equal, type included (1 is not true)."""
+    return type(old) is type(new) and old == new
