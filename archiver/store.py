@@ -192,21 +192,23 @@ class Store:
         """Make these paths in the work tree and index match HEAD."""
         head = self.head
         assert head is not None
+        blobs = _blob_ids(self.repo, head.tree, paths)
         index = self.repo.index
         index.read(force=True)
-        for path in paths:
+        for path, blob_id in blobs.items():
             target = self.root / path
-            try:
-                entry = head.tree[path]
-            except KeyError:
+            if blob_id is None:
                 target.unlink(missing_ok=True)
                 _prune_empty_dirs(target.parent, self.root)
                 with contextlib.suppress(OSError, KeyError):
                     index.remove(path)
                 continue
-            _write_atomically(target, self.read(str(entry.id)))
+            _write_atomically(target, self.read(blob_id))
             # Adding by path records stat data, so `git status` stays clean and fast.
             index.add(path)
+        # Writing the tree fills the index's tree cache, which index.write() keeps on disk:
+        # the next sync's write_tree then recomputes only the folders it touches.
+        index.write_tree(self.repo)
         index.write()
 
     def _journal_path(self) -> Path:
@@ -237,6 +239,30 @@ def _walk(repo: pygit2.Repository, tree: pygit2.Tree, prefix: str) -> Iterator[t
             yield from _walk(repo, entry, f"{prefix}{entry.name}/")
         elif entry.filemode in _FILE_MODES:
             yield f"{prefix}{entry.name}", str(entry.id)
+
+
+def _blob_ids(
+    repo: pygit2.Repository, tree: pygit2.Tree, paths: Iterable[str]
+) -> dict[str, str | None]:
+    """Return {path: blob id, or None where the tree has no such file}.
+
+    Paths are looked up folder by folder: `tree[path]` would load and parse the whole
+    folder again for every path (a 50,000-entry data/endpoint costs milliseconds each).
+    """
+    folders: dict[str, pygit2.Tree | None] = {"": tree}
+    found: dict[str, str | None] = {}
+    for path in paths:
+        folder, _, name = path.rpartition("/")
+        if folder not in folders:
+            try:
+                sub = tree[folder]
+            except KeyError:
+                sub = None
+            folders[folder] = sub if isinstance(sub, pygit2.Tree) else None
+        holder = folders[folder]
+        entry = holder[name] if holder is not None and name in holder else None
+        found[path] = str(entry.id) if isinstance(entry, pygit2.Blob) else None
+    return found
 
 
 def _write_atomically(target: Path, data: bytes) -> None:
