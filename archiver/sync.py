@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -19,6 +20,7 @@ from archiver.fetch import Fetcher, FetchPolicy, Response
 from archiver.plan import DEFAULT_MAX_REMOVAL_SHARE, Plan, make_plan
 from archiver.store import Store
 from archiver.synclog import SyncLog, hour_epoch
+from archiver.telemetry_store import telemetry_writes
 
 GITATTRIBUTES_LINE = b"data/** -text"
 # Per-variant telemetry sources, by the name their figures are kept under.
@@ -99,11 +101,17 @@ def sync(
 
 
 def archive(store: Store, observed: Observed, log: SyncLog, max_removal_share: float) -> None:
-    """Plan, write and commit what the observed entities change; fill in the log."""
+    """Plan, write and commit what the observed entities and telemetry change; fill in the log."""
     log.failures += observed.problems
-    plan = make_plan(observed, store.tracked(), store.read, max_removal_share=max_removal_share)
+    tracked = store.tracked()
+    plan = make_plan(observed, tracked, store.read, max_removal_share=max_removal_share)
     _log_plan(plan, log)
-    writes = dict(plan.writes)
+    figures = telemetry_writes(_fetched_telemetry(observed), log.epoch, tracked, store.read)
+    log.failures += figures.problems
+    log.notes += figures.notes
+    log.telemetry_samples = figures.samples
+    log.telemetry_files = len(figures.writes)
+    writes = {**plan.writes, **figures.writes}
     if log.changed:
         writes.update(_archive_files(store))
     log.bytes_written = sum(len(data) for data in writes.values())
@@ -114,6 +122,20 @@ def archive(store: Store, observed: Observed, log: SyncLog, max_removal_share: f
     log.seconds = time.monotonic() - log.started
     result = store.commit(writes, plan.removals, log.message())
     log.commit_id = result.commit_id if result else None
+
+
+def _fetched_telemetry(observed: Observed) -> dict[str, dict[str, Any]]:
+    """Return the telemetry kinds whose source was fetched this sync.
+
+    A kind left out writes nothing; a kind given with a key missing records a gap for that
+    key, which is right for an endpoint that sent no figures, wrong for a source not fetched.
+    """
+    fetched = {
+        "endpoint": any(observed.endpoint_lists_whole.values()),
+        "model": observed.whole.get(("model", "v1"), False),
+        "model_variant": bool(observed.telemetry.get("model_variant")),
+    }
+    return {kind: figures for kind, figures in observed.telemetry.items() if fetched.get(kind)}
 
 
 async def fetch_sources(

@@ -22,6 +22,8 @@ class SyncLog:
     requests_absent: int = 0
     bytes_fetched: int = 0
     bytes_written: int = 0
+    telemetry_samples: int = 0
+    telemetry_files: int = 0
     files_written: int = 0
     counts: dict[str, CategoryCounts] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
@@ -32,8 +34,9 @@ class SyncLog:
 
     @property
     def changed(self) -> bool:
-        """Tell whether the sync wrote or removed anything."""
-        return any(c.added or c.changed or c.removed for c in self.counts.values())
+        """Tell whether the sync wrote or removed anything (entities or telemetry)."""
+        entities = any(c.added or c.changed or c.removed for c in self.counts.values())
+        return entities or self.telemetry_files > 0
 
     def summary(self) -> str:
         """Return the one-line summary: counts added/changed/removed per category."""
@@ -41,6 +44,7 @@ class SyncLog:
             f"{CATEGORY_LABELS[name]} +{c.added} ~{c.changed} -{c.removed}"
             for name, c in self.counts.items()
         ]
+        parts.append(f"telemetry {self.telemetry_samples} samples")
         return f"Sync {format_epoch(self.epoch)}: " + ", ".join(parts)
 
     def trailers(self) -> list[tuple[str, str]]:
@@ -55,6 +59,7 @@ class SyncLog:
             value = f"{c.entities} total, {c.added} added, {c.changed} changed, {c.removed} removed"
             rows.append((label, value))
         rows += [
+            ("Sync-Telemetry", f"{self.telemetry_samples} samples in {self.telemetry_files} files"),
             ("Sync-Bytes-Written", f"{self.bytes_written} in {self.files_written} files"),
             ("Sync-Failures", str(len(self.failures))),
             ("Sync-Duration", f"{self.seconds:.1f}s"),

@@ -51,7 +51,10 @@ def test_a_capture_of_some_sources_leaves_the_others_untouched(
     for name, tree in trees.items():
         assert git(repo, "rev-parse", f"HEAD:data/{name}") == tree, name
     changed = git(repo, "diff", "--name-only", "HEAD~1", "HEAD").split()
-    assert changed and all(path.startswith("data/model/") for path in changed)
+    assert changed and all(
+        path.startswith(("data/model/", "data/telemetry/model/")) for path in changed
+    ), "a v1-only capture changes models and their telemetry, nothing else"
+    assert any(path.startswith("data/telemetry/model/") for path in changed)
     # Only v1 parts moved: every model's catalog part is exactly as it was.
     before, after = files_at(repo, "HEAD~1"), files_at(repo, "HEAD")
     catalog_parts = [

@@ -33,10 +33,6 @@ KEPT_FINDINGS = {"unpinned-uses"}
 ABOVE_LOW = {"Medium", "High"}
 # Commands and options the workflows use that are still being written (issue 6: the CLI
 # wiring of archiver.publish; the site issue: `archiver site`). Remove entries as they land.
-PENDING = {
-    ("site", None),
-    ("site", "--out"),
-}
 
 
 def tool(name: str) -> str:
@@ -125,13 +121,7 @@ def test_workflow_archiver_commands_exist_in_the_cli() -> None:
     assert ("sync", ["--push", "--keepalive-days", "--summary-file"]) in invocations
     for subcommand, options in invocations:
         for option in [None, *options]:
-            if (subcommand, option) not in PENDING:
-                assert cli_has(subcommand, option), f"archiver {subcommand} {option or ''}"
-
-
-@pytest.mark.xfail(strict=False, reason="`archiver site` pending")
-def test_pending_commands_have_landed() -> None:
-    assert [entry for entry in sorted(PENDING, key=str) if not cli_has(*entry)] == []
+            assert cli_has(subcommand, option), f"archiver {subcommand} {option or ''}"
 
 
 def test_sync_workflow_runs_hourly_off_peak_one_at_a_time() -> None:

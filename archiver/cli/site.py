@@ -1,0 +1,56 @@
+"""`archiver site`: build the static site from the archive."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from archiver.cli import main
+from archiver.cli.common import IsoTime, repo_option, reports_errors
+
+
+@main.command()
+@repo_option
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("site"),
+    show_default=True,
+    help="Folder to build into; a site built earlier there is replaced.",
+)
+@click.option(
+    "--at",
+    type=IsoTime(),
+    default=None,
+    help="Show the archive as of this time (the last sync at or before it); default: HEAD.",
+)
+@click.option(
+    "--base-url",
+    default="/",
+    show_default=True,
+    help="Where the site is served (https://USER.github.io/REPO/), for links in feeds.",
+)
+@reports_errors
+def site(repo: Path, out: Path, at: datetime | None, base_url: str) -> None:
+    """Build the static site (endpoints grid, models, changes, feeds, JSON API) into a folder.
+
+    Pages link to each other relatively, so the folder works offline and on any host.
+
+    \b
+    Example:
+        archiver site --repo archive --out site
+        archiver site --repo archive --out old-site --at 2026-07-18T00:00:00Z
+    """
+    from archiver.site import build_site
+
+    report = build_site(repo, out, at=at, base_url=base_url)
+    epoch = report.epoch.strftime("%Y-%m-%d %H:%M UTC") if report.epoch else "no sync yet"
+    click.echo(f"Built {report.out_dir} from the sync of {epoch}")
+    click.echo(
+        f"  {report.pages} pages, {report.files} files, {report.bytes / 1e6:.1f} MB, "
+        f"in {report.seconds:.1f}s"
+    )
+    for problem in report.problems:
+        click.echo(f"  note: {problem}", err=True)

@@ -1,0 +1,58 @@
+"""`archiver telemetry`: print the hourly figures of one endpoint, model or model variant."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import click
+import orjson
+
+from archiver.cli import main
+from archiver.cli.common import IsoTime, repo_option, reports_errors
+
+KINDS = {"endpoint": "endpoint", "model": "model", "model-variant": "model_variant"}
+
+
+@main.command()
+@repo_option
+@click.argument("kind", type=click.Choice(list(KINDS)))
+@click.argument("key")
+@click.option("--since", type=IsoTime(), help="From this time (inclusive).")
+@click.option("--until", type=IsoTime(), help="Up to this time (inclusive).")
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["csv", "json"]),
+    default="csv",
+    show_default=True,
+    help="CSV: one row per sample, flattened columns; JSON: the samples as stored.",
+)
+@reports_errors
+def telemetry(
+    repo: Path,
+    kind: str,
+    key: str,
+    since: datetime | None,
+    until: datetime | None,
+    output: str,
+) -> None:
+    """The telemetry series of one endpoint, model or model variant, oldest first.
+
+    A sample is written when a figure changed; it holds until the next one. A sample
+    with no figures is a gap (upstream sent none that hour).
+
+    \b
+    Example:
+        archiver telemetry endpoint d68054f9-503c-4742-bbbb-32c415d27aa2 --since 2026-07-18
+        archiver telemetry model-variant openai/gpt-4.1 --format json
+    """
+    from archiver.telemetry_store import series, to_csv
+
+    samples = series(repo, KINDS[kind], key, since, until)
+    if not samples:
+        raise click.ClickException(f"no telemetry for {kind} {key!r} in {repo}")
+    if output == "json":
+        click.echo(orjson.dumps(samples, option=orjson.OPT_INDENT_2).decode())
+    else:
+        click.echo(to_csv(samples), nl=False)

@@ -1,0 +1,226 @@
+"""Build the static site: read the projection and history, render every page, write files."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from archiver.errors import ArchiverError
+from archiver.history import changes
+from archiver.site import pages
+from archiver.site.api import api_documents
+from archiver.site.context import load_projection
+from archiver.site.env import environment, templates_dir
+from archiver.site.feeds import atom_feed
+from archiver.site.formats import iso
+from archiver.site.grid import Catalog, build_catalog
+from archiver.site.metrics import load_metrics
+from archiver.site.timeline import Timeline, build_timeline
+from archiver.site.urls import model_feed
+
+__all__ = ["SiteReport", "build_site"]
+
+# A built site carries this file, so a rebuild may replace the folder and nothing else is.
+MARKER = ".archiver-site"
+
+
+@dataclass
+class SiteReport:
+    """What a build wrote: pages, files, bytes, and how long it took."""
+
+    out_dir: Path
+    pages: int = 0
+    files: int = 0
+    bytes: int = 0
+    seconds: float = 0.0
+    epoch: datetime | None = None
+    problems: list[str] = field(default_factory=list)
+
+
+class _Writer:
+    """Writes the site's files into a folder, counting them."""
+
+    def __init__(self, root: Path, report: SiteReport) -> None:
+        self.root = root
+        self.report = report
+
+    def write(self, path: str, data: bytes) -> None:
+        target = self.root / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        self.report.files += 1
+        self.report.bytes += len(data)
+        self.report.pages += path.endswith(".html")
+
+    def render(self, template: jinja2.Template, context: Any) -> None:
+        html = template.render(page=context, frame=context.frame)
+        self.write(context.frame.path, html.encode())
+
+
+def build_site(
+    repo_path: str | Path,
+    out_dir: str | Path,
+    *,
+    at: datetime | None = None,
+    base_url: str = "/",
+) -> SiteReport:
+    """Build the site of the archive at HEAD (or as of `at`) into out_dir, replacing it."""
+    started = time.monotonic()
+    out = Path(out_dir).resolve()
+    _check_out_dir(out)
+    report = SiteReport(out)
+    projection = load_projection(repo_path, at)
+    groups = changes(repo_path, until=at)
+    timeline = build_timeline(projection, groups)
+    metrics = load_metrics(repo_path, at, report.problems)
+    catalog = build_catalog(projection, metrics, timeline.last_changes())
+    end = projection.epoch or datetime.now(UTC)
+    site = pages.SiteInfo(
+        epoch=projection.epoch,
+        commit=projection.commit,
+        built=datetime.now(UTC),
+        at=at,
+        base_url=base_url if base_url.endswith("/") else base_url + "/",
+        counts={
+            "endpoints": len(catalog.endpoints),
+            "models": len(catalog.models),
+            "providers": len(catalog.providers),
+        },
+    )
+    staging = out.with_name(f".{out.name}.building")
+    shutil.rmtree(staging, ignore_errors=True)
+    writer = _Writer(staging, report)
+    _write_pages(writer, site, catalog, timeline, metrics, end)
+    api_files = _write_api(writer, site, catalog, groups, end)
+    writer.render(environment().get_template("api.html"), pages.api_page(site, api_files))
+    writer.render(
+        environment().get_template("status.html"),
+        pages.status_page(site, projection.syncs, report.problems),
+    )
+    _write_feeds(writer, site, catalog, timeline)
+    _copy_static(writer)
+    writer.write(MARKER, b"built by openrouter-archiver; `archiver site` replaces this folder\n")
+    _swap(staging, out)
+    report.epoch = projection.epoch
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _write_pages(
+    writer: _Writer,
+    site: pages.SiteInfo,
+    catalog: Catalog,
+    timeline: Timeline,
+    metrics: dict[str, Any],
+    end: datetime,
+) -> None:
+    """Render every HTML page but the API and status pages."""
+    env = environment()
+    writer.render(env.get_template("index.html"), pages.grid_page(site, catalog))
+    writer.render(env.get_template("models.html"), pages.models_page(site, catalog))
+    writer.render(env.get_template("providers.html"), pages.providers_page(site, catalog))
+    template = env.get_template("model.html")
+    for model_context in pages.model_pages(site, catalog, timeline, end):
+        writer.render(template, model_context)
+    template = env.get_template("endpoint.html")
+    for endpoint_context in pages.endpoint_pages(site, catalog, timeline, metrics, end):
+        writer.render(template, endpoint_context)
+    template = env.get_template("provider.html")
+    for provider_context in pages.provider_pages(site, catalog, timeline):
+        writer.render(template, provider_context)
+    template = env.get_template("changes.html")
+    for changes_context in pages.changes_pages(site, timeline, end):
+        writer.render(template, changes_context)
+
+
+def _write_api(
+    writer: _Writer,
+    site: pages.SiteInfo,
+    catalog: Catalog,
+    groups: list[Any],
+    end: datetime,
+) -> list[pages.ApiFile]:
+    """Write the JSON API files; return what the API page lists."""
+    meta = {
+        "generated_at": iso(site.built),
+        "epoch": iso(site.epoch) or None,
+        "commit": site.commit,
+        "at": iso(site.at) or None,
+    }
+    files = []
+    for path, (data, count, what) in api_documents(catalog, groups, meta, site.epoch).items():
+        writer.write(path, data)
+        files.append(pages.ApiFile(path, what, count, len(data)))
+    return files
+
+
+def _write_feeds(
+    writer: _Writer, site: pages.SiteInfo, catalog: Catalog, timeline: Timeline
+) -> None:
+    """Write the Atom feed of all changes and one per model."""
+    cards = [card for group in timeline.groups for card in group.cards]
+    cards += [card for group in timeline.groups for found in group.bulk.values() for card in found]
+    cards.sort(key=lambda card: card.epoch, reverse=True)
+    writer.write(
+        "feeds/changes.xml",
+        atom_feed(
+            path="feeds/changes.xml",
+            title=f"{site.name}: all changes",
+            subject="changes",
+            cards=cards,
+            base_url=site.base_url,
+            updated=site.epoch,
+            page="changes/index.html",
+        ),
+    )
+    for model in catalog.models:
+        path = model_feed(model.key)
+        writer.write(
+            path,
+            atom_feed(
+                path=path,
+                title=f"{site.name}: {model.name} ({model.key})",
+                subject=f"model/{model.key}",
+                cards=timeline.history("model", model.key),
+                base_url=site.base_url,
+                updated=site.epoch,
+                page=model.href,
+            ),
+        )
+
+
+def _copy_static(writer: _Writer) -> None:
+    """Copy the stylesheet and script."""
+    for source in sorted((templates_dir() / "static").iterdir()):
+        if source.is_file():
+            writer.write(f"static/{source.name}", source.read_bytes())
+
+
+def _check_out_dir(out: Path) -> None:
+    """Refuse to replace a folder that is not empty and not a site this command built."""
+    if out.exists() and not out.is_dir():
+        raise ArchiverError(f"{out} is a file; pass --out a folder")
+    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).exists():
+        raise ArchiverError(
+            f"{out} is not empty and was not built by `archiver site`; "
+            "pick an empty or new folder for --out"
+        )
+
+
+def _swap(staging: Path, out: Path) -> None:
+    """Replace out with the freshly built folder."""
+    if out.exists():
+        old = out.with_name(f".{out.name}.old")
+        shutil.rmtree(old, ignore_errors=True)
+        out.rename(old)
+        staging.rename(out)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        staging.rename(out)

@@ -1,0 +1,59 @@
+"""The one jinja2 environment of the site: where templates live, autoescaping, filters."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import jinja2
+
+from archiver.errors import ArchiverError
+from archiver.site import formats
+from archiver.site.urls import href
+
+__all__ = ["environment", "templates_dir"]
+
+# In a wheel the templates sit inside the package (hatch force-include); in a checkout,
+# in the repository's top-level templates/ folder.
+_INSTALLED = Path(__file__).resolve().parent / "templates"
+_SOURCE = Path(__file__).resolve().parents[2] / "templates"
+
+
+def templates_dir() -> Path:
+    """Return the folder that holds the site's templates and static assets."""
+    for folder in (_INSTALLED, _SOURCE):
+        if (folder / "base.html").is_file():
+            return folder
+    raise ArchiverError(
+        f"the site's templates are missing (looked in {_INSTALLED} and {_SOURCE}); "
+        "reinstall openrouter-archiver"
+    )
+
+
+def tint(text: str) -> int:
+    """Return one of 8 avatar colours for a name, the same on every page."""
+    return sum(map(ord, text)) % 8
+
+
+@cache
+def environment() -> jinja2.Environment:
+    """Return the jinja2 environment: autoescaped, strict about undefined names."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates_dir()),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+    env.filters.update(
+        money=formats.money,
+        count=formats.count,
+        percent=formats.percent,
+        date=formats.date,
+        moment=formats.moment,
+        iso=formats.iso,
+        href=href,
+        tint=tint,
+    )
+    return env

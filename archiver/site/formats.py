@@ -1,0 +1,92 @@
+"""How figures read on the site: prices per million tokens, token counts, times, percentages."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+__all__ = [
+    "MILLION",
+    "ago",
+    "count",
+    "date",
+    "moment",
+    "money",
+    "per_million",
+    "percent",
+]
+
+MILLION = Decimal(1_000_000)
+
+
+def per_million(value: Any) -> Decimal | None:
+    """Return an upstream per-token price as dollars per million tokens (None: no price)."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return None
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    if not number.is_finite() or number < 0:
+        return None  # OpenRouter writes -1 for "depends on the routed model".
+    return (number * MILLION).normalize()
+
+
+def money(value: Decimal | float | None, free: str = "free") -> str:
+    """Return a price per million tokens as text: $0.15, $0.0375, free, or an en dash."""
+    if value is None:
+        return "\u2013"
+    number = Decimal(str(value)) if not isinstance(value, Decimal) else value
+    if number == 0:
+        return free
+    exponent = number.normalize().as_tuple().exponent
+    places = max(2, -exponent if isinstance(exponent, int) else 2)
+    if places > 4 and number >= Decimal("0.01"):
+        places = 4
+    text = f"{number:,.{min(places, 8)}f}"
+    whole, _, decimals = text.partition(".")
+    return f"${whole}.{decimals[:2]}{decimals[2:].rstrip('0')}"
+
+
+def count(value: int | float | None) -> str:
+    """Return a count with thousands separators, or an en dash."""
+    if value is None:
+        return "\u2013"
+    return f"{value:,.0f}"
+
+
+def percent(value: float | None) -> str:
+    """Return a change in percent with one decimal and no sign (the arrow tells it)."""
+    if value is None:
+        return ""
+    return f"{abs(value):.1f}%"
+
+
+def date(value: datetime | None) -> str:
+    """Return a date as 2026-07-19, or an en dash."""
+    return value.astimezone(UTC).strftime("%Y-%m-%d") if value else "\u2013"
+
+
+def moment(value: datetime | None) -> str:
+    """Return a time as 2026-07-19 15:00 UTC, or an en dash."""
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if value else "\u2013"
+
+
+def iso(value: datetime | None) -> str:
+    """Return a time as ISO 8601 with a Z."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if value else ""
+
+
+def ago(value: datetime | None, now: datetime) -> str:
+    """Return how long before now a time was: 3 hours ago, 12 days ago."""
+    if value is None:
+        return ""
+    seconds = (now - value).total_seconds()
+    if seconds < 0:
+        return "in the future"
+    for size, unit in ((86400, "day"), (3600, "hour"), (60, "minute")):
+        if seconds >= size:
+            n = int(seconds // size)
+            return f"{n} {unit}{'s' if n != 1 else ''} ago"
+    return "just now"

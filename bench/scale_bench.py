@@ -1,0 +1,200 @@
+"""Sync at scale: a synthetic catalog of N endpoints (shapes from a real capture), 1% changed
+per sync. Ours (observe + plan + pygit2 commit) vs the usual way (write every file,
+`git add -A`, `git commit`), each sync in its own process for honest time and peak memory.
+
+    python bench/scale_bench.py [--endpoints 50000] [--syncs 3] [--changed 0.01]
+
+Fetching is left out here (bench/fetch_bench.py measures it): the catalog's responses are
+built in the measuring process, as if they had just arrived.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import os
+import pickle
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from archiver.capture import read_capture
+from archiver.entities import Fetched, catalog_variants
+from archiver.fetch import Response
+from archiver.sources import ENDPOINT_STATS
+
+ROOT = Path(__file__).resolve().parents[1]
+CAPTURE = (
+    ROOT.parent / "shared" / "openrouter" / "captures" / "daily" / "2026-07-17T180314Z.jsonl.gz"
+)
+
+ONE_SYNC = """
+import pickle, sys, time, resource, subprocess
+from pathlib import Path
+way, repo, data = sys.argv[1], sys.argv[2], sys.argv[3]
+started = time.perf_counter()
+fetched = pickle.loads(Path(data).read_bytes())
+loaded = time.perf_counter()
+from archiver.entities import observe
+if way == "ours":
+    from archiver.store import Store
+    from archiver.sync import archive
+    from archiver.synclog import SyncLog, hour_epoch
+    store = Store(repo)
+    observed = observe(fetched)
+    log = SyncLog(epoch=hour_epoch())
+    archive(store, observed, log, 0.10)
+else:
+    from archiver.plan import make_plan
+    observed = observe(fetched)
+    plan = make_plan(observed, {}, lambda blob: b"")
+    root = Path(repo)
+    for path, data_bytes in plan.writes.items():
+        target = root / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data_bytes)
+    subprocess.run(["git", "-C", repo, "add", "-A", "data"], check=True)
+    subprocess.run(["git", "-C", repo, "commit", "-qm", "sync"], check=False)
+done = time.perf_counter()
+print(done - loaded)
+"""
+
+
+def synthetic_fetched(endpoints: int, seed: int) -> tuple[Fetched, list[dict[str, Any]]]:
+    """Return Fetched responses of a catalog with this many endpoints, and the endpoint list."""
+    capture = read_capture(CAPTURE)
+    by_path = {r.url.split("?")[0]: r for r in capture.responses}
+    real = [
+        e for r in capture.responses if r.url.startswith(ENDPOINT_STATS) for e in r.body["data"]
+    ]
+    catalog = Response(
+        "/api/frontend/v1/catalog/models",
+        by_path["/api/frontend/v1/catalog/models"].body,
+        status=200,
+    )
+    variants = {k: v for k, v in catalog_variants(catalog).items() if v.has_endpoint}
+    keys = sorted(variants)
+    chance = random.Random(seed)
+    made: list[dict[str, Any]] = []
+    for number in range(endpoints):
+        endpoint = copy.deepcopy(real[number % len(real)])
+        endpoint["id"] = str(uuid.UUID(int=chance.getrandbits(128)))
+        key = keys[number % len(keys)]
+        endpoint["model_variant_slug"] = key
+        made.append(endpoint)
+    return _fetched(by_path, catalog, keys, variants, made), made
+
+
+def _fetched(
+    by_path: dict[str, Any],
+    catalog: Response,
+    keys: list[str],
+    variants: Any,
+    made: list[dict[str, Any]],
+) -> Fetched:
+    """Group endpoints into per-model listings, as the stats endpoint would answer."""
+    lists: dict[str, list[dict[str, Any]]] = {key: [] for key in keys}
+    for endpoint in made:
+        lists[endpoint["model_variant_slug"]].append(endpoint)
+    return Fetched(
+        v1_models=Response("/api/v1/models", by_path["/api/v1/models"].body, status=200),
+        catalog=catalog,
+        all_providers=Response(
+            "/api/frontend/v1/all-providers",
+            by_path["/api/frontend/v1/all-providers"].body,
+            status=200,
+        ),
+        endpoint_lists={
+            key: Response(variants[key].url(ENDPOINT_STATS), {"data": items}, status=200)
+            for key, items in lists.items()
+        },
+    )
+
+
+def change_some(made: list[dict[str, Any]], share: float, chance: random.Random) -> None:
+    """Change a share of endpoints' prices in place, as upstream does (~1% an hour at most)."""
+    for endpoint in chance.sample(made, int(len(made) * share)):
+        pricing = endpoint.get("pricing") or {}
+        old = float(pricing.get("prompt") or "0.000001")
+        endpoint["pricing"] = {**pricing, "prompt": f"{old * chance.uniform(0.8, 1.2):.10f}"}
+
+
+def run_sync(way: str, repo: Path, data: Path) -> tuple[float, float, float]:
+    """Run one sync in a child process; return (sync seconds, CPU seconds, peak MB)."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", ONE_SYNC, way, str(repo), str(data)], stdout=subprocess.PIPE
+    )
+    _, status, usage = os.wait4(child.pid, 0)
+    assert child.stdout is not None
+    seconds = float(child.stdout.read().decode().strip() or "nan")
+    child.stdout.close()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{way} sync failed")
+    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--endpoints", type=int, default=50_000)
+    parser.add_argument("--syncs", type=int, default=3, help="measured syncs after the first")
+    parser.add_argument("--changed", type=float, default=0.01)
+    args = parser.parse_args()
+    chance = random.Random(7)
+    fetched, made = synthetic_fetched(args.endpoints, seed=7)
+    results: dict[str, list[tuple[float, float, float]]] = {"ours": [], "usual": []}
+    with tempfile.TemporaryDirectory() as workdir:
+        work = Path(workdir)
+        for way in ("ours", "usual"):
+            if way == "usual":
+                subprocess.run(["git", "init", "-q", "-b", "main", str(work / way)], check=True)
+        data = work / "fetched.pickle"
+        for number in range(args.syncs + 1):
+            data.write_bytes(pickle.dumps(fetched))
+            for way in ("ours", "usual"):
+                measured = run_sync(way, work / way, data)
+                if number:  # the first sync builds the archive; the rest are the hourly case
+                    results[way].append(measured)
+            change_some(made, args.changed, chance)
+            fetched = _fetched_again(fetched, made)
+        size = sum(f.stat().st_size for f in (work / "ours" / "data" / "endpoint").iterdir())
+        print(
+            f"scale bench: {args.endpoints} endpoints, {args.changed:.0%} changed per sync, "
+            f"{args.syncs} syncs, {os.cpu_count()} cores; endpoint files {size / 1e6:.0f} MB"
+        )
+        print("| way | sync s (median) | CPU s | peak MB |")
+        print("|---|---|---|---|")
+        for way, runs in results.items():
+            print(
+                f"| {way} | {statistics.median(r[0] for r in runs):.2f} | "
+                f"{statistics.median(r[1] for r in runs):.2f} | {max(r[2] for r in runs):.0f} |"
+            )
+        ours, usual = (statistics.median(r[0] for r in results[w]) for w in ("ours", "usual"))
+        print(f"usual / ours: {usual / ours:.1f}x")
+
+
+def _fetched_again(fetched: Fetched, made: list[dict[str, Any]]) -> Fetched:
+    """Return the responses regrouped after changes (same listings, new bodies)."""
+    lists: dict[str, list[dict[str, Any]]] = {key: [] for key in fetched.endpoint_lists}
+    for endpoint in made:
+        lists[endpoint["model_variant_slug"]].append(endpoint)
+    return Fetched(
+        v1_models=fetched.v1_models,
+        catalog=fetched.catalog,
+        all_providers=fetched.all_providers,
+        endpoint_lists={
+            key: Response(r.url, {"data": lists[key]}, status=200)
+            for key, r in fetched.endpoint_lists.items()
+        },
+    )
+
+
+if __name__ == "__main__":
+    started = time.perf_counter()
+    main()
+    print(f"bench took {time.perf_counter() - started:.0f}s")

@@ -1,0 +1,222 @@
+/* openrouter-archiver site: filters, sorting, chart legends, relative times.
+   Every page reads without it; this only adds interactivity. No dependencies. */
+(function () {
+  "use strict";
+
+  var fmt = function (n) { return n.toLocaleString("en-US"); };
+  var params = new URLSearchParams(window.location.search);
+
+  function setParam(name, value) {
+    var url = new URL(window.location.href);
+    if (value) { url.searchParams.set(name, value); } else { url.searchParams.delete(name); }
+    window.history.replaceState(null, "", url.pathname + url.search + url.hash);
+  }
+
+  /* ---- tables: sort every column marked data-sort; search and facets on main tables ---- */
+  function Grid(table, toolbar) {
+    this.table = table;
+    this.tbody = table.tBodies[0];
+    this.items = Array.prototype.map.call(this.tbody.rows, function (tr, index) {
+      var tokens = {};
+      (tr.getAttribute("data-in") || "").split(" ").forEach(function (t) { if (t) { tokens["in:" + t] = 1; } });
+      (tr.getAttribute("data-out") || "").split(" ").forEach(function (t) { if (t) { tokens["out:" + t] = 1; } });
+      (tr.getAttribute("data-f") || "").split(" ").forEach(function (t) { if (t) { tokens["f:" + t] = 1; } });
+      return { tr: tr, index: index, text: tr.getAttribute("data-s") || "", tokens: tokens, shown: true };
+    });
+    this.columns = {};
+    this.toolbar = toolbar;
+    var self = this;
+    Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th) {
+      if (!th.hasAttribute("data-sort")) { return; }
+      th.tabIndex = 0;
+      th.setAttribute("role", "button");
+      th.addEventListener("click", function () { self.sortBy(th); });
+      th.addEventListener("keydown", function (event) {
+        if (event.key === "Enter" || event.key === " ") { event.preventDefault(); self.sortBy(th); }
+      });
+    });
+    if (toolbar) { this.bindToolbar(toolbar); }
+  }
+
+  Grid.prototype.values = function (column, numeric) {
+    var key = column + (numeric ? "n" : "t");
+    if (!this.columns[key]) {
+      this.columns[key] = this.items.map(function (item) {
+        var cell = item.tr.cells[column];
+        if (!cell) { return null; }
+        if (numeric) {
+          var raw = cell.getAttribute("data-v");
+          return raw === null || raw === "" ? null : parseFloat(raw);
+        }
+        return cell.textContent.trim().toLowerCase();
+      });
+    }
+    return this.columns[key];
+  };
+
+  Grid.prototype.sortBy = function (th) {
+    var numeric = th.getAttribute("data-sort") === "num";
+    var ascending = th.getAttribute("aria-sort") !== "ascending";
+    Array.prototype.forEach.call(th.parentNode.cells, function (cell) { cell.removeAttribute("aria-sort"); });
+    th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+    var values = this.values(th.cellIndex, numeric);
+    var order = this.items.slice();
+    var direction = ascending ? 1 : -1;
+    order.sort(function (a, b) {
+      var x = values[a.index], y = values[b.index];
+      if (x === y) { return a.index - b.index; }
+      if (x === null || x === "") { return 1; }   // Unknown values last, whichever the direction.
+      if (y === null || y === "") { return -1; }
+      return (x < y ? -1 : 1) * direction;
+    });
+    var fragment = document.createDocumentFragment();
+    order.forEach(function (item) { fragment.appendChild(item.tr); });
+    this.tbody.appendChild(fragment);
+  };
+
+  Grid.prototype.bindToolbar = function (toolbar) {
+    var self = this;
+    this.search = toolbar.querySelector("[data-search]");
+    this.boxes = Array.prototype.slice.call(toolbar.querySelectorAll("input[data-facet]"));
+    this.counter = toolbar.querySelector("[data-count]");
+    this.resets = Array.prototype.slice.call(document.querySelectorAll("[data-reset]"));
+    this.empty = document.querySelector("[data-empty]");
+    var pending = false;
+    var schedule = function () {
+      if (pending) { return; }
+      pending = true;
+      window.requestAnimationFrame(function () { pending = false; self.filter(); });
+    };
+    if (this.search) {
+      if (params.get("q")) { this.search.value = params.get("q"); }
+      this.search.addEventListener("input", schedule);
+    }
+    this.boxes.forEach(function (box) { box.addEventListener("change", schedule); });
+    this.resets.forEach(function (button) {
+      button.addEventListener("click", function () {
+        if (self.search) { self.search.value = ""; }
+        self.boxes.forEach(function (box) { box.checked = false; });
+        self.filter();
+      });
+    });
+    if (this.search && this.search.value) { this.filter(); }
+  };
+
+  Grid.prototype.filter = function () {
+    var query = this.search ? this.search.value.trim().toLowerCase() : "";
+    var terms = query ? query.split(/\s+/) : [];
+    var wanted = this.boxes.filter(function (box) { return box.checked; }).map(function (box) {
+      return box.getAttribute("data-facet") + ":" + box.value;
+    });
+    var shown = 0;
+    this.items.forEach(function (item) {
+      var ok = true;
+      for (var i = 0; ok && i < terms.length; i++) { ok = item.text.indexOf(terms[i]) !== -1; }
+      for (var j = 0; ok && j < wanted.length; j++) { ok = item.tokens[wanted[j]] === 1; }
+      if (ok !== item.shown) { item.tr.hidden = !ok; item.shown = ok; }
+      if (ok) { shown++; }
+    });
+    if (this.counter) { this.counter.textContent = fmt(shown); }
+    var active = terms.length > 0 || wanted.length > 0;
+    this.resets.forEach(function (button) { if (button.classList.contains("reset")) { button.hidden = !active; } });
+    if (this.empty) { this.empty.hidden = shown > 0; }
+    Array.prototype.forEach.call(document.querySelectorAll("details.drop"), function (drop) {
+      drop.classList.toggle("active", drop.querySelector("input:checked") !== null);
+    });
+    setParam("q", query);
+  };
+
+  function setupTables() {
+    var tables = document.querySelectorAll("table[data-grid]");
+    Array.prototype.forEach.call(tables, function (table, index) {
+      var main = index === 0 && table.closest(".entity") === null;
+      new Grid(table, main ? document.querySelector(".toolbar") : null);
+    });
+    document.addEventListener("click", function (event) {
+      Array.prototype.forEach.call(document.querySelectorAll("details.drop[open]"), function (drop) {
+        if (!drop.contains(event.target)) { drop.open = false; }
+      });
+    });
+  }
+
+  /* ---- the change monitor's filters ---- */
+  function setupMonitor() {
+    var bar = document.querySelector("[data-monitor]");
+    if (!bar) { return; }
+    var controls = {};
+    Array.prototype.forEach.call(bar.querySelectorAll("[data-filter]"), function (control) {
+      var name = control.getAttribute("data-filter");
+      controls[name] = control;
+      if (params.get(name)) { control.value = params.get(name); }
+      control.addEventListener("input", apply);
+      control.addEventListener("change", apply);
+    });
+    var entries = Array.prototype.slice.call(document.querySelectorAll(".monitor article.card, .monitor tr.card-row"));
+    var counter = bar.querySelector("[data-count]");
+    var empty = document.querySelector("[data-empty]");
+    function apply() {
+      var model = controls.model.value.trim().toLowerCase();
+      var provider = controls.provider.value.trim().toLowerCase();
+      var kind = controls.kind.value;
+      var category = controls.category.value;
+      var shown = 0;
+      entries.forEach(function (entry) {
+        var ok = (!model || entry.getAttribute("data-model").indexOf(model) !== -1) &&
+          (!provider || entry.getAttribute("data-provider").indexOf(provider) !== -1) &&
+          (!kind || (" " + entry.getAttribute("data-kinds") + " ").indexOf(" " + kind + " ") !== -1) &&
+          (!category || entry.getAttribute("data-category") === category);
+        entry.hidden = !ok;
+        if (ok) { shown++; }
+      });
+      Array.prototype.forEach.call(document.querySelectorAll(".monitor details[data-bulk]"), function (bulk) {
+        bulk.hidden = bulk.querySelector("tr.card-row:not([hidden])") === null;
+      });
+      Array.prototype.forEach.call(document.querySelectorAll(".monitor [data-sync]"), function (section) {
+        section.hidden = section.querySelector("article.card:not([hidden]), tr.card-row:not([hidden])") === null;
+      });
+      counter.textContent = fmt(shown) + " of " + fmt(entries.length) + " changes";
+      if (empty) { empty.hidden = shown > 0; }
+      ["model", "provider", "kind", "category"].forEach(function (name) { setParam(name, controls[name].value.trim()); });
+    }
+    apply();
+  }
+
+  /* ---- chart legends: click to hide a line, hover to pick it out ---- */
+  function setupLegends() {
+    Array.prototype.forEach.call(document.querySelectorAll(".pane"), function (pane) {
+      var svg = pane.querySelector("svg.chart");
+      if (!svg) { return; }
+      Array.prototype.forEach.call(pane.querySelectorAll(".legend li[data-series]"), function (item) {
+        var series = svg.querySelector(".s-" + item.getAttribute("data-series"));
+        if (!series) { return; }
+        item.addEventListener("click", function (event) {
+          if (event.target.closest("a")) { return; }
+          item.classList.toggle("off");
+          series.classList.toggle("off");
+        });
+        item.addEventListener("mouseenter", function () { svg.classList.add("focus"); series.classList.add("hl"); });
+        item.addEventListener("mouseleave", function () { svg.classList.remove("focus"); series.classList.remove("hl"); });
+      });
+    });
+  }
+
+  /* ---- relative times ("about 3 hours ago"), from the reader's clock ---- */
+  function setupAges() {
+    var now = Date.now();
+    Array.prototype.forEach.call(document.querySelectorAll("[data-age]"), function (element) {
+      var then = Date.parse(element.getAttribute("data-age"));
+      if (isNaN(then)) { return; }
+      var minutes = Math.max(0, Math.round((now - then) / 60000));
+      var text = minutes < 60 ? minutes + " min" : minutes < 2880 ? Math.round(minutes / 60) + " hours" : Math.round(minutes / 1440) + " days";
+      element.textContent = "about " + text + " ago";
+    });
+  }
+
+  function start() {
+    setupTables();
+    setupMonitor();
+    setupLegends();
+    setupAges();
+  }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }
+}());

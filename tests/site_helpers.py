@@ -1,0 +1,97 @@
+"""A real archive for the site's tests: real captures, one hostile description, telemetry."""
+
+from __future__ import annotations
+
+import copy
+import importlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from archiver.backfill import import_captures
+from archiver.capture import CapturedResponse, read_capture, write_capture
+from archiver.store import Store
+from archiver.synclog import format_epoch, hour_epoch
+
+# What a hostile upstream might put in a description: none of it may run on the site.
+EVIL_DESCRIPTION = (
+    "Evil **model**. <script>window.__pwned = 1</script>\n\n"
+    '<img src=x onerror="window.__pwned = 2"> [click me](javascript:window.__pwned=3) '
+    '<a href="javascript:window.__pwned=4" onclick="window.__pwned=4">raw link</a> '
+    "[docs](https://example.com/docs) [mail](mailto:a@example.com) "
+    "[data](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==) "
+    '<svg onload="window.__pwned=5"></svg>'
+    "\n\n[Jj](JaVaScRiPt:window.__pwned=6) ![x](javascript:window.__pwned=7)"
+)
+EVIL_NAME = 'Evil <b onmouseover="window.__pwned=8">Model</b>'
+TELEMETRY_HOURS = 6
+
+
+@dataclass(frozen=True)
+class SiteArchive:
+    """The archive and what the tests need to know about how it was made."""
+
+    repo: Path
+    evil_model: str
+    telemetry_endpoint: str | None
+
+
+def build_test_archive(root: Path, v1_paths: list[Path], daily_paths: list[Path]) -> SiteArchive:
+    """Import 2 v1-models captures and 3 daily ones, a hostile capture, then telemetry."""
+    repo = root / "archive"
+    evil_path, evil_model = _evil_capture(daily_paths[-1], root)
+    import_captures(repo, [*v1_paths[:2], *daily_paths[:3], evil_path])
+    endpoint = _write_telemetry(repo, read_capture(evil_path).time)
+    return SiteArchive(repo, evil_model, endpoint)
+
+
+def _evil_capture(source: Path, root: Path) -> tuple[Path, str]:
+    """Write a copy of a daily capture, an hour later, with one model's text made hostile."""
+    capture = read_capture(source)
+    responses = []
+    target = None
+    for response in capture.responses:
+        body = response.body
+        if response.url == "/api/frontend/v1/catalog/models":
+            body = copy.deepcopy(body)
+            entry = next(item for item in body["data"] if item.get("endpoint"))
+            entry["description"] = EVIL_DESCRIPTION
+            entry["name"] = EVIL_NAME
+            target = entry["endpoint"]["model_variant_slug"]
+        responses.append(CapturedResponse(response.method, response.url, response.status, body))
+    assert target is not None
+    path = root / "evil.jsonl.gz"
+    time = capture.time + timedelta(hours=1)
+    write_capture(path, time, "tests/site_helpers.py", "hostile description", responses)
+    return path, target
+
+
+def _write_telemetry(repo: Path, after: datetime) -> str | None:
+    """Commit hourly telemetry of one endpoint after the last sync; None without the module."""
+    try:
+        telemetry: Any = importlib.import_module("archiver.telemetry_store")
+    except ImportError:
+        return None
+    store = Store(repo, create=False)
+    endpoint = sorted(
+        path.split("/")[-1].removesuffix(".json") for path in store.tracked("data/endpoint/")
+    )[0]
+    start = hour_epoch(after)
+    for hour in range(1, TELEMETRY_HOURS + 1):
+        epoch = start + timedelta(hours=hour)
+        figures = {
+            "stats": {
+                "p50_latency": 400.0 + 50 * hour,
+                "p50_throughput": 30.0 + hour,
+                "request_count": 10,
+            },
+            "status": 0 if hour != 3 else -2,
+        }
+        writes = telemetry.telemetry_writes(
+            {"endpoint": {endpoint: figures}}, epoch, store.tracked(), store.read
+        )
+        stamp = format_epoch(epoch)
+        message = f"Telemetry {stamp}\n\nSync-Epoch: {stamp}\nSync-Failures: 0\n"
+        store.commit(writes.writes, [], message)
+    return endpoint

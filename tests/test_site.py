@@ -1,0 +1,258 @@
+"""The static site built from a real archive: pages, JSON API, Atom feeds, --at, safety."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import zipfile
+from datetime import datetime
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import feedparser
+import orjson
+import pytest
+from click.testing import CliRunner
+
+from archiver.cli import main
+from archiver.history import changes
+from archiver.site import build_site
+from archiver.site.markdown import render_markdown
+from archiver.synclog import parse_time
+from tests.archive_helpers import blob, git, keys_at
+from tests.site_helpers import EVIL_DESCRIPTION, SiteArchive, build_test_archive
+
+OLD_EPOCH = "2026-07-18T15:00:00Z"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def archive(
+    tmp_path_factory: pytest.TempPathFactory, v1_models_paths: list[Path], daily_paths: list[Path]
+) -> SiteArchive:
+    """Return a real archive: 2 v1-models and 3 daily captures, a hostile one, telemetry."""
+    return build_test_archive(tmp_path_factory.mktemp("site"), v1_models_paths, daily_paths)
+
+
+@pytest.fixture(scope="module")
+def site(archive: SiteArchive) -> Path:
+    """Return the site built from HEAD."""
+    out = archive.repo.parent / "site"
+    build_site(archive.repo, out, base_url="https://example.org/archive/")
+    return out
+
+
+def _json(path: Path) -> dict[str, object]:
+    value = orjson.loads(path.read_bytes())
+    assert isinstance(value, dict)
+    return value
+
+
+def test_every_entity_has_a_page(archive: SiteArchive, site: Path) -> None:
+    keys = keys_at(archive.repo)
+    api = _json(site / "api" / "endpoints.json")
+    pages = {str(item["page"]) for item in api["endpoints"]}  # type: ignore[attr-defined]
+    assert len(pages) == len(keys["endpoint"])
+    assert all((site / page).is_file() for page in pages)
+    assert len(list((site / "model").rglob("*.html"))) == len(keys["model"])
+    assert len(list((site / "provider").rglob("*.html"))) == len(keys["provider"])
+    for page in ("index.html", "models.html", "providers.html", "changes/index.html", "api.html"):
+        assert (site / page).is_file(), page
+
+
+def test_report_counts_what_was_written(archive: SiteArchive, tmp_path: Path) -> None:
+    report = build_site(archive.repo, tmp_path / "out")
+    files = [path for path in (tmp_path / "out").rglob("*") if path.is_file()]
+    assert report.files == len(files)
+    assert report.bytes == sum(path.stat().st_size for path in files)
+    assert report.pages == sum(path.suffix == ".html" for path in files)
+    assert report.epoch == parse_time("2026-07-19T22:00:00Z")
+
+
+def test_json_api_is_the_archive(archive: SiteArchive, site: Path) -> None:
+    for category, name in (
+        ("endpoint", "endpoints"),
+        ("model", "models"),
+        ("provider", "providers"),
+    ):
+        api = _json(site / "api" / f"{name}.json")
+        items = api[name]
+        assert isinstance(items, list)
+        assert api["count"] == len(items) == len(keys_at(archive.repo)[category])
+        assert api["commit"] == git(archive.repo, "rev-parse", "HEAD").strip()
+        for item in items[:: max(1, len(items) // 40)]:
+            key = item["id"] if category == "endpoint" else item["key"]
+            path = git(archive.repo, "ls-files", "--", f"data/{category}/").splitlines()
+            found = [p for p in path if _key_of(p) == key]
+            assert found, key
+            assert item["data"] == orjson.loads(blob(archive.repo, "HEAD", found[0]))
+
+
+def _key_of(path: str) -> str:
+    from archiver.paths import path_to_key
+
+    return path_to_key(path)[1]
+
+
+def test_endpoint_prices_are_per_million_tokens(site: Path) -> None:
+    api = _json(site / "api" / "endpoints.json")
+    for item in api["endpoints"]:  # type: ignore[attr-defined]
+        prompt = item["data"]["pricing"]["prompt"]
+        if item["input_per_mtok"] is not None:
+            assert abs(float(item["input_per_mtok"]) - float(prompt) * 1e6) < 1e-6
+
+
+def test_changes_api_matches_history(archive: SiteArchive, site: Path) -> None:
+    api = _json(site / "api" / "changes.json")
+    groups = changes(archive.repo)
+    syncs = api["syncs"]
+    assert isinstance(syncs, list)
+    assert [s["epoch"] for s in syncs] == [g.epoch.strftime("%Y-%m-%dT%H:%M:%SZ") for g in groups]
+    assert [len(s["changes"]) for s in syncs] == [len(g.changes) for g in groups]
+    drops = [c for s in syncs for c in s["changes"] if "price_down" in c["kinds"]]
+    assert drops and all(any(float(p["new"]) < float(p["old"]) for p in c["prices"]) for c in drops)
+
+
+def test_atom_feeds_parse(archive: SiteArchive, site: Path) -> None:
+    feed = feedparser.parse((site / "feeds" / "changes.xml").read_bytes())
+    assert not feed.bozo, feed.get("bozo_exception")
+    groups = changes(archive.repo)
+    assert len(feed.entries) == min(50, len(groups))
+    newest = feed.entries[0]
+    assert newest.updated_parsed[:4] == groups[0].epoch.timetuple()[:4]
+    assert newest.link.startswith("https://example.org/archive/")
+    model = feedparser.parse(
+        (site / "feeds" / "model" / "thinkingmachines" / "inkling.xml").read_bytes()
+    )
+    assert not model.bozo
+    assert model.feed.title.endswith("(thinkingmachines/inkling)")
+    assert model.entries and "<script>" not in model.entries[0].content[0].value
+
+
+def test_at_an_old_epoch_builds_the_site_as_it_was(archive: SiteArchive, tmp_path: Path) -> None:
+    out = tmp_path / "old"
+    report = build_site(archive.repo, out, at=parse_time(OLD_EPOCH))
+    commit = git(archive.repo, "log", "--format=%H", "--grep", f"Sync {OLD_EPOCH}").split()[0]
+    then = keys_at(archive.repo, commit)
+    api = _json(out / "api" / "endpoints.json")
+    assert {item["id"] for item in api["endpoints"]} == then["endpoint"]  # type: ignore[attr-defined]
+    assert api["commit"] == commit and api["epoch"] == OLD_EPOCH
+    now = keys_at(archive.repo)
+    gone = sorted(then["endpoint"] - now["endpoint"])
+    assert gone and (out / "endpoint" / f"{gone[0]}.html").is_file()
+    assert report.epoch == parse_time(OLD_EPOCH)
+    index = (out / "index.html").read_text()
+    assert "as it was at" in index
+    status = (out / "status.html").read_text()
+    assert "2026-07-19" not in status.split("<main", 1)[1].split("</main>")[0]
+
+
+def test_markdown_is_rendered_and_nothing_can_run() -> None:
+    html = str(render_markdown(EVIL_DESCRIPTION))
+    assert "<strong>model</strong>" in html
+    assert '<a href="https://example.com/docs"' in html
+    assert "mailto:a@example.com" in html
+    assert not re.search(r"<(script|img|svg|iframe)", html, re.IGNORECASE)
+    assert not re.search(r"<[^>]+\son\w+=", html, re.IGNORECASE)
+    assert not re.search(r"<a\s[^>]*href=\"(?!https?:|mailto:)", html)
+    assert "&lt;script&gt;" in html
+
+
+def test_description_links_to_models_point_into_the_site() -> None:
+    html = str(render_markdown("See [X](/models/a/b) and [Y](/c/d)", lambda key: f"../{key}.html"))
+    assert 'href="../a/b.html"' in html
+    assert 'href="../c/d.html"' in html or 'href="https://openrouter.ai/c/d"' in html
+
+
+class _Links(HTMLParser):
+    """Every href and src of a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+        self.scripts: list[dict[str, str | None]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name in ("href", "src") and value:
+                self.links.append(value)
+        if tag == "script":
+            self.scripts.append(dict(attrs))
+
+
+def test_pages_work_offline_from_the_folder(archive: SiteArchive, site: Path) -> None:
+    pages = ["index.html", "models.html", "changes/index.html", "status.html", "api.html"]
+    pages += ["model/thinkingmachines/inkling.html", f"endpoint/{archive.telemetry_endpoint}.html"]
+    for page in pages:
+        parser = _Links()
+        parser.feed((site / page).read_text())
+        for script in parser.scripts:
+            assert script.get("src", "").endswith("static/site.js"), (page, script)  # type: ignore[union-attr]
+        for link in parser.links:
+            parts = urlsplit(link)
+            if parts.scheme in ("https", "mailto", "data") or link.startswith("#"):
+                assert parts.scheme != "http" or page.startswith("model/")
+                continue
+            target = (site / page).parent / unquote(parts.path)
+            assert target.resolve().is_file(), (page, link)
+
+
+def test_hostile_text_is_escaped_everywhere(archive: SiteArchive, site: Path) -> None:
+    for path in site.rglob("*.html"):
+        text = path.read_text()
+        assert "<script>window" not in text, path
+        assert 'onmouseover="window' not in text, path
+        assert "javascript:" not in text.replace("javascript:window", ""), path
+
+
+def test_cli_builds_and_reports(archive: SiteArchive, tmp_path: Path) -> None:
+    out = tmp_path / "cli-site"
+    result = CliRunner().invoke(main, ["site", "--repo", str(archive.repo), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert re.search(r"\d+ pages, \d+ files, [\d.]+ MB, in [\d.]+s", result.output)
+    again = CliRunner().invoke(main, ["site", "--repo", str(archive.repo), "--out", str(out)])
+    assert again.exit_code == 0, again.output
+
+
+def test_cli_refuses_a_folder_it_did_not_build(archive: SiteArchive, tmp_path: Path) -> None:
+    (tmp_path / "precious.txt").write_text("keep me")
+    result = CliRunner().invoke(main, ["site", "--repo", str(archive.repo), "--out", str(tmp_path)])
+    assert result.exit_code == 3
+    assert "not built by `archiver site`" in result.output
+    assert (tmp_path / "precious.txt").read_text() == "keep me"
+
+
+def test_cli_at_before_the_archive_is_an_error(archive: SiteArchive, tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        main,
+        ["site", "--repo", str(archive.repo), "--out", str(tmp_path / "x"), "--at", "2020-01-01"],
+    )
+    assert result.exit_code == 3
+    assert "no sync at or before" in result.output
+
+
+def test_wheel_carries_the_templates(tmp_path: Path) -> None:
+    pytest.importorskip("hatchling")
+    done = subprocess.run(
+        [sys.executable, "-m", "hatchling", "build", "-t", "wheel", "-d", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    wheel = next(tmp_path.glob("*.whl"))
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for name in ("base.html", "index.html", "static/site.css", "static/site.js"):
+        assert f"archiver/site/templates/{name}" in names
+
+
+def test_status_page_lists_syncs_from_trailers(archive: SiteArchive, site: Path) -> None:
+    status = (site / "status.html").read_text()
+    epochs = git(archive.repo, "log", "--format=%(trailers:key=Sync-Epoch,valueonly)").split()
+    assert len(epochs) >= 6
+    for epoch in epochs[:5]:
+        moment = datetime.fromisoformat(epoch.replace("Z", "+00:00"))
+        assert moment.strftime("%Y-%m-%d %H:%M UTC") in status
+    assert "Newest data" in status
