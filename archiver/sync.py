@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -73,7 +74,8 @@ def fetch_upstream(
     responses: list[Response] = []
 
     def record(response: Response) -> None:
-        responses.append(response)
+        # Keep the outcome, not the body: the bodies live on only as entities.
+        responses.append(dataclasses.replace(response, data=None))
         if on_response is not None:
             on_response(response)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 # Endpoint fields that move with traffic, not with the offering itself.
@@ -18,11 +19,15 @@ def is_endpoint_telemetry(field: str) -> bool:
 
 def split_endpoint(endpoint: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """Return (the endpoint without telemetry, its telemetry fields)."""
-    entity: dict[str, Any] = {}
-    figures: dict[str, Any] = {}
-    for field, value in endpoint.items():
-        (figures if is_endpoint_telemetry(field) else entity)[field] = value
+    entity = dict(endpoint)
+    figures = {field: entity.pop(field) for field in _telemetry_fields(tuple(endpoint))}
     return entity, figures
+
+
+@functools.lru_cache(maxsize=256)
+def _telemetry_fields(fields: tuple[str, ...]) -> tuple[str, ...]:
+    """Return which of an object's fields are telemetry (objects share a few field sets)."""
+    return tuple(field for field in fields if is_endpoint_telemetry(field))
 
 
 def split_model(model: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
