@@ -161,12 +161,12 @@ def _price_leaves(
     for parts, leaf in leaves(value, root):
         if ECHO_FIELD in parts or (isinstance(parts[-1], str) and parts[-1] in NOT_PRICES):
             continue
-        number = _decimal(leaf)
+        number = decimal_price(leaf)
         if number is not None:
             yield parts, (str(leaf), number)
 
 
-def _decimal(value: Any) -> Decimal | None:
+def decimal_price(value: Any) -> Decimal | None:
     """Return a price as a finite Decimal, or None when it is not a number."""
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         return None

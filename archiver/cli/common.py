@@ -71,3 +71,14 @@ class IsoTime(click.ParamType[datetime]):
             return parse_time(value)
         except ValueError as error:
             self.fail(str(error), param, ctx)
+
+
+def max_removal_share_option(command: F) -> F:
+    """Add --max-removal-share F (default 0.10): the guard against half-empty listings."""
+    return click.option(
+        "--max-removal-share",
+        type=click.FloatRange(0.0, 1.0),
+        default=0.10,
+        show_default=True,
+        help="Remove nothing from a listing that would lose more than this share at once.",
+    )(command)

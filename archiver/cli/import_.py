@@ -8,7 +8,12 @@ import click
 
 from archiver.capture import Capture
 from archiver.cli import main
-from archiver.cli.common import PartialFailure, repo_option, reports_errors
+from archiver.cli.common import (
+    PartialFailure,
+    max_removal_share_option,
+    repo_option,
+    reports_errors,
+)
 from archiver.cli.sync import print_summary
 from archiver.synclog import SyncLog
 
@@ -21,13 +26,7 @@ from archiver.synclog import SyncLog
     required=True,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
 )
-@click.option(
-    "--max-removal-share",
-    type=click.FloatRange(0.0, 1.0),
-    default=0.10,
-    show_default=True,
-    help="As for sync.",
-)
+@max_removal_share_option
 @reports_errors
 def import_(repo: Path, captures: tuple[Path, ...], max_removal_share: float) -> None:
     """Backfill: import captures as dated syncs, oldest first, one commit each.

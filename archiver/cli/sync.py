@@ -11,7 +11,13 @@ import click
 
 from archiver import sources
 from archiver.cli import main
-from archiver.cli.common import IsoTime, PartialFailure, repo_option, reports_errors
+from archiver.cli.common import (
+    IsoTime,
+    PartialFailure,
+    max_removal_share_option,
+    repo_option,
+    reports_errors,
+)
 from archiver.fetch import FetchPolicy, Response
 from archiver.synclog import SyncLog
 
@@ -35,13 +41,7 @@ from archiver.synclog import SyncLog
     show_default=True,
     help="Further attempts after a failed request, with backoff honouring Retry-After.",
 )
-@click.option(
-    "--max-removal-share",
-    type=click.FloatRange(0.0, 1.0),
-    default=0.10,
-    show_default=True,
-    help="Remove nothing from a listing that would lose more than this share at once.",
-)
+@max_removal_share_option
 @click.option(
     "--push", is_flag=True, help="Push the commit; if the remote moved, re-apply and retry."
 )

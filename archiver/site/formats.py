@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
+
+from archiver.classify import decimal_price
 
 __all__ = [
     "MILLION",
@@ -22,13 +24,8 @@ MILLION = Decimal(1_000_000)
 
 def per_million(value: Any) -> Decimal | None:
     """Return an upstream per-token price as dollars per million tokens (None: no price)."""
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        return None
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        return None
-    if not number.is_finite() or number < 0:
+    number = decimal_price(value)
+    if number is None or number < 0:
         return None  # OpenRouter writes -1 for "depends on the routed model".
     return (number * MILLION).normalize()
 
