@@ -104,6 +104,26 @@ def test_endpoint_prices_are_per_million_tokens(site: Path) -> None:
             assert abs(float(item["input_per_mtok"]) - float(prompt) * 1e6) < 1e-6
 
 
+def test_unit_priced_endpoints_show_their_unit_not_per_million(
+    archive: SiteArchive, site: Path
+) -> None:
+    """Per-minute or per-character prices never read as dollars per million tokens."""
+    endpoints = orjson.loads((site / "api" / "endpoints.json").read_bytes())["endpoints"]
+    grid = (site / "index.html").read_text()
+    unit_only = [
+        e
+        for e in endpoints
+        if e["data"].get("display_pricing")
+        and all(d.get("kind") == "unit" for d in e["data"]["display_pricing"])
+    ]
+    assert len(unit_only) > 20
+    for endpoint in unit_only:
+        assert endpoint["input_per_mtok"] is None, endpoint["id"]
+        label = endpoint["data"]["display_pricing"][0]["unitLabel"]
+        row = grid[grid.index(f'href="endpoint/{endpoint["id"]}.html"') :][:4000]
+        assert f" {label}</td>" in row, endpoint["id"]
+
+
 def test_changes_api_matches_history(archive: SiteArchive, site: Path) -> None:
     api = _json(site / "api" / "changes.json")
     groups = changes(archive.repo)

@@ -12,8 +12,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from archiver.classify import decimal_price
 from archiver.site.context import Entity, Projection
-from archiver.site.formats import per_million
+from archiver.site.formats import money, per_million
 from archiver.site.metrics import EndpointMetrics
 from archiver.site.urls import endpoint_page, model_page, provider_page
 
@@ -50,6 +51,7 @@ class EndpointRow:
     provider_name: str
     provider_tag: str
     region: str | None
+    unit_price: str | None
     input: Decimal | None
     output: Decimal | None
     cache_read: Decimal | None
@@ -232,6 +234,21 @@ def build_catalog(
     )
 
 
+def _unit_price(display: Any) -> str | None:
+    """Return "$0.0043 /minute" for an endpoint priced per unit only (no tokens), else None."""
+    if not isinstance(display, list) or not display:
+        return None
+    if not all(isinstance(d, dict) and d.get("kind") == "unit" for d in display):
+        return None
+    first = display[0]
+    price = decimal_price(first.get("price"))
+    if price is None:
+        return None
+    multiplier = decimal_price(first.get("displayMultiplier")) or Decimal(1)
+    label = _text(first.get("unitLabel")) or "/unit"
+    return f"{money(price * multiplier)} {label}"
+
+
 def endpoint_row(
     key: str, entity: Entity, projection: Projection, metrics: EndpointMetrics | None
 ) -> EndpointRow:
@@ -240,6 +257,10 @@ def endpoint_row(
     model = projection.models.get(model_key, {})
     provider_key = _text(entity.get("provider_info")) or ""
     pricing = _mapping(entity.get("pricing"))
+    unit_price = _unit_price(entity.get("display_pricing"))
+    if unit_price is not None:
+        # Priced per minute, image or request: token prices would read as $/Mtok wrongly.
+        pricing = {}
     policy = _mapping(entity.get("data_policy"))
     latest = metrics.latest if metrics else None
     inputs, outputs = model_modalities(model)
@@ -252,6 +273,7 @@ def endpoint_row(
         or provider_name(projection.providers.get(provider_key, {}), provider_key),
         provider_tag=_text(entity.get("provider_slug")) or provider_key,
         region=_text(entity.get("provider_region")),
+        unit_price=unit_price,
         input=per_million(pricing.get("prompt")),
         output=per_million(pricing.get("completion")),
         cache_read=per_million(pricing.get("input_cache_read")),
