@@ -268,6 +268,10 @@ def _blob_ids(
 def _write_atomically(target: Path, data: bytes) -> None:
     """Write a file so that a reader sees the old bytes or the new ones, never half."""
     target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.exists():
+        # Nobody can read half of a file that did not exist; a crash is redone by recover().
+        target.write_bytes(data)
+        return
     temporary = target.with_name(f".{target.name}.archiver-tmp")
     # No fsync: a killed process loses nothing the kernel already holds, and the
     # journal lets the next sync redo the work tree from the commit.

@@ -25,22 +25,27 @@ from archiver.replay import ReplayServer
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CAPTURES = ROOT.parent / "shared" / "openrouter" / "captures" / "daily"
 
-# The usual way, as git-scraping projects do it: write every file, add everything, commit.
+# The usual way, as git-scraping projects do it: every response written to a file (as
+# received: telemetry included), then `git add -A && git commit`. Same data as ours archives.
 BASELINE = """
-import subprocess, sys
-from archiver.sync import SyncOptions, fetch_upstream
-from archiver.plan import make_plan
+import asyncio, json, pathlib, subprocess, sys, urllib.parse
+from archiver.sync import SyncOptions, fetch_sources
 repo, base_url = sys.argv[1], sys.argv[2]
-upstream = fetch_upstream(SyncOptions(base_url=base_url))
-plan = make_plan(upstream.observed, {}, lambda blob: b"")
-import pathlib
-root = pathlib.Path(repo)
-for path, data in plan.writes.items():
-    target = root / path
+bodies = {}
+
+def keep(response):
+    if response.ok:
+        bodies[response.url] = response.data
+
+asyncio.run(fetch_sources(SyncOptions(base_url=base_url), keep))
+root = pathlib.Path(repo) / "data"
+for url, body in bodies.items():
+    name = urllib.parse.quote(url.lstrip("/"), safe="") + ".json"
+    target = root / name
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
+    target.write_text(json.dumps(body, indent=2, sort_keys=True) + "\\n")
 subprocess.run(["git", "-C", repo, "add", "-A", "data"], check=True)
-done = subprocess.run(["git", "-C", repo, "commit", "-qm", "sync"], capture_output=True)
+subprocess.run(["git", "-C", repo, "commit", "-qm", "sync"], capture_output=True)
 """
 
 

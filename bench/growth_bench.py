@@ -1,0 +1,517 @@
+"""Growth: packed repository size after a simulated year, ours vs one-file git scraping.
+
+Both ways archive the same upstream responses, hour by hour. They start from the newest
+daily capture (every response of a full sweep: listings, stats/endpoint per model variant,
+effective pricing and model activity per variant) and change every hour the way upstream
+does:
+
+- telemetry, every hour: endpoints' `stats`, `statsByTier`, `status`, heuristics, models'
+  design arena figures, variants' effective pricing and activity, drawn by
+  bench/telemetry_bench.py's simulator around each one's real figures;
+- entities, at the rates of the daily captures: `--daily` (3%) of endpoints and of models
+  get another field value a day (context, parameters, limits, descriptions), spread over
+  the hours, and `--prices` (0.3%) of endpoints a new price every hour (RESEARCH.md).
+
+Ours: every hour `entities.observe` of the responses, then `plan.make_plan` (entity files
+whose canonical bytes changed) and `telemetry_store.telemetry_writes` (the day's telemetry
+files), one commit. The usual way: each hour the responses as sent, in a few big files
+(`models.json`, `catalog.json`, `providers.json`, `endpoints.json`, `effective-pricing.json`,
+`model-activity.json`, each URL -> body), one commit. `git fast-import` writes both; then
+`git repack -adf --depth=50 --window=10` (what `git gc` runs; `--window 250` is
+`--aggressive`, minutes longer on the usual way's big files) and `git count-objects -v`
+give the packed size.
+
+A year of hours takes too long here, so it simulates `--hours` (whole days) and extrapolates
+linearly: the packed size after them plus the growth per day after the first day (what the
+first day's commits weigh in the pack, subtracted) times the days left. Ours writes a new
+set of telemetry files each day, so growth is only linear over whole days. The output says
+what was extrapolated.
+
+    python bench/growth_bench.py                 # 2 days, ~1.5 minutes
+    python bench/growth_bench.py --hours 168     # a week, a closer extrapolation, ~5 minutes
+    python bench/growth_bench.py --hours 6       # quick (rough extrapolation)
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from telemetry_bench import Simulator, load_templates
+
+from archiver import sources, telemetry
+from archiver.canonical import blob_id
+from archiver.capture import canonical_url, read_capture
+from archiver.entities import Fetched, catalog_variants, observe
+from archiver.fetch import Response
+from archiver.plan import make_plan
+from archiver.sync import VARIANT_TELEMETRY, layout_readme
+from archiver.telemetry_store import telemetry_writes
+
+ROOT = Path(__file__).resolve().parents[1]
+DAILY = ROOT.parent / "shared" / "openrouter" / "captures" / "daily"
+START = datetime(2026, 1, 1, tzinfo=UTC)
+YEAR_HOURS = 8760
+SIGNATURE = "openrouter-archiver <openrouter-archiver@users.noreply.github.com>"
+MB = 1e6
+# The usual way's files: which responses each one holds.
+BASELINE_FILES = {
+    sources.V1_MODELS: "models.json",
+    sources.CATALOG_MODELS: "catalog.json",
+    sources.ALL_PROVIDERS: "providers.json",
+    sources.V1_PROVIDERS: "providers.json",
+    sources.ENDPOINT_STATS: "endpoints.json",
+    sources.EFFECTIVE_PRICING: "effective-pricing.json",
+    sources.MODEL_ACTIVITY: "model-activity.json",
+}
+
+
+# --- the upstream being simulated -------------------------------------------------------
+
+
+@dataclass
+class Upstream:
+    """Every response body of one sweep, changed in place hour by hour."""
+
+    bodies: dict[str, Any]
+    endpoint_lists: dict[str, str]
+    variant_urls: dict[str, dict[str, str]]
+    endpoint_copies: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    models: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def fetched(self) -> Fetched:
+        """Return the responses as a sync would have fetched them."""
+        return Fetched(
+            v1_models=self._response(sources.V1_MODELS),
+            catalog=self._response(sources.CATALOG_MODELS),
+            all_providers=self._response(sources.ALL_PROVIDERS),
+            v1_providers=self._response(sources.V1_PROVIDERS),
+            endpoint_lists={k: self._response(u) for k, u in self.endpoint_lists.items()},
+            variant_telemetry={
+                key: {name: self._response(url) for name, url in urls.items()}
+                for key, urls in self.variant_urls.items()
+            },
+        )
+
+    def _response(self, url: str) -> Response | None:
+        """Return the current response for a URL (None: not in the capture)."""
+        body = self.bodies.get(url)
+        return None if body is None else Response(url, body, status=200)
+
+
+def load_upstream(capture: Path) -> Upstream:
+    """Return the capture's responses, indexed the way a sync asks for them."""
+    recorded = {canonical_url(r.url): r.body for r in read_capture(capture).responses}
+    bodies: dict[str, Any] = {}
+    for path in (*sources.LISTINGS,):
+        if path in recorded:
+            bodies[path] = recorded[path]
+    catalog = Response(sources.CATALOG_MODELS, bodies[sources.CATALOG_MODELS], status=200)
+    endpoint_lists: dict[str, str] = {}
+    variant_urls: dict[str, dict[str, str]] = {}
+    for key, variant in catalog_variants(catalog).items():
+        url = variant.url(sources.ENDPOINT_STATS)
+        if variant.has_endpoint and canonical_url(url) in recorded:
+            endpoint_lists[key] = url
+            bodies[url] = recorded[canonical_url(url)]
+        for name, path in VARIANT_TELEMETRY.items():
+            url = variant.url(path)
+            if canonical_url(url) in recorded:
+                variant_urls.setdefault(key, {})[name] = url
+                bodies[url] = recorded[canonical_url(url)]
+    upstream = Upstream(bodies, endpoint_lists, variant_urls)
+    for url in endpoint_lists.values():
+        for item in bodies[url]["data"]:
+            upstream.endpoint_copies.setdefault(item["id"], []).append(item)
+    for entry in bodies[sources.CATALOG_MODELS]["data"]:
+        featured = entry.get("endpoint")
+        if isinstance(featured, dict) and featured.get("id") in upstream.endpoint_copies:
+            upstream.endpoint_copies[featured["id"]].append(featured)
+    upstream.models = {m["id"]: m for m in bodies[sources.V1_MODELS]["data"]}
+    return upstream
+
+
+def simulator(upstream: Upstream, seed: int) -> Simulator:
+    """Return telemetry_bench's simulator, seeded with these endpoints, models and variants."""
+    templates = load_templates()
+    endpoint_ids = sorted(upstream.endpoint_copies)
+    templates.endpoints = [
+        telemetry.split_endpoint(upstream.endpoint_copies[i][0])[1] for i in endpoint_ids
+    ]
+    model_keys = sorted(upstream.models)
+    templates.models = [telemetry.split_model(upstream.models[k])[1] for k in model_keys]
+    variant_keys = sorted(upstream.variant_urls)
+    templates.variants = [
+        {name: upstream.bodies[url]["data"] for name, url in upstream.variant_urls[k].items()}
+        for k in variant_keys
+    ]
+    simulated = Simulator(
+        templates, len(endpoint_ids), len(model_keys), len(variant_keys), seed=seed
+    )
+    simulated.ids, simulated.model_keys, simulated.variant_keys = (
+        endpoint_ids,
+        model_keys,
+        variant_keys,
+    )
+    return simulated
+
+
+def next_hour(
+    upstream: Upstream, simulated: Simulator, epoch: datetime, rates: Rates, rng: random.Random
+) -> None:
+    """Move the upstream one hour on: new telemetry everywhere, a few entity changes."""
+    figures = simulated.hour(epoch)
+    for endpoint_id, values in figures["endpoint"].items():
+        for copy in upstream.endpoint_copies[endpoint_id]:
+            # The catalog's featured copy carries only some of the telemetry fields.
+            copy.update({k: v for k, v in values.items() if k in copy})
+    for key, values in figures["model"].items():
+        arena = values.get("benchmarks.design_arena")
+        benchmarks = upstream.models[key].get("benchmarks")
+        if arena is not None and isinstance(benchmarks, dict):
+            benchmarks["design_arena"] = arena
+    for key, values in figures.get("model_variant", {}).items():
+        for name, data in values.items():
+            url = upstream.variant_urls[key][name]
+            upstream.bodies[url] = {**upstream.bodies[url], "data": data}
+    endpoint_ids = sorted(upstream.endpoint_copies)
+    for endpoint_id in rng.sample(endpoint_ids, _poisson(rng, len(endpoint_ids) * rates.prices)):
+        _change_price(upstream.endpoint_copies[endpoint_id], rng)
+    daily = rates.daily / 24
+    for endpoint_id in rng.sample(endpoint_ids, _poisson(rng, len(endpoint_ids) * daily)):
+        _change_endpoint(upstream.endpoint_copies[endpoint_id], rng)
+    model_keys = sorted(upstream.models)
+    for key in rng.sample(model_keys, _poisson(rng, len(model_keys) * daily)):
+        _change_model(upstream.models[key], rng)
+
+
+@dataclass(frozen=True)
+class Rates:
+    """How often entities change."""
+
+    daily: float
+    prices: float
+
+
+def _poisson(rng: random.Random, mean: float) -> int:
+    """Return a Poisson-distributed count (Knuth's method; the means here are small)."""
+    limit, count, product = math.exp(-mean), 0, rng.random()
+    while product > limit:
+        count += 1
+        product *= rng.random()
+    return count
+
+
+def _change_price(copies: list[dict[str, Any]], rng: random.Random) -> None:
+    """Give an endpoint (every copy upstream sends of it) a new price."""
+    factor = rng.choice([0.5, 0.8, 0.9, 1.1, 1.25, 2.0])
+    for endpoint in copies:
+        pricing = endpoint.get("pricing")
+        if isinstance(pricing, dict):
+            for name in ("prompt", "completion"):
+                old = float(pricing.get(name) or "0.000001")
+                pricing[name] = f"{old * factor:.12f}".rstrip("0")
+
+
+def _change_endpoint(copies: list[dict[str, Any]], rng: random.Random) -> None:
+    """Change one entity field of an endpoint, as the daily captures show them changing."""
+    roll = rng.random()
+    context = rng.choice([8192, 32768, 131072, 200000, 262144, 1048576])
+    rpm = rng.choice([None, 20, 60, 600])
+    for endpoint in copies:
+        if roll < 0.4:
+            endpoint["context_length"] = context
+        elif roll < 0.8:
+            parameters = endpoint.get("supported_parameters")
+            if isinstance(parameters, list):
+                endpoint["supported_parameters"] = (
+                    [p for p in parameters if p != "tools"]
+                    if "tools" in parameters
+                    else [*parameters, "tools"]
+                )
+        else:
+            endpoint["limit_rpm"] = rpm
+
+
+def _change_model(model: dict[str, Any], rng: random.Random) -> None:
+    """Change one field of a v1 model: its context length or its description."""
+    if rng.random() < 0.5:
+        model["context_length"] = rng.choice([8192, 32768, 131072, 200000, 1048576])
+    else:
+        model["description"] = f"{model.get('description') or ''} (updated)"
+
+
+# --- the two ways -----------------------------------------------------------------------
+
+
+class Ours:
+    """The archiver's files, hour by hour: entity files that changed, the day's telemetry."""
+
+    def __init__(self) -> None:
+        self.tracked: dict[str, str] = {}
+        self.blobs: dict[str, bytes] = {}
+        self.problems: list[str] = []
+        self.files_written = 0
+
+    def read(self, blob: str) -> bytes:
+        """Return a tracked blob's bytes."""
+        return self.blobs[blob]
+
+    def hour(self, upstream: Upstream, epoch: datetime) -> tuple[dict[str, bytes], list[str]]:
+        """Return the files this hour's sync writes and removes."""
+        observed = observe(upstream.fetched())
+        plan = make_plan(observed, self.tracked, self.read)
+        written = telemetry_writes(observed.telemetry, epoch, self.tracked, self.read)
+        self.problems += observed.problems + written.problems
+        writes = {**plan.writes, **written.writes}
+        if not self.tracked:
+            writes["data/README.md"] = layout_readme()
+        for path, data in writes.items():
+            self._forget(path)
+            self.tracked[path] = blob_id(data)
+            self.blobs[self.tracked[path]] = data
+        for path in plan.removals:
+            self._forget(path)
+        self.files_written += len(writes)
+        return writes, plan.removals
+
+    def _forget(self, path: str) -> None:
+        """Drop a path's old blob (only the newest of each file is ever read)."""
+        old = self.tracked.pop(path, None)
+        if old is not None and old not in self.tracked.values():
+            self.blobs.pop(old, None)
+
+
+def usual_files(upstream: Upstream) -> dict[str, bytes]:
+    """Return the usual way's files: each response as sent, grouped by source, URL -> body."""
+    grouped: dict[str, dict[str, Any]] = {}
+    for url, body in upstream.bodies.items():
+        name = BASELINE_FILES[url.split("?", 1)[0]]
+        grouped.setdefault(name, {})[url] = body
+    return {name: orjson.dumps(responses) + b"\n" for name, responses in grouped.items()}
+
+
+class Importer:
+    """A `git fast-import` writing one branch of hourly commits into a new repository."""
+
+    def __init__(self, path: Path) -> None:
+        subprocess.run(["git", "init", "-q", "-b", "main", str(path)], check=True)
+        self.path = path
+        self.marks = 0
+        # No deltas while importing: the repack below searches them, the same way for both.
+        command = ["git", "-C", str(path), "fast-import", "--quiet", "--big-file-threshold=1k"]
+        self.process = subprocess.Popen(command, stdin=subprocess.PIPE)
+        self.bytes = 0
+
+    def commit(self, epoch: datetime, writes: dict[str, bytes], removals: list[str]) -> None:
+        """Write one commit on main: these files written, those removed."""
+        assert self.process.stdin is not None
+        self.marks += 1
+        stamp = int(epoch.timestamp()) + 240
+        message = f"Sync {epoch:%Y-%m-%dT%H:%M:%SZ}\n".encode()
+        parts = [
+            b"commit refs/heads/main\nmark :%d\n" % self.marks,
+            f"committer {SIGNATURE} {stamp} +0000\n".encode(),
+            b"data %d\n%s\n" % (len(message), message),
+        ]
+        if self.marks > 1:
+            parts.append(b"from :%d\n" % (self.marks - 1))
+        parts += [f"D {path}\n".encode() for path in removals]
+        for path, data in sorted(writes.items()):
+            parts.append(b"M 100644 inline %s\ndata %d\n%s\n" % (path.encode(), len(data), data))
+            self.bytes += len(data)
+        if self.marks in (1, 24):
+            parts.append(b"\nreset refs/tags/hour-%d\nfrom :%d\n" % (self.marks, self.marks))
+        self.process.stdin.write(b"".join(parts) + b"\n")
+
+    def close(self) -> None:
+        """Finish the import."""
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        if self.process.wait():
+            raise SystemExit(f"git fast-import failed in {self.path}")
+
+
+# --- packing ----------------------------------------------------------------------------
+
+
+@dataclass
+class Packed:
+    """One way's figures: packed sizes after the first hour, the first day and every hour."""
+
+    name: str
+    hours: int
+    raw_bytes: int = 0
+    first_hour: int = 0
+    first_day: int = 0
+    packed: int = 0
+    seconds: float = 0.0
+
+    @property
+    def whole_days(self) -> bool:
+        """Tell whether growth is measured over whole days after the first (the best case)."""
+        return self.hours >= 48 and self.hours % 24 == 0
+
+    @property
+    def per_hour(self) -> float:
+        """Return the packed growth per hour after the first day (or hour, in a short run)."""
+        if self.whole_days:
+            return (self.packed - self.first_day) / (self.hours - 24)
+        return (self.packed - self.first_hour) / max(1, self.hours - 1)
+
+    @property
+    def year(self) -> float:
+        """Return the packed size after a year of hourly syncs, extrapolated linearly."""
+        return self.packed + self.per_hour * (YEAR_HOURS - self.hours)
+
+
+def pack(repo: Path, packed: Packed, window: int) -> None:
+    """Repack as `git gc` does, then measure what the first hour and first day weigh in it."""
+    started = time.perf_counter()
+    git = ["git", "-C", str(repo)]
+    options = [f"--window={window}", "--depth=50"]
+    subprocess.run([*git, "repack", "-adfq", *options], check=True)
+    counted = subprocess.run(
+        [*git, "count-objects", "-v"], capture_output=True, text=True, check=True
+    ).stdout
+    figures = dict(line.split(": ", 1) for line in counted.splitlines())
+    packed.packed = int(figures["size-pack"]) * 1024
+    # Deltas reused from the full pack: the first hours' share of it, not a pack of their own.
+    for hour in (1, 24) if packed.hours > 24 else (1,):
+        size = len(
+            subprocess.run(
+                [*git, "pack-objects", "--revs", "--stdout", "-q", *options],
+                input=b"refs/tags/hour-%d\n" % hour,
+                capture_output=True,
+                check=True,
+            ).stdout
+        )
+        if hour == 1:
+            packed.first_hour = size
+        else:
+            packed.first_day = size
+    packed.seconds = time.perf_counter() - started
+
+
+# --- the run ----------------------------------------------------------------------------
+
+
+def run(args: argparse.Namespace, workdir: Path) -> tuple[Packed, Packed, Ours, float]:
+    """Simulate the hours, import both ways, pack them; return the figures."""
+    started = time.perf_counter()
+    upstream = load_upstream(args.capture)
+    simulated = simulator(upstream, args.seed)
+    rng = random.Random(args.seed)
+    rates = Rates(args.daily, args.prices)
+    ours, mine, theirs = Ours(), Importer(workdir / "ours"), Importer(workdir / "usual")
+    for hour in range(args.hours):
+        epoch = START + timedelta(hours=hour)
+        if hour:
+            next_hour(upstream, simulated, epoch, rates, rng)
+        writes, removals = ours.hour(upstream, epoch)
+        mine.commit(epoch, writes, removals)
+        theirs.commit(epoch, usual_files(upstream), [])
+        if args.progress and hour % 24 == 23:
+            print(f"  {hour + 1} hours, {time.perf_counter() - started:.0f}s", file=sys.stderr)
+    mine.close()
+    theirs.close()
+    simulated_seconds = time.perf_counter() - started
+    results = []
+    for name, importer in (("ours", mine), ("usual", theirs)):
+        packed = Packed(name, args.hours, raw_bytes=importer.bytes)
+        pack(importer.path, packed, args.window)
+        results.append(packed)
+    return results[0], results[1], ours, simulated_seconds
+
+
+def table(args: argparse.Namespace, ours: Packed, usual: Packed, archive: Ours) -> Iterator[str]:
+    """Yield the report: what was simulated, then a Markdown table of both ways."""
+    if args.hours >= YEAR_HOURS:
+        scaled = "measured"
+    elif ours.whole_days:
+        scaled = f"extrapolated linearly from {args.hours} h: growth per day after the first"
+    else:
+        scaled = f"rough: extrapolated from {args.hours} h, less than two days"
+    yield (
+        f"growth bench: {args.hours} hourly syncs of {args.capture.name} moving on "
+        f"(telemetry every hour; {args.daily:.0%} of endpoints and models changed a day, "
+        f"{args.prices:.1%} of endpoints' prices an hour); "
+        f"git repack -adf --window={args.window} --depth=50"
+    )
+    yield ""
+    yield (
+        f"| way | bytes committed | packed after {args.hours} h | growth per day "
+        f"| packed after a year ({scaled}) |"
+    )
+    yield "|---|---|---|---|---|"
+    for packed, label in (
+        (ours, "ours (entity files + telemetry series)"),
+        (usual, "usual (responses as sent, a few big files)"),
+    ):
+        yield (
+            f"| {label} | {packed.raw_bytes / MB:,.0f} MB | {packed.packed / MB:,.1f} MB "
+            f"| {packed.per_hour * 24 / MB:,.2f} MB | {packed.year / MB:,.0f} MB |"
+        )
+    ratio = usual.year / ours.year
+    yield ""
+    yield f"usual / ours after a year: {ratio:.1f}x ({'smaller' if ratio > 1 else 'LARGER'})"
+    if archive.problems:
+        yield f"sync problems: {len(archive.problems)}, e.g. {archive.problems[0]}"
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Return the command-line options."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--hours", type=int, default=48, help="hours to simulate (default 48)")
+    parser.add_argument("--daily", type=float, default=0.03, help="entities changed a day")
+    parser.add_argument("--prices", type=float, default=0.003, help="prices changed an hour")
+    parser.add_argument("--window", type=int, default=10, help="repack --window (default 10)")
+    parser.add_argument("--capture", type=Path, help="daily capture (default: the newest)")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--keep", type=Path, help="build the repositories here and keep them")
+    parser.add_argument("--progress", action="store_true", help="report every simulated day")
+    args = parser.parse_args(argv)
+    if args.hours < 2 or (args.hours > 24 and args.hours % 24):
+        parser.error("--hours: give 2 to 24 hours, or whole days (48, 72, 168...)")
+    if args.capture is None:
+        found = sorted(DAILY.glob("*.jsonl.gz"))
+        if not found:
+            raise SystemExit(f"no daily capture under {DAILY}; pass --capture PATH")
+        args.capture = found[-1]
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print its table."""
+    args = parse_args(argv)
+    started = time.perf_counter()
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
+        ours, usual, archive, simulated = run(args, args.keep)
+    else:
+        with tempfile.TemporaryDirectory(prefix="growth-bench-") as folder:
+            ours, usual, archive, simulated = run(args, Path(folder))
+    print("\n".join(table(args, ours, usual, archive)))
+    print(
+        f"simulated in {simulated:.0f}s, packed in {ours.seconds:.0f}s (ours) and "
+        f"{usual.seconds:.0f}s (usual); bench took {time.perf_counter() - started:.0f}s"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
