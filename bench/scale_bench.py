@@ -47,18 +47,20 @@ if way == "ours":
     from archiver.sync import archive
     from archiver.synclog import SyncLog, hour_epoch
     store = Store(repo)
+    # As archiver.sync does: the raw responses are dropped once observed.
     observed = observe(fetched)
+    del fetched
     log = SyncLog(epoch=hour_epoch())
     archive(store, observed, log, 0.10)
 else:
-    from archiver.plan import make_plan
-    observed = observe(fetched)
-    plan = make_plan(observed, {}, lambda blob: b"")
-    root = Path(repo)
-    for path, data_bytes in plan.writes.items():
-        target = root / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data_bytes)
+    # The usual way archives the same data: every endpoint as sent, telemetry included.
+    import json
+    root = Path(repo) / "data" / "endpoint"
+    root.mkdir(parents=True, exist_ok=True)
+    for response in fetched.endpoint_lists.values():
+        for endpoint in response.data["data"]:
+            text = json.dumps(endpoint, indent=2, sort_keys=True) + "\\n"
+            (root / (endpoint["id"] + ".json")).write_text(text)
     subprocess.run(["git", "-C", repo, "add", "-A", "data"], check=True)
     subprocess.run(["git", "-C", repo, "commit", "-qm", "sync"], check=False)
 done = time.perf_counter()
