@@ -104,3 +104,30 @@ def test_python_m_archiver_runs() -> None:
         [sys.executable, "-m", "archiver", "--help"], capture_output=True, text=True
     )
     assert done.returncode == 0 and "sync" in done.stdout
+
+
+def test_the_archive_layout_doc_is_the_one_every_sync_writes(
+    daily_paths: list[Path], tmp_path: Path
+) -> None:
+    """data/README.md here, the packaged copy, and the one a fresh archive gets are one text."""
+    from archiver.sync import layout_readme
+
+    assert (ROOT / "data" / "README.md").read_bytes() == layout_readme()
+    with ReplayServer(daily_paths[0]) as server:
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "archiver",
+                "sync",
+                "--repo",
+                str(tmp_path / "a"),
+                "--base-url",
+                server.base_url,
+            ],
+            capture_output=True,
+            text=True,
+        )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "a" / "data" / "README.md").read_bytes() == layout_readme()
+    assert "data/** -text" in (tmp_path / "a" / ".gitattributes").read_text()
