@@ -52,6 +52,10 @@ class PriceChange:
     new: str
     percent: float | None
 
+    def to_json(self) -> dict[str, Any]:
+        """Return this price change as JSON-ready data (the CLI and the site's API share it)."""
+        return {"field": self.field, "old": self.old, "new": self.new, "percent": self.percent}
+
     @property
     def went_up(self) -> bool:
         """Tell whether the price rose."""

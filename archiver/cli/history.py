@@ -145,10 +145,7 @@ def _group_json(group: Any) -> dict[str, Any]:
                 "category": c.category,
                 "key": c.key,
                 "kinds": list(c.kinds),
-                "prices": [
-                    {"field": p.field, "old": p.old, "new": p.new, "percent": p.percent}
-                    for p in c.prices
-                ],
+                "prices": [p.to_json() for p in c.prices],
                 "patch": c.patch,
             }
             for c in group.changes

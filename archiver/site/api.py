@@ -128,10 +128,7 @@ def _sync(group: SyncChanges) -> dict[str, Any]:
                 "category": change.category,
                 "key": change.key,
                 "kinds": list(change.kinds),
-                "prices": [
-                    {"field": p.field, "old": p.old, "new": p.new, "percent": p.percent}
-                    for p in change.prices
-                ],
+                "prices": [p.to_json() for p in change.prices],
                 "fields": sorted({str(op.get("path", "")) for op in change.patch})
                 if not {"added", "removed"} & set(change.kinds)
                 else [],
