@@ -8,14 +8,12 @@ which is what decides whether an entity missing from it is gone or merely unseen
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
-
 from archiver import sources, telemetry
+from archiver.endpoints import EndpointCollector
 from archiver.fetch import Response
 
 MODEL_PARTS = ("v1", "catalog")
@@ -39,13 +37,15 @@ class Fetched:
 class Observed:
     """Entities as one sync saw them, by category, part and key."""
 
+    # Endpoint parts are held as the canonical bytes of their files (archiver.endpoints).
     parts: dict[str, dict[str, dict[str, Any]]]
     whole: dict[tuple[str, str], bool]
     endpoint_lists_whole: dict[str, bool]
     catalog_whole: bool
     keys_with_endpoint: set[str] = field(default_factory=set)
     problems: list[str] = field(default_factory=list)
-    telemetry: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    # {kind: {key: figures}}; endpoint figures are held as compact JSON bytes.
+    telemetry: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def part_whole(self, category: str, part: str, old: Mapping[str, Any] | None) -> bool:
         """Tell whether an entity absent from this part's listing is really gone upstream."""
@@ -96,39 +96,85 @@ def catalog_variants(catalog: Response) -> dict[str, Variant]:
 
 def observe(fetched: Fetched) -> Observed:
     """Build every entity part the responses hold, noting which listings were whole."""
-    problems: list[str] = []
-    observed = Observed(
-        parts={"model": {}, "endpoint": {}, "provider": {}},
-        whole={},
-        endpoint_lists_whole={},
-        catalog_whole=False,
-        problems=problems,
-        telemetry={"model": {}, "endpoint": {}, "model_variant": {}},
-    )
-    _observe_v1_models(fetched.v1_models, observed)
-    featured = _observe_catalog(fetched.catalog, observed)
-    embedded = _observe_endpoints(fetched, featured, observed)
-    _observe_providers(fetched, embedded, observed)
-    _observe_variant_telemetry(fetched, observed)
-    return observed
-
-
-def _observe_variant_telemetry(fetched: Fetched, observed: Observed) -> None:
-    """Keep each model variant's per-variant telemetry bodies (effective pricing, activity)."""
+    observer = Observer()
+    observer.listings(fetched.v1_models, fetched.catalog, fetched.all_providers)
+    observer.v1_providers = fetched.v1_providers
+    for model_key, response in fetched.endpoint_lists.items():
+        observer.endpoint_listing(model_key, response)
     for model_key, responses in fetched.variant_telemetry.items():
         for name, response in responses.items():
-            body = response.data
-            if not response.ok:
-                observed.problems.append(
-                    f"{name.replace('_', ' ')} of {model_key}: {response.error}"
-                )
-            elif isinstance(body, dict) and "data" in body:
-                observed.telemetry["model_variant"].setdefault(model_key, {})[name] = body["data"]
-            else:
-                observed.problems.append(
-                    f"{name.replace('_', ' ')} of {model_key}: expected an object with 'data' "
-                    f"from {response.url}"
-                )
+            observer.variant_telemetry(model_key, name, response)
+    return observer.observed()
+
+
+class Observer:
+    """Observe a sync's responses as they arrive; the big ones are not kept whole.
+
+    The four listings come first (the catalog names the endpoint listings to fetch), then
+    endpoint listings and per-variant telemetry in any order, then `observed()`.
+    """
+
+    def __init__(self) -> None:
+        self.v1_models: Response | None = None
+        self.catalog: Response | None = None
+        self.all_providers: Response | None = None
+        self.v1_providers: Response | None = None
+        self._endpoints = EndpointCollector(_items)
+        self._variant_telemetry: dict[str, dict[str, Any]] = {}
+        self._variant_problems: dict[tuple[str, str], str] = {}
+
+    def listings(
+        self,
+        v1_models: Response | None,
+        catalog: Response | None,
+        all_providers: Response | None,
+        v1_providers: Response | None = None,
+    ) -> None:
+        """Take the four catalog-wide listings (None: not fetched or not offered)."""
+        self.v1_models, self.catalog = v1_models, catalog
+        self.all_providers, self.v1_providers = all_providers, v1_providers
+
+    def endpoint_listing(self, model_key: str, response: Response) -> None:
+        """Take one model's endpoint listing (its body is not kept)."""
+        self._endpoints.add(model_key, response)
+
+    def variant_telemetry(self, model_key: str, name: str, response: Response) -> None:
+        """Take one model variant's per-variant telemetry (effective pricing, activity)."""
+        body = response.data
+        label = f"{name.replace('_', ' ')} of {model_key}"
+        if not response.ok:
+            self._variant_problems[model_key, name] = f"{label}: {response.error}"
+        elif isinstance(body, dict) and "data" in body:
+            self._variant_telemetry.setdefault(model_key, {})[name] = body["data"]
+        else:
+            self._variant_problems[model_key, name] = (
+                f"{label}: expected an object with 'data' from {response.url}"
+            )
+
+    def observed(self) -> Observed:
+        """Return the entities and telemetry of everything taken."""
+        problems: list[str] = []
+        observed = Observed(
+            parts={"model": {}, "endpoint": {}, "provider": {}},
+            whole={},
+            endpoint_lists_whole=self._endpoints.whole,
+            catalog_whole=False,
+            problems=problems,
+            telemetry={"model": {}, "endpoint": {}, "model_variant": {}},
+        )
+        _observe_v1_models(self.v1_models, observed)
+        featured = _observe_catalog(self.catalog, observed)
+        endpoints = self._endpoints.finish(featured)
+        problems += self._endpoints.problems
+        observed.parts["endpoint"][ENDPOINT_PART] = endpoints.files
+        observed.telemetry["endpoint"] = endpoints.telemetry
+        _observe_providers(self, endpoints.providers, observed)
+        # Sorted: figures arrive in any order, and the files' columns follow first sight.
+        for key in sorted(self._variant_telemetry):
+            figures = self._variant_telemetry[key]
+            observed.telemetry["model_variant"][key] = {n: figures[n] for n in sorted(figures)}
+        problems += [self._variant_problems[k] for k in sorted(self._variant_problems)]
+        return observed
 
 
 def _observe_v1_models(response: Response | None, observed: Observed) -> None:
@@ -163,72 +209,20 @@ def _observe_catalog(response: Response | None, observed: Observed) -> dict[str,
     return featured
 
 
-def _observe_endpoints(
-    fetched: Fetched, featured: dict[str, dict[str, Any]], observed: Observed
-) -> dict[str, list[dict[str, Any]]]:
-    """Fill endpoints from the per-model listings; return embedded provider records by slug."""
-    raw: dict[str, dict[str, Any]] = {}
-    # Alias listings ("~...") repeat their target's endpoints: the target's copy wins.
-    for model_key in sorted(fetched.endpoint_lists, key=lambda k: (k.startswith("~"), k)):
-        response = fetched.endpoint_lists[model_key]
-        items = _items(response, f"endpoints of {model_key}", ("id",), observed.problems)
-        observed.endpoint_lists_whole[model_key] = items is not None and _all_valid(response, items)
-        for item in items or []:
-            raw.setdefault(item["id"], item)
-    for endpoint_id, endpoint in featured.items():
-        raw.setdefault(endpoint_id, endpoint)
-    embedded: dict[str, list[dict[str, Any]]] = {}
-    for endpoint in raw.values():
-        info = endpoint.get("provider_info")
-        if isinstance(info, dict) and isinstance(info.get("slug"), str):
-            embedded.setdefault(info["slug"], []).append(info)
-    usual = {slug: _most_common(records) for slug, records in embedded.items()}
-    part: dict[str, Any] = {}
-    for endpoint_id, endpoint in raw.items():
-        entity, figures = telemetry.split_endpoint(endpoint)
-        part[endpoint_id] = _with_references(entity, usual)
-        if figures:
-            observed.telemetry["endpoint"][endpoint_id] = figures
-    observed.parts["endpoint"][ENDPOINT_PART] = part
-    return {slug: [record] for slug, record in usual.items()}
-
-
-def _with_references(endpoint: dict[str, Any], usual: Mapping[str, Any]) -> dict[str, Any]:
-    """Replace the embedded model and provider with their keys, keeping what differs."""
-    entity = dict(endpoint)
-    if "model" in entity:
-        entity["model"] = entity.get("model_variant_slug")
-    info = entity.get("provider_info")
-    if isinstance(info, dict) and isinstance(info.get("slug"), str):
-        entity["provider_info"] = info["slug"]
-        base = usual[info["slug"]]
-        # Some endpoints carry their own variant of the provider record: keep the difference.
-        overrides = {k: v for k, v in info.items() if base.get(k, _MISSING) != v}
-        absent = sorted(k for k in base if k not in info)
-        if overrides:
-            entity["provider_info_overrides"] = overrides
-        if absent:
-            entity["provider_info_absent"] = absent
-    return entity
-
-
 def _observe_providers(
-    fetched: Fetched, embedded: dict[str, list[dict[str, Any]]], observed: Observed
+    listings: Observer, embedded: dict[str, dict[str, Any]], observed: Observed
 ) -> None:
     """Fill the three provider parts."""
     for part, response, label in (
-        ("all_providers", fetched.all_providers, "all providers"),
-        ("v1", fetched.v1_providers, "v1 providers"),
+        ("all_providers", listings.all_providers, "all providers"),
+        ("v1", listings.v1_providers, "v1 providers"),
     ):
         items = _items(response, label, ("slug",), observed.problems)
         observed.parts["provider"][part] = {item["slug"]: item for item in items or []}
         observed.whole["provider", part] = items is not None and _all_valid(response, items)
-    observed.parts["provider"]["provider_info"] = {s: r[0] for s, r in embedded.items()}
+    observed.parts["provider"]["provider_info"] = embedded
     lists = observed.endpoint_lists_whole.values()
     observed.whole["provider", "provider_info"] = observed.catalog_whole and all(lists)
-
-
-_MISSING = object()
 
 
 def _items(
@@ -268,10 +262,3 @@ def _all_valid(response: Response | None, items: list[dict[str, Any]]) -> bool:
     """Tell whether every item of the response's data list was valid."""
     assert response is not None
     return len(items) == len(response.data["data"])
-
-
-def _most_common(records: list[dict[str, Any]]) -> dict[str, Any]:
-    """Return the record most endpoints carry (ties: the smallest canonical form)."""
-    counts = Counter(orjson.dumps(r, option=orjson.OPT_SORT_KEYS) for r in records)
-    best, _ = min(counts.items(), key=lambda pair: (-pair[1], pair[0]))
-    return dict(orjson.loads(best))

@@ -100,12 +100,26 @@ class Fetcher:
         if self._client is not None:
             await self._client.aclose()
 
-    async def get_many(self, urls: Iterable[str]) -> list[Response]:
-        """Fetch every URL concurrently (within the policy's bound), in the given order."""
+    async def get_many(
+        self, urls: Iterable[str], consume: Callable[[int, Response], None] | None = None
+    ) -> list[Response]:
+        """Fetch every URL concurrently (within the policy's bound), in the given order.
+
+        consume(position, response), if given, takes each response as it arrives; the list
+        then holds the responses without their data, so no body outlives its consumer.
+        """
         urls = list(urls)
         if self._on_planned is not None:
             self._on_planned(len(urls))
-        return list(await asyncio.gather(*(self.get_json(url) for url in urls)))
+
+        async def one(position: int, url: str) -> Response:
+            response = await self.get_json(url)
+            if consume is None:
+                return response
+            consume(position, response)
+            return dataclasses.replace(response, data=None)
+
+        return list(await asyncio.gather(*(one(n, url) for n, url in enumerate(urls))))
 
     async def get_json(self, url: str) -> Response:
         """Fetch one URL (a path with query), retrying what is worth retrying."""

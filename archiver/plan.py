@@ -178,7 +178,9 @@ def _plan_category(
             plan.refused.append(str(error))
             continue
         counts.entities += 1
-        data = canonical_bytes(_assemble(category, key, parts))
+        content = _assemble(category, key, parts)
+        # An observed endpoint arrives as its file's canonical bytes already.
+        data = content if isinstance(content, bytes) else canonical_bytes(content)
         old_blob = archive.blobs.get(path)
         if old_blob == blob_id(data):
             continue

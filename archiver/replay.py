@@ -40,6 +40,7 @@ from urllib.parse import unquote
 
 import orjson
 
+from archiver.canonical import json_bytes
 from archiver.capture import Capture, canonical_url, read_capture
 
 T = TypeVar("T")
@@ -168,7 +169,7 @@ class _Routes:
         for response in capture.responses:
             if response.method.upper() == "GET":
                 key = canonical_url(response.url, ignore=(CACHE_BUSTER,))
-                self.table[key] = (response.status, orjson.dumps(response.body))
+                self.table[key] = (response.status, json_bytes(response.body))
         self.lock = threading.Lock()
         self.faults: list[_ArmedFault] = []
         self.requests: list[str] = []

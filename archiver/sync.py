@@ -16,8 +16,9 @@ import httpx
 
 from archiver import sources
 from archiver.canonical import blob_id
-from archiver.entities import Fetched, Observed, Variant, catalog_variants, observe
+from archiver.entities import Observed, Observer, Variant, catalog_variants
 from archiver.fetch import Fetcher, FetchPolicy, Response
+from archiver.gc_pause import paused_gc
 from archiver.plan import DEFAULT_MAX_REMOVAL_SHARE, Plan, make_plan
 from archiver.store import Store
 from archiver.synclog import SyncLog, hour_epoch
@@ -79,8 +80,11 @@ def fetch_upstream(
         if on_response is not None:
             on_response(response)
 
-    fetched = asyncio.run(fetch_sources(options, record, on_planned))
-    return Upstream(observe(fetched), tuple(responses), options, started)
+    observer = Observer()
+    with paused_gc():
+        asyncio.run(fetch_sources(options, observer, record, on_planned))
+        observed = observer.observed()
+    return Upstream(observed, tuple(responses), options, started)
 
 
 def sync(
@@ -104,6 +108,12 @@ def sync(
 
 def archive(store: Store, observed: Observed, log: SyncLog, max_removal_share: float) -> None:
     """Plan, write and commit what the observed entities and telemetry change; fill in the log."""
+    with paused_gc():
+        _archive(store, observed, log, max_removal_share)
+
+
+def _archive(store: Store, observed: Observed, log: SyncLog, max_removal_share: float) -> None:
+    """Do archive()'s work (with the collector paused)."""
     log.failures += observed.problems
     tracked = store.tracked()
     plan = make_plan(observed, tracked, store.read, max_removal_share=max_removal_share)
@@ -142,10 +152,14 @@ def _fetched_telemetry(observed: Observed) -> dict[str, dict[str, Any]]:
 
 async def fetch_sources(
     options: SyncOptions,
+    observer: Observer,
     on_response: Callable[[Response], None] | None = None,
     on_planned: Callable[[int], None] | None = None,
-) -> Fetched:
-    """Fetch the listings, then every catalog model's endpoint listing and telemetry."""
+) -> None:
+    """Fetch the listings, then every catalog model's endpoint listing and telemetry.
+
+    Each response goes to the observer as it arrives, so no body outlives its observing.
+    """
     fetcher = Fetcher(
         options.base_url,
         options.policy,
@@ -153,25 +167,30 @@ async def fetch_sources(
         on_response=on_response,
         on_planned=on_planned,
     )
-    async with fetcher:
-        v1_models, catalog, all_providers, v1_providers = await fetcher.get_many(sources.LISTINGS)
-        variants = catalog_variants(catalog) if catalog.ok else {}
-        endpoint_urls = {
-            k: v.url(sources.ENDPOINT_STATS) for k, v in variants.items() if v.has_endpoint
-        }
-        telemetry_urls = _variant_telemetry_urls(variants) if options.telemetry else {}
-        replies = await fetcher.get_many([*endpoint_urls.values(), *telemetry_urls.values()])
     offered = _offered(options)
-    endpoint_replies = dict(zip(endpoint_urls, replies, strict=False))
-    telemetry_replies = dict(zip(telemetry_urls, replies[len(endpoint_urls) :], strict=True))
-    return Fetched(
-        v1_models=offered(v1_models),
-        catalog=offered(catalog),
-        all_providers=offered(all_providers),
-        v1_providers=offered(v1_providers),
-        endpoint_lists={k: r for k, r in endpoint_replies.items() if offered(r)},
-        variant_telemetry=_by_model(telemetry_replies, offered),
-    )
+    async with fetcher:
+        listings = await fetcher.get_many(sources.LISTINGS)
+        observer.listings(*(offered(listing) for listing in listings))
+        catalog = listings[1]
+        variants = catalog_variants(catalog) if catalog.ok else {}
+        endpoint_urls = [
+            (k, v.url(sources.ENDPOINT_STATS)) for k, v in variants.items() if v.has_endpoint
+        ]
+        telemetry_urls = (
+            list(_variant_telemetry_urls(variants).items()) if options.telemetry else []
+        )
+
+        def take(position: int, response: Response) -> None:
+            if offered(response) is None:
+                return
+            if position < len(endpoint_urls):
+                observer.endpoint_listing(endpoint_urls[position][0], response)
+            else:
+                (key, name), _ = telemetry_urls[position - len(endpoint_urls)]
+                observer.variant_telemetry(key, name, response)
+
+        urls = [url for _, url in endpoint_urls] + [url for _, url in telemetry_urls]
+        await fetcher.get_many(urls, take)
 
 
 def _variant_telemetry_urls(variants: dict[str, Variant]) -> dict[tuple[str, str], str]:
@@ -181,17 +200,6 @@ def _variant_telemetry_urls(variants: dict[str, Variant]) -> dict[tuple[str, str
         for key, variant in variants.items()
         for name, path in VARIANT_TELEMETRY.items()
     }
-
-
-def _by_model(
-    replies: dict[tuple[str, str], Response], offered: Callable[[Response], Response | None]
-) -> dict[str, dict[str, Response]]:
-    """Group per-variant telemetry replies by modelKey, leaving out what is not offered."""
-    grouped: dict[str, dict[str, Response]] = {}
-    for (key, name), reply in replies.items():
-        if offered(reply):
-            grouped.setdefault(key, {})[name] = reply
-    return grouped
 
 
 def _offered(options: SyncOptions) -> Callable[[Response], Response | None]:

@@ -240,6 +240,10 @@ class _Problems:
         self.counts[entry] += 1
         self.examples.setdefault(entry, key)
 
+    def total(self) -> int:
+        """Return how many occurrences were counted."""
+        return sum(self.counts.values())
+
     def lines(self, *, written: bool) -> list[str]:
         """Return one readable line per message of one severity."""
         return [
@@ -282,7 +286,109 @@ def _check(expected: str, column: str, value: Any) -> str | None:
 
 
 def _leaves(kind: str, key: str, figures: Mapping[str, Any], problems: _Problems) -> Leaves:
-    """Return {column: leaf JSON text} for one key's figures, reporting what looks wrong."""
+    """Return {column: leaf JSON text} for one key's figures, reporting what looks wrong.
+
+    Keys share a few shapes (columns and the type of each leaf). What is wrong with a leaf
+    depends on its column and type only, so a shape found clean once is not checked again,
+    and its leaves are written by one call to the encoder.
+    """
+    columns: list[str] = []
+    values: list[Any] = []
+    if type(figures) is not dict or not _flatten_fast(figures, "", columns, values):
+        return _checked_leaves(kind, key, figures, problems)
+    shape = (kind, tuple(columns), tuple(map(type, values)))
+    layout = _CLEAN_SHAPES.get(shape)
+    if layout is None:
+        reported = problems.total()
+        leaves = _checked_leaves(kind, key, figures, problems)
+        if problems.total() == reported:
+            if len(_CLEAN_SHAPES) >= _SHAPE_CACHE_SIZE:
+                _CLEAN_SHAPES.clear()
+            _CLEAN_SHAPES[shape] = _Layout(shape[2])
+        return leaves
+    return _clean_leaves(layout, columns, values) or _checked_leaves(kind, key, figures, problems)
+
+
+class _Layout:
+    """Where the leaves of one clean shape are, by type."""
+
+    def __init__(self, types: tuple[type, ...]) -> None:
+        self.nulls = types.count(type(None))
+        self.strings = _picker([n for n, t in enumerate(types) if t is str])
+        self.scalars = _picker([n for n, t in enumerate(types) if t in _SCALARS])
+        self.others = _picker([n for n, t in enumerate(types) if t not in _SCALARS])
+        # Every leaf a number, boolean, null or string: one encoder call can write them all.
+        self.flat = all(t in _SCALARS or t is str for t in types)
+
+
+def _picker(positions: list[int]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
+    """Return a function picking these positions of a sequence, as a tuple."""
+    if len(positions) == 1:
+        only = positions[0]
+        return lambda items: (items[only],)
+    if not positions:
+        return lambda items: ()
+    return itemgetter(*positions)
+
+
+def _clean_leaves(layout: _Layout, columns: list[str], values: list[Any]) -> Leaves | None:
+    """Return the leaves of a key whose shape is clean, or None for a NaN or an infinity."""
+    # orjson writes NaN and infinities as null: more nulls than None values means one.
+    if layout.flat and "," not in "".join(layout.strings(values)):
+        text = orjson.dumps(values).decode()
+        if text.count("null") == layout.nulls:
+            return dict(zip(columns, text[1:-1].split(","), strict=True))
+    scalars = layout.scalars(values)
+    text = orjson.dumps(scalars).decode() if scalars else "[]"
+    if text.count("null") != layout.nulls:
+        return None
+    leaves = dict.fromkeys(columns, "")
+    leaves.update(zip(layout.scalars(columns), text[1:-1].split(","), strict=False))
+    for column, value in zip(layout.others(columns), layout.others(values), strict=True):
+        leaf = _dump(value)
+        if "null" in leaf and not _finite(value):
+            return None
+        leaves[column] = leaf
+    return leaves
+
+
+def _flatten_fast(
+    figures: dict[str, Any], prefix: str, columns: list[str], values: list[Any]
+) -> bool:
+    """Add columns and leaf values as _flatten does; False if a key is not a string."""
+    names = tuple(figures)
+    known = _COLUMN_NAMES.get((prefix, names))
+    if known is None:
+        if any(type(name) is not str for name in names):
+            return False
+        known = tuple(prefix + (_escape(n) if "~" in n or "/" in n else n) for n in names)
+        if len(_COLUMN_NAMES) >= _SHAPE_CACHE_SIZE:
+            _COLUMN_NAMES.clear()
+        _COLUMN_NAMES[prefix, names] = known
+    inner = figures.values()
+    if dict not in set(map(type, inner)):
+        columns.extend(known)
+        values.extend(inner)
+        return True
+    for column, value in zip(known, inner, strict=True):
+        if type(value) is dict and value:
+            if not _flatten_fast(value, column + "/", columns, values):
+                return False
+        else:
+            columns.append(column)
+            values.append(value)
+    return True
+
+
+_SHAPE_CACHE_SIZE = 4096
+_CLEAN_SHAPES: dict[tuple[str, tuple[str, ...], tuple[type, ...]], _Layout] = {}
+_COLUMN_NAMES: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {}
+
+
+def _checked_leaves(
+    kind: str, key: str, figures: Mapping[str, Any], problems: _Problems
+) -> Leaves:
+    """Return a key's leaves checking each one (_leaves for a shape not known clean)."""
     flat: dict[str, Any] = {}
     _flatten(figures, "", flat)
     leaves: Leaves = dict.fromkeys(flat, "")
@@ -317,28 +423,44 @@ def _dump_scalars(values: list[Any]) -> list[str]:
         return [_dump(value) for value in values]
 
 
-def _observed(kind: str, figures_by_key: Any, problems: _Problems) -> dict[str, tuple[str, Leaves]]:
-    """Return {key cell: (key, leaves)} for the keys of one kind whose figures are usable."""
+def _observed(kind: str, figures_by_key: Any, problems: _Problems) -> dict[str, tuple[str, Any]]:
+    """Return {key cell: (key, figures)} for the keys of one kind that may be usable.
+
+    Figures are an object, or its compact JSON bytes (how a sync holds endpoint figures);
+    they are flattened shard by shard, so only one shard's leaves are alive at a time.
+    """
     if not isinstance(figures_by_key, Mapping):
         got = type(figures_by_key).__name__
         problems.add(kind, f"expected an object of keys, got a {got}; skipped", "", written=False)
         return {}
-    usable: dict[str, tuple[str, Leaves]] = {}
+    usable: dict[str, tuple[str, Any]] = {}
     for key, figures in figures_by_key.items():
         if not isinstance(key, str) or not key:
             message = "a key that is not a non-empty string was skipped"
             problems.add(kind, message, repr(key), written=False)
-        elif not isinstance(figures, Mapping):
-            kind_name = type(figures).__name__
-            message = f"figures are a {kind_name}, expected an object; skipped"
-            problems.add(kind, message, key, written=False)
         else:
-            try:
-                usable[_dump(key)] = (key, _leaves(kind, key, figures, problems))
-            except (TypeError, ValueError) as error:
-                # Only JSON data comes from upstream; anything else is not ours to guess at.
-                message = f"figures hold something that is not JSON ({error}); skipped"
+            usable[_dump(key)] = (key, figures)
+    return usable
+
+
+def _with_leaves(
+    kind: str, observed: Mapping[str, tuple[str, Any]], problems: _Problems
+) -> dict[str, tuple[str, Leaves]]:
+    """Return {key cell: (key, leaves)} for the keys whose figures are a usable object."""
+    usable: dict[str, tuple[str, Leaves]] = {}
+    for key_cell, (key, given) in observed.items():
+        try:
+            figures = orjson.loads(given) if type(given) is bytes else given
+            if not isinstance(figures, Mapping):
+                kind_name = type(figures).__name__
+                message = f"figures are a {kind_name}, expected an object; skipped"
                 problems.add(kind, message, key, written=False)
+                continue
+            usable[key_cell] = (key, _leaves(kind, key, figures, problems))
+        except (TypeError, ValueError) as error:
+            # Only JSON data comes from upstream; anything else is not ours to guess at.
+            message = f"figures hold something that is not JSON ({error}); skipped"
+            problems.add(kind, message, key, written=False)
     return usable
 
 
@@ -377,6 +499,10 @@ def _split_cells(line: str) -> list[str]:
 
 def _apply(leaves: Leaves, columns: Sequence[str], cells: Sequence[str]) -> None:
     """Apply a row's data cells to a key's leaves."""
+    if ABSENT not in cells and PATCH not in "".join(cells):
+        # Plain values only (the usual row): each non-empty cell replaces its column's.
+        leaves.update(filter(_NON_EMPTY, zip(columns, cells, strict=False)))
+        return
     for column, cell in zip(columns, cells, strict=False):
         if not cell:
             continue
@@ -386,6 +512,9 @@ def _apply(leaves: Leaves, columns: Sequence[str], cells: Sequence[str]) -> None
             leaves[column] = _patched(leaves.get(column), cell)
         else:
             leaves[column] = cell
+
+
+_NON_EMPTY = itemgetter(1)
 
 
 def _parse_header(line: bytes) -> list[str]:
@@ -426,7 +555,8 @@ def _row(sheet: _Sheet, epoch: str, key_cell: str, new: Leaves) -> str | None:
 _PARSE_ERRORS = (ValueError, IndexError, TypeError, KeyError, UnicodeDecodeError)
 # The writer's parsed files, by blob id: an hourly run in one process re-reads nothing.
 _SHEETS: dict[str, _Sheet] = {}
-_SHEET_CACHE_SIZE = 128
+# Bounded by the keys they hold (~3 KB each): the whole archive today, a part of a big one.
+_SHEET_CACHE_KEYS = 16_384
 
 
 def _load_sheet(blob: str, read: ReadBlob, *, keep: bool) -> _Sheet:
@@ -450,7 +580,7 @@ def _unreadable(path: str, error: Exception) -> str:
 def _remember(blob: str, sheet: _Sheet) -> None:
     """Cache a parsed file under its blob id, forgetting the oldest beyond the cache size."""
     _SHEETS[blob] = sheet
-    while len(_SHEETS) > _SHEET_CACHE_SIZE:
+    while len(_SHEETS) > 1 and sum(len(s.state) for s in _SHEETS.values()) > _SHEET_CACHE_KEYS:
         del _SHEETS[next(iter(_SHEETS))]
 
 
@@ -569,22 +699,23 @@ class _Kind:
     problems: _Problems
 
 
-def _write_kind(job: _Kind, observed: dict[str, tuple[str, Leaves]]) -> None:
+def _write_kind(job: _Kind, observed: dict[str, tuple[str, Any]]) -> None:
     """Add one kind's changed files to the result."""
     today = job.index.shards(job.name, job.day)
     digits = len(next(iter(today))) if today else _digits_for(len(observed))
-    groups: dict[str, dict[str, tuple[str, Leaves]]] = {
+    groups: dict[str, dict[str, tuple[str, Any]]] = {
         shard: {} for shard in job.index.names(job.name, digits)
     }
-    for key_cell, (key, leaves) in observed.items():
-        groups.setdefault(_digest(key)[:digits], {})[key_cell] = (key, leaves)
+    for key_cell, (key, figures) in observed.items():
+        groups.setdefault(_digest(key)[:digits], {})[key_cell] = (key, figures)
     folder = _day_folder(job.name, job.day)
     for shard in sorted(groups):
         path = f"{folder}{shard}{SUFFIX}"
+        group = _with_leaves(job.name, groups.pop(shard), job.problems)
         if path in today.values():
-            _append_to_existing(job, path, groups[shard])
+            _append_to_existing(job, path, group)
         else:
-            _start_file(job, path, shard, groups[shard])
+            _start_file(job, path, shard, group)
 
 
 def _append_to_existing(job: _Kind, path: str, observed: dict[str, tuple[str, Leaves]]) -> None:

@@ -4,8 +4,9 @@ per sync. Ours (observe + plan + pygit2 commit) vs the usual way (write every fi
 
     python bench/scale_bench.py [--endpoints 50000] [--syncs 3] [--changed 0.01]
 
-Fetching is left out here (bench/fetch_bench.py measures it): the catalog's responses are
-built in the measuring process, as if they had just arrived.
+HTTP is left out here (bench/fetch_bench.py measures it): each sync reads the responses'
+bodies (JSON bytes) from a file one at a time, as if they had just arrived, and parses them;
+parsing, observing, planning, telemetry and the commit are measured.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from archiver.capture import read_capture
 from archiver.entities import Fetched, catalog_variants
 from archiver.fetch import Response
@@ -35,21 +38,37 @@ CAPTURE = (
 )
 
 ONE_SYNC = """
-import pickle, sys, time, resource, subprocess
+import pickle, sys, time
 from pathlib import Path
+import orjson
 way, repo, data = sys.argv[1], sys.argv[2], sys.argv[3]
+index = pickle.loads(Path(data + ".index").read_bytes())
+bodies = open(data, "rb")
+
+def arriving(order):
+    # Bodies as the network hands them over, one at a time: (model key, URL, bytes).
+    for key, url, offset, size in order:
+        bodies.seek(offset)
+        yield key, url, bodies.read(size)
+
 started = time.perf_counter()
-fetched = pickle.loads(Path(data).read_bytes())
-loaded = time.perf_counter()
-from archiver.entities import observe
 if way == "ours":
+    # What archiver.sync does with each response as it arrives (fetch_sources), minus HTTP.
+    from archiver.fetch import Response
+    from archiver.entities import Observer
+    from archiver.gc_pause import paused_gc
     from archiver.store import Store
     from archiver.sync import archive
     from archiver.synclog import SyncLog, hour_epoch
     store = Store(repo)
-    # As archiver.sync does: the raw responses are dropped once observed.
-    observed = observe(fetched)
-    del fetched
+    observer = Observer()
+    with paused_gc():
+        listings = [Response(u, orjson.loads(b), status=200) for _, u, b in arriving(index[0])]
+        observer.listings(*listings, None)
+        del listings
+        for key, url, body in arriving(index[1]):
+            observer.endpoint_listing(key, Response(url, orjson.loads(body), status=200))
+        observed = observer.observed()
     log = SyncLog(epoch=hour_epoch())
     archive(store, observed, log, 0.10)
 else:
@@ -57,14 +76,14 @@ else:
     import json
     root = Path(repo) / "data" / "endpoint"
     root.mkdir(parents=True, exist_ok=True)
-    for response in fetched.endpoint_lists.values():
-        for endpoint in response.data["data"]:
+    for _, _, body in arriving(index[1]):
+        for endpoint in orjson.loads(body)["data"]:
             text = json.dumps(endpoint, indent=2, sort_keys=True) + "\\n"
             (root / (endpoint["id"] + ".json")).write_text(text)
+    import subprocess
     subprocess.run(["git", "-C", repo, "add", "-A", "data"], check=True)
     subprocess.run(["git", "-C", repo, "commit", "-qm", "sync"], check=False)
-done = time.perf_counter()
-print(done - loaded)
+print(time.perf_counter() - started)
 """
 
 
@@ -127,6 +146,22 @@ def change_some(made: list[dict[str, Any]], share: float, chance: random.Random)
         endpoint["pricing"] = {**pricing, "prompt": f"{old * chance.uniform(0.8, 1.2):.10f}"}
 
 
+def write_bodies(fetched: Fetched, data: Path) -> None:
+    """Write the responses' bodies as sent (JSON bytes) and an index of where each one is."""
+    listings = [fetched.v1_models, fetched.catalog, fetched.all_providers]
+    order: tuple[list[Any], list[Any]] = ([], [])
+    with data.open("wb") as out:
+        for part, responses in (
+            (order[0], [("", r) for r in listings if r is not None]),
+            (order[1], list(fetched.endpoint_lists.items())),
+        ):
+            for key, response in responses:
+                body = orjson.dumps(response.data)
+                part.append((key, response.url, out.tell(), len(body)))
+                out.write(body)
+    Path(f"{data}.index").write_bytes(pickle.dumps(order))
+
+
 def run_sync(way: str, repo: Path, data: Path) -> tuple[float, float, float]:
     """Run one sync in a child process; return (sync seconds, CPU seconds, peak MB)."""
     child = subprocess.Popen(
@@ -155,9 +190,9 @@ def main() -> None:
         for way in ("ours", "usual"):
             if way == "usual":
                 subprocess.run(["git", "init", "-q", "-b", "main", str(work / way)], check=True)
-        data = work / "fetched.pickle"
+        data = work / "bodies"
         for number in range(args.syncs + 1):
-            data.write_bytes(pickle.dumps(fetched))
+            write_bodies(fetched, data)
             for way in ("ours", "usual"):
                 measured = run_sync(way, work / way, data)
                 if number:  # the first sync builds the archive; the rest are the hourly case

@@ -12,8 +12,8 @@ import pytest
 from archiver.canonical import is_canonical
 from archiver.capture import Capture, read_capture
 from archiver.paths import key_to_path
-from archiver.replay import ReplayServer
-from archiver.sync import SyncOptions, sync
+from archiver.replay import Fault, ReplayServer
+from archiver.sync import EVERY_SOURCE, SyncOptions, sync
 from archiver.synclog import format_epoch, hour_epoch
 from archiver.telemetry import is_endpoint_telemetry
 from tests.archive_helpers import (
@@ -94,6 +94,21 @@ def test_resync_of_the_last_capture_adds_no_commit(
     assert not log.changed
     assert git(repo, "rev-parse", "HEAD") == before
     assert status_clean(repo)
+
+
+def test_the_order_responses_arrive_in_changes_nothing(
+    tmp_path: Path, daily_captures: list[Capture]
+) -> None:
+    # Each response is observed as it arrives. Holding back the listings and telemetry of
+    # every model whose permaslug starts with "a" (they would come first) reorders them.
+    capture = daily_captures[0]
+    sync_capture(tmp_path / "plain", capture)
+    held_back = [Fault(f"*{path}?permaslug=a*", delay=0.2) for path in EVERY_SOURCE]
+    with ReplayServer(capture, faults=held_back) as server:
+        options = SyncOptions(base_url=server.base_url, epoch=capture.time)
+        sync(tmp_path / "reordered", options)
+    assert sum("?permaslug=a" in url for url in server.requests) > 100
+    assert files_at(tmp_path / "plain", "HEAD") == files_at(tmp_path / "reordered", "HEAD")
 
 
 def test_one_epoch_trailer_per_commit(daily_archive: Any, daily_captures: Any) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import orjson
 import pytest
 
 from archiver import sources, telemetry, telemetry_store
@@ -104,8 +105,14 @@ def archived(daily_paths: list[Path], tmp_path_factory: pytest.TempPathFactory) 
         archive.captures.append(capture)
         archive.results.append(write(store, observed, capture.time, f"sync {iso(capture.time)}"))
         archive.sent.append(sent_endpoint_telemetry(capture))
-        archive.observed.append(observed)
+        # A sync holds endpoint figures as compact JSON; compare them as objects.
+        archive.observed.append({k: _decoded(figures) for k, figures in observed.items()})
     return archive
+
+
+def _decoded(figures: dict[str, Any]) -> dict[str, Any]:
+    """Return {key: figures object}, decoding figures held as JSON bytes."""
+    return {k: orjson.loads(v) if isinstance(v, bytes) else v for k, v in figures.items()}
 
 
 def changes(samples: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
@@ -282,6 +289,36 @@ def test_malformed_telemetry_is_reported_kept_where_possible_and_never_raises(
     assert series["b"][-1] == {"epoch": iso(EPOCH + timedelta(hours=1)), "status": 0}
     assert series["c"][-1]["stats"]["p50_latency"] == "NaN"
     assert series["c"][-1]["stats_p999"] == {"x": 1}
+
+
+def test_keys_of_one_clean_shape_still_keep_odd_values_exactly(tmp_path: Path) -> None:
+    # Keys sharing columns and leaf types are checked once; the others still get every
+    # NaN, infinity and comma-holding string right.
+    store = Store(tmp_path)
+
+    def figures(p50: float, endpoint_id: str = "x") -> dict[str, Any]:
+        return endpoint(p50=p50, stats_extra=None) | {
+            "stats": {"p50_latency": p50, "endpoint_id": endpoint_id}
+        }
+
+    sent = {
+        "a": figures(532.5),
+        "b": figures(0.25, endpoint_id="y, with a comma"),
+        "c": figures(math.nan),
+        "d": figures(-math.inf, endpoint_id="null"),
+        "e": figures(1e300),
+    }
+    result = write(store, {"endpoint": sent}, EPOCH)
+    assert "stats/p50_latency holds NaN or infinity, kept as a string (2 keys" in "\n".join(
+        result.notes
+    )
+    read = {k: telemetry_store.endpoint_series(tmp_path, k)[-1] for k in sent}
+    assert read["a"]["stats"] == {"p50_latency": 532.5, "endpoint_id": "x"}
+    assert read["b"]["stats"] == {"p50_latency": 0.25, "endpoint_id": "y, with a comma"}
+    assert read["c"]["stats"]["p50_latency"] == "NaN"
+    assert read["d"]["stats"] == {"p50_latency": "-Infinity", "endpoint_id": "null"}
+    assert read["e"]["stats"]["p50_latency"] == 1e300
+    assert read["e"]["stats_extra"] is None
 
 
 def test_numbers_keep_every_digit_and_large_integers_survive(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 
+from archiver.canonical import json_bytes
 from archiver.history import SyncChanges
 from archiver.site.formats import iso
 from archiver.site.grid import Catalog, EndpointRow, ModelRow, ProviderRow
@@ -61,7 +62,7 @@ def api_documents(
         body = {**meta, "count": len(items), name: items}
         if name == "syncs":
             body["since"] = iso(since) if since else None
-        found[path] = (orjson.dumps(body, option=_OPTIONS), len(items), what)
+        found[path] = (json_bytes(body, _OPTIONS), len(items), what)
     return found
 
 
