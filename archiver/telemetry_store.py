@@ -385,9 +385,7 @@ _CLEAN_SHAPES: dict[tuple[str, tuple[str, ...], tuple[type, ...]], _Layout] = {}
 _COLUMN_NAMES: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {}
 
 
-def _checked_leaves(
-    kind: str, key: str, figures: Mapping[str, Any], problems: _Problems
-) -> Leaves:
+def _checked_leaves(kind: str, key: str, figures: Mapping[str, Any], problems: _Problems) -> Leaves:
     """Return a key's leaves checking each one (_leaves for a shape not known clean)."""
     flat: dict[str, Any] = {}
     _flatten(figures, "", flat)
