@@ -211,6 +211,9 @@ def path_to_key(path: str) -> tuple[str, str]:
     if match is None:
         raise _bad_path(path, "it is not under a known category or does not end in .json")
     category, body = match.groups()
+    if len(body) <= MAX_SEGMENT and _PLAIN_KEY.fullmatch(body):
+        # Fast path: key_to_path writes such a key as itself (its own fast path).
+        return category, body
     key = "/".join(_decode_segment(path, segment) for segment in body.split("/"))
     try:
         canonical = key_to_path(category, key)

@@ -129,12 +129,9 @@ def _merge_part(
     archive: _Archive,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Return ({key: value} kept for this part, {key: archived value} this sync drops)."""
-    kept: dict[str, Any] = {}
+    kept: dict[str, Any] = dict(seen)
     dropped: dict[str, Any] = {}
-    for key in keys:
-        if key in seen:
-            kept[key] = seen[key]
-            continue
+    for key in keys - seen.keys():
         old = archive.entity(key)
         old_value = _part_of(category, part, old)
         if old_value is None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -93,9 +93,11 @@ class Store:
 
     def read(self, blob_id: str) -> bytes:
         """Return the bytes of a blob."""
-        blob = self.repo[blob_id]
-        assert isinstance(blob, pygit2.Blob)
-        return bytes(blob.data)
+        # The object database hands back the bytes without building a Blob: twice as fast.
+        kind, data = self.repo.odb.read(pygit2.Oid(hex=blob_id))
+        if kind != pygit2.enums.ObjectType.BLOB:
+            raise StoreError(f"object {blob_id} is not a file's contents (a blob)")
+        return bytes(data)
 
     def commit(
         self,
@@ -122,7 +124,7 @@ class Store:
         paths = sorted(writes) + removals
         self._write_journal(head, commit_id, paths)
         self._move_branch(commit_id, message)
-        self._update_work_tree(paths)
+        self._update_work_tree(paths, writes)
         self._journal_path().unlink(missing_ok=True)
         return CommitResult(str(commit_id), str(tree_id))
 
@@ -185,8 +187,8 @@ class Store:
         else:
             self.repo.references.create(name, commit_id)
 
-    def _update_work_tree(self, paths: Iterable[str]) -> None:
-        """Make these paths in the work tree and index match HEAD."""
+    def _update_work_tree(self, paths: Iterable[str], written: Mapping[str, bytes] = {}) -> None:
+        """Make these paths in the work tree and index match HEAD (written: bytes known)."""
         head = self.head
         assert head is not None
         blobs = _blob_ids(self.repo, head.tree, paths)
@@ -200,7 +202,8 @@ class Store:
                 with contextlib.suppress(OSError, KeyError):
                     index.remove(path)
                 continue
-            _write_atomically(target, self.read(blob_id))
+            data = written.get(path)
+            _write_atomically(target, data if data is not None else self.read(blob_id))
             # Adding by path records stat data, so `git status` stays clean and fast.
             index.add(path)
         # Reading HEAD's tree keeps the stat data of every unchanged entry and fills the

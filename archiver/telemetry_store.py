@@ -475,13 +475,13 @@ class _Sheet:
     last_epoch: str = ""
 
     def __post_init__(self) -> None:
-        self.known = set(self.columns)
+        self.position = {name: index for index, name in enumerate(self.columns)}
 
     def add_columns(self, names: Iterable[str]) -> None:
         """Add the columns not in the header yet, at its end."""
         for name in names:
-            if name not in self.known:
-                self.known.add(name)
+            if name not in self.position:
+                self.position[name] = len(self.columns)
                 self.columns.append(name)
 
     def header(self) -> bytes:
@@ -538,13 +538,13 @@ def _row(sheet: _Sheet, epoch: str, key_cell: str, new: Leaves) -> str | None:
     if new == old:
         return None
     sheet.add_columns(new)
-    columns = sheet.columns
-    cells = [
-        ("" if before is None else ABSENT)
-        if text is None
-        else ("" if text == before else _cell(before, text))
-        for text, before in zip(map(new.get, columns), map(old.get, columns), strict=True)
-    ]
+    position = sheet.position
+    cells = [""] * len(sheet.columns)
+    # Only the leaves that changed get a cell: found by set operations, not column by column.
+    for column, text in new.items() - old.items():
+        cells[position[column]] = _cell(old.get(column), text)
+    for column in old.keys() - new.keys():
+        cells[position[column]] = ABSENT
     sheet.state[key_cell] = new
     return "\t".join([epoch, key_cell, *cells]).rstrip("\t") + "\n"
 
@@ -795,7 +795,7 @@ def _append(
 
 def _note_dropped(job: _Kind, key: str, before: Leaves | None, now: Leaves) -> None:
     """Note the top-level fields a still-observed key had and no longer sends."""
-    if not before or not before.keys() - now.keys():
+    if not before or before.keys() <= now.keys():
         return
     kept = {column.partition("/")[0] for column in now}
     for field_name in sorted({c.partition("/")[0] for c in before} - kept):

@@ -41,7 +41,7 @@ ONE_SYNC = """
 import pickle, sys, time
 from pathlib import Path
 import orjson
-way, repo, data = sys.argv[1], sys.argv[2], sys.argv[3]
+way, repo, data, epoch = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 index = pickle.loads(Path(data + ".index").read_bytes())
 bodies = open(data, "rb")
 
@@ -59,7 +59,7 @@ if way == "ours":
     from archiver.gc_pause import paused_gc
     from archiver.store import Store
     from archiver.sync import archive
-    from archiver.synclog import SyncLog, hour_epoch
+    from archiver.synclog import SyncLog, parse_time
     store = Store(repo)
     observer = Observer()
     with paused_gc():
@@ -69,7 +69,7 @@ if way == "ours":
         for key, url, body in arriving(index[1]):
             observer.endpoint_listing(key, Response(url, orjson.loads(body), status=200))
         observed = observer.observed()
-    log = SyncLog(epoch=hour_epoch())
+    log = SyncLog(epoch=parse_time(epoch))
     archive(store, observed, log, 0.10)
 else:
     # The usual way archives the same data: every endpoint as sent, telemetry included.
@@ -83,7 +83,13 @@ else:
     import subprocess
     subprocess.run(["git", "-C", repo, "add", "-A", "data"], check=True)
     subprocess.run(["git", "-C", repo, "commit", "-qm", "sync"], check=False)
-print(time.perf_counter() - started)
+# Peak memory of this program (ru_maxrss would count the parent's pages at fork) or of the
+# biggest program it ran (git, the usual way).
+import resource
+status = Path("/proc/self/status").read_text()
+own = int(status.split("VmHWM:")[1].split()[0]) / 1024
+children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+print(time.perf_counter() - started, max(own, children))
 """
 
 
@@ -146,6 +152,18 @@ def change_some(made: list[dict[str, Any]], share: float, chance: random.Random)
         endpoint["pricing"] = {**pricing, "prompt": f"{old * chance.uniform(0.8, 1.2):.10f}"}
 
 
+def move_telemetry(made: list[dict[str, Any]], share: float, chance: random.Random) -> None:
+    """Give a share of endpoints new traffic figures, as an hour of real traffic does."""
+    for endpoint in chance.sample(made, int(len(made) * share)):
+        for holder in [endpoint.get("stats"), *(endpoint.get("statsByTier") or {}).values()]:
+            if isinstance(holder, dict):
+                for name, value in holder.items():
+                    if name.endswith(("_latency", "_throughput")) and value is not None:
+                        holder[name] = round(value * chance.uniform(0.7, 1.3), 2)
+                    elif name == "request_count" and value is not None:
+                        holder[name] = int(value * chance.uniform(0.7, 1.3)) + 1
+
+
 def write_bodies(fetched: Fetched, data: Path) -> None:
     """Write the responses' bodies as sent (JSON bytes) and an index of where each one is."""
     listings = [fetched.v1_models, fetched.catalog, fetched.all_providers]
@@ -162,18 +180,20 @@ def write_bodies(fetched: Fetched, data: Path) -> None:
     Path(f"{data}.index").write_bytes(pickle.dumps(order))
 
 
-def run_sync(way: str, repo: Path, data: Path) -> tuple[float, float, float]:
+def run_sync(way: str, repo: Path, data: Path, epoch: str) -> tuple[float, float, float]:
     """Run one sync in a child process; return (sync seconds, CPU seconds, peak MB)."""
+    # Write back what earlier steps left dirty, so no sync pays for another's disk writes.
+    os.sync()
     child = subprocess.Popen(
-        [sys.executable, "-c", ONE_SYNC, way, str(repo), str(data)], stdout=subprocess.PIPE
+        [sys.executable, "-c", ONE_SYNC, way, str(repo), str(data), epoch], stdout=subprocess.PIPE
     )
     _, status, usage = os.wait4(child.pid, 0)
     assert child.stdout is not None
-    seconds = float(child.stdout.read().decode().strip() or "nan")
+    seconds, peak = (float(n) for n in child.stdout.read().decode().split())
     child.stdout.close()
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{way} sync failed")
-    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+    return seconds, usage.ru_utime + usage.ru_stime, peak
 
 
 def main() -> None:
@@ -181,6 +201,12 @@ def main() -> None:
     parser.add_argument("--endpoints", type=int, default=50_000)
     parser.add_argument("--syncs", type=int, default=3, help="measured syncs after the first")
     parser.add_argument("--changed", type=float, default=0.01)
+    parser.add_argument(
+        "--telemetry-changed",
+        type=float,
+        default=0.0,
+        help="share of endpoints whose traffic figures move each sync (real hours: most)",
+    )
     args = parser.parse_args()
     chance = random.Random(7)
     fetched, made = synthetic_fetched(args.endpoints, seed=7)
@@ -193,15 +219,19 @@ def main() -> None:
         data = work / "bodies"
         for number in range(args.syncs + 1):
             write_bodies(fetched, data)
+            # One sync an hour, from the start of a day.
+            epoch = f"2026-07-20T{number:02}:00:00Z"
             for way in ("ours", "usual"):
-                measured = run_sync(way, work / way, data)
+                measured = run_sync(way, work / way, data, epoch)
                 if number:  # the first sync builds the archive; the rest are the hourly case
                     results[way].append(measured)
             change_some(made, args.changed, chance)
+            move_telemetry(made, args.telemetry_changed, chance)
             fetched = _fetched_again(fetched, made)
         size = sum(f.stat().st_size for f in (work / "ours" / "data" / "endpoint").iterdir())
         print(
             f"scale bench: {args.endpoints} endpoints, {args.changed:.0%} changed per sync, "
+            f"traffic figures of {args.telemetry_changed:.0%} moving, "
             f"{args.syncs} syncs, {os.cpu_count()} cores; endpoint files {size / 1e6:.0f} MB"
         )
         print("| way | sync s (median) | CPU s | peak MB |")
