@@ -202,47 +202,56 @@ def main() -> None:
     parser.add_argument("--syncs", type=int, default=3, help="measured syncs after the first")
     parser.add_argument("--changed", type=float, default=0.01)
     parser.add_argument(
-        "--telemetry-changed",
-        type=float,
-        default=0.0,
-        help="share of endpoints whose traffic figures move each sync (real hours: most)",
+        "--traffic-syncs",
+        type=int,
+        default=0,
+        help="then this many measured syncs in which every endpoint's traffic figures move too",
     )
     args = parser.parse_args()
     chance = random.Random(7)
     fetched, made = synthetic_fetched(args.endpoints, seed=7)
-    results: dict[str, list[tuple[float, float, float]]] = {"ours": [], "usual": []}
+    rows = {"": "", " traffic": ", every endpoint's traffic figures moving"}
+    results: dict[str, list[tuple[float, float, float]]] = {
+        f"{way}{row}": [] for row in rows for way in ("ours", "usual")
+    }
     with tempfile.TemporaryDirectory() as workdir:
         work = Path(workdir)
-        for way in ("ours", "usual"):
-            if way == "usual":
-                subprocess.run(["git", "init", "-q", "-b", "main", str(work / way)], check=True)
+        subprocess.run(["git", "init", "-q", "-b", "main", str(work / "usual")], check=True)
         data = work / "bodies"
-        for number in range(args.syncs + 1):
+        for number in range(1 + args.syncs + args.traffic_syncs):
+            row = " traffic" if number > args.syncs else ""
+            if row:
+                move_telemetry(made, 1.0, chance)
+                fetched = _fetched_again(fetched, made)
             write_bodies(fetched, data)
             # One sync an hour, from the start of a day.
             epoch = f"2026-07-20T{number:02}:00:00Z"
             for way in ("ours", "usual"):
                 measured = run_sync(way, work / way, data, epoch)
                 if number:  # the first sync builds the archive; the rest are the hourly case
-                    results[way].append(measured)
+                    results[f"{way}{row}"].append(measured)
             change_some(made, args.changed, chance)
-            move_telemetry(made, args.telemetry_changed, chance)
             fetched = _fetched_again(fetched, made)
         size = sum(f.stat().st_size for f in (work / "ours" / "data" / "endpoint").iterdir())
-        print(
-            f"scale bench: {args.endpoints} endpoints, {args.changed:.0%} changed per sync, "
-            f"traffic figures of {args.telemetry_changed:.0%} moving, "
-            f"{args.syncs} syncs, {os.cpu_count()} cores; endpoint files {size / 1e6:.0f} MB"
-        )
-        print("| way | sync s (median) | CPU s | peak MB |")
-        print("|---|---|---|---|")
-        for way, runs in results.items():
+    print(
+        f"scale bench: {args.endpoints} endpoints, {args.changed:.0%} changed per sync, "
+        f"{args.syncs} syncs (+{args.traffic_syncs} with traffic moving), "
+        f"{os.cpu_count()} cores; endpoint files {size / 1e6:.0f} MB"
+    )
+    print("| way | sync s (median) | CPU s | peak MB |")
+    print("|---|---|---|---|")
+    for name, runs in results.items():
+        if runs:
             print(
-                f"| {way} | {statistics.median(r[0] for r in runs):.2f} | "
+                f"| {name} | {statistics.median(r[0] for r in runs):.2f} | "
                 f"{statistics.median(r[1] for r in runs):.2f} | {max(r[2] for r in runs):.0f} |"
             )
-        ours, usual = (statistics.median(r[0] for r in results[w]) for w in ("ours", "usual"))
-        print(f"usual / ours: {usual / ours:.1f}x")
+    for row, label in rows.items():
+        if results[f"ours{row}"]:
+            ours, usual = (
+                statistics.median(r[0] for r in results[f"{w}{row}"]) for w in ("ours", "usual")
+            )
+            print(f"usual / ours{label}: {usual / ours:.1f}x")
 
 
 def _fetched_again(fetched: Fetched, made: list[dict[str, Any]]) -> Fetched:

@@ -90,7 +90,7 @@ def test_a_commit_interrupted_after_the_branch_moved_is_finished(
     class Killed(Exception):
         pass
 
-    def die(paths: object) -> None:
+    def die(*_: object) -> None:
         raise Killed
 
     store._update_work_tree = die  # type: ignore[method-assign]
