@@ -68,6 +68,7 @@ if way == "ours":
         del listings
         for key, url, body in arriving(index[1]):
             observer.endpoint_listing(key, Response(url, orjson.loads(body), status=200))
+        arrived = time.perf_counter()
         observed = observer.observed()
     log = SyncLog(epoch=parse_time(epoch))
     archive(store, observed, log, 0.10)
@@ -80,6 +81,7 @@ else:
         for endpoint in orjson.loads(body)["data"]:
             text = json.dumps(endpoint, indent=2, sort_keys=True) + "\\n"
             (root / (endpoint["id"] + ".json")).write_text(text)
+    arrived = time.perf_counter()
     import subprocess
     subprocess.run(["git", "-C", repo, "add", "-A", "data"], check=True)
     subprocess.run(["git", "-C", repo, "commit", "-qm", "sync"], check=False)
@@ -89,7 +91,8 @@ import resource
 status = Path("/proc/self/status").read_text()
 own = int(status.split("VmHWM:")[1].split()[0]) / 1024
 children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-print(time.perf_counter() - started, max(own, children))
+done = time.perf_counter()
+print(done - started, done - arrived, max(own, children))
 """
 
 
@@ -180,8 +183,12 @@ def write_bodies(fetched: Fetched, data: Path) -> None:
     Path(f"{data}.index").write_bytes(pickle.dumps(order))
 
 
-def run_sync(way: str, repo: Path, data: Path, epoch: str) -> tuple[float, float, float]:
-    """Run one sync in a child process; return (sync seconds, CPU seconds, peak MB)."""
+def run_sync(way: str, repo: Path, data: Path, epoch: str) -> tuple[float, float, float, float]:
+    """Run one sync in a child process.
+
+    Return (sync seconds, CPU seconds, peak MB, seconds after the last body arrived): in a
+    real sync the work done as each body arrives overlaps the wait for the others.
+    """
     # Write back what earlier steps left dirty, so no sync pays for another's disk writes.
     os.sync()
     child = subprocess.Popen(
@@ -189,11 +196,11 @@ def run_sync(way: str, repo: Path, data: Path, epoch: str) -> tuple[float, float
     )
     _, status, usage = os.wait4(child.pid, 0)
     assert child.stdout is not None
-    seconds, peak = (float(n) for n in child.stdout.read().decode().split())
+    seconds, after, peak = (float(n) for n in child.stdout.read().decode().split())
     child.stdout.close()
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{way} sync failed")
-    return seconds, usage.ru_utime + usage.ru_stime, peak
+    return seconds, usage.ru_utime + usage.ru_stime, peak, after
 
 
 def main() -> None:
@@ -211,7 +218,7 @@ def main() -> None:
     chance = random.Random(7)
     fetched, made = synthetic_fetched(args.endpoints, seed=7)
     rows = {"": "", " traffic": ", every endpoint's traffic figures moving"}
-    results: dict[str, list[tuple[float, float, float]]] = {
+    results: dict[str, list[tuple[float, float, float, float]]] = {
         f"{way}{row}": [] for row in rows for way in ("ours", "usual")
     }
     with tempfile.TemporaryDirectory() as workdir:
@@ -233,18 +240,22 @@ def main() -> None:
             change_some(made, args.changed, chance)
             fetched = _fetched_again(fetched, made)
         size = sum(f.stat().st_size for f in (work / "ours" / "data" / "endpoint").iterdir())
+        series = work / "ours" / "data" / "telemetry"
+        day = sum(f.stat().st_size for f in series.rglob("*.tsv"))
     print(
         f"scale bench: {args.endpoints} endpoints, {args.changed:.0%} changed per sync, "
         f"{args.syncs} syncs (+{args.traffic_syncs} with traffic moving), "
-        f"{os.cpu_count()} cores; endpoint files {size / 1e6:.0f} MB"
+        f"{os.cpu_count()} cores; endpoint files {size / 1e6:.0f} MB, the day's telemetry "
+        f"files {day / 1e6:.0f} MB after {1 + args.syncs + args.traffic_syncs} hours"
     )
-    print("| way | sync s (median) | CPU s | peak MB |")
-    print("|---|---|---|---|")
+    print("| way | sync s (median) | CPU s | peak MB | s after the last body |")
+    print("|---|---|---|---|---|")
     for name, runs in results.items():
         if runs:
             print(
                 f"| {name} | {statistics.median(r[0] for r in runs):.2f} | "
-                f"{statistics.median(r[1] for r in runs):.2f} | {max(r[2] for r in runs):.0f} |"
+                f"{statistics.median(r[1] for r in runs):.2f} | {max(r[2] for r in runs):.0f} | "
+                f"{statistics.median(r[3] for r in runs):.2f} |"
             )
     for row, label in rows.items():
         if results[f"ours{row}"]:
