@@ -335,15 +335,17 @@ def _clean_leaves(layout: _Layout, columns: list[str], values: list[Any]) -> Lea
     """Return the leaves of a key whose shape is clean, or None for a NaN or an infinity."""
     # orjson writes NaN and infinities as null: more nulls than None values means one.
     if layout.flat and "," not in "".join(layout.strings(values)):
-        text = orjson.dumps(values).decode()
-        if text.count("null") == layout.nulls:
+        try:
+            text = orjson.dumps(values).decode()
+        except orjson.JSONEncodeError:
+            text = ""  # an integer beyond 64 bits: _dump_scalars below writes it exactly
+        if text.count("null") == layout.nulls and text:
             return dict(zip(columns, text[1:-1].split(","), strict=True))
-    scalars = layout.scalars(values)
-    text = orjson.dumps(scalars).decode() if scalars else "[]"
-    if text.count("null") != layout.nulls:
+    scalars = _dump_scalars(list(layout.scalars(values)))
+    if scalars.count("null") != layout.nulls:
         return None
     leaves = dict.fromkeys(columns, "")
-    leaves.update(zip(layout.scalars(columns), text[1:-1].split(","), strict=False))
+    leaves.update(zip(layout.scalars(columns), scalars, strict=True))
     for column, value in zip(layout.others(columns), layout.others(values), strict=True):
         leaf = _dump(value)
         if "null" in leaf and not _finite(value):

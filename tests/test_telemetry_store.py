@@ -324,8 +324,14 @@ def test_keys_of_one_clean_shape_still_keep_odd_values_exactly(tmp_path: Path) -
 def test_numbers_keep_every_digit_and_large_integers_survive(tmp_path: Path) -> None:
     store = Store(tmp_path)
     figures = {"stats": {"p99_latency": 1322.8999999999999, "request_count": 2**70, "x": 1e-7}}
-    write(store, {"endpoint": {"e": figures}}, EPOCH)
+    # "d" (shard 3) comes before "f" (shard 4) with the same clean shape and small numbers,
+    # so "f" is written by the fast path for known shapes, which must keep its large integer.
+    small = {"stats": {"p99_latency": 1.5, "request_count": 7}}
+    large = {"stats": {"p99_latency": 2.5, "request_count": 2**70}}
+    write(store, {"endpoint": {"d": small, "e": figures, "f": large}}, EPOCH)
+    assert telemetry_store.endpoint_series(tmp_path, "f") == [{"epoch": iso(EPOCH), **large}]
     assert telemetry_store.endpoint_series(tmp_path, "e") == [{"epoch": iso(EPOCH), **figures}]
+    assert telemetry_store.endpoint_series(tmp_path, "d") == [{"epoch": iso(EPOCH), **small}]
 
 
 def test_a_key_no_longer_observed_gets_a_gap_then_comes_back(tmp_path: Path) -> None:
