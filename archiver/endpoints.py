@@ -9,7 +9,7 @@ take about 900 MB; this takes about a quarter of that, whatever order listings a
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,9 +18,7 @@ import orjson
 from archiver import telemetry
 from archiver.canonical import canonical_bytes, json_bytes
 from archiver.fetch import Response
-
-# Items of a listing with their required fields, or None when the listing is unusable.
-ListingItems = Callable[[Response | None, str, tuple[str, ...], list[str]], list[Any] | None]
+from archiver.listing import is_whole, listing_items
 
 
 @dataclass
@@ -45,8 +43,7 @@ class EndpointParts:
 class EndpointCollector:
     """Collect per-model endpoint listings in any order; `finish` gives the endpoint parts."""
 
-    def __init__(self, items: ListingItems) -> None:
-        self._items = items
+    def __init__(self) -> None:
         self._endpoints: dict[str, _Endpoint] = {}
         self._providers: dict[bytes, bytes] = {}
         self.whole: dict[str, bool] = {}
@@ -60,11 +57,10 @@ class EndpointCollector:
     def add(self, model_key: str, response: Response) -> None:
         """Take one model's listing; its body is not referenced afterwards."""
         problems: list[str] = []
-        items = self._items(response, f"endpoints of {model_key}", ("id",), problems)
+        items = listing_items(response, f"endpoints of {model_key}", ("id",), problems)
         if problems:
             self._problems[model_key] = problems
-        data = response.data.get("data") if isinstance(response.data, dict) else None
-        self.whole[model_key] = items is not None and len(items) == len(data or ())
+        self.whole[model_key] = is_whole(response, items)
         rank = _rank(model_key)
         for item in items or []:
             held = self._endpoints.get(item["id"])

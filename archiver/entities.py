@@ -15,6 +15,7 @@ from typing import Any
 from archiver import sources, telemetry
 from archiver.endpoints import EndpointCollector
 from archiver.fetch import Response
+from archiver.listing import is_whole, listing_items
 
 MODEL_PARTS = ("v1", "catalog")
 PROVIDER_PARTS = ("all_providers", "v1", "provider_info")
@@ -84,7 +85,7 @@ class Variant:
 def catalog_variants(catalog: Response) -> dict[str, Variant]:
     """Return {modelKey: Variant} for every valid catalog model."""
     variants: dict[str, Variant] = {}
-    for entry in _items(catalog, "catalog", ("slug", "permaslug"), []) or []:
+    for entry in listing_items(catalog, "catalog", ("slug", "permaslug"), []) or []:
         endpoint = entry.get("endpoint")
         featured = isinstance(endpoint, dict) and isinstance(endpoint.get("variant"), str)
         variant = (
@@ -97,8 +98,9 @@ def catalog_variants(catalog: Response) -> dict[str, Variant]:
 def observe(fetched: Fetched) -> Observed:
     """Build every entity part the responses hold, noting which listings were whole."""
     observer = Observer()
-    observer.listings(fetched.v1_models, fetched.catalog, fetched.all_providers)
-    observer.v1_providers = fetched.v1_providers
+    observer.listings(
+        fetched.v1_models, fetched.catalog, fetched.all_providers, fetched.v1_providers
+    )
     for model_key, response in fetched.endpoint_lists.items():
         observer.endpoint_listing(model_key, response)
     for model_key, responses in fetched.variant_telemetry.items():
@@ -119,7 +121,7 @@ class Observer:
         self.catalog: Response | None = None
         self.all_providers: Response | None = None
         self.v1_providers: Response | None = None
-        self._endpoints = EndpointCollector(_items)
+        self._endpoints = EndpointCollector()
         self._variant_telemetry: dict[str, dict[str, Any]] = {}
         self._variant_problems: dict[tuple[str, str], str] = {}
 
@@ -180,21 +182,21 @@ class Observer:
 def _observe_v1_models(response: Response | None, observed: Observed) -> None:
     """Fill the `v1` part of models from /api/v1/models."""
     part: dict[str, Any] = {}
-    items = _items(response, "v1 models", ("id",), observed.problems)
+    items = listing_items(response, "v1 models", ("id",), observed.problems)
     for item in items or []:
         entity, figures = telemetry.split_model(item)
         part[item["id"]] = entity
         if figures:
             observed.telemetry["model"][item["id"]] = figures
     observed.parts["model"]["v1"] = part
-    observed.whole["model", "v1"] = items is not None and _all_valid(response, items)
+    observed.whole["model", "v1"] = is_whole(response, items)
 
 
 def _observe_catalog(response: Response | None, observed: Observed) -> dict[str, dict[str, Any]]:
     """Fill the `catalog` part of models; return the featured endpoints it embeds, by id."""
     part: dict[str, Any] = {}
     featured: dict[str, dict[str, Any]] = {}
-    items = _items(response, "catalog models", ("slug", "permaslug"), observed.problems)
+    items = listing_items(response, "catalog models", ("slug", "permaslug"), observed.problems)
     for item in items or []:
         entry = dict(item)
         endpoint = entry.get("endpoint")
@@ -204,7 +206,7 @@ def _observe_catalog(response: Response | None, observed: Observed) -> dict[str,
             observed.keys_with_endpoint.add(catalog_key(item))
         part[catalog_key(item)] = entry
     observed.parts["model"]["catalog"] = part
-    observed.catalog_whole = items is not None and _all_valid(response, items)
+    observed.catalog_whole = is_whole(response, items)
     observed.whole["model", "catalog"] = observed.catalog_whole
     return featured
 
@@ -217,48 +219,9 @@ def _observe_providers(
         ("all_providers", listings.all_providers, "all providers"),
         ("v1", listings.v1_providers, "v1 providers"),
     ):
-        items = _items(response, label, ("slug",), observed.problems)
+        items = listing_items(response, label, ("slug",), observed.problems)
         observed.parts["provider"][part] = {item["slug"]: item for item in items or []}
-        observed.whole["provider", part] = items is not None and _all_valid(response, items)
+        observed.whole["provider", part] = is_whole(response, items)
     observed.parts["provider"]["provider_info"] = embedded
     lists = observed.endpoint_lists_whole.values()
     observed.whole["provider", "provider_info"] = observed.catalog_whole and all(lists)
-
-
-def _items(
-    response: Response | None, label: str, required: tuple[str, ...], problems: list[str]
-) -> list[dict[str, Any]] | None:
-    """Return a listing's valid items, or None when the response is unusable.
-
-    Items missing a required string field are skipped and reported; the response is then
-    marked so that `_all_valid` says the listing was not whole.
-    """
-    if response is None:
-        return None
-    if not response.ok:
-        problems.append(f"{label}: {response.error}")
-        return None
-    body = response.data
-    data = body.get("data") if isinstance(body, dict) else None
-    if not isinstance(data, list):
-        problems.append(f"{label}: expected an object with a 'data' list from {response.url}")
-        return None
-    valid = [item for item in data if _has_fields(item, required)]
-    if len(valid) < len(data):
-        bad = len(data) - len(valid)
-        fields = ", ".join(required)
-        problems.append(f"{label}: {bad} item(s) lack a string {fields}; skipped ({response.url})")
-    return valid
-
-
-def _has_fields(item: Any, required: tuple[str, ...]) -> bool:
-    """Tell whether an item is an object with every required field as a non-empty string."""
-    return isinstance(item, dict) and all(
-        isinstance(item.get(name), str) and item[name] for name in required
-    )
-
-
-def _all_valid(response: Response | None, items: list[dict[str, Any]]) -> bool:
-    """Tell whether every item of the response's data list was valid."""
-    assert response is not None
-    return len(items) == len(response.data["data"])

@@ -1,0 +1,52 @@
+"""One upstream listing (an object with a `data` list): its valid items, and whether it was whole.
+
+A listing is whole when it came back usable and every item in it was valid; only a whole
+listing can say that an entity missing from it is gone upstream.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from archiver.fetch import Response
+
+
+def listing_items(
+    response: Response | None, label: str, required: tuple[str, ...], problems: list[str]
+) -> list[dict[str, Any]] | None:
+    """Return a listing's valid items, or None when the response is unusable.
+
+    Items missing a required string field are skipped and reported; `is_whole` then says
+    the listing was not whole.
+    """
+    if response is None:
+        return None
+    if not response.ok:
+        problems.append(f"{label}: {response.error}")
+        return None
+    body = response.data
+    data = body.get("data") if isinstance(body, dict) else None
+    if not isinstance(data, list):
+        problems.append(f"{label}: expected an object with a 'data' list from {response.url}")
+        return None
+    valid = [item for item in data if _has_fields(item, required)]
+    if len(valid) < len(data):
+        bad = len(data) - len(valid)
+        fields = ", ".join(required)
+        problems.append(f"{label}: {bad} item(s) lack a string {fields}; skipped ({response.url})")
+    return valid
+
+
+def is_whole(response: Response | None, items: list[dict[str, Any]] | None) -> bool:
+    """Tell whether listing_items found the response usable and every item of it valid."""
+    if items is None:
+        return False
+    assert response is not None
+    return len(items) == len(response.data["data"])
+
+
+def _has_fields(item: Any, required: tuple[str, ...]) -> bool:
+    """Tell whether an item is an object with every required field as a non-empty string."""
+    return isinstance(item, dict) and all(
+        isinstance(item.get(name), str) and item[name] for name in required
+    )
