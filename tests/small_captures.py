@@ -1,0 +1,62 @@
+"""The small real captures committed under tests/captures (see tests/captures/trim.py).
+
+A few dozen models of each shared daily sweep and /api/v1/models capture, with every
+oddity of the real data kept. Tests that need a real archive use these: they run without
+../shared and sync in well under a second.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from archiver.capture import Capture, read_capture
+from archiver.replay import ReplayServer
+from archiver.sync import SyncLog, SyncOptions, sync
+
+HERE = Path(__file__).resolve().parent / "captures"
+SMALL_DAILY = sorted((HERE / "daily").glob("*.jsonl.gz"))
+SMALL_V1_MODELS = sorted((HERE / "v1-models").glob("*.jsonl.gz"))
+
+
+def small_daily() -> list[Capture]:
+    """Return the three small daily captures, oldest first."""
+    assert SMALL_DAILY, f"no small captures under {HERE}; run tests/captures/trim.py"
+    return [read_capture(path) for path in SMALL_DAILY]
+
+
+def sync_small(repo: Path, capture: Capture | Path, **options: object) -> SyncLog:
+    """Sync one capture through a replay server, with its capture time as the epoch."""
+    if isinstance(capture, Path):
+        capture = read_capture(capture)
+    with ReplayServer(capture) as server:
+        settings = SyncOptions(base_url=server.base_url, epoch=capture.time, **options)  # type: ignore[arg-type]
+        return sync(repo, settings)
+
+
+def copy_archive(source: Path, target: Path) -> Path:
+    """Return a private copy of an archive (a real repository, work tree and .git)."""
+    return Path(shutil.copytree(source, target, symlinks=True))
+
+
+@pytest.fixture(scope="session")
+def small_captures() -> list[Capture]:
+    """Return the three small daily captures, read once for the session."""
+    return small_daily()
+
+
+@pytest.fixture(scope="session")
+def small_base(tmp_path_factory: pytest.TempPathFactory, small_captures: list[Capture]) -> Path:
+    """Return an archive holding the first small daily capture (do not write to it)."""
+    repo = tmp_path_factory.mktemp("small-base") / "archive"
+    log = sync_small(repo, small_captures[0])
+    assert log.commit_id and not log.failures, log.failures
+    return repo
+
+
+@pytest.fixture
+def small_archive(small_base: Path, tmp_path: Path) -> Path:
+    """Return a private copy of the small base archive, to sync into."""
+    return copy_archive(small_base, tmp_path / "archive")
