@@ -4,21 +4,57 @@ A listing's body is turned at once into what the archive keeps, and is then let 
 endpoint as the canonical bytes of its file, its telemetry as compact JSON, its provider
 record as a reference into a few shared ones. At 50,000 endpoints the parsed bodies would
 take about 900 MB; this takes about a quarter of that, whatever order listings arrive in.
+
+The embedded `provider_info` is split by a fixed rule, never by what other endpoints carry
+(a majority vote flips as endpoints come and go, and would rewrite unrelated files):
+
+- the fields in `PROVIDER_FIELDS` describe the provider; they go to the provider file;
+- every other field (adapter, base URL, pricing strategy, display name, and any field
+  OpenRouter adds later) stays in the endpoint file, under `provider_info_endpoint`;
+- an endpoint whose provider-level field differs from the provider file's value keeps that
+  field in `provider_info_endpoint` too, and the names of provider-level fields it lacks
+  in `provider_info_absent`, so the upstream object is always rebuilt exactly.
 """
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
-from archiver import telemetry
+from archiver import jsonvalue, telemetry
 from archiver.canonical import canonical_bytes, json_bytes
+from archiver.errors import UnsafeKeyError
 from archiver.fetch import Response
 from archiver.listing import is_whole, listing_items
+from archiver.paths import key_to_path
+
+# Fields of an embedded provider record that describe the provider, the same on every one
+# of its endpoints (measured on the daily sweeps: none of them varies within a provider).
+# Adapter, base URL, pricing strategy and display name vary by model family, so they are
+# the endpoint's own; so is any field not named here.
+PROVIDER_FIELDS = frozenset(
+    {
+        "byokEnabled",
+        "dataPolicy",
+        "datacenters",
+        "editors",
+        "headquarters",
+        "icon",
+        "moderationRequired",
+        "name",
+        "owners",
+        "sendClientIp",
+        "slug",
+        "statusPageUrl",
+    }
+)
+OWN_FIELD = "provider_info_endpoint"
+ABSENT_FIELD = "provider_info_absent"
 
 
 @dataclass
@@ -29,6 +65,11 @@ class _Endpoint:
     file: bytes
     figures: bytes | None
     provider: tuple[str, bytes] | None
+
+    def content(self) -> tuple[bytes, bytes, bytes]:
+        """Return what decides between two copies of one endpoint: everything it holds."""
+        provider = self.provider[1] if self.provider else b""
+        return (self.file, provider, self.figures or b"")
 
 
 @dataclass
@@ -57,56 +98,111 @@ class EndpointCollector:
     def add(self, model_key: str, response: Response) -> None:
         """Take one model's listing; its body is not referenced afterwards."""
         problems: list[str] = []
-        items = listing_items(response, f"endpoints of {model_key}", ("id",), problems)
+        label = f"endpoints of {model_key}"
+        items = listing_items(response, label, ("id",), problems)
+        whole = is_whole(response, items)
+        rank = _rank(model_key)
+        kept: dict[str, _Endpoint] = {}
+        for item in items or []:
+            endpoint = self._kept(rank, item, label, problems)
+            if endpoint is None:
+                whole = False  # A refused endpoint is not absent: nothing may be removed.
+                continue
+            kept[item["id"]] = _pick(kept.get(item["id"]), endpoint, label, item["id"], problems)
+        self.whole[model_key] = whole
         if problems:
             self._problems[model_key] = problems
-        self.whole[model_key] = is_whole(response, items)
-        rank = _rank(model_key)
-        for item in items or []:
-            held = self._endpoints.get(item["id"])
+        for endpoint_id, endpoint in kept.items():
+            held = self._endpoints.get(endpoint_id)
             # Alias listings ("~...") repeat their target's endpoints: the target's copy wins,
             # then the first model key in order, so arrival order never decides.
-            if held is None or rank < held.rank:
-                self._endpoints[item["id"]] = self._kept(rank, item)
+            if held is None or endpoint.rank < held.rank:
+                self._endpoints[endpoint_id] = endpoint
 
-    def finish(self, featured: Mapping[str, dict[str, Any]]) -> EndpointParts:
+    def seen(self) -> set[str]:
+        """Return the ids of every endpoint taken so far."""
+        return set(self._endpoints)
+
+    def finish(self, featured: Mapping[str, tuple[str, dict[str, Any]]]) -> EndpointParts:
         """Return the endpoint files, telemetry and provider records.
 
-        featured: the catalog's embedded endpoints, by id, kept where no listing had them.
+        featured: the catalog's embedded endpoints, {id: (modelKey, endpoint)}. One is kept
+        only where its model's listing came back whole without it (the `~` aliases' own
+        featured entries live in the catalog alone). The catalog's copy is slimmer than a
+        listing's (no `tiers`, for one): taking it when the listing failed would change the
+        file twice for nothing.
         """
-        for endpoint_id, item in featured.items():
-            if endpoint_id not in self._endpoints:
-                self._endpoints[endpoint_id] = self._kept((True, "\uffff"), item)
-        usual = _usual_providers(self._endpoints.values())
-        parts = EndpointParts(providers={s: orjson.loads(r) for s, r in usual.items()})
+        for endpoint_id, (model_key, item) in sorted(featured.items()):
+            if endpoint_id not in self._endpoints and self.whole.get(model_key, False):
+                problems = self._problems.setdefault(model_key, [])
+                kept = self._kept((True, "\uffff"), item, f"catalog entry {model_key}", problems)
+                if kept is not None:
+                    self._endpoints[endpoint_id] = kept
+                else:
+                    self.whole[model_key] = False  # Refused, not absent: remove nothing.
+                if not problems:
+                    del self._problems[model_key]
+        usual = _usual_providers(e.provider for e in self._endpoints.values())
+        parts = EndpointParts(providers={s: jsonvalue.loads(r) for s, r in usual.items()})
         for endpoint_id, endpoint in self._endpoints.items():
             file, provider = endpoint.file, endpoint.provider
             if provider is not None and usual[provider[0]] != provider[1]:
-                file = _with_provider_variant(file, provider, parts.providers)
+                file = _with_provider_differences(file, provider, parts.providers)
             parts.files[endpoint_id] = file
             if endpoint.figures is not None:
                 parts.telemetry[endpoint_id] = endpoint.figures
         self._endpoints = {}
         return parts
 
-    def _kept(self, rank: tuple[bool, str], item: dict[str, Any]) -> _Endpoint:
-        """Return what the archive keeps of one upstream endpoint object."""
+    def _kept(
+        self, rank: tuple[bool, str], item: dict[str, Any], label: str, problems: list[str]
+    ) -> _Endpoint | None:
+        """Return what the archive keeps of one upstream endpoint object (None: refused)."""
         entity, figures = telemetry.split_endpoint(item)
+        refusal = _unsafe_reference(entity)
+        if refusal:
+            problems.append(f"{label}: endpoint {item['id']!r} refused: {refusal}")
+            return None
         if "model" in entity:
             entity["model"] = entity.get("model_variant_slug")
         info = entity.get("provider_info")
         provider = None
         if isinstance(info, dict) and isinstance(info.get("slug"), str):
-            record = json_bytes(info, orjson.OPT_SORT_KEYS)
-            # Endpoints of one provider mostly carry the same record: share its bytes.
+            shared = {k: v for k, v in info.items() if k in PROVIDER_FIELDS}
+            own = {k: v for k, v in info.items() if k not in PROVIDER_FIELDS}
+            try:
+                record = json_bytes({"provider_info": shared}, orjson.OPT_SORT_KEYS)[16:-1]
+            except jsonvalue.EncodeError as error:
+                problems.append(f"{label}: endpoint {item['id']!r}: {error}; {_NOT_WRITTEN}")
+                return None
+            # Endpoints of one provider carry the same record: share its bytes.
             provider = (info["slug"], self._providers.setdefault(record, record))
             entity["provider_info"] = info["slug"]
-        return _Endpoint(
-            rank,
-            canonical_bytes(entity),
-            json_bytes(figures) if figures else None,
-            provider,
-        )
+            if own:
+                entity[OWN_FIELD] = own
+        try:
+            file = canonical_bytes(entity)
+        except jsonvalue.EncodeError as error:
+            # One hostile value costs its own endpoint only; the listing is kept from removing.
+            problems.append(f"{label}: endpoint {item['id']!r}: {error}; {_NOT_WRITTEN}")
+            return None
+        return _Endpoint(rank, file, _figures_bytes(figures, label, item["id"], problems), provider)
+
+
+_NOT_WRITTEN = "not written (its archived version, if any, is kept)"
+
+
+def _figures_bytes(
+    figures: dict[str, Any], label: str, endpoint_id: str, problems: list[str]
+) -> bytes | None:
+    """Return an endpoint's telemetry as compact JSON (None: none, or it cannot be written)."""
+    if not figures:
+        return None
+    try:
+        return json_bytes(figures)
+    except jsonvalue.EncodeError as error:
+        problems.append(f"{label}: endpoint {endpoint_id!r} telemetry: {error}; skipped this sync")
+        return None
 
 
 def _rank(model_key: str) -> tuple[bool, str]:
@@ -114,31 +210,81 @@ def _rank(model_key: str) -> tuple[bool, str]:
     return (model_key.startswith("~"), model_key)
 
 
-def _usual_providers(endpoints: Any) -> dict[str, bytes]:
-    """Return {slug: the record most endpoints carry} (ties: the smallest canonical form)."""
-    counts: Counter[tuple[str, bytes]] = Counter(
-        e.provider for e in endpoints if e.provider is not None
+def _pick(
+    held: _Endpoint | None, new: _Endpoint, label: str, endpoint_id: str, problems: list[str]
+) -> _Endpoint:
+    """Return which of two copies of one id in one listing to keep, reporting a conflict.
+
+    The smaller content wins, so the choice does not depend on the order upstream sent them.
+    """
+    if held is None or held.content() == new.content():
+        return held or new
+    problems.append(
+        f"{label}: endpoint {endpoint_id!r} is listed twice with different content; "
+        "kept the copy that sorts first"
     )
+    return min(held, new, key=_Endpoint.content)
+
+
+@functools.lru_cache(maxsize=4096)
+def _reference_problem(category: str, key: str) -> str | None:
+    """Return why a key an endpoint refers to cannot be archived, or None (keys repeat)."""
+    try:
+        key_to_path(category, key)
+    except UnsafeKeyError as error:
+        return str(error)
+    return None
+
+
+def _unsafe_reference(entity: Mapping[str, Any]) -> str | None:
+    """Return why an endpoint's model or provider reference is unsafe, or None."""
+    info = entity.get("provider_info")
+    references = (
+        ("model", entity.get("model_variant_slug")),
+        ("provider", info.get("slug") if isinstance(info, dict) else None),
+    )
+    for category, key in references:
+        if isinstance(key, str):
+            problem = _reference_problem(category, key)
+            if problem:
+                return problem
+    return None
+
+
+def _usual_providers(providers: Iterable[tuple[str, bytes] | None]) -> dict[str, bytes]:
+    """Return {slug: the provider-level record} (ties: the smallest canonical form).
+
+    Provider-level fields do not vary within a provider, so this is a formality; when one
+    does, the choice is deterministic and the differing endpoints keep their own value.
+    """
+    counts: Counter[tuple[str, bytes]] = Counter(p for p in providers if p is not None)
     usual: dict[str, bytes] = {}
     for slug, record in sorted(counts, key=lambda pair: (-counts[pair], pair[1])):
         usual.setdefault(slug, record)
     return usual
 
 
-def _with_provider_variant(
+def _with_provider_differences(
     file: bytes, provider: tuple[str, bytes], usual: Mapping[str, dict[str, Any]]
 ) -> bytes:
-    """Return an endpoint file that also keeps how its provider record differs from the usual."""
-    entity = orjson.loads(file)
-    info = orjson.loads(provider[1])
+    """Return an endpoint file that also keeps where its provider-level fields differ."""
+    entity = jsonvalue.loads(file)
+    info = jsonvalue.loads(provider[1])
     base = usual[provider[0]]
-    overrides = {k: v for k, v in info.items() if base.get(k, _MISSING) != v}
+    differing = {k: v for k, v in info.items() if base.get(k, _MISSING) != v}
     absent = sorted(k for k in base if k not in info)
-    if overrides:
-        entity["provider_info_overrides"] = overrides
+    if differing:
+        entity[OWN_FIELD] = {**entity.get(OWN_FIELD, {}), **differing}
     if absent:
-        entity["provider_info_absent"] = absent
+        entity[ABSENT_FIELD] = absent
     return canonical_bytes(entity)
+
+
+def rebuilt_provider_info(endpoint: Mapping[str, Any], provider_record: Mapping[str, Any]) -> Any:
+    """Return the upstream `provider_info` of an archived endpoint, exactly as it was sent."""
+    absent = set(endpoint.get(ABSENT_FIELD, ()))
+    info = {k: v for k, v in provider_record.items() if k not in absent}
+    return {**info, **endpoint.get(OWN_FIELD, {})}
 
 
 _MISSING = object()

@@ -15,7 +15,7 @@ from typing import Any
 from archiver import sources, telemetry
 from archiver.endpoints import EndpointCollector
 from archiver.fetch import Response
-from archiver.listing import is_whole, listing_items
+from archiver.listing import is_whole, listing_items, unique_by
 
 MODEL_PARTS = ("v1", "catalog")
 PROVIDER_PARTS = ("all_providers", "v1", "provider_info")
@@ -55,10 +55,12 @@ class Observed:
         model_key = old.get("model_variant_slug") if old else None
         if not isinstance(model_key, str) or not self.catalog_whole:
             return False
-        if model_key in self.keys_with_endpoint:
-            return self.endpoint_lists_whole.get(model_key, False)
-        # A model the whole catalog lists without an endpoint has no endpoint listing at all.
-        return True
+        if model_key in self.endpoint_lists_whole:
+            # The listing that would hold it was fetched: only a whole one is evidence.
+            return self.endpoint_lists_whole[model_key]
+        # Listed without a featured endpoint and no listing fetched: no evidence, keep it.
+        # Gone from the whole catalog: the model is gone, and its endpoints with it.
+        return model_key not in self.parts["model"].get("catalog", {})
 
 
 def catalog_key(entry: Mapping[str, Any]) -> str:
@@ -85,7 +87,8 @@ class Variant:
 def catalog_variants(catalog: Response) -> dict[str, Variant]:
     """Return {modelKey: Variant} for every valid catalog model."""
     variants: dict[str, Variant] = {}
-    for entry in listing_items(catalog, "catalog", ("slug", "permaslug"), []) or []:
+    items = listing_items(catalog, "catalog", ("slug", "permaslug"), []) or []
+    for entry in unique_by(items, catalog_key, "catalog", []).values():
         endpoint = entry.get("endpoint")
         featured = isinstance(endpoint, dict) and isinstance(endpoint.get("variant"), str)
         variant = (
@@ -136,6 +139,10 @@ class Observer:
         self.v1_models, self.catalog = v1_models, catalog
         self.all_providers, self.v1_providers = all_providers, v1_providers
 
+    def seen_endpoints(self) -> set[str]:
+        """Return the ids of every endpoint some listing held so far."""
+        return self._endpoints.seen()
+
     def endpoint_listing(self, model_key: str, response: Response) -> None:
         """Take one model's endpoint listing (its body is not kept)."""
         self._endpoints.add(model_key, response)
@@ -183,25 +190,29 @@ def _observe_v1_models(response: Response | None, observed: Observed) -> None:
     """Fill the `v1` part of models from /api/v1/models."""
     part: dict[str, Any] = {}
     items = listing_items(response, "v1 models", ("id",), observed.problems)
-    for item in items or []:
+    unique = unique_by(items or [], lambda item: item["id"], "v1 models", observed.problems)
+    for key, item in unique.items():
         entity, figures = telemetry.split_model(item)
-        part[item["id"]] = entity
+        part[key] = entity
         if figures:
-            observed.telemetry["model"][item["id"]] = figures
+            observed.telemetry["model"][key] = figures
     observed.parts["model"]["v1"] = part
     observed.whole["model", "v1"] = is_whole(response, items)
 
 
-def _observe_catalog(response: Response | None, observed: Observed) -> dict[str, dict[str, Any]]:
-    """Fill the `catalog` part of models; return the featured endpoints it embeds, by id."""
+def _observe_catalog(
+    response: Response | None, observed: Observed
+) -> dict[str, tuple[str, dict[str, Any]]]:
+    """Fill the `catalog` part of models; return {id: (modelKey, featured endpoint)}."""
     part: dict[str, Any] = {}
-    featured: dict[str, dict[str, Any]] = {}
+    featured: dict[str, tuple[str, dict[str, Any]]] = {}
     items = listing_items(response, "catalog models", ("slug", "permaslug"), observed.problems)
-    for item in items or []:
+    unique = unique_by(items or [], catalog_key, "catalog models", observed.problems)
+    for item in unique.values():
         entry = dict(item)
         endpoint = entry.get("endpoint")
         if isinstance(endpoint, dict) and isinstance(endpoint.get("id"), str):
-            featured[endpoint["id"]] = endpoint
+            featured[endpoint["id"]] = (catalog_key(item), endpoint)
             entry["endpoint"] = endpoint["id"]
             observed.keys_with_endpoint.add(catalog_key(item))
         part[catalog_key(item)] = entry
@@ -220,7 +231,8 @@ def _observe_providers(
         ("v1", listings.v1_providers, "v1 providers"),
     ):
         items = listing_items(response, label, ("slug",), observed.problems)
-        observed.parts["provider"][part] = {item["slug"]: item for item in items or []}
+        unique = unique_by(items or [], lambda item: item["slug"], label, observed.problems)
+        observed.parts["provider"][part] = unique
         observed.whole["provider", part] = is_whole(response, items)
     observed.parts["provider"]["provider_info"] = embedded
     lists = observed.endpoint_lists_whole.values()

@@ -6,8 +6,10 @@ listing can say that an entity missing from it is gone upstream.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
+from archiver.canonical import canonical_bytes
 from archiver.fetch import Response
 
 
@@ -50,3 +52,32 @@ def _has_fields(item: Any, required: tuple[str, ...]) -> bool:
     return isinstance(item, dict) and all(
         isinstance(item.get(name), str) and item[name] for name in required
     )
+
+
+def unique_by(
+    items: Iterable[dict[str, Any]],
+    key: Callable[[dict[str, Any]], str],
+    label: str,
+    problems: list[str],
+) -> dict[str, dict[str, Any]]:
+    """Return {key: item}; of two different items with one key, keep the one sorting first.
+
+    Upstream should never list a key twice; when it does, the choice must not depend on
+    the order it sent them in, or the file would flip between the two every sync.
+    """
+    chosen: dict[str, dict[str, Any]] = {}
+    conflicts: set[str] = set()
+    for item in items:
+        name = key(item)
+        held = chosen.get(name)
+        if held is None:
+            chosen[name] = item
+        elif held != item:
+            conflicts.add(name)
+            chosen[name] = min(held, item, key=canonical_bytes)
+    for name in sorted(conflicts):
+        problems.append(
+            f"{label}: {name!r} is listed more than once with different content; "
+            "kept the copy that sorts first"
+        )
+    return chosen

@@ -3,13 +3,17 @@
 Rules (SPEC "Nothing is lost or invented"):
 - a part whose listing was not seen whole keeps its archived value;
 - an entity with no part left is removed, at its old path, so a return reads straight through;
-- a listing that would drop more than `max_removal_share` of what it held drops nothing.
+- a part may end a sync at most `max_removal_share` below its largest size of the last
+  days (archiver.removal_window; never less than `MIN_REMOVALS` entities): a sync that would
+  go further removes nothing from that part, so neither a half-empty listing nor one that
+  shrinks a little every sync empties the archive.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -18,8 +22,11 @@ from archiver.canonical import blob_id, canonical_bytes
 from archiver.entities import ENDPOINT_PART, MODEL_PARTS, PROVIDER_PARTS, Observed
 from archiver.errors import UnsafeKeyError
 from archiver.paths import CATEGORIES, key_to_path, path_to_key
+from archiver.removal_window import WINDOW_DAYS, RemovalWindow
 
 DEFAULT_MAX_REMOVAL_SHARE = 0.10
+# Small parts churn in whole entities: losing 2 of 15 is not a broken listing.
+MIN_REMOVALS = 3
 PARTS = {"model": MODEL_PARTS, "provider": PROVIDER_PARTS, "endpoint": (ENDPOINT_PART,)}
 
 ReadBlob = Callable[[str], bytes]
@@ -45,6 +52,8 @@ class Plan:
     held_back: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
     corrupt: list[str] = field(default_factory=list)
+    # Entities per part ("endpoint", "model/v1", ...) after this sync, for the window.
+    sizes: dict[str, int] = field(default_factory=dict)
 
 
 class _Archive:
@@ -88,18 +97,38 @@ def make_plan(
     read: ReadBlob,
     *,
     max_removal_share: float = DEFAULT_MAX_REMOVAL_SHARE,
+    window: RemovalGuard | None = None,
 ) -> Plan:
     """Return the writes and removals that bring the archive to what this sync observed."""
     plan = Plan()
+    guard = window or RemovalGuard()
     for category in CATEGORIES:
         archive = _Archive(category, tracked, read, plan)
-        merged = _merge_category(category, observed, archive, max_removal_share, plan)
+        merged = _merge_category(category, observed, archive, max_removal_share, guard, plan)
         _plan_category(category, merged, archive, plan)
     return plan
 
 
+@dataclass(frozen=True)
+class RemovalGuard:
+    """The removal window as of the last sync, and the epoch of this one."""
+
+    window: RemovalWindow = field(default_factory=RemovalWindow)
+    epoch: datetime | None = None
+
+    def peak(self, label: str, size_before: int) -> int:
+        """Return the largest size the part had in the window, this sync's start included."""
+        recorded = self.window.peak(label, self.epoch) if self.epoch is not None else None
+        return max(size_before, recorded or 0)
+
+
 def _merge_category(
-    category: str, observed: Observed, archive: _Archive, share: float, plan: Plan
+    category: str,
+    observed: Observed,
+    archive: _Archive,
+    share: float,
+    guard: RemovalGuard,
+    plan: Plan,
 ) -> dict[str, dict[str, Any]]:
     """Return {key: {part: value}} for every entity that stays, with the removal guard applied."""
     parts = observed.parts[category]
@@ -108,13 +137,16 @@ def _merge_category(
     for part in PARTS[category]:
         seen = parts.get(part, {})
         kept, dropped = _merge_part(category, part, seen, keys, observed, archive)
-        held = len(seen.keys() & archive.paths.keys()) + len(dropped)
-        if dropped and len(dropped) > share * held:
+        label = category if part == ENDPOINT_PART else f"{category}/{part}"
+        peak = guard.peak(label, len(kept) + len(dropped))
+        if dropped and peak - len(kept) > max(share * peak, MIN_REMOVALS):
             plan.held_back.append(
-                f"{category} {part}: would remove {len(dropped)} of {held} "
-                f"(over {share:.0%}); removed none, kept the archived ones"
+                f"{category} {part}: would remove {len(dropped)}, leaving {len(kept)} of the "
+                f"{peak} it held in the last {WINDOW_DAYS} days (over {share:.0%} fewer); "
+                "removed none, kept the archived ones"
             )
             kept.update(dropped)
+        plan.sizes[label] = len(kept)
         for key, value in kept.items():
             merged[key][part] = value
     return {key: value for key, value in merged.items() if value}

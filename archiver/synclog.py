@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from archiver.plan import CategoryCounts
+from archiver.removal_window import TRAILER as PEAKS_TRAILER
 
 EPOCH_TRAILER = "Sync-Epoch"
 CATEGORY_LABELS = {"model": "models", "endpoint": "endpoints", "provider": "providers"}
@@ -31,6 +32,8 @@ class SyncLog:
     seconds: float = 0.0
     commit_id: str | None = None
     started: float = field(default_factory=time.monotonic)
+    # The removal guard's window after this sync (archiver.removal_window), if planned.
+    part_peaks: str | None = None
 
     @property
     def changed(self) -> bool:
@@ -64,6 +67,8 @@ class SyncLog:
             ("Sync-Failures", str(len(self.failures))),
             ("Sync-Duration", f"{self.seconds:.1f}s"),
         ]
+        if self.part_peaks:
+            rows.append((PEAKS_TRAILER, self.part_peaks))
         return rows
 
     def requests_text(self) -> str:

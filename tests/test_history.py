@@ -34,7 +34,7 @@ from archiver.synclog import hour_epoch, parse_time
 
 # Fields the archive keeps apart as telemetry (SPEC "Telemetry apart").
 ENDPOINT_TELEMETRY = {"stats", "statsByTier", "status", "routing_heuristics_by_tier"}
-ENDPOINT_REFERENCES = {"model", "provider_info", "provider_info_overrides", "provider_info_absent"}
+ENDPOINT_REFERENCES = {"model", "provider_info", "provider_info_endpoint", "provider_info_absent"}
 STATS_URL = "/api/frontend/v1/stats/endpoint?"
 CATALOG_URL = "/api/frontend/v1/catalog/models"
 NOT_PRICES = {"discount", "min_prompt_tokens", "displayMultiplier"}

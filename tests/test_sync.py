@@ -153,7 +153,7 @@ def test_endpoints_keep_every_upstream_field(daily_archive: Any, daily_captures:
         archived = load(files[key_to_path("endpoint", endpoint_id)])
         info = raw["provider_info"]
         provider = load(files[key_to_path("provider", info["slug"])])["provider_info"]
-        rebuilt = {**provider, **archived.pop("provider_info_overrides", {})}
+        rebuilt = {**provider, **archived.pop("provider_info_endpoint", {})}
         for field in archived.pop("provider_info_absent", []):
             del rebuilt[field]
         assert rebuilt == info

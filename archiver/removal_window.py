@@ -1,0 +1,90 @@
+"""The removal guard's memory: each part's largest size on each of the last days.
+
+A listing that comes back half empty is caught by comparing it with what the part held.
+A listing that shrinks a few percent each sync would slip past a guard that looks at one
+sync only, so the guard compares with the largest size the part had on any of the last
+`WINDOW_DAYS` days: a part may not end a sync more than the allowed share below that peak.
+
+The window travels in the sync commit's message, as the trailer
+
+    Sync-Part-Peaks: 2026-07-19; endpoint 1060 1062 1059; model/v1 344 343; ...
+
+(per part, the largest size of each day, oldest first, the last one on the date given), so
+a shallow clone with HEAD alone has it. A day without a commit had nothing removed or
+added: it repeats the day before.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+TRAILER = "Sync-Part-Peaks"
+WINDOW_DAYS = 7
+
+
+@dataclass
+class RemovalWindow:
+    """Daily largest sizes per part ("endpoint", "model/v1", ...), the newest on `day`."""
+
+    day: date | None = None
+    sizes: dict[str, list[int]] = field(default_factory=dict)
+
+    @classmethod
+    def from_message(cls, message: str | None) -> RemovalWindow:
+        """Return the window a commit message records (empty if it records none)."""
+        value = _trailer(message or "", TRAILER)
+        if value is None:
+            return cls()
+        first, *parts = value.split(";")
+        try:
+            day = date.fromisoformat(first.strip())
+            sizes = {
+                label: [int(n) for n in numbers]
+                for label, *numbers in (part.split() for part in parts if part.strip())
+            }
+        except ValueError:
+            return cls()  # Unreadable: the guard then compares with this sync alone.
+        return cls(day, {k: v[-WINDOW_DAYS:] for k, v in sizes.items() if v})
+
+    def peak(self, label: str, epoch: datetime) -> int | None:
+        """Return the part's largest size on the window's days up to the epoch, or None."""
+        return max(self._days_at(label, epoch.date()), default=None)
+
+    def recorded(self, epoch: datetime, sizes: dict[str, int]) -> RemovalWindow:
+        """Return the window with this sync's sizes counted on its day."""
+        day = epoch.date()
+        merged: dict[str, list[int]] = {}
+        for label in sorted(self.sizes.keys() | sizes.keys()):
+            days = self._days_at(label, day)
+            if label in sizes:
+                # The last entry is this day's: the part held that many before this sync too.
+                days = days or [sizes[label]]
+                days[-1] = max(days[-1], sizes[label])
+            merged[label] = days
+        return RemovalWindow(day, merged)
+
+    def trailer_value(self) -> str:
+        """Return the trailer's value."""
+        assert self.day is not None
+        parts = [f"{label} {' '.join(map(str, days))}" for label, days in self.sizes.items()]
+        return "; ".join([self.day.isoformat(), *parts])
+
+    def _days_at(self, label: str, day: date) -> list[int]:
+        """Return the part's daily sizes shifted so the last entry is `day` (oldest first)."""
+        days = list(self.sizes.get(label, []))
+        if days and self.day is not None and day > self.day:
+            # Days without a commit changed nothing: they repeat the last size known.
+            gap = min((day - self.day).days, WINDOW_DAYS)
+            days += [days[-1]] * gap
+        return days[-WINDOW_DAYS:]
+
+
+def _trailer(message: str, key: str) -> str | None:
+    """Return a trailer's value from a commit message's last paragraph, or None."""
+    last_paragraph = message.strip().rsplit("\n\n", 1)[-1]
+    for line in last_paragraph.split("\n"):
+        name, sep, value = line.partition(":")
+        if sep and name.strip() == key:
+            return value.strip()
+    return None
