@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from archiver.capture import Capture, read_capture
@@ -13,6 +14,9 @@ from archiver.replay import ReplayServer
 from archiver.store import Store
 from archiver.sync import EVERY_SOURCE, SyncOptions, sync
 from archiver.synclog import SyncLog, format_epoch, hour_epoch
+
+# A capture's clock may run a little ahead; beyond this it is dated wrongly, not early.
+FUTURE_SLACK = timedelta(hours=1)
 
 
 def import_captures(
@@ -25,25 +29,38 @@ def import_captures(
     """Import captures oldest first, each as one sync at its capture time's epoch.
 
     Each capture is served over HTTP by the replay server and synced exactly like a live
-    sync; sources it did not record count as not offered, so they stay untouched.
+    sync; sources it did not record count as not offered, so they stay untouched. The whole
+    import holds the repository's lock; a capture dated after now + 1 hour is refused.
     """
     captures = sorted((read_capture(path) for path in paths), key=lambda c: c.time)
-    _refuse_older_than_archive(repo, captures)
+    _refuse_future(captures, datetime.now(UTC))
     base = options or SyncOptions()
     logs: list[SyncLog] = []
-    for capture in captures:
-        with ReplayServer(capture) as server:
-            run = dataclasses.replace(
-                base,
-                base_url=server.base_url,
-                epoch=capture.time,
-                optional_sources=EVERY_SOURCE,
-            )
-            log = sync(repo, run, on_response)
-        logs.append(log)
-        if on_log is not None:
-            on_log(capture, log)
+    with Store(repo).lock("import"):
+        _refuse_older_than_archive(repo, captures)
+        for capture in captures:
+            with ReplayServer(capture) as server:
+                run = dataclasses.replace(
+                    base,
+                    base_url=server.base_url,
+                    epoch=capture.time,
+                    optional_sources=EVERY_SOURCE,
+                )
+                log = sync(repo, run, on_response)
+            logs.append(log)
+            if on_log is not None:
+                on_log(capture, log)
     return logs
+
+
+def _refuse_future(captures: list[Capture], now: datetime) -> None:
+    """Raise if a capture is dated beyond now + FUTURE_SLACK: its epoch would block later syncs."""
+    future = [c for c in captures if c.time > now + FUTURE_SLACK]
+    if future:
+        raise ArchiverError(
+            f"refusing to import {_name(future[0])}: it is dated in the future (now is "
+            f"{format_epoch(now)}); fix the capture's time in its header line, then import again"
+        )
 
 
 def _refuse_older_than_archive(repo: str | Path, captures: list[Capture]) -> None:

@@ -7,22 +7,28 @@ from typing import Any
 
 import orjson
 
+from archiver import jsonvalue
+
 # Sorted keys: same data, same bytes, same blob, no commit.
 _OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS
 
 
 def canonical_bytes(entity: Any) -> bytes:
-    """Return the entity as sorted-key, 2-space-indented UTF-8 JSON with a trailing newline."""
-    return orjson.dumps(entity, option=_OPTIONS) + b"\n"
+    """Return the entity as sorted-key, 2-space-indented UTF-8 JSON with a trailing newline.
+
+    Numbers are written digit for digit (archiver.jsonvalue); a value nested deeper than
+    JSON files can hold raises jsonvalue.NestingError naming the field.
+    """
+    return jsonvalue.dumps(entity, option=_OPTIONS) + b"\n"
 
 
 def json_bytes(value: Any, option: int = 0) -> bytes:
-    """Return orjson's encoding of a value, in a bytes object only as big as the encoding.
+    """Return orjson's encoding of a value (numbers exact), in a bytes object only as big as it.
 
     orjson's own result keeps the whole buffer it wrote into (32 KB for a 300-byte
     object): use this for encodings that are kept, by the thousand.
     """
-    return bytes(memoryview(orjson.dumps(value, option=option)))
+    return bytes(memoryview(jsonvalue.dumps(value, option=option)))
 
 
 def blob_id(data: bytes) -> str:
@@ -34,6 +40,6 @@ def blob_id(data: bytes) -> str:
 def is_canonical(data: bytes) -> bool:
     """Tell whether bytes are exactly the canonical form of the JSON they hold."""
     try:
-        return canonical_bytes(orjson.loads(data)) == data
-    except orjson.JSONDecodeError:
+        return canonical_bytes(jsonvalue.loads(data)) == data
+    except (jsonvalue.DecodeError, jsonvalue.EncodeError):
         return False

@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 import orjson
 
+from archiver import jsonvalue
 from archiver.errors import CaptureError
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -94,7 +95,7 @@ def write_capture(
                 "status": response.status,
                 "body": response.body,
             }
-            out.write(orjson.dumps(line) + b"\n")
+            out.write(jsonvalue.dumps(line) + b"\n")
 
 
 def _open_for_write(file: Path) -> BufferedIOBase:
@@ -149,7 +150,7 @@ def _open_for_read(file: Path) -> BufferedIOBase:
 def _parse_line(file: Path, number: int, line: bytes) -> Any:
     """Parse one JSON line, naming the file and line on failure."""
     try:
-        return orjson.loads(line)
+        return jsonvalue.loads(line)
     except orjson.JSONDecodeError as error:
         raise CaptureError(f"{file}:{number}: line {number} is not valid JSON: {error}") from None
 

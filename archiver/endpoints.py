@@ -147,7 +147,14 @@ class EndpointCollector:
         for endpoint_id, endpoint in self._endpoints.items():
             file, provider = endpoint.file, endpoint.provider
             if provider is not None and usual[provider[0]] != provider[1]:
-                file = _with_provider_differences(file, provider, parts.providers)
+                try:
+                    file = _with_provider_differences(file, provider, parts.providers)
+                except jsonvalue.EncodeError as error:  # a field one level too deep there
+                    model_key = endpoint.rank[1]
+                    self.whole[model_key] = False
+                    message = f"endpoint {endpoint_id!r}: {error}; {_NOT_WRITTEN}"
+                    self._problems.setdefault(model_key, []).append(message)
+                    continue
             parts.files[endpoint_id] = file
             if endpoint.figures is not None:
                 parts.telemetry[endpoint_id] = endpoint.figures
@@ -171,8 +178,10 @@ class EndpointCollector:
             shared = {k: v for k, v in info.items() if k in PROVIDER_FIELDS}
             own = {k: v for k, v in info.items() if k not in PROVIDER_FIELDS}
             try:
-                record = json_bytes({"provider_info": shared}, orjson.OPT_SORT_KEYS)[16:-1]
+                record = json_bytes(shared, orjson.OPT_SORT_KEYS)
             except jsonvalue.EncodeError as error:
+                if isinstance(error, jsonvalue.NestingError):
+                    error.path.insert(0, "provider_info")
                 problems.append(f"{label}: endpoint {item['id']!r}: {error}; {_NOT_WRITTEN}")
                 return None
             # Endpoints of one provider carry the same record: share its bytes.

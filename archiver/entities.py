@@ -58,9 +58,13 @@ class Observed:
         if model_key in self.endpoint_lists_whole:
             # The listing that would hold it was fetched: only a whole one is evidence.
             return self.endpoint_lists_whole[model_key]
-        # Listed without a featured endpoint and no listing fetched: no evidence, keep it.
-        # Gone from the whole catalog: the model is gone, and its endpoints with it.
-        return model_key not in self.parts["model"].get("catalog", {})
+        if model_key in self.parts["model"].get("catalog", {}):
+            # Listed without a featured endpoint and no listing fetched: no evidence, keep it.
+            return False
+        # Its model left the whole catalog, so its own listing is gone. Only an alias's
+        # listing ("~...") holds another model's endpoints: those must all be whole.
+        aliases = (whole for key, whole in self.endpoint_lists_whole.items() if key[:1] == "~")
+        return all(aliases)
 
 
 def catalog_key(entry: Mapping[str, Any]) -> str:

@@ -1,4 +1,13 @@
-"""Fetch JSON from OpenRouter politely: bounded concurrency, timeouts, retries with backoff."""
+"""Fetch JSON from OpenRouter politely and within bounds.
+
+Polite: bounded concurrency, timeouts, retries with backoff honouring Retry-After.
+Bounded: redirects are never followed (a 3xx is a failure naming its Location, so no
+request leaves the base URL's host); a body is streamed and dropped once it passes
+``max_response_bytes`` decompressed (a gzip bomb costs at most that plus one decoded
+chunk); and past the ``deadline`` (seconds from the first request) every attempt in flight
+is cancelled, body included, and every URL not fetched yet fails without a request, so a
+body that trickles in forever cannot hold the sync.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +16,8 @@ import dataclasses
 import email.utils
 import random
 import time
-from collections.abc import Callable, Iterable
+import zlib
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +29,15 @@ from archiver.errors import FetchError, UpstreamDataError
 USER_AGENT = "openrouter-archiver (+https://github.com/openrouter-archiver)"
 # Statuses worth another try: throttling, timeouts and server-side trouble.
 RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+MB = 1_000_000
+# The biggest real response, the catalog listing, is about 4 MB (2026-07): 64 MB leaves room
+# for sixteen-fold growth and still bounds what one hostile response can take.
+DEFAULT_MAX_RESPONSE_BYTES = 64 * MB
+# The hourly workflow times out at 30 minutes; a full sync fetches in well under a minute.
+# 20 minutes leaves 10 for checkout, install, the commit and the push rounds.
+DEFAULT_DEADLINE = 1200.0
+# Inflating a gzip body a MiB at a time keeps a bomb's cost at the limit plus one piece.
+INFLATE_PIECE = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -31,6 +50,9 @@ class FetchPolicy:
     backoff: float = 1.0
     max_wait: float = 60.0
     cache_bust: bool = True
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    # Seconds from the first request after which nothing more is fetched; None: no deadline.
+    deadline: float | None = DEFAULT_DEADLINE
 
 
 @dataclass(frozen=True)
@@ -83,16 +105,26 @@ class Fetcher:
         self._gate = asyncio.Semaphore(self.policy.concurrency)
         self._bust = str(int(time.time()))
         self._client: httpx.AsyncClient | None = None
+        self._deadline_at: float | None = None
 
     async def __aenter__(self) -> Fetcher:
+        if self.policy.deadline is not None:
+            # Loop time, which asyncio.timeout_at measures against.
+            self._deadline_at = asyncio.get_running_loop().time() + self.policy.deadline
         limits = httpx.Limits(max_connections=self.policy.concurrency)
         self._client = httpx.AsyncClient(
             base_url=self.base_url,
             timeout=self.policy.timeout,
             limits=limits,
             transport=self._transport,
-            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
-            follow_redirects=True,
+            # gzip only: _read_body inflates it itself, within the size limit.
+            headers={
+                "User-Agent": USER_AGENT,
+                "Accept": "application/json",
+                "Accept-Encoding": "gzip",
+            },
+            # A redirect could lead anywhere (another host, a loop): report it instead.
+            follow_redirects=False,
         )
         return self
 
@@ -124,41 +156,77 @@ class Fetcher:
     async def get_json(self, url: str) -> Response:
         """Fetch one URL (a path with query), retrying what is worth retrying."""
         started = time.monotonic()
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                async with self._gate:
-                    data, status, size = await self._attempt(url)
-                response = Response(url, data, None, status, attempt, size)
-                break
-            except _Retry as retry:
-                if attempt >= self.policy.attempts:
-                    response = _failed(url, retry.error, attempt)
-                    break
-                await asyncio.sleep(self._wait(attempt, retry.wait))
-            except FetchError as error:
-                response = _failed(url, error, attempt)
-                break
+        response = await self._get_with_retries(url)
         response = dataclasses.replace(response, seconds=time.monotonic() - started)
         if self._on_response is not None:
             self._on_response(response)
         return response
+
+    async def _get_with_retries(self, url: str) -> Response:
+        """Return the outcome of one URL after its attempts, all within the deadline."""
+        attempt = 0
+        while True:
+            if self._time_left() <= 0:
+                return _failed(url, self._too_late(url), attempt)
+            attempt += 1
+            try:
+                data, status, size = await self._attempt_in_time(url)
+                return Response(url, data, None, status, attempt, size)
+            except _Retry as retry:
+                wait = self._wait(attempt, retry.wait)
+                if attempt >= self.policy.attempts:
+                    return _failed(url, retry.error, attempt)
+                if wait >= self._time_left():
+                    # Sleeping past the deadline would only end in a deadline failure.
+                    return _failed(url, retry.error, attempt, "; no time left before the deadline")
+                await asyncio.sleep(wait)
+            except FetchError as error:
+                return _failed(url, error, attempt)
+
+    async def _attempt_in_time(self, url: str) -> tuple[Any, int, int]:
+        """Make one attempt (waiting for a slot included), cancelled if the deadline passes."""
+        if self._deadline_at is None:
+            async with self._gate:
+                return await self._attempt(url)
+        # One bound for the whole attempt, body included: per-read timeouts never fire on a
+        # body that sends a byte every few seconds.
+        bound = asyncio.timeout_at(self._deadline_at)
+        try:
+            async with bound, self._gate:
+                return await self._attempt(url)
+        except TimeoutError:
+            if not bound.expired():
+                raise
+            raise self._too_late(url) from None
+
+    def _time_left(self) -> float:
+        """Return the seconds left before the deadline (infinity without one)."""
+        if self._deadline_at is None:
+            return float("inf")
+        return self._deadline_at - asyncio.get_running_loop().time()
+
+    def _too_late(self, url: str) -> FetchError:
+        """Return the failure of a URL the deadline left unfetched."""
+        message = (
+            f"sync deadline of {self.policy.deadline:g} s reached before {self.base_url + url} "
+            "was fetched; the next sync fetches it"
+        )
+        return FetchError(message, url)
 
     async def _attempt(self, url: str) -> tuple[Any, int, int]:
         """Make one request and parse it, raising _Retry or FetchError on failure."""
         assert self._client is not None, "use Fetcher as an async context manager"
         full = self.base_url + url
         try:
-            reply = await self._client.get(self._with_cache_buster(url))
-            body = reply.content
+            async with self._client.stream("GET", self._with_cache_buster(url)) as reply:
+                _check_status(reply, full, url)
+                body = await _read_body(reply, self.policy.max_response_bytes, full, url)
         except httpx.TimeoutException as exc:
             message = f"timed out after {self.policy.timeout:g}s: {full}"
             raise _Retry(FetchError(message, url)) from exc
         except httpx.HTTPError as exc:
             message = f"{type(exc).__name__} ({exc}) fetching {full}"
             raise _Retry(FetchError(message, url)) from exc
-        _check_status(reply, full, url)
         return _parse_json(body, reply, full, url), reply.status_code, len(body)
 
     def _with_cache_buster(self, url: str) -> str:
@@ -182,16 +250,68 @@ def _check_status(reply: httpx.Response, full: str, url: str) -> None:
     status = reply.status_code
     if 200 <= status < 300:
         return
+    if 300 <= status < 400:
+        target = reply.headers.get("Location", "nowhere (no Location header)")
+        message = (
+            f"HTTP {status} from {full} redirected to {target}; not followed "
+            "(if OpenRouter moved, point --base-url at the new address)"
+        )
+        raise FetchError(message, url, status)
     error = FetchError(f"HTTP {status} {reply.reason_phrase} from {full}", url, status)
     if status in RETRY_STATUSES:
         raise _Retry(error, _retry_after(reply.headers.get("Retry-After")))
     raise error
 
 
-def _parse_json(body: bytes, reply: httpx.Response, full: str, url: str) -> Any:
-    """Parse a body as JSON, raising _Retry with a readable reason if it is not."""
+async def _read_body(reply: httpx.Response, limit: int, full: str, url: str) -> bytes:
+    """Return the decompressed body, or raise FetchError once it grows past limit bytes."""
+    encoding = reply.headers.get("Content-Encoding", "identity").strip().lower()
+    if encoding not in ("identity", "gzip"):
+        message = f"response from {full} is {encoding}-encoded, not gzip as asked; not archived"
+        raise FetchError(message, url)
+    declared = reply.headers.get("Content-Length", "")
+    if encoding == "identity" and declared.isdigit() and int(declared) > limit:
+        raise FetchError(_too_big(full, limit), url)
+    # Inflated here, a bounded piece at a time, not by httpx: httpx inflates each 64 KiB read
+    # whole, up to 66 MB at once. The limit counts what a response inflates to.
+    inflater = zlib.decompressobj(zlib.MAX_WBITS | 16) if encoding == "gzip" else None
+    chunks: list[bytes] = []
+    size = 0
+    async for raw in reply.aiter_raw():
+        for piece in [raw] if inflater is None else _inflated(inflater, raw, full, url):
+            size += len(piece)
+            if size > limit:
+                raise FetchError(_too_big(full, limit), url)
+            chunks.append(piece)
+    if inflater is not None and not inflater.eof:
+        raise _Retry(UpstreamDataError(f"gzip body from {full} ends early", url))
+    return b"".join(chunks)
+
+
+def _inflated(inflater: zlib._Decompress, data: bytes, full: str, url: str) -> Iterator[bytes]:
+    """Yield what gzip data inflates to, at most INFLATE_PIECE bytes at a time."""
     try:
-        return orjson.loads(body)
+        while data and not inflater.eof:
+            yield inflater.decompress(data, INFLATE_PIECE)
+            data = inflater.unconsumed_tail
+    except zlib.error as exc:
+        raise _Retry(UpstreamDataError(f"corrupt gzip body ({exc}) from {full}", url)) from exc
+
+
+def _too_big(full: str, limit: int) -> str:
+    """Return the failure of a response over the size limit."""
+    return (
+        f"response from {full} exceeds {limit / MB:g} MB decompressed; not archived "
+        "(raise --max-response-mb if OpenRouter's data really grew this big)"
+    )
+
+
+def _parse_json(body: bytes, reply: httpx.Response, full: str, url: str) -> Any:
+    """Parse a body as JSON, numbers exact, raising _Retry with a readable reason if it is not."""
+    from archiver.jsonvalue import loads  # (the lead may move this import to the top)
+
+    try:
+        return loads(body)
     except orjson.JSONDecodeError as exc:
         kind = reply.headers.get("content-type", "no content-type")
         start = body[:60].decode("utf-8", "replace").replace("\n", " ")
@@ -214,7 +334,8 @@ def _retry_after(value: str | None) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
-def _failed(url: str, error: FetchError, attempts: int) -> Response:
+def _failed(url: str, error: FetchError, attempts: int, why: str = "") -> Response:
     """Return the Response for a URL that gave up."""
-    suffix = f" (after {attempts} attempts)" if attempts > 1 else ""
+    plural = "" if attempts == 1 else "s"
+    suffix = f" (after {attempts} attempt{plural}{why})" if attempts > 1 or why else ""
     return Response(url, None, f"{error}{suffix}", error.status, attempts)

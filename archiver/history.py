@@ -19,6 +19,7 @@ import jsonpatch
 import orjson
 import pygit2
 
+from archiver import jsonvalue
 from archiver.classify import PriceChange, classify, render_path
 from archiver.errors import StoreError, UnsafeKeyError
 from archiver.history_index import Entry, HistoryIndex
@@ -106,14 +107,27 @@ def entity_at(repo_path: str | Path, category: str, key: str, at: datetime) -> E
         return _Reader(index.repo).entity(entry.new_blob, entry)
 
 
-def category_at(repo_path: str | Path, category: str, at: datetime) -> dict[str, Entity]:
-    """Return {key: entity} for a whole category as of the last sync whose epoch is <= at."""
+def category_at(
+    repo_path: str | Path, category: str, at: datetime, problems: list[str] | None = None
+) -> dict[str, Entity]:
+    """Return {key: entity} for a whole category as of the last sync whose epoch is <= at.
+
+    problems: when given, a file that is not a JSON object is reported there and left out.
+    """
     folder = category_dir(category)
     with HistoryIndex(repo_path) as index:
         found = index.seq_at(at)
         files = index.files_at(found[0], f"{folder}/") if found else {}
         reader = _Reader(index.repo)
-        return {key: reader.blob_entity(blob_id, path) for path, key, blob_id in _keyed(files)}
+        entities: dict[str, Entity] = {}
+        for path, key, blob_id in _keyed(files):
+            try:
+                entities[key] = reader.blob_entity(blob_id, path)
+            except StoreError as error:
+                if problems is None:
+                    raise
+                problems.append(f"{error}; left out")
+        return entities
 
 
 def changes(
@@ -121,14 +135,25 @@ def changes(
     since: datetime | None = None,
     until: datetime | None = None,
     category: str | None = None,
+    problems: list[str] | None = None,
 ) -> list[SyncChanges]:
-    """Return the changes of syncs with since <= epoch <= until, a group per sync, newest first."""
+    """Return the changes of syncs with since <= epoch <= until, a group per sync, newest first.
+
+    problems: when given, a change whose file is not a JSON object (or cannot be compared)
+    is reported there and left out, instead of raising StoreError.
+    """
     prefix = f"{category_dir(category)}/" if category else "data/"
     groups: list[SyncChanges] = []
     with HistoryIndex(repo_path) as index:
         reader = _Reader(index.repo)
         for entry in index.entries_between(since, until, prefix):
-            change = _change(index, reader, entry)
+            try:
+                change = _change(index, reader, entry)
+            except (StoreError, jsonvalue.EncodeError, RecursionError, TypeError) as error:
+                if problems is None:
+                    raise
+                problems.append(_unreadable_change(entry, error))
+                continue
             if change is None:
                 continue
             if not groups or groups[-1].commit != entry.commit:
@@ -139,11 +164,19 @@ def changes(
     return groups
 
 
+def _unreadable_change(entry: Entry, error: Exception) -> str:
+    """Return the one-line problem for a change that cannot be shown."""
+    if isinstance(error, StoreError):
+        return f"{error}; its change was left out"
+    where = f"{entry.path} in commit {entry.commit[:12]}"
+    return f"{where}: its change cannot be compared ({error}); left out: fix or revert that commit"
+
+
 def format_patch(
     patch: Sequence[Mapping[str, Any]], before: Any, width: int = VALUE_WIDTH
 ) -> list[str]:
     """Return a JSON Patch as readable lines, resolving paths and old values against before."""
-    document = orjson.loads(orjson.dumps(before if before is not None else {}))
+    document = jsonvalue.loads(jsonvalue.dumps(before if before is not None else {}))
     lines = []
     for operation in patch:
         lines.append(_describe(operation, document, width))
@@ -190,7 +223,7 @@ def _token(key: str) -> str:
 
 def _same(before: Any, after: Any) -> bool:
     """Tell whether two JSON values are identical, types included (1, 1.0 and true differ)."""
-    return bool(before == after) and orjson.dumps(before, option=_SORTED) == orjson.dumps(
+    return bool(before == after) and jsonvalue.dumps(before, option=_SORTED) == jsonvalue.dumps(
         after, option=_SORTED
     )
 
@@ -236,7 +269,7 @@ def _resolve(document: Any, pointer: str) -> Any:
 
 def _shown(value: Any, width: int) -> str:
     """Return a value as compact JSON, cut to width characters."""
-    text = orjson.dumps(value).decode()
+    text = jsonvalue.dumps(value).decode()
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
@@ -305,8 +338,8 @@ class _Reader:
                 "fetch the full history (git fetch --unshallow) and retry"
             )
         try:
-            value = orjson.loads(blob.data)
-        except orjson.JSONDecodeError as error:
+            value = jsonvalue.loads(blob.data)
+        except jsonvalue.DecodeError as error:
             raise StoreError(
                 f"{where} is not valid JSON ({error}); fix or revert that commit"
             ) from None

@@ -16,8 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import orjson
-
+from archiver import jsonvalue
 from archiver.canonical import blob_id, canonical_bytes
 from archiver.entities import ENDPOINT_PART, MODEL_PARTS, PROVIDER_PARTS, Observed
 from archiver.errors import UnsafeKeyError
@@ -84,8 +83,8 @@ class _Archive:
         if path is None:
             return None
         try:
-            value = orjson.loads(self._read(self.blobs[path]))
-        except orjson.JSONDecodeError:
+            value = jsonvalue.loads(self._read(self.blobs[path]))
+        except jsonvalue.DecodeError:
             self._plan.corrupt.append(f"{path} is not valid JSON; it will be rewritten")
             return None
         return value if isinstance(value, dict) else None
@@ -209,7 +208,13 @@ def _plan_category(
         counts.entities += 1
         content = _assemble(category, key, parts)
         # An observed endpoint arrives as its file's canonical bytes already.
-        data = content if isinstance(content, bytes) else canonical_bytes(content)
+        try:
+            data = content if isinstance(content, bytes) else canonical_bytes(content)
+        except jsonvalue.EncodeError as error:
+            # One hostile value costs its own entity: the archived file stays as it is.
+            kept = "not written (its archived version, if any, is kept)"
+            plan.refused.append(f"{category} {key!r}: {error}; {kept}")
+            continue
         old_blob = archive.blobs.get(path)
         if old_blob == blob_id(data):
             continue

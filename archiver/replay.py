@@ -20,7 +20,18 @@ client gets an invalid JSON document (``response.json()`` raises) on a healthy
 keep-alive connection. ``"dropped"`` instead announces the full Content-Length,
 sends half and closes the connection, so httpx raises ``RemoteProtocolError``.
 ``"html"`` is an HTML error page, ``"not-json"`` garbage bytes labelled JSON,
-``"empty-data"`` is ``{"data": []}``.
+``"empty-data"`` is ``{"data": []}``. ``"trickle"`` sends the headers at once, then the
+real body one byte every 0.5 s (``TRICKLE_INTERVAL``): no per-read timeout ever fires, and
+only a deadline on the whole response ends it. ``"gzip-bomb"`` is a valid gzip stream
+(``Content-Encoding: gzip``) of about 2 MB that inflates to 2 GiB of zeros, made as it is
+sent, so the server never holds it.
+
+Other keys: ``status`` answers with that status (a small JSON error body unless ``body``
+says otherwise), ``retry-after`` adds that header, ``delay`` waits that many seconds before
+answering, ``times`` applies the fault to the first N matching requests only, and
+``location=URL`` adds a ``Location`` header and makes the status 302 unless ``status``
+gives another: a redirect, for instance to another host.
+The fault types live in ``archiver.replay_faults``.
 """
 
 from __future__ import annotations
@@ -29,73 +40,25 @@ import contextlib
 import socket
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 from urllib.parse import unquote
-
-import orjson
 
 from archiver.canonical import json_bytes
 from archiver.capture import Capture, canonical_url, read_capture
+from archiver.replay_faults import Fault, Reply, error_body, faulty, parse_fault
 
-T = TypeVar("T")
+__all__ = ["Fault", "ReplayServer", "parse_fault"]
 
 # How often the accept loop checks for stop(); the stdlib default of 0.5 s slows tests.
 POLL_INTERVAL = 0.05
 
 CACHE_BUSTER = "_"
-BODY_KINDS = ("truncated", "dropped", "html", "not-json", "empty-data")
-FAULT_KEYS = ("status", "retry-after", "delay", "body", "times")
-JSON_TYPE = "application/json"
-HTML_TYPE = "text/html; charset=utf-8"
-HTML_PAGE = (
-    b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head>"
-    b"<body><h1>Bad Gateway</h1><p>Injected by the replay server.</p></body></html>"
-)
-NOT_JSON = b"\x00\xffnot json at all\x8b\x1f<"
-EMPTY_DATA = b'{"data":[]}'
-
-
-@dataclass(frozen=True)
-class Fault:
-    """A deliberate misbehaviour for requests whose URL matches ``url``."""
-
-    url: str
-    status: int | None = None
-    retry_after: str | None = None
-    delay: float = 0.0
-    body: str | None = None
-    times: int | None = None
-
-    def __post_init__(self) -> None:
-        """Reject a fault that could never be served."""
-        if not self.url:
-            raise ValueError("fault URL is empty; give a path like /api/v1/models or a glob")
-        if self.status is not None and not 100 <= self.status <= 599:
-            raise ValueError(f"fault status {self.status} is not an HTTP status (100-599)")
-        if self.body is not None and self.body not in BODY_KINDS:
-            raise ValueError(f"fault body {self.body!r} is not one of {', '.join(BODY_KINDS)}")
-        if self.delay < 0:
-            raise ValueError(f"fault delay {self.delay} is negative")
-        if self.times is not None and self.times < 0:
-            raise ValueError(f"fault times {self.times} is negative")
-
-
-@dataclass(frozen=True)
-class _Reply:
-    """What the server sends for one request."""
-
-    status: int
-    body: bytes
-    content_type: str = JSON_TYPE
-    headers: tuple[tuple[str, str], ...] = ()
-    delay: float = 0.0
-    declared_length: int | None = None
 
 
 @dataclass
@@ -114,49 +77,6 @@ class _ArmedFault:
         if "?" not in url and key.partition("?")[0] == self.canonical:
             return True
         return fnmatchcase(key, url) or fnmatchcase(unquote(key), url)
-
-
-def parse_fault(spec: str) -> Fault:
-    """Parse ``URL[,key=value...]`` (keys status, retry-after, delay, body, times) into a Fault."""
-    url, *options = spec.split(",")
-    if not url.startswith(("/", "*")):
-        raise ValueError(f"fault {spec!r}: URL must start with / (or be a glob starting with *)")
-    values: dict[str, str] = {}
-    for option in options:
-        key, sep, value = option.partition("=")
-        if not sep or key not in FAULT_KEYS:
-            raise ValueError(
-                f"fault {spec!r}: {option!r} is not key=value with key in {', '.join(FAULT_KEYS)}"
-            )
-        if key in values:
-            raise ValueError(f"fault {spec!r}: {key} given twice")
-        values[key] = value
-    try:
-        return Fault(
-            url=url,
-            status=_optional(values, "status", int),
-            retry_after=values.get("retry-after"),
-            delay=_optional(values, "delay", float) or 0.0,
-            body=values.get("body"),
-            times=_optional(values, "times", int),
-        )
-    except ValueError as error:
-        raise ValueError(f"fault {spec!r}: {error}") from None
-
-
-def _optional(values: dict[str, str], key: str, kind: Callable[[str], T]) -> T | None:
-    """Convert one optional fault option, naming it when its value is malformed."""
-    if key not in values:
-        return None
-    try:
-        return kind(values[key])
-    except ValueError:
-        raise ValueError(f"{key}={values[key]!r} is not a number") from None
-
-
-def _error_body(status: int, message: str) -> bytes:
-    """Return a small OpenRouter-style JSON error document."""
-    return orjson.dumps({"error": {"code": status, "message": message}})
 
 
 class _Routes:
@@ -184,15 +104,15 @@ class _Routes:
         with self.lock:
             self.faults = armed
 
-    def reply(self, raw_url: str) -> _Reply:
+    def reply(self, raw_url: str) -> Reply:
         """Log a request and return the reply it gets, faults applied."""
         key = canonical_url(raw_url, ignore=(CACHE_BUSTER,))
         with self.lock:
             self.requests.append(raw_url)
             fault = self._take_fault(key)
-        status, body = self.table.get(key) or (404, _error_body(404, f"not recorded: {key}"))
-        plain = _Reply(status, body, delay=self.delay)
-        return plain if fault is None else _faulty(plain, fault)
+        status, body = self.table.get(key) or (404, error_body(404, f"not recorded: {key}"))
+        plain = Reply(status, body, delay=self.delay)
+        return plain if fault is None else faulty(plain, fault)
 
     def _take_fault(self, key: str) -> Fault | None:
         """Return the first live fault matching the URL and use up one of its times."""
@@ -202,28 +122,6 @@ class _Routes:
                     armed.remaining -= 1
                 return armed.fault
         return None
-
-
-def _faulty(plain: _Reply, fault: Fault) -> _Reply:
-    """Return the reply a fault turns a plain reply into."""
-    headers = (("Retry-After", fault.retry_after),) if fault.retry_after is not None else ()
-    delay = plain.delay + fault.delay
-    half = plain.body[: len(plain.body) // 2]
-    status = fault.status
-    if fault.body == "truncated":
-        return _Reply(status or plain.status, half, headers=headers, delay=delay)
-    if fault.body == "dropped":
-        length = len(plain.body)
-        return _Reply(status or plain.status, half, JSON_TYPE, headers, delay, length)
-    if fault.body == "html":
-        return _Reply(status or 200, HTML_PAGE, HTML_TYPE, headers, delay)
-    if fault.body == "not-json":
-        return _Reply(status or 200, NOT_JSON, headers=headers, delay=delay)
-    if fault.body == "empty-data":
-        return _Reply(status or 200, EMPTY_DATA, headers=headers, delay=delay)
-    if status is not None:
-        return _Reply(status, _error_body(status, "injected fault"), headers=headers, delay=delay)
-    return _Reply(plain.status, plain.body, headers=headers, delay=delay)
 
 
 class _HTTPServer(ThreadingHTTPServer):
@@ -287,9 +185,26 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in reply.headers:
             self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(reply.body)
+        if reply.chunks is not None:
+            self._send_chunks(reply, routes)
+        else:
+            self.wfile.write(reply.body)
         if reply.declared_length is not None:
             self.close_connection = True
+
+    def _send_chunks(self, reply: Reply, routes: _Routes) -> None:
+        """Send a streamed body chunk by chunk, until done, stopped, or the client hangs up."""
+        assert reply.chunks is not None
+        for chunk in reply.chunks():
+            if reply.interval > 0 and routes.stopping.wait(reply.interval):
+                return
+            # OSError: the client gave up (as it should on a bomb or a trickle).
+            try:
+                self.wfile.write(chunk)
+            except OSError:
+                return
+            if routes.stopping.is_set():
+                return
 
     def log_message(self, format: str, *args: Any) -> None:
         """Stay quiet: no per-request lines on stderr."""

@@ -5,29 +5,45 @@ commit or the new one: blobs and tree into the object database, the commit objec
 journal naming the new commit, the branch moved (an atomic rename inside libgit2), then
 the work tree and index brought up to date, then the journal removed. `recover()` finishes
 or discards an interrupted commit from the journal.
+
+A run holds `lock()` (one archiver run per repository) and calls `check_ready()` before it
+fetches anything. A commit refuses symlinked folders before it writes a single object, and
+an operating-system or libgit2 failure (read-only .git, full disk) becomes a StoreError:
+the branch is then at the old commit, or at the new one with the journal left for recover().
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
 import orjson
 import pygit2
 from pygit2.enums import FileMode
 
 from archiver.errors import StoreError
+from archiver.lock import repository_lock
 from archiver.synclog import epoch_in
+from archiver.worktree import (
+    prune_empty_dirs,
+    refuse_detached,
+    refuse_linked_folders,
+    refuse_linked_top,
+    refuse_unclean,
+    write_atomically,
+)
 
 JOURNAL = "archiver-sync.json"
 DEFAULT_BRANCH = "main"
 DEFAULT_NAME = "openrouter-archiver"
 DEFAULT_EMAIL = "openrouter-archiver@users.noreply.github.com"
 _FILE_MODES = (FileMode.BLOB, FileMode.BLOB_EXECUTABLE)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -43,7 +59,13 @@ class Store:
 
     def __init__(self, path: str | Path, *, create: bool = True) -> None:
         self.root = Path(path).resolve()
-        self.repo = _open_or_init(self.root, create)
+        try:
+            self.repo = _open_or_init(self.root, create)
+        except (OSError, pygit2.GitError) as error:
+            raise StoreError(
+                f"cannot open or create a git repository at {self.root}: {_reason(error)}; "
+                "give --repo a folder that exists or can be created, then run again"
+            ) from error
         if self.repo.is_bare:
             raise StoreError(
                 f"{self.root} is a bare repository; sync into a clone with a work tree"
@@ -99,6 +121,19 @@ class Store:
             raise StoreError(f"object {blob_id} is not a file's contents (a blob)")
         return bytes(data)
 
+    def lock(
+        self, purpose: str, wait: float | None = None
+    ) -> contextlib.AbstractContextManager[None]:
+        """Return the repository's archiver lock (see archiver.lock), to hold for a whole run."""
+        return repository_lock(self.repo.path, self.root, purpose, wait)
+
+    def check_ready(self) -> None:
+        """Raise unless a sync may write here: on a branch, nothing staged, unstaged or linked."""
+        refuse_detached(self.repo, self.root)
+        refuse_linked_top(self.root)
+        self._check_index(self.head)
+        refuse_unclean(self.repo, self.root)
+
     def commit(
         self,
         writes: dict[str, bytes],
@@ -107,10 +142,22 @@ class Store:
         signature: pygit2.Signature | None = None,
     ) -> CommitResult | None:
         """Commit these changes on top of HEAD; return None when the tree would not change."""
+        return _guarded(self.root, lambda: self._commit(writes, removals, message, signature))
+
+    def _commit(
+        self,
+        writes: dict[str, bytes],
+        removals: Iterable[str],
+        message: str,
+        signature: pygit2.Signature | None,
+    ) -> CommitResult | None:
+        """Do commit()'s work (errors of the operating system and libgit2 not yet translated)."""
         self.recover()
         removals = sorted(set(removals))
         head = self.head
+        refuse_detached(self.repo, self.root)
         self._check_index(head)
+        refuse_linked_folders(self.root, [*writes, *removals])
         changes: dict[str, pygit2.Oid | None] = dict.fromkeys(removals)
         changes.update((path, self.repo.create_blob(data)) for path, data in writes.items())
         tree_id = _tree_with(self.repo, head.tree if head is not None else None, changes)
@@ -130,6 +177,10 @@ class Store:
 
     def recover(self) -> str | None:
         """Finish or discard a commit a crash interrupted; return what was done, or None."""
+        return _guarded(self.root, self._recover)
+
+    def _recover(self) -> str | None:
+        """Do recover()'s work (errors not yet translated)."""
         journal = self._journal_path()
         if not journal.exists():
             return None
@@ -192,18 +243,20 @@ class Store:
         head = self.head
         assert head is not None
         blobs = _blob_ids(self.repo, head.tree, paths)
+        # Checked again here: recover() writes too, and a link may have appeared meanwhile.
+        refuse_linked_folders(self.root, blobs)
         index = self.repo.index
         index.read(force=True)
         for path, blob_id in blobs.items():
             target = self.root / path
             if blob_id is None:
                 target.unlink(missing_ok=True)
-                _prune_empty_dirs(target.parent, self.root)
+                prune_empty_dirs(target.parent, self.root)
                 with contextlib.suppress(OSError, KeyError):
                     index.remove(path)
                 continue
             data = written.get(path)
-            _write_atomically(target, data if data is not None else self.read(blob_id))
+            write_atomically(target, data if data is not None else self.read(blob_id))
             # Adding by path records stat data, so `git status` stays clean and fast.
             index.add(path)
         # Reading HEAD's tree keeps the stat data of every unchanged entry and fills the
@@ -219,7 +272,28 @@ class Store:
     def _write_journal(self, head: pygit2.Commit | None, new: pygit2.Oid, paths: list[str]) -> None:
         """Record the commit about to land, for recover()."""
         record = {"old": str(head.id) if head else None, "new": str(new), "paths": paths}
-        _write_atomically(self._journal_path(), orjson.dumps(record))
+        write_atomically(self._journal_path(), orjson.dumps(record))
+
+
+def _guarded(root: Path, work: Callable[[], T]) -> T:
+    """Run work, turning an operating-system or libgit2 failure into a one-line StoreError."""
+    try:
+        return work()
+    except (OSError, pygit2.GitError) as error:
+        raise StoreError(
+            f"could not read or write the archive in {root}: {_reason(error)}; free disk space "
+            "or fix permissions, then run again (an interrupted commit is finished or "
+            "discarded then)"
+        ) from error
+
+
+def _reason(error: Exception) -> str:
+    """Return an error's own words on one line, with the path it names."""
+    if isinstance(error, OSError) and error.strerror:
+        where = f" ({error.filename})" if error.filename else ""
+        return f"{error.strerror}{where}"
+    text = " ".join(str(error).split())
+    return text or type(error).__name__
 
 
 def _open_or_init(root: Path, create: bool) -> pygit2.Repository:
@@ -298,31 +372,6 @@ def _blob_ids(
         entry = holder[name] if holder is not None and name in holder else None
         found[path] = str(entry.id) if isinstance(entry, pygit2.Blob) else None
     return found
-
-
-def _write_atomically(target: Path, data: bytes) -> None:
-    """Write a file so that a reader sees the old bytes or the new ones, never half."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if not target.exists():
-        # Nobody can read half of a file that did not exist; a crash is redone by recover().
-        target.write_bytes(data)
-        return
-    temporary = target.with_name(f".{target.name}.archiver-tmp")
-    # No fsync: a killed process loses nothing the kernel already holds, and the
-    # journal lets the next sync redo the work tree from the commit.
-    temporary.write_bytes(data)
-    os.replace(temporary, target)
-
-
-def _prune_empty_dirs(folder: Path, root: Path) -> None:
-    """Remove empty folders from folder up to (not including) data/<category>."""
-    stop = {root, root / "data"}
-    while folder not in stop and folder.parent not in stop:
-        try:
-            folder.rmdir()
-        except OSError:
-            return
-        folder = folder.parent
 
 
 def _remove_stale_locks(git_dir: Path, branch: str) -> None:

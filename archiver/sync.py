@@ -13,13 +13,17 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 
 from archiver import sources
 from archiver.canonical import blob_id
 from archiver.entities import Observed, Observer, Variant, catalog_variants
+from archiver.errors import UnsafeKeyError
 from archiver.fetch import Fetcher, FetchPolicy, Response
 from archiver.gc_pause import paused_gc
-from archiver.plan import DEFAULT_MAX_REMOVAL_SHARE, Plan, make_plan
+from archiver.paths import category_dir, path_to_key
+from archiver.plan import DEFAULT_MAX_REMOVAL_SHARE, Plan, RemovalGuard, make_plan
+from archiver.removal_window import RemovalWindow
 from archiver.store import Store
 from archiver.synclog import SyncLog, hour_epoch
 from archiver.telemetry_store import telemetry_writes
@@ -65,12 +69,21 @@ class Upstream:
         return log
 
 
+# {endpoint ids some listing held} -> {modelKey: variant} of archived endpoints not among them.
+UnseenEndpoints = Callable[[set[str]], dict[str, str]]
+
+
 def fetch_upstream(
     options: SyncOptions,
     on_response: Callable[[Response], None] | None = None,
     on_planned: Callable[[int], None] | None = None,
+    unseen: UnseenEndpoints | None = None,
 ) -> Upstream:
-    """Fetch every source once and build the entities."""
+    """Fetch every source once and build the entities.
+
+    unseen, given the archive, names the models whose archived endpoints no listing held:
+    their listings are fetched too, so a removal always rests on a listing that shows it.
+    """
     started = time.monotonic()
     responses: list[Response] = []
 
@@ -82,7 +95,7 @@ def fetch_upstream(
 
     observer = Observer()
     with paused_gc():
-        asyncio.run(fetch_sources(options, observer, record, on_planned))
+        asyncio.run(fetch_sources(options, observer, record, on_planned, unseen))
         observed = observer.observed()
     return Upstream(observed, tuple(responses), options, started)
 
@@ -96,12 +109,15 @@ def sync(
     """Sync OpenRouter into the archive at repo; return the sync log (commit_id None: no change)."""
     options = options or SyncOptions()
     store = Store(repo)
-    recovered = store.recover()
-    upstream = fetch_upstream(options, on_response, on_planned)
-    log = upstream.new_log()
-    if recovered:
-        log.notes.append(recovered)
-    archive(store, upstream.observed, log, options.max_removal_share)
+    with store.lock("sync"):
+        # Every refusal comes before the fetch: at once, not after a minute of fetching.
+        recovered = store.recover()
+        store.check_ready()
+        upstream = fetch_upstream(options, on_response, on_planned, unseen_endpoints(store))
+        log = upstream.new_log()
+        if recovered:
+            log.notes.append(recovered)
+        archive(store, upstream.observed, log, options.max_removal_share)
     log.seconds = time.monotonic() - log.started
     return log
 
@@ -116,8 +132,14 @@ def _archive(store: Store, observed: Observed, log: SyncLog, max_removal_share: 
     """Do archive()'s work (with the collector paused)."""
     log.failures += observed.problems
     tracked = store.tracked()
-    plan = make_plan(observed, tracked, store.read, max_removal_share=max_removal_share)
+    head = store.head
+    window = RemovalWindow.from_message(head.message if head is not None else None)
+    guard = RemovalGuard(window, log.epoch)
+    plan = make_plan(
+        observed, tracked, store.read, max_removal_share=max_removal_share, window=guard
+    )
     _log_plan(plan, log)
+    log.part_peaks = window.recorded(log.epoch, plan.sizes).trailer_value()
     figures = telemetry_writes(_fetched_telemetry(observed), log.epoch, tracked, store.read)
     log.failures += figures.problems
     log.notes += figures.notes
@@ -134,6 +156,33 @@ def _archive(store: Store, observed: Observed, log: SyncLog, max_removal_share: 
     log.seconds = time.monotonic() - log.started
     result = store.commit(writes, plan.removals, log.message())
     log.commit_id = result.commit_id if result else None
+
+
+def unseen_endpoints(store: Store) -> UnseenEndpoints:
+    """Return the archive's answer to "which models hold archived endpoints not seen?"."""
+    tracked = store.tracked(f"{category_dir('endpoint')}/")
+
+    def lookup(seen: set[str]) -> dict[str, str]:
+        models: dict[str, str] = {}
+        for path, blob in tracked.items():
+            try:
+                key = path_to_key(path)[1]
+            except UnsafeKeyError:
+                continue  # Not ours; the plan leaves it alone too.
+            if key in seen:
+                continue
+            try:
+                entity = orjson.loads(store.read(blob))
+            except orjson.JSONDecodeError:
+                continue  # The plan reports a corrupt file and rewrites it.
+            if not isinstance(entity, dict):
+                continue
+            model_key, variant = entity.get("model_variant_slug"), entity.get("variant")
+            if isinstance(model_key, str):
+                models.setdefault(model_key, variant if isinstance(variant, str) else "standard")
+        return models
+
+    return lookup
 
 
 def _fetched_telemetry(observed: Observed) -> dict[str, dict[str, Any]]:
@@ -155,8 +204,10 @@ async def fetch_sources(
     observer: Observer,
     on_response: Callable[[Response], None] | None = None,
     on_planned: Callable[[int], None] | None = None,
+    unseen: UnseenEndpoints | None = None,
 ) -> None:
-    """Fetch the listings, then every catalog model's endpoint listing and telemetry.
+    """Fetch the listings, every catalog model's endpoint listing and telemetry, then the
+    listings of catalog models without a featured endpoint that still have archived ones.
 
     Each response goes to the observer as it arrives, so no body outlives its observing.
     """
@@ -191,6 +242,32 @@ async def fetch_sources(
 
         urls = [url for _, url in endpoint_urls] + [url for _, url in telemetry_urls]
         await fetcher.get_many(urls, take)
+        if unseen is not None:
+            await _fetch_unfeatured(fetcher, observer, variants, unseen, offered)
+
+
+async def _fetch_unfeatured(
+    fetcher: Fetcher,
+    observer: Observer,
+    variants: dict[str, Variant],
+    unseen: UnseenEndpoints,
+    offered: Callable[[Response], Response | None],
+) -> None:
+    """Fetch the listing of each catalog model shown with `endpoint: null` that still has
+    archived endpoints no listing held (their variant is the one those endpoints carry)."""
+    wanted = {
+        key: sources.variant_url(sources.ENDPOINT_STATS, variants[key].permaslug, variant)
+        for key, variant in sorted(unseen(observer.seen_endpoints()).items())
+        if key in variants and not variants[key].has_endpoint
+    }
+    keys = list(wanted)
+
+    def take(position: int, response: Response) -> None:
+        if offered(response) is not None:
+            observer.endpoint_listing(keys[position], response)
+
+    if wanted:
+        await fetcher.get_many(wanted.values(), take)
 
 
 def _variant_telemetry_urls(variants: dict[str, Variant]) -> dict[tuple[str, str], str]:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from archiver.plan import CategoryCounts
 from archiver.removal_window import TRAILER as PEAKS_TRAILER
+from archiver.textsafe import one_line
 
 EPOCH_TRAILER = "Sync-Epoch"
 CATEGORY_LABELS = {"model": "models", "endpoint": "endpoints", "provider": "providers"}
@@ -78,7 +79,8 @@ class SyncLog:
 
     def message(self) -> str:
         """Return the commit message: summary, details, then a paragraph of trailers only."""
-        details = [f"- {line}" for line in self.failures + self.notes]
+        # Upstream text in a failure may hold line breaks: one line each, or the trailers break.
+        details = [f"- {one_line(line)}" for line in self.failures + self.notes]
         body = "\n".join(details)
         trailers = "\n".join(f"{key}: {value}" for key, value in self.trailers())
         paragraphs = [self.summary(), body, trailers] if body else [self.summary(), trailers]
@@ -110,7 +112,7 @@ def parse_time(text: str) -> datetime:
 def epoch_in(message: str) -> datetime | None:
     """Return the Sync-Epoch trailer of a commit message, or None."""
     last_paragraph = message.strip().rsplit("\n\n", 1)[-1]
-    for line in last_paragraph.splitlines():
+    for line in last_paragraph.split("\n"):
         key, sep, value = line.partition(":")
         if sep and key.strip() == EPOCH_TRAILER:
             try:

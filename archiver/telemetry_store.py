@@ -26,7 +26,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import json
 import math
 import re
 from collections import Counter
@@ -41,8 +40,10 @@ from typing import Any
 
 import orjson
 
+from archiver import jsonvalue
 from archiver.canonical import blob_id
 from archiver.errors import ArchiverError, StoreError
+from archiver.jsonvalue import ExactNumber
 
 __all__ = [
     "CHART_FIELDS",
@@ -118,12 +119,17 @@ class TelemetryWrites:
 
 
 def _dump(value: Any) -> str:
-    """Return the compact JSON text of a value, keys sorted, numbers as parsed."""
+    """Return the compact JSON text of a value, keys sorted, numbers digit for digit."""
+    return jsonvalue.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+
+
+def _leaf_text(column: str, value: Any) -> str:
+    """Return a leaf's JSON text; a value nested too deep is reported at its whole path."""
     try:
-        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
-    except orjson.JSONEncodeError:
-        # orjson stops at 64-bit integers; the standard library writes any size exactly.
-        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return _dump(value)
+    except jsonvalue.NestingError as error:
+        error.path[:0] = _segments(column)
+        raise
 
 
 def _escape(name: str) -> str:
@@ -202,15 +208,15 @@ def _cell(previous: str | None, text: str) -> str:
     """Return the cell for a changed leaf: a patch when it is an array mostly seen before."""
     if len(text) < MIN_PATCH_TEXT or previous is None or text[0] != "[" or previous[0] != "[":
         return text
-    patch = f"{PATCH}{_dump(_array_ops(orjson.loads(previous), orjson.loads(text)))}}}"
+    patch = f"{PATCH}{_dump(_array_ops(jsonvalue.loads(previous), jsonvalue.loads(text)))}}}"
     return patch if len(patch) * 2 < len(text) else text
 
 
 def _patched(previous: str | None, cell: str) -> str:
     """Return the leaf text a patch cell makes of the previous array."""
-    old = orjson.loads(previous) if previous else []
+    old = jsonvalue.loads(previous) if previous else []
     new: list[Any] = []
-    for op in orjson.loads(cell)["@"]:
+    for op in jsonvalue.loads(cell)["@"]:
         if len(op) == 1:
             new.append(op[0])
         elif type(op[1]) is dict:
@@ -258,6 +264,7 @@ class _Problems:
 # What each column of each kind should hold, learnt from SCHEMAS as columns are met.
 _EXPECTED: dict[str, dict[str, str]] = {}
 _SCALARS = frozenset({int, float, bool, type(None)})
+_NUMBERS = (int, float, ExactNumber)
 
 
 def _expected(kind: str, column: str) -> str:
@@ -276,7 +283,7 @@ def _check(expected: str, column: str, value: Any) -> str | None:
         return None
     if expected == "new":
         return f"field {column} is new to the archiver, kept"
-    if expected == "number" and type(value) not in (int, float):
+    if expected == "number" and type(value) not in _NUMBERS:
         return f"{column} is a {type(value).__name__}, expected a number; kept as sent"
     if expected == "object" and value != {}:
         return f"{column} is a {type(value).__name__}, expected an object; kept as sent"
@@ -347,7 +354,7 @@ def _clean_leaves(layout: _Layout, columns: list[str], values: list[Any]) -> Lea
     leaves = dict.fromkeys(columns, "")
     leaves.update(zip(layout.scalars(columns), scalars, strict=True))
     for column, value in zip(layout.others(columns), layout.others(values), strict=True):
-        leaf = _dump(value)
+        leaf = _leaf_text(column, value)
         if "null" in leaf and not _finite(value):
             return None
         leaves[column] = leaf
@@ -396,14 +403,14 @@ def _checked_leaves(kind: str, key: str, figures: Mapping[str, Any], problems: _
     for column, value in flat.items():
         expected = _expected(kind, column)
         kind_of = type(value)
-        if not (expected == "number" and (kind_of is int or kind_of is float)):
+        if not (expected == "number" and kind_of in _NUMBERS):
             problem = _check(expected, column, value)
             if problem:
                 problems.add(kind, problem, key)
         if kind_of in _SCALARS and (kind_of is not float or math.isfinite(value)):
             scalars[column] = value
             continue
-        text = _dump(value)
+        text = _leaf_text(column, value)
         # orjson writes NaN and infinities as null: look closer only where a null is.
         if "null" in text and not _finite(value):
             problems.add(kind, f"{column} holds NaN or infinity, kept as a string", key)
@@ -450,14 +457,16 @@ def _with_leaves(
     usable: dict[str, tuple[str, Leaves]] = {}
     for key_cell, (key, given) in observed.items():
         try:
-            figures = orjson.loads(given) if type(given) is bytes else given
+            figures = jsonvalue.loads(given) if type(given) is bytes else given
             if not isinstance(figures, Mapping):
                 kind_name = type(figures).__name__
                 message = f"figures are a {kind_name}, expected an object; skipped"
                 problems.add(kind, message, key, written=False)
                 continue
             usable[key_cell] = (key, _leaves(kind, key, figures, problems))
-        except (TypeError, ValueError) as error:
+        except jsonvalue.NestingError as error:
+            problems.add(kind, f"figures hold a {error}; skipped", key, written=False)
+        except (TypeError, ValueError, jsonvalue.EncodeError, RecursionError) as error:
             # Only JSON data comes from upstream; anything else is not ours to guess at.
             message = f"figures hold something that is not JSON ({error}); skipped"
             problems.add(kind, message, key, written=False)
@@ -490,6 +499,12 @@ class _Sheet:
         """Return the header line."""
         names = (*FIXED_COLUMNS, *self.columns)
         return ("\t".join(_dump(name) for name in names) + "\n").encode()
+
+
+def _lines(body: bytes) -> list[str]:
+    """Return a file body's lines, split at newlines only (str.splitlines also splits at U+2028)."""
+    text = body.decode()
+    return text.removesuffix("\n").split("\n") if text else []
 
 
 def _split_cells(line: str) -> list[str]:
@@ -527,7 +542,7 @@ def _parse_sheet(data: bytes) -> _Sheet:
     """Return a telemetry file parsed: columns, rows and every key's final leaves."""
     head, _, body = data.partition(b"\n")
     sheet = _Sheet(_parse_header(head), body)
-    for line in body.decode().splitlines():
+    for line in _lines(body):
         cells = _split_cells(line)
         sheet.last_epoch = cells[0]
         _apply(sheet.state.setdefault(cells[1], {}), sheet.columns, cells[2:])
@@ -1039,7 +1054,7 @@ def _file_samples(
     """Yield (key, sample) for every change in one file within the range."""
     columns, body = _read_header(path.read_bytes())
     state: dict[str, Leaves] = {}
-    for line in body.decode().splitlines():
+    for line in _lines(body):
         cells = _split_cells(line)
         leaves = state.setdefault(cells[1], {})
         _apply(leaves, columns, cells[2:])
@@ -1065,7 +1080,7 @@ def _file_fields(
     state: dict[str, list[str]] = {}
     texts: list[str] = []
     keys: list[str] = []
-    for line in body.decode().splitlines():
+    for line in _lines(body):
         # Split no further than the last chosen column: the rest is never looked at.
         cells = line.split("\t", width)
         if len(cells) < width:
@@ -1084,7 +1099,7 @@ def _file_fields(
                 else template % (picked[0], *now)
             )
     decoded: dict[str, str] = {}
-    for key_cell, sample in zip(keys, orjson.loads(f"[{','.join(texts)}]"), strict=True):
+    for key_cell, sample in zip(keys, jsonvalue.loads(f"[{','.join(texts)}]"), strict=True):
         key = decoded.get(key_cell) or decoded.setdefault(key_cell, _key_of(key_cell))
         result.setdefault(key, []).append(sample)
 
@@ -1137,5 +1152,5 @@ def _nest(leaves: Mapping[str, str]) -> dict[str, Any]:
         holder = figures
         for parent in parents:
             holder = holder.setdefault(parent, {})
-        holder[name] = orjson.loads(text)
+        holder[name] = jsonvalue.loads(text)
     return figures

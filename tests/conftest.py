@@ -1,4 +1,10 @@
-"""Shared fixtures: the real OpenRouter captures in ../shared, read once per session."""
+"""Shared fixtures: the small real captures committed under tests/captures, read once.
+
+Every test runs on them, on any machine, with or without ../shared: they are a few dozen
+models of each real daily sweep and /api/v1/models capture (tests/captures/trim.py), with
+every oddity of the real data kept. The full captures in ../shared are for the benches
+(bench/) alone.
+"""
 
 from __future__ import annotations
 
@@ -7,29 +13,34 @@ from pathlib import Path
 import pytest
 
 from archiver.capture import Capture, read_capture
+from tests.small_captures import SMALL_DAILY, SMALL_V1_MODELS
 
-CAPTURES = Path(__file__).resolve().parents[1].parent / "shared" / "openrouter" / "captures"
-DAILY = sorted((CAPTURES / "daily").glob("*.jsonl.gz"))
-V1_MODELS = sorted((CAPTURES / "v1-models").glob("*.jsonl.gz"))
+DAILY = SMALL_DAILY
+V1_MODELS = SMALL_V1_MODELS
+
+
+def _committed(paths: list[Path], what: str) -> list[Path]:
+    """Return committed capture files; their absence is a broken checkout, not a skip."""
+    if not paths:
+        raise pytest.UsageError(
+            f"no {what} captures under tests/captures; run tests/captures/trim.py"
+        )
+    return paths
 
 
 @pytest.fixture(scope="session")
 def daily_paths() -> list[Path]:
-    """Return the daily capture files, oldest first, or skip if they are absent."""
-    if not DAILY:
-        pytest.skip(f"no daily captures under {CAPTURES / 'daily'}")
-    return DAILY
+    """Return the small daily capture files, oldest first."""
+    return _committed(DAILY, "daily")
 
 
 @pytest.fixture(scope="session")
 def v1_models_paths() -> list[Path]:
-    """Return the /api/v1/models capture files, oldest first, or skip if they are absent."""
-    if not V1_MODELS:
-        pytest.skip(f"no v1-models captures under {CAPTURES / 'v1-models'}")
-    return V1_MODELS
+    """Return the small /api/v1/models capture files, oldest first."""
+    return _committed(V1_MODELS, "v1-models")
 
 
 @pytest.fixture(scope="session")
 def daily_capture(daily_paths: list[Path]) -> Capture:
-    """Return the newest daily capture, read once for the whole session."""
+    """Return the newest small daily capture, read once for the whole session."""
     return read_capture(daily_paths[-1])

@@ -7,6 +7,7 @@ import http.client
 import json
 import threading
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from datetime import UTC, datetime
@@ -290,6 +291,43 @@ def test_empty_data_fault_sends_an_empty_list(serve: Serve) -> None:
     assert get(serve(Fault(MODELS, body="empty-data")), MODELS).json() == {"data": []}
 
 
+def test_location_fault_redirects_to_another_host(serve: Serve) -> None:
+    """location= answers 302 (or the status given) with that Location, and nothing else."""
+    server = serve(
+        Fault(MODELS, location="https://evil.example/x"),
+        Fault(STANDARD, location="/elsewhere", status=301),
+    )
+    response = get(server, MODELS)
+    assert (response.status_code, response.headers["location"]) == (302, "https://evil.example/x")
+    assert response.next_request is not None  # httpx did not follow it.
+    assert get(server, STANDARD).status_code == 301
+
+
+def test_trickle_fault_sends_the_body_a_byte_at_a_time(serve: Serve) -> None:
+    """'trickle' announces the real length, then sends one byte per write."""
+    server = serve(Fault(MODELS, body="trickle"))
+    with httpx.stream("GET", server.url(MODELS)) as response:
+        assert response.status_code == 200
+        assert int(response.headers["content-length"]) == len(orjson.dumps(MODELS_BODY))
+        chunks = response.iter_raw()
+        first = [next(chunks) for _ in range(3)]
+    assert first == [b"{", b'"', b"d"]
+
+
+def test_gzip_bomb_fault_is_a_small_gzip_body_that_inflates_to_gigabytes(serve: Serve) -> None:
+    """'gzip-bomb' sends about 2 MB of valid gzip that inflates to 2 GiB of zeros."""
+    server = serve(Fault(MODELS, body="gzip-bomb"))
+    with httpx.stream("GET", server.url(MODELS)) as response:
+        assert response.headers["content-encoding"] == "gzip"
+        raw = b"".join(response.iter_raw())
+    assert len(raw) == int(response.headers["content-length"]) < 3_000_000
+    inflater = zlib.decompressobj(zlib.MAX_WBITS | 16)
+    inflated = inflater.decompress(raw[:100_000], 200_000_000)
+    assert len(inflated) > 90_000_000 and not inflated.strip(b"\0")
+    # The gzip trailer: the length it inflates to, modulo 2**32.
+    assert int.from_bytes(raw[-4:], "little") == (2 << 30) % (1 << 32)
+
+
 def test_times_limits_a_fault_to_the_first_requests(serve: Serve) -> None:
     """times=2 fails two requests, then the URL serves normally."""
     server = serve(Fault(MODELS, status=500, times=2))
@@ -387,6 +425,11 @@ def test_stopped_server_refuses_connections() -> None:
         ),
         ("/x?a=1&b=2,delay=0.5,body=truncated", Fault("/x?a=1&b=2", delay=0.5, body="truncated")),
         ("*,body=empty-data", Fault("*", body="empty-data")),
+        ("/x,body=trickle", Fault("/x", body="trickle")),
+        (
+            "/x,location=https://evil.example/y,status=301",
+            Fault("/x", status=301, location="https://evil.example/y"),
+        ),
     ],
 )
 def test_parse_fault_reads_cli_specs(spec: str, expected: Fault) -> None:

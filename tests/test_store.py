@@ -78,3 +78,39 @@ def test_staged_changes_are_refused(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="staged changes"):
         store.commit({"data/a.json": b"2\n"}, [], "two")
     assert committed_files(tmp_path) == {"data/a.json": "1\n"}
+
+
+def test_a_symlinked_folder_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    repo, elsewhere = tmp_path / "repo", tmp_path / "elsewhere"
+    store = Store(repo)
+    store.commit({"data/a/1.json": b"1\n"}, [], "one")
+    elsewhere.mkdir()
+    (repo / "data" / "b").symlink_to(elsewhere, target_is_directory=True)
+    before = git(repo, "rev-parse", "HEAD")
+    with pytest.raises(StoreError, match=r"data/b is a symbolic link"):
+        store.commit({"data/b/2.json": b"2\n", "data/a/1.json": b"one\n"}, [], "two")
+    assert list(elsewhere.iterdir()) == []
+    assert git(repo, "rev-parse", "HEAD") == before
+    assert (repo / "data" / "a" / "1.json").read_bytes() == b"1\n"
+
+
+def test_a_symlink_where_a_file_goes_is_replaced_not_followed(tmp_path: Path) -> None:
+    repo, outside = tmp_path / "repo", tmp_path / "outside.json"
+    store = Store(repo)
+    store.commit({"data/a/1.json": b"1\n"}, [], "one")
+    outside.write_bytes(b"precious\n")
+    (repo / "data" / "a" / "1.json").unlink()
+    (repo / "data" / "a" / "1.json").symlink_to(outside)
+    (repo / "data" / "a" / "2.json").symlink_to(tmp_path / "dangling.json")
+    store.commit({"data/a/1.json": b"one\n", "data/a/2.json": b"2\n"}, [], "two")
+    assert outside.read_bytes() == b"precious\n"
+    assert not (tmp_path / "dangling.json").exists()
+    assert not (repo / "data" / "a" / "2.json").is_symlink()
+    assert (repo / "data" / "a" / "1.json").read_bytes() == b"one\n"
+    assert committed_files(repo) == {"data/a/1.json": "one\n", "data/a/2.json": "2\n"}
+
+
+def test_an_os_failure_becomes_one_line_naming_the_repository(tmp_path: Path) -> None:
+    (tmp_path / "afile").write_text("x\n")
+    with pytest.raises(StoreError, match=r"cannot open or create a git repository at .*afile"):
+        Store(tmp_path / "afile" / "archive")

@@ -14,7 +14,7 @@ from archiver.capture import Capture, read_capture
 from archiver.cli import main
 from archiver.replay import Fault, ReplayServer
 from archiver.synclog import format_epoch, hour_epoch
-from tests.archive_helpers import commit_count, git, keys_at
+from tests.archive_helpers import capture_entities, commit_count, git, keys_at
 
 
 @pytest.fixture(scope="module")
@@ -48,9 +48,10 @@ def test_three_samples_per_endpoint_equal_to_the_captures(
 ) -> None:
     per_capture = [raw_stats(c) for c in captures]
     everywhere = sorted(set.intersection(*(set(s) for s in per_capture)))
-    assert len(everywhere) > 800
+    # Not vacuous: most endpoints of the newest capture carry stats in all three.
+    assert len(everywhere) > len(capture_entities(captures[-1]).endpoints) // 2
     epochs = [format_epoch(hour_epoch(c.time)) for c in captures]
-    for endpoint_id in everywhere[::40]:
+    for endpoint_id in everywhere[::10]:
         result = CliRunner().invoke(
             main, ["telemetry", "--repo", str(archive), "endpoint", endpoint_id, "--format", "json"]
         )
@@ -105,5 +106,5 @@ def test_failing_telemetry_never_stops_the_entity_sync(
         )
     assert result.exit_code == 1
     assert "effective pricing of" in result.stderr and "HTTP 500" in result.stderr
-    assert len(keys_at(repo)["endpoint"]) > 1000
+    assert keys_at(repo)["endpoint"] == capture_entities(captures[0]).endpoints
     assert "data/telemetry/endpoint/" in git(repo, "ls-tree", "-r", "--name-only", "HEAD")

@@ -17,19 +17,28 @@ import click
 
 from archiver.errors import ArchiverError
 from archiver.synclog import parse_time
+from archiver.textsafe import one_line
 
 EXIT_PARTIAL = 1
 EXIT_FAILED = 3
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class PartialFailure(click.ClickException):
+class OneLineError(click.ClickException):
+    """An error shown as one inert line: its message may quote upstream text."""
+
+    def format_message(self) -> str:
+        """Return the message with line breaks, controls and workflow commands escaped."""
+        return one_line(self.message)
+
+
+class PartialFailure(OneLineError):
     """A command that did its work but left some data unarchived."""
 
     exit_code = EXIT_PARTIAL
 
 
-class CommandFailed(click.ClickException):
+class CommandFailed(OneLineError):
     """A command that could not do its work."""
 
     exit_code = EXIT_FAILED
@@ -44,6 +53,14 @@ def reports_errors(command: F) -> F:
             return command(*args, **kwargs)
         except ArchiverError as error:
             raise CommandFailed(str(error)) from error
+        except OSError as error:
+            # The library names paths in its own errors; this net keeps any it missed to
+            # one line (a --repo under a file, a full disk) instead of a traceback.
+            where = f": {error.filename}" if error.filename else ""
+            raise CommandFailed(
+                f"{error.strerror or error}{where}; check the path, its permissions and "
+                "free space, then run again"
+            ) from error
 
     return wrapper  # type: ignore[return-value]
 
@@ -52,7 +69,8 @@ def repo_option(command: F) -> F:
     """Add --repo PATH (default: the current directory)."""
     return click.option(
         "--repo",
-        type=click.Path(file_okay=False, path_type=Path),
+        # Not file_okay=False: a file there gets the library's one-line error and exit 3.
+        type=click.Path(path_type=Path),
         default=Path("."),
         show_default=True,
         help="The archive's git repository.",

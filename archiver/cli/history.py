@@ -9,6 +9,7 @@ from typing import Any
 import click
 import orjson
 
+from archiver import jsonvalue
 from archiver.cli import main
 from archiver.cli.common import IsoTime, repo_option, reports_errors
 from archiver.paths import CATEGORIES
@@ -19,7 +20,7 @@ CATEGORY = click.Choice(CATEGORIES)
 
 def _echo_json(value: Any) -> None:
     """Print a value as indented JSON."""
-    click.echo(orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode())
+    click.echo(jsonvalue.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode())
 
 
 @main.command()

@@ -33,7 +33,8 @@ def import_(repo: Path, captures: tuple[Path, ...], max_removal_share: float) ->
 
     Each capture is served by the replay server and synced like a live sync, with its
     capture time's hour as the epoch. Sources a capture did not record stay untouched.
-    A capture older than the archive's latest sync is refused.
+    A capture older than the archive's latest sync, or dated more than an hour after now,
+    is refused (exit 3).
 
     \b
     Example:

@@ -20,8 +20,9 @@ from archiver.cli.common import reports_errors
     "faults",
     multiple=True,
     metavar="SPEC",
-    help="URL[,status=N][,retry-after=S][,delay=S][,body=truncated|html|not-json|empty-data]"
-    "[,times=N]; repeatable.",
+    help="URL[,status=N][,retry-after=S][,delay=S]"
+    "[,body=truncated|dropped|html|not-json|empty-data|trickle|gzip-bomb]"
+    "[,times=N][,location=URL]; repeatable.",
 )
 @click.option("--delay", type=click.FloatRange(0.0), default=0.0, help="Seconds added per request.")
 @reports_errors
@@ -40,12 +41,12 @@ def replay(capture: Path, host: str, port: int, faults: tuple[str, ...], delay: 
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--fault") from error
     server = ReplayServer(capture, host=host, port=port, faults=parsed, delay=delay)
-    server.start()
-    click.echo(server.base_url)
-    sys.stdout.flush()
+    # Served in this thread only: a second, background server thread would outlive Ctrl-C.
     try:
+        click.echo(server.base_url)
+        sys.stdout.flush()
         server.serve_forever()
     except KeyboardInterrupt:
-        pass
+        click.echo("stopped", err=True)
     finally:
         server.stop()

@@ -54,3 +54,8 @@ def site(repo: Path, out: Path, at: datetime | None, base_url: str) -> None:
     )
     for problem in report.problems:
         click.echo(f"  note: {problem}", err=True)
+    for problem in report.skipped:
+        click.echo(f"  problem: {problem}", err=True)
+    if report.skipped:
+        # Built all the rest, but the archive holds files the site left out: say so.
+        raise SystemExit(1)

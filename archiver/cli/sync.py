@@ -18,8 +18,9 @@ from archiver.cli.common import (
     repo_option,
     reports_errors,
 )
-from archiver.fetch import FetchPolicy, Response
+from archiver.fetch import DEFAULT_DEADLINE, DEFAULT_MAX_RESPONSE_BYTES, MB, FetchPolicy, Response
 from archiver.synclog import SyncLog
+from archiver.textsafe import one_line
 
 
 @main.command()
@@ -40,6 +41,20 @@ from archiver.synclog import SyncLog
     default=3,
     show_default=True,
     help="Further attempts after a failed request, with backoff honouring Retry-After.",
+)
+@click.option(
+    "--deadline",
+    type=click.FloatRange(1.0),
+    default=DEFAULT_DEADLINE,
+    show_default=True,
+    help="Seconds after which nothing more is fetched: the sync commits what it has, exit 1.",
+)
+@click.option(
+    "--max-response-mb",
+    type=click.FloatRange(0.001),
+    default=DEFAULT_MAX_RESPONSE_BYTES / MB,
+    show_default=True,
+    help="A response bigger than this once decompressed is dropped, not archived.",
 )
 @max_removal_share_option
 @click.option(
@@ -66,6 +81,8 @@ def sync(
     concurrency: int,
     timeout: float,
     retries: int,
+    deadline: float,
+    max_response_mb: float,
     max_removal_share: float,
     push: bool,
     remote: str,
@@ -89,7 +106,13 @@ def sync(
     options = SyncOptions(
         base_url=base_url,
         epoch=epoch,
-        policy=FetchPolicy(concurrency=concurrency, timeout=timeout, attempts=retries + 1),
+        policy=FetchPolicy(
+            concurrency=concurrency,
+            timeout=timeout,
+            attempts=retries + 1,
+            max_response_bytes=int(max_response_mb * MB),
+            deadline=deadline,
+        ),
         max_removal_share=max_removal_share,
     )
     progress = Progress()
@@ -98,11 +121,11 @@ def sync(
     else:
         log = run_sync(repo, options, progress.fetched, progress.planned)
         progress.finish()
-        print_summary(log)
+        print_summary(log, base_url)
         _append_summary(summary_file, log)
     if log.failures:
         more = f" (and {len(log.failures) - 1} more)" if len(log.failures) > 1 else ""
-        reason = f"sync incomplete: {log.failures[0]}{more}"
+        reason = f"sync incomplete: {one_line(log.failures[0])}{more}"
         if os.environ.get("GITHUB_ACTIONS") == "true":
             from archiver.publish import error_annotation
 
@@ -132,11 +155,11 @@ def _sync_and_push(
     except PublishError as error:
         progress.finish()
         if error.log is not None:
-            print_summary(error.log)
+            print_summary(error.log, options.base_url)
             _write_summary(summary_file, summary_markdown(error.log, error=str(error)))
         raise
     progress.finish()
-    print_summary(result.log)
+    print_summary(result.log, options.base_url)
     if result.commit_id:
         click.echo(f"  pushed {result.commit_id[:12]} to {remote} in {result.rounds} round(s)")
     _write_summary(summary_file, summary_markdown(result.log, result=result))
@@ -192,8 +215,8 @@ class Progress:
             click.echo(err=True)
 
 
-def print_summary(log: SyncLog) -> None:
-    """Print the one-screen summary of a sync."""
+def print_summary(log: SyncLog, base_url: str | None = None) -> None:
+    """Print the one-screen summary of a sync (base_url: where it fetched from, for messages)."""
     click.echo(log.summary())
     for name, counts in log.counts.items():
         click.echo(
@@ -207,9 +230,18 @@ def print_summary(log: SyncLog) -> None:
     if log.commit_id:
         click.echo(f"  wrote {log.files_written} files ({log.bytes_written / 1e3:.0f} kB)")
         click.echo(f"  commit {log.commit_id[:12]}")
+    elif log.requests == log.requests_failed + log.requests_absent:
+        # Every request failed: the network, not the catalog, is what did not change.
+        click.echo(
+            f"  could not reach {base_url or 'upstream'}: fetched nothing; "
+            "nothing changed in the archive"
+        )
+    elif not any(counts.entities for counts in log.counts.values()):
+        click.echo("  nothing archived yet: no commit")
     else:
         click.echo("  no change since the last sync: no commit")
+    # Notes and failures carry upstream text (keys, URLs, bodies): one inert line each.
     for note in log.notes:
-        click.echo(f"  note: {note}")
+        click.echo(f"  note: {one_line(note)}")
     for failure in log.failures:
-        click.echo(f"  FAILED: {failure}", err=True)
+        click.echo(f"  FAILED: {one_line(failure)}", err=True)

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 import orjson
 
+from archiver import jsonvalue
 from archiver.cli import main
 from archiver.cli.common import IsoTime, repo_option, reports_errors
 
@@ -53,6 +54,6 @@ def telemetry(
     if not samples:
         raise click.ClickException(f"no telemetry for {kind} {key!r} in {repo}")
     if output == "json":
-        click.echo(orjson.dumps(samples, option=orjson.OPT_INDENT_2).decode())
+        click.echo(jsonvalue.dumps(samples, option=orjson.OPT_INDENT_2).decode())
     else:
         click.echo(to_csv(samples), nl=False)

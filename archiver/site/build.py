@@ -23,6 +23,7 @@ from archiver.site.grid import Catalog, build_catalog
 from archiver.site.metrics import load_metrics
 from archiver.site.timeline import Timeline, build_timeline
 from archiver.site.urls import model_feed
+from archiver.site.vet import vetted
 
 __all__ = ["SiteReport", "build_site"]
 
@@ -41,6 +42,8 @@ class SiteReport:
     seconds: float = 0.0
     epoch: datetime | None = None
     problems: list[str] = field(default_factory=list)
+    # Archived files the site could not show (each left out, the rest built): exit 1.
+    skipped: list[str] = field(default_factory=list)
 
 
 class _Writer:
@@ -75,8 +78,10 @@ def build_site(
     out = Path(out_dir).resolve()
     _check_out_dir(out)
     report = SiteReport(out)
-    projection = load_projection(repo_path, at)
-    groups = changes(repo_path, until=at)
+    projection = vetted(load_projection(repo_path, at, report.skipped), report.skipped)
+    unreadable: list[str] = []
+    groups = changes(repo_path, until=at, problems=unreadable)
+    _add_once_per_file(report.skipped, unreadable)
     timeline = build_timeline(projection, groups)
     metrics = load_metrics(repo_path, at, report.problems)
     catalog = build_catalog(projection, metrics, timeline.last_changes())
@@ -110,6 +115,20 @@ def build_site(
     report.epoch = projection.epoch
     report.seconds = time.monotonic() - started
     return report
+
+
+def _add_once_per_file(problems: list[str], more: list[str]) -> None:
+    """Add the problems of files not reported yet (each message starts with its path)."""
+    seen = {_file_of(problem) for problem in problems}
+    for problem in more:
+        if _file_of(problem) not in seen:
+            seen.add(_file_of(problem))
+            problems.append(problem)
+
+
+def _file_of(problem: str) -> str:
+    """Return the path a problem names first."""
+    return problem.split(" ", 1)[0].rstrip(":")
 
 
 def _write_pages(

@@ -8,9 +8,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import orjson
 import pygit2
 
+from archiver import jsonvalue
 from archiver.errors import StoreError, UnsafeKeyError
 from archiver.history import category_at
 from archiver.history_index import open_repository
@@ -43,8 +43,14 @@ class Projection:
         return self.syncs[0].commit if self.syncs else None
 
 
-def load_projection(repo_path: str | Path, at: datetime | None = None) -> Projection:
-    """Return the archive as of `at` (None: HEAD's files as they are)."""
+def load_projection(
+    repo_path: str | Path, at: datetime | None = None, problems: list[str] | None = None
+) -> Projection:
+    """Return the archive as of `at` (None: HEAD's files as they are).
+
+    problems: when given, a file that is not a JSON object is reported there and left out
+    (else StoreError): one bad file never stops the site.
+    """
     syncs = read_syncs(repo_path, at)
     if at is not None and not syncs:
         raise StoreError(
@@ -53,13 +59,17 @@ def load_projection(repo_path: str | Path, at: datetime | None = None) -> Projec
         )
     if at is None:
         repo = open_repository(repo_path)
-        found = {category: _head_category(repo, category) for category in CATEGORIES}
+        found = {category: _head_category(repo, category, problems) for category in CATEGORIES}
     else:
-        found = {category: category_at(repo_path, category, at) for category in CATEGORIES}
+        found = {
+            category: category_at(repo_path, category, at, problems) for category in CATEGORIES
+        }
     return Projection(found["model"], found["endpoint"], found["provider"], syncs, at)
 
 
-def _head_category(repo: pygit2.Repository, category: str) -> dict[str, Entity]:
+def _head_category(
+    repo: pygit2.Repository, category: str, problems: list[str] | None
+) -> dict[str, Entity]:
     """Return {key: entity} for one category, read from HEAD's blobs (a bare clone works)."""
     if repo.head_is_unborn:
         return {}
@@ -75,12 +85,20 @@ def _head_category(repo: pygit2.Repository, category: str) -> dict[str, Entity]:
         except UnsafeKeyError:
             continue  # A stray file under data/ that the archiver did not write.
         try:
-            value = orjson.loads(blob.data)
-        except orjson.JSONDecodeError as error:
-            message = f"{path} at HEAD is not valid JSON ({error}); fix or revert that commit"
-            raise StoreError(message) from None
+            value = jsonvalue.loads(blob.data)
+        except jsonvalue.DecodeError as error:
+            message = f"{path} at HEAD is not valid JSON ({error})"
+            if problems is None:
+                raise StoreError(f"{message}; fix or revert that commit") from None
+            problems.append(f"{message}; left out: fix or revert that commit")
+            continue
         if isinstance(value, dict):
             entities[key] = value
+        elif problems is not None:
+            problems.append(
+                f"{path} at HEAD holds JSON that is not an object; left out: "
+                "fix or revert that commit"
+            )
     return entities
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from archiver.errors import ArchiverError
 from archiver.site import formats
@@ -35,6 +37,13 @@ def tint(text: str) -> int:
     return sum(map(ord, text)) % 8
 
 
+def _finalized(value: Any) -> Any:
+    """Return a value about to be written into a page, text without what XML forbids."""
+    if isinstance(value, Markup):
+        return Markup(formats.xml_text(str(value)))
+    return formats.xml_text(value) if isinstance(value, str) else value
+
+
 @cache
 def environment() -> jinja2.Environment:
     """Return the jinja2 environment: autoescaped, strict about undefined names."""
@@ -45,6 +54,8 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         auto_reload=False,
+        # Every {{ value }} passes here: NUL and other controls never reach a page.
+        finalize=_finalized,
     )
     env.filters.update(
         money=formats.money,

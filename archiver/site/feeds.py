@@ -14,7 +14,7 @@ from itertools import groupby
 
 from markupsafe import escape
 
-from archiver.site.formats import iso, moment, percent
+from archiver.site.formats import iso, moment, percent, xml_text
 from archiver.site.timeline import KIND_LABELS, ChangeCard
 
 __all__ = ["ENTRIES", "atom_feed"]
@@ -100,7 +100,8 @@ def _card_html(card: ChangeCard) -> str:
 def _text(parent: ET.Element, tag: str, text: str) -> ET.Element:
     """Add a child element holding text."""
     child = ET.SubElement(parent, f"{{{ATOM}}}{tag}")
-    child.text = text
+    # ElementTree writes control characters as they are: the feed would not parse.
+    child.text = xml_text(text)
     return child
 
 
@@ -108,4 +109,4 @@ def _link(parent: ET.Element, href: str, rel: str) -> None:
     """Add a link element."""
     link = ET.SubElement(parent, f"{{{ATOM}}}link")
     link.set("rel", rel)
-    link.set("href", href)
+    link.set("href", xml_text(href))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -17,9 +18,17 @@ __all__ = [
     "money",
     "per_million",
     "percent",
+    "xml_text",
 ]
 
 MILLION = Decimal(1_000_000)
+# What XML 1.0 forbids (C0 controls but tab and line ends, U+FFFE/FFFF, lone surrogates).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def xml_text(text: str) -> str:
+    """Return upstream text with what XML forbids replaced by U+FFFD, so feeds stay valid XML."""
+    return _NOT_XML.sub("\ufffd", text)
 
 
 def per_million(value: Any) -> Decimal | None:

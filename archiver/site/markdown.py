@@ -17,6 +17,8 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from markupsafe import Markup
 
+from archiver.site.formats import xml_text
+
 __all__ = ["render_markdown"]
 
 UPSTREAM_SITE = "https://openrouter.ai"
@@ -37,7 +39,7 @@ def render_markdown(text: str | None, model_link: ModelLink | None = None) -> Ma
     """Return untrusted Markdown as sanitised HTML, links rewritten with model_link."""
     if not text:
         return Markup("")
-    tokens = _PARSER.parse(text)
+    tokens = _PARSER.parse(xml_text(text))
     _images_to_text(tokens)
     for token in _links(tokens):
         href = _rewrite(str(token.attrGet("href") or ""), model_link)

@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-import orjson
 from markupsafe import Markup
 
+from archiver import jsonvalue
 from archiver.classify import leaves, render_path
 from archiver.paths import key_to_path
 from archiver.site import formats
@@ -373,7 +373,7 @@ def field_rows(entity: dict[str, Any]) -> list[FieldRow]:
     """Return every leaf of an entity as (path, JSON text), in sorted-key order."""
     rows = []
     for parts, value in leaves(entity):
-        text = orjson.dumps(value).decode() if not isinstance(value, str) else value
+        text = jsonvalue.dumps(value).decode() if not isinstance(value, str) else value
         rows.append(FieldRow(render_path(parts), text))
     return rows
 

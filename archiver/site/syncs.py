@@ -69,13 +69,13 @@ def _record(commit: pygit2.Commit) -> SyncRecord | None:
     notes = tuple(
         line.removeprefix("- ").strip()
         for paragraph in body[1:-1]
-        for line in paragraph.splitlines()
+        for line in paragraph.split("\n")
         if line.strip()
     )
     return SyncRecord(
         epoch=epoch,
         commit=str(commit.id),
-        summary=body[0].splitlines()[0] if body else "",
+        summary=body[0].split("\n")[0] if body else "",
         categories=tuple(
             _figures(label, trailers[key])
             for key, label in _CATEGORY_TRAILERS.items()
@@ -92,7 +92,8 @@ def _record(commit: pygit2.Commit) -> SyncRecord | None:
 def _trailers(message: str) -> dict[str, str]:
     """Return the trailers (last paragraph's `Key: value` lines) of a commit message."""
     found = {}
-    for line in message.strip().rsplit("\n\n", 1)[-1].splitlines():
+    # Lines end at "\n" only: a note quoting upstream text may hold U+2028 or U+0085.
+    for line in message.strip().rsplit("\n\n", 1)[-1].split("\n"):
         key, sep, value = line.partition(":")
         if sep and key and " " not in key.strip():
             found[key.strip()] = value.strip()

@@ -8,9 +8,10 @@ need ../shared):
 The models are chosen to keep every oddity of the real data: `~` aliases and their targets,
 catalog-only orphans (with and without an endpoint), `endpoint: null`, variants (`:free`,
 `:thinking`), google-vertex endpoints of every adapter family (their embedded provider record
-differs by family), and the models whose endpoints changed, appeared or vanished between the
-daily sweeps. Responses are kept exactly as recorded; only whole responses and whole listing
-items are left out.
+differs by family), the models whose endpoints changed, appeared or vanished between the
+daily sweeps, and the models that leave /api/v1/models and later return to it (across the
+v1-models captures and the daily ones, in time order). Responses are kept exactly as
+recorded; only whole responses and whole listing items are left out.
 """
 
 from __future__ import annotations
@@ -44,6 +45,9 @@ NAMED = {
 PER_VERTEX_FAMILY = 2
 ORPHANS_WITHOUT_ENDPOINT = 4
 V1_ONLY_CHURN = 6
+# Models in every sweep with one endpoint each: enough of them that the real day-to-day
+# churn stays the small share of each listing it is upstream (the removal guard sees shares).
+STABLE_FILLER = 50
 
 
 def catalog_key(entry: dict[str, Any]) -> str:
@@ -61,9 +65,9 @@ def listings(capture: Capture) -> dict[str, list[dict[str, Any]]]:
     return found
 
 
-def choose(daily: list[Capture]) -> set[str]:
+def choose(daily: list[Capture], v1_captures: list[Capture]) -> set[str]:
     """Return the modelKeys the trimmed daily captures keep."""
-    chosen = set(NAMED)
+    chosen = set(NAMED) | returning([*v1_captures, *daily])
     per_day = [listings(capture) for capture in daily]
     by_id = [{e["id"]: e for items in day.values() for e in items} for day in per_day]
     for day in per_day:
@@ -89,7 +93,23 @@ def choose(daily: list[Capture]) -> set[str]:
     v1 = {m["id"] for m in _body(daily[0], V1)}
     nulls = sorted(e["slug"] for e in catalog if e["endpoint"] is None and e["slug"] not in v1)
     chosen |= set(nulls[:ORPHANS_WITHOUT_ENDPOINT])
+    in_v1 = set.intersection(*({m["id"] for m in _body(c, V1)} for c in daily))
+    single = [
+        key for key in sorted(in_v1 - chosen) if all(len(day.get(key, [])) == 1 for day in per_day)
+    ]
+    chosen |= set(single[:STABLE_FILLER])
     return chosen
+
+
+def returning(captures: list[Capture]) -> set[str]:
+    """Return the v1 modelKeys that leave /api/v1/models and return, captures in time order."""
+    sets = [{m["id"] for m in _body(c, V1)} for c in captures]
+    found: set[str] = set()
+    for key in set.union(*sets):
+        present = "".join("1" if key in s else "0" for s in sets).strip("0")
+        if "0" in present:
+            found.add(key)
+    return found
 
 
 def _durable(endpoint: dict[str, Any]) -> dict[str, Any]:
@@ -155,7 +175,7 @@ def main() -> None:
     """Write tests/captures/daily/*.jsonl.gz and tests/captures/v1-models/*.jsonl.gz."""
     daily = [read_capture(p) for p in sorted((SHARED / "daily").glob("*.jsonl.gz"))]
     v1 = [read_capture(p) for p in sorted((SHARED / "v1-models").glob("*.jsonl.gz"))]
-    chosen = choose(daily)
+    chosen = choose(daily, v1)
     note = "trimmed by tests/captures/trim.py to a few dozen models; "
     for capture in daily:
         target = OUT / "daily" / capture.path.name  # type: ignore[union-attr]

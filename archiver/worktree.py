@@ -1,0 +1,185 @@
+"""The work tree a sync writes into: checks made before any fetch, writes that follow no link.
+
+A sync writes only under data/ and .gitattributes. It refuses (StoreError, exit 3) rather
+than overwrite: a detached HEAD, unstaged edits or untracked files there, and symbolic
+links on the way to anything it writes (a link could send a write outside the repository).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+from collections.abc import Iterable
+from pathlib import Path
+
+import pygit2
+
+from archiver.errors import StoreError
+
+# Where a sync writes: it owns these paths and nothing else in the work tree.
+OWNED = ("data", ".gitattributes")
+TEMPORARY_SUFFIX = ".archiver-tmp"
+SHOWN = 3
+_REPOSITORY_ENV = frozenset(
+    {"GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_COMMON_DIR"}
+)
+# Never follow a symlink at the final component of a path the archiver writes.
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
+def refuse_detached(repo: pygit2.Repository, root: Path) -> None:
+    """Raise if HEAD is detached: a sync commit would belong to no branch."""
+    if repo.head_is_detached:
+        raise StoreError(
+            f"HEAD of {root} is detached; check out a branch (git switch main) before syncing"
+        )
+
+
+def refuse_unclean(repo: pygit2.Repository, root: Path) -> None:
+    """Raise if data/ or .gitattributes hold unstaged edits or untracked files."""
+    paths = [path for path in _unclean(repo, root) if not path.endswith(TEMPORARY_SUFFIX)]
+    if paths:
+        shown = ", ".join(paths[:SHOWN]) + (
+            f" and {len(paths) - SHOWN} more" if paths[SHOWN:] else ""
+        )
+        raise StoreError(
+            f"{root} has unstaged edits or untracked files where the sync writes ({shown}); "
+            "commit them or move them out of data/ (`git status -- data` lists them, "
+            "`git restore data` drops edits), then sync again"
+        )
+
+
+def refuse_linked_top(root: Path) -> None:
+    """Raise if data/, a folder or file directly inside it, or .gitattributes is a symlink."""
+    data = root / "data"
+    candidates = [data, root / ".gitattributes"]
+    if data.is_dir() and not data.is_symlink():
+        with os.scandir(data) as entries:
+            candidates += [Path(entry.path) for entry in entries if entry.is_symlink()]
+    for path in candidates:
+        if path.is_symlink():
+            raise _linked(root, path)
+
+
+def refuse_linked_folders(root: Path, paths: Iterable[str]) -> None:
+    """Raise if any folder on the way to these paths (below root) is a symlink or no folder."""
+    folders: set[str] = set()
+    for path in paths:
+        parts = path.split("/")[:-1]
+        folders.update("/".join(parts[: depth + 1]) for depth in range(len(parts)))
+    # Shallow first: the message names the link, not a path below it.
+    for folder in sorted(folders, key=lambda f: f.count("/")):
+        try:
+            mode = os.lstat(root / folder).st_mode
+        except FileNotFoundError:
+            continue  # Created as a real folder when written.
+        if stat.S_ISLNK(mode):
+            raise _linked(root, root / folder)
+        if not stat.S_ISDIR(mode):
+            raise StoreError(
+                f"{root / folder} is a file where the archive needs a folder; "
+                "move it away, then sync again"
+            )
+
+
+def _linked(root: Path, path: Path) -> StoreError:
+    """Return the refusal for a symlink where the sync writes."""
+    return StoreError(
+        f"{path} is a symbolic link; the archiver never writes through links. Replace it "
+        f"with a real folder or file (or remove it) in {root}, then sync again"
+    )
+
+
+def _unclean(repo: pygit2.Repository, root: Path) -> list[str]:
+    """Return the paths under OWNED whose work tree differs from the index, or are untracked."""
+    # git status reads the index's stat data: 0.2 s on 52,000 files, where pygit2's status
+    # takes 0.3 s and a Python lstat loop over the index more. pygit2 when git is missing.
+    command = ["git", "--no-optional-locks", "-C", str(root), "status", "--porcelain=v1", "-z"]
+    command += ["--untracked-files=all", "--ignore-submodules", "--", *OWNED]
+    # The repository is root's, whatever a hook's environment points git at.
+    env = {key: value for key, value in os.environ.items() if key not in _REPOSITORY_ENV}
+    try:
+        result = subprocess.run(command, capture_output=True, env={**env, "LC_ALL": "C"})
+    except FileNotFoundError:
+        return _unclean_pygit2(repo)
+    if result.returncode != 0:
+        reason = result.stderr.decode(errors="replace").strip().splitlines()
+        raise StoreError(
+            f"git status failed in {root}: {reason[-1] if reason else result.returncode}; "
+            "check the repository with `git status`"
+        )
+    return _parse_porcelain(result.stdout)
+
+
+def _parse_porcelain(output: bytes) -> list[str]:
+    """Return the paths of unstaged or untracked entries in `git status --porcelain -z`."""
+    paths: list[str] = []
+    records = iter(output.split(b"\0"))
+    for record in records:
+        if len(record) < 4:
+            continue
+        code, path = record[:2].decode(), record[3:].decode(errors="replace")
+        if code[0] in "RC":
+            next(records, None)  # A rename's second record is its old path.
+        if code == "??" or code[1] != " ":
+            paths.append(path)
+    return paths
+
+
+def _unclean_pygit2(repo: pygit2.Repository) -> list[str]:
+    """Return what _unclean does, read with pygit2 (slower, no git CLI needed)."""
+    unstaged = (
+        pygit2.enums.FileStatus.WT_NEW
+        | pygit2.enums.FileStatus.WT_MODIFIED
+        | pygit2.enums.FileStatus.WT_DELETED
+        | pygit2.enums.FileStatus.WT_TYPECHANGE
+        | pygit2.enums.FileStatus.WT_RENAMED
+    )
+    found = repo.status(untracked_files="all")
+    return sorted(
+        path
+        for path, flags in found.items()
+        if flags & unstaged and (path.startswith("data/") or path == ".gitattributes")
+    )
+
+
+def write_atomically(target: Path, data: bytes) -> None:
+    """Write a file so that a reader sees the old bytes or the new ones, never half.
+
+    Never through a symlink: the file is created anew (O_EXCL, O_NOFOLLOW), and an existing
+    one, a link included, is replaced by a rename, which does not follow links.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not os.path.lexists(target):
+        # Nobody can read half of a file that did not exist; a crash is redone by recover().
+        _write_new(target, data)
+        return
+    temporary = target.with_name(f".{target.name}{TEMPORARY_SUFFIX}")
+    temporary.unlink(missing_ok=True)  # A killed sync's leftover.
+    # No fsync: a killed process loses nothing the kernel already holds, and the
+    # journal lets the next sync redo the work tree from the commit.
+    _write_new(temporary, data)
+    os.replace(temporary, target)
+
+
+def _write_new(path: Path, data: bytes) -> None:
+    """Create a file that must not exist yet and write data into it."""
+    descriptor = os.open(path, _NEW_FILE, 0o644)
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(data)
+    except OSError as error:
+        # A failed write names no file by itself; the message should (a full disk: which).
+        raise OSError(error.errno, error.strerror, str(path)) from error
+
+
+def prune_empty_dirs(folder: Path, root: Path) -> None:
+    """Remove empty folders from folder up to (not including) data/<category>."""
+    stop = {root, root / "data"}
+    while folder not in stop and folder.parent not in stop:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent
