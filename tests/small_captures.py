@@ -8,6 +8,7 @@ oddity of the real data kept. Tests that need a real archive use these: they run
 from __future__ import annotations
 
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,15 @@ from archiver.sync import SyncLog, SyncOptions, sync
 HERE = Path(__file__).resolve().parent / "captures"
 SMALL_DAILY = sorted((HERE / "daily").glob("*.jsonl.gz"))
 SMALL_V1_MODELS = sorted((HERE / "v1-models").glob("*.jsonl.gz"))
+
+
+@dataclass(frozen=True)
+class SyncedArchive:
+    """An archive built by syncing captures in order, with each sync's log, oldest first."""
+
+    path: Path
+    captures: list[Capture]
+    logs: list[SyncLog]
 
 
 def small_daily() -> list[Capture]:

@@ -16,12 +16,9 @@ from tests.archive_helpers import blob, capture_entities, git, load
 
 
 @pytest.fixture(scope="module")
-def archive(tmp_path_factory: pytest.TempPathFactory, daily_paths: list[Path]) -> Path:
-    """Return an archive of the three daily captures."""
-    repo = tmp_path_factory.mktemp("cli") / "archive"
-    result = CliRunner().invoke(main, ["import", "--repo", str(repo), *map(str, daily_paths)])
-    assert result.exit_code == 0, result.output
-    return repo
+def archive(daily_imported_archive: Path) -> Path:
+    """Return the session's archive of the three daily captures, imported (read only)."""
+    return daily_imported_archive
 
 
 def run(*args: str) -> str:

@@ -45,7 +45,9 @@ def unborn(repo: Path) -> bool:
 def test_sigkill_at_random_moments_never_leaves_a_half_sync(
     daily_paths: list[Path], tmp_path: Path
 ) -> None:
-    seed = int(os.environ.get("CRASH_SEED", time.time()))
+    # A fixed seed (CRASH_SEED overrides it): the kill moments still vary with the machine's
+    # speed, but a failure names the seed and the moment to replay it.
+    seed = int(os.environ.get("CRASH_SEED", "20260719"))
     chance = random.Random(seed)
     with ReplayServer(daily_paths[-1]) as server:
         reference = tmp_path / "reference"

@@ -23,7 +23,7 @@ import orjson
 import pytest
 
 from archiver import history
-from archiver.capture import Capture, read_capture
+from archiver.capture import Capture
 from archiver.classify import classify
 from archiver.errors import StoreError, UnsafeKeyError
 from archiver.history_index import INDEX_FILE, PATHSPECS, HistoryIndex
@@ -31,6 +31,7 @@ from archiver.paths import path_to_key
 from archiver.replay import ReplayServer
 from archiver.sync import SyncOptions, sync
 from archiver.synclog import hour_epoch, parse_time
+from tests.small_captures import SyncedArchive
 
 # Fields the archive keeps apart as telemetry (SPEC "Telemetry apart").
 ENDPOINT_TELEMETRY = {"stats", "statsByTier", "status", "routing_heuristics_by_tier"}
@@ -66,16 +67,20 @@ def run_sync(repo: Path, capture: Capture) -> str:
 
 
 @pytest.fixture(scope="module")
-def archive(
-    tmp_path_factory: pytest.TempPathFactory, v1_models_paths: list[Path], daily_paths: list[Path]
-) -> Archive:
-    """Return an archive synced from every real capture, June's v1-models then July's daily."""
-    repo = tmp_path_factory.mktemp("history") / "archive"
-    syncs = []
-    for path in [*v1_models_paths, *daily_paths]:
-        capture = read_capture(path)
-        syncs.append(Synced(capture, hour_epoch(capture.time), run_sync(repo, capture)))
-    return Archive(repo, syncs)
+def archive(v1_then_daily_archive: SyncedArchive) -> Archive:
+    """Return the session's archive of every capture, June's v1-models then July's daily.
+
+    Built once per session (tests/conftest.py), every sync through the replay server; tests
+    that rewrite it take `scratch`, a copy.
+    """
+    built = v1_then_daily_archive
+    syncs = [
+        Synced(capture, hour_epoch(capture.time), log.commit_id)
+        for capture, log in zip(built.captures, built.logs, strict=True)
+        if log.commit_id
+    ]
+    assert len(syncs) == len(built.captures)
+    return Archive(built.path, syncs)
 
 
 @pytest.fixture

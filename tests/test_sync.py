@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from tests.archive_helpers import (
     load,
     status_clean,
 )
+from tests.small_captures import SyncedArchive
 
 
 def sync_capture(repo: Path, capture: Capture, **options: Any) -> Any:
@@ -98,12 +98,14 @@ def test_resync_of_the_last_capture_adds_no_commit(
 
 
 def test_the_order_responses_arrive_in_changes_nothing(
-    tmp_path: Path, daily_captures: list[Capture]
+    tmp_path: Path, daily_archive: Any, daily_captures: list[Capture]
 ) -> None:
     # Each response is observed as it arrives. Holding back the listings and telemetry of
     # every model whose permaslug starts with "a" (they would come first) reorders them.
     capture = daily_captures[0]
-    sync_capture(tmp_path / "plain", capture)
+    repo, _ = daily_archive
+    # The module archive's first commit is this capture synced plainly into an empty archive.
+    (plain,) = git(repo, "rev-list", "--max-parents=0", "HEAD").split()
     held_back = [Fault(f"*{path}?permaslug=a*", delay=0.2) for path in EVERY_SOURCE]
     with ReplayServer(capture, faults=held_back) as server:
         options = SyncOptions(base_url=server.base_url, epoch=capture.time)
@@ -113,7 +115,7 @@ def test_the_order_responses_arrive_in_changes_nothing(
     recorded = {r.url for r in capture.responses if "?permaslug=a" in r.url}
     asked = {url.split("&_=")[0] for url in server.requests if "?permaslug=a" in url}
     assert asked == recorded and len(recorded) > 10
-    assert files_at(tmp_path / "plain", "HEAD") == files_at(tmp_path / "reordered", "HEAD")
+    assert files_at(repo, plain) == files_at(tmp_path / "reordered", "HEAD")
 
 
 def test_one_epoch_trailer_per_commit(daily_archive: Any, daily_captures: Any) -> None:
@@ -195,19 +197,23 @@ def test_model_files_hold_v1_and_catalog(daily_archive: Any, daily_captures: Any
 
 
 @pytest.fixture(scope="module")
-def v1_history(tmp_path_factory: pytest.TempPathFactory, v1_models_paths: list[Path]) -> Any:
-    """Sync the eight /api/v1/models captures in order; return (repo, captures, logs)."""
-    repo = tmp_path_factory.mktemp("v1") / "archive"
-    captures = [read_capture(path) for path in v1_models_paths]
-    logs = [sync_capture(repo, capture) for capture in captures]
-    return repo, captures, logs
+def v1_history(v1_then_daily_archive: SyncedArchive, v1_models_paths: list[Path]) -> Any:
+    """Return (repo, captures, logs, last commit) of the eight /api/v1/models syncs.
+
+    They are the first eight syncs of the session's archive of every capture (read only).
+    """
+    built = v1_then_daily_archive
+    count = len(v1_models_paths)
+    assert [c.path for c in built.captures[:count]] == v1_models_paths
+    last = built.logs[count - 1].commit_id
+    return built.path, built.captures[:count], built.logs[:count], last
 
 
 def test_v1_history_shows_only_real_changes(v1_history: Any) -> None:
     """Each model file's versions are exactly the distinct v1 objects the captures hold."""
-    repo, captures, logs = v1_history
+    repo, captures, logs, last = v1_history
     assert all(log.commit_id for log in logs[:1])
-    revisions = git(repo, "log", "--reverse", "--format=%H").split()
+    revisions = git(repo, "log", "--reverse", "--format=%H", last).split()
     snapshots = [files_at(repo, rev) for rev in revisions]
     keys = {key for c in captures for key in capture_entities(c).v1_models}
     for key in keys:
@@ -216,19 +222,15 @@ def test_v1_history_shows_only_real_changes(v1_history: Any) -> None:
         archived = _distinct([load(s[path])["v1"] if path in s else None for s in snapshots])
         assert archived == expected, key
         # git itself records a version exactly where the content changed.
-        touched = git(repo, "log", "--format=%H", "--", path).split()
+        touched = git(repo, "log", "--format=%H", last, "--", path).split()
         assert len(touched) == len(expected) - (expected[0] is None), key
 
 
 def test_a_model_that_vanished_and_returned_reads_straight_through(
-    v1_history: Any, daily_captures: list[Capture], tmp_path: Path
+    v1_then_daily_archive: SyncedArchive,
 ) -> None:
     """All eleven captures in time order: a model that left v1 returns at the same path."""
-    repo = tmp_path / "archive"
-    shutil.copytree(v1_history[0], repo)
-    captures = v1_history[1] + daily_captures
-    for capture in daily_captures:
-        sync_capture(repo, capture)
+    repo, captures = v1_then_daily_archive.path, v1_then_daily_archive.captures
     returned = [
         key
         for key in {k for c in captures for k in capture_entities(c).v1_models}

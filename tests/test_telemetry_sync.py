@@ -24,12 +24,9 @@ def captures(daily_paths: list[Path]) -> list[Capture]:
 
 
 @pytest.fixture(scope="module")
-def archive(tmp_path_factory: pytest.TempPathFactory, daily_paths: list[Path]) -> Path:
-    """Return an archive of the three daily captures, imported through the sync path."""
-    repo = tmp_path_factory.mktemp("telemetry") / "archive"
-    result = CliRunner().invoke(main, ["import", "--repo", str(repo), *map(str, daily_paths)])
-    assert result.exit_code == 0, result.output
-    return repo
+def archive(daily_imported_archive: Path) -> Path:
+    """Return the session's archive of the three daily captures, imported (read only)."""
+    return daily_imported_archive
 
 
 def raw_stats(capture: Capture) -> dict[str, Any]:
