@@ -7,13 +7,13 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from archiver.capture import Capture, read_capture
+from archiver.archive.store import Store
+from archiver.archive.synclog import SyncLog, format_epoch, hour_epoch
+from archiver.capture.files import Capture, read_capture
+from archiver.capture.replay import ReplayServer
 from archiver.errors import ArchiverError
-from archiver.fetch import Response
-from archiver.replay import ReplayServer
-from archiver.store import Store
 from archiver.sync import EVERY_SOURCE, SyncOptions, sync
-from archiver.synclog import SyncLog, format_epoch, hour_epoch
+from archiver.upstream.fetch import Response
 
 # A capture's clock may run a little ahead; beyond this it is dated wrongly, not early.
 FUTURE_SLACK = timedelta(hours=1)

@@ -6,7 +6,7 @@ epoch), push with the git CLI. A push refused because the remote moved (another 
 human commit) drops our own commit, which the next round derives again on top of the new
 head, after a jittered backoff. Never a force push, never a merge commit: history stays
 linear and nothing either side wrote is lost. Local commits the remote lacks are refused,
-not rewritten, unless they are the archiver's own unpushed syncs (see archiver.remote).
+not rewritten, unless they are the archiver's own unpushed syncs (see archiver.archive.remote).
 The whole run holds the repository's archiver lock.
 """
 
@@ -19,13 +19,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from archiver.fetch import Response
-from archiver.remote import PublishError as PublishError  # Re-exported: callers catch it here.
-from archiver.remote import Target, align, fetch_branch, git, prepare, push, rev
-from archiver.store import Store
+from archiver.archive.remote import (
+    PublishError as PublishError,  # Re-exported: callers catch it here.
+)
+from archiver.archive.remote import Target, align, fetch_branch, git, prepare, push, rev
+from archiver.archive.store import Store
+from archiver.archive.synclog import CATEGORY_LABELS, SyncLog, format_epoch
 from archiver.sync import SyncOptions, Upstream, archive, fetch_upstream
-from archiver.synclog import CATEGORY_LABELS, SyncLog, format_epoch
 from archiver.textsafe import markdown_text, one_line
+from archiver.upstream.fetch import Response
 
 DEFAULT_ATTEMPTS = 5
 DEFAULT_BACKOFF = 1.0

@@ -15,18 +15,18 @@ from typing import Any
 import httpx
 import orjson
 
-from archiver import sources
+from archiver.archive.plan import DEFAULT_MAX_REMOVAL_SHARE, Plan, RemovalGuard, make_plan
+from archiver.archive.removal_window import RemovalWindow
+from archiver.archive.store import Store
+from archiver.archive.synclog import SyncLog, hour_epoch
 from archiver.canonical import blob_id
-from archiver.entities import Observed, Observer, Variant, catalog_variants
 from archiver.errors import UnsafeKeyError
-from archiver.fetch import Fetcher, FetchPolicy, Response
 from archiver.gc_pause import paused_gc
 from archiver.paths import category_dir, path_to_key
-from archiver.plan import DEFAULT_MAX_REMOVAL_SHARE, Plan, RemovalGuard, make_plan
-from archiver.removal_window import RemovalWindow
-from archiver.store import Store
-from archiver.synclog import SyncLog, hour_epoch
-from archiver.telemetry_store import telemetry_writes
+from archiver.telemetry.store import telemetry_writes
+from archiver.upstream import sources
+from archiver.upstream.entities import Observed, Observer, Variant, catalog_variants
+from archiver.upstream.fetch import Fetcher, FetchPolicy, Response
 
 GITATTRIBUTES_LINE = b"data/** -text"
 # Per-variant telemetry sources, by the name their figures are kept under.

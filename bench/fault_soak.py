@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from archiver.capture import read_capture  # noqa: E402
+from archiver.capture.files import read_capture  # noqa: E402
 from tests.soak import check, random_failures, run, versions_per_file  # noqa: E402
 
 DAILY = ROOT.parent / "shared" / "openrouter" / "captures" / "daily"

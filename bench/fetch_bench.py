@@ -28,7 +28,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from archiver.replay import ReplayServer
+from archiver.capture.replay import ReplayServer
 
 ROOT = Path(__file__).resolve().parents[1]
 DAILY = ROOT.parent / "shared" / "openrouter" / "captures" / "daily"
@@ -38,7 +38,7 @@ AIM_CONCURRENCY = 8
 # One sync, timed from inside its process: the fetch ends with the last response.
 ONE_SYNC = """
 import json, sys, time
-from archiver.fetch import FetchPolicy
+from archiver.upstream.fetch import FetchPolicy
 from archiver.sync import SyncOptions, sync
 repo, base_url, concurrency, telemetry, profile = sys.argv[1:6]
 options = SyncOptions(

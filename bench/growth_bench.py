@@ -53,14 +53,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from telemetry_bench import Simulator, load_templates
 
-from archiver import sources, telemetry
+from archiver.archive.plan import make_plan
 from archiver.canonical import blob_id
-from archiver.capture import canonical_url, read_capture
-from archiver.entities import Fetched, catalog_variants, observe
-from archiver.fetch import Response
-from archiver.plan import make_plan
+from archiver.capture.files import canonical_url, read_capture
 from archiver.sync import VARIANT_TELEMETRY, layout_readme
-from archiver.telemetry_store import telemetry_writes
+from archiver.telemetry.store import telemetry_writes
+from archiver.upstream import fields as telemetry
+from archiver.upstream import sources
+from archiver.upstream.entities import Fetched, catalog_variants, observe
+from archiver.upstream.fetch import Response
 
 ROOT = Path(__file__).resolve().parents[1]
 DAILY = ROOT.parent / "shared" / "openrouter" / "captures" / "daily"

@@ -38,10 +38,10 @@ from typing import Any, TypeVar
 import orjson
 import pygit2
 
-from archiver import history
 from archiver.canonical import canonical_bytes
-from archiver.history_index import INDEX_FILE, HistoryIndex
-from archiver.replay import ReplayServer
+from archiver.capture.replay import ReplayServer
+from archiver.history import versions as history
+from archiver.history.index import INDEX_FILE, HistoryIndex
 from archiver.sync import SyncOptions, sync
 
 CAPTURES = Path(__file__).resolve().parents[1].parent / "shared" / "openrouter" / "captures"

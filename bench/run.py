@@ -32,10 +32,10 @@ from pathlib import Path
 
 import pygit2
 
-from archiver import sources
-from archiver.capture import CapturedResponse, canonical_url, read_capture, write_capture
-from archiver.entities import catalog_key, catalog_variants
-from archiver.fetch import Response
+from archiver.capture.files import CapturedResponse, canonical_url, read_capture, write_capture
+from archiver.upstream import sources
+from archiver.upstream.entities import catalog_key, catalog_variants
+from archiver.upstream.fetch import Response
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent

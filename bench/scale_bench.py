@@ -27,10 +27,10 @@ from typing import Any
 
 import orjson
 
-from archiver.capture import read_capture
-from archiver.entities import Fetched, catalog_variants
-from archiver.fetch import Response
-from archiver.sources import ENDPOINT_STATS
+from archiver.capture.files import read_capture
+from archiver.upstream.entities import Fetched, catalog_variants
+from archiver.upstream.fetch import Response
+from archiver.upstream.sources import ENDPOINT_STATS
 
 ROOT = Path(__file__).resolve().parents[1]
 CAPTURE = (
@@ -54,12 +54,12 @@ def arriving(order):
 started = time.perf_counter()
 if way == "ours":
     # What archiver.sync does with each response as it arrives (fetch_sources), minus HTTP.
-    from archiver.fetch import Response
-    from archiver.entities import Observer
+    from archiver.upstream.fetch import Response
+    from archiver.upstream.entities import Observer
     from archiver.gc_pause import paused_gc
-    from archiver.store import Store
+    from archiver.archive.store import Store
     from archiver.sync import archive
-    from archiver.synclog import SyncLog, parse_time
+    from archiver.archive.synclog import SyncLog, parse_time
     store = Store(repo)
     observer = Observer()
     with paused_gc():

@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from archiver.replay import ReplayServer
+from archiver.capture.replay import ReplayServer
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CAPTURES = ROOT.parent / "shared" / "openrouter" / "captures" / "daily"
@@ -29,9 +29,9 @@ DEFAULT_CAPTURES = ROOT.parent / "shared" / "openrouter" / "captures" / "daily"
 # received: telemetry included), then `git add -A && git commit`. Same data as ours archives.
 BASELINE = """
 import asyncio, json, pathlib, subprocess, sys, urllib.parse
-from archiver import sources
-from archiver.entities import catalog_variants
-from archiver.fetch import Fetcher
+from archiver.upstream import sources
+from archiver.upstream.entities import catalog_variants
+from archiver.upstream.fetch import Fetcher
 from archiver.sync import VARIANT_TELEMETRY
 repo, base_url = sys.argv[1], sys.argv[2]
 

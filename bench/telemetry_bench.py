@@ -39,8 +39,10 @@ from typing import Any
 import pygit2
 from pygit2.enums import FileMode
 
-from archiver import sources, telemetry, telemetry_store
-from archiver.capture import read_capture
+from archiver.capture.files import read_capture
+from archiver.telemetry import store as telemetry_store
+from archiver.upstream import fields as telemetry
+from archiver.upstream import sources
 
 CAPTURES = Path(__file__).resolve().parents[1].parent / "shared" / "openrouter" / "captures"
 START = datetime(2026, 1, 1, tzinfo=UTC)

@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 
-from archiver.capture import Capture
+from archiver.capture.files import Capture
 from archiver.paths import path_to_key
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from archiver.capture import Capture, read_capture
+from archiver.capture.files import Capture, read_capture
 from archiver.cli import main
 from tests.small_captures import SMALL_DAILY, SMALL_V1_MODELS, SyncedArchive, sync_small
 

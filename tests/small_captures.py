@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from archiver.capture import Capture, read_capture
-from archiver.replay import ReplayServer
+from archiver.capture.files import Capture, read_capture
+from archiver.capture.replay import ReplayServer
 from archiver.sync import SyncLog, SyncOptions, sync
 
 HERE = Path(__file__).resolve().parent / "captures"

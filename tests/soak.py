@@ -23,13 +23,13 @@ from pathlib import Path
 
 import orjson
 
-from archiver.capture import Capture
-from archiver.entities import catalog_key
-from archiver.fetch import FetchPolicy
+from archiver.capture.files import Capture
+from archiver.capture.replay import Fault, ReplayServer
 from archiver.paths import path_to_key
-from archiver.replay import Fault, ReplayServer
-from archiver.sources import ENDPOINT_STATS, variant_url
 from archiver.sync import SyncOptions, sync
+from archiver.upstream.entities import catalog_key
+from archiver.upstream.fetch import FetchPolicy
+from archiver.upstream.sources import ENDPOINT_STATS, variant_url
 
 CATALOG = "/api/frontend/v1/catalog/models"
 States = dict[str, str]  # {path: blob id} of every entity file

@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 import pytest
 
-from archiver.capture import (
+from archiver.capture.files import (
     Capture,
     CapturedResponse,
     canonical_url,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from archiver.replay import ReplayServer
+from archiver.capture.replay import ReplayServer
 from tests.archive_helpers import commit_count, git, status_clean
 
 TRIALS = 6
@@ -83,7 +83,7 @@ def test_a_commit_interrupted_after_the_branch_moved_is_finished(
     daily_paths: list[Path], tmp_path: Path
 ) -> None:
     """The worst moment: the branch moved, the work tree not yet written."""
-    from archiver.store import Store
+    from archiver.archive.store import Store
 
     repo = tmp_path / "archive"
     store = Store(repo)

@@ -22,15 +22,15 @@ import jsonpatch
 import orjson
 import pytest
 
-from archiver import history
-from archiver.capture import Capture
-from archiver.classify import classify
+from archiver.archive.synclog import hour_epoch, parse_time
+from archiver.capture.files import Capture
+from archiver.capture.replay import ReplayServer
 from archiver.errors import StoreError, UnsafeKeyError
-from archiver.history_index import INDEX_FILE, PATHSPECS, HistoryIndex
+from archiver.history import versions as history
+from archiver.history.classify import classify
+from archiver.history.index import INDEX_FILE, PATHSPECS, HistoryIndex
 from archiver.paths import path_to_key
-from archiver.replay import ReplayServer
 from archiver.sync import SyncOptions, sync
-from archiver.synclog import hour_epoch, parse_time
 from tests.small_captures import SyncedArchive
 
 # Fields the archive keeps apart as telemetry (SPEC "Telemetry apart").

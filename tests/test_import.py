@@ -7,10 +7,10 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from archiver.capture import read_capture, write_capture
+from archiver.archive.synclog import format_epoch, hour_epoch
+from archiver.capture.files import read_capture, write_capture
 from archiver.cli import main
-from archiver.entities import catalog_key
-from archiver.synclog import format_epoch, hour_epoch
+from archiver.upstream.entities import catalog_key
 from tests.archive_helpers import commit_count, git, head, load, status_clean
 from tests.test_sync import files_at
 

@@ -17,8 +17,10 @@ from pathlib import Path
 
 import pytest
 
+from archiver.archive.plan import make_plan
+from archiver.archive.synclog import SyncLog
 from archiver.canonical import blob_id
-from archiver.plan import make_plan
+from archiver.capture.replay import ReplayServer
 from archiver.publish import (
     PublishError,
     PublishResult,
@@ -28,9 +30,7 @@ from archiver.publish import (
     summary_markdown,
     sync_and_push,
 )
-from archiver.replay import ReplayServer
 from archiver.sync import SyncOptions, Upstream, fetch_upstream
-from archiver.synclog import SyncLog
 
 CAPTURES = Path(__file__).resolve().parents[1].parent / "shared" / "openrouter" / "captures"
 DAILY = sorted((CAPTURES / "daily").glob("*.jsonl.gz"))
@@ -376,7 +376,7 @@ def test_sync_and_push_checks_the_repository_before_fetching(tmp_path: Path) -> 
 
 def make_log(**changes: object) -> SyncLog:
     """Return a sync log with some figures, for the summary tests."""
-    from archiver.plan import CategoryCounts
+    from archiver.archive.plan import CategoryCounts
 
     log = SyncLog(epoch=datetime(2026, 7, 18, 15, tzinfo=UTC), requests=812, requests_failed=1)
     log.counts = {"model": CategoryCounts(804, 2, 5, 1), "endpoint": CategoryCounts(1033, 0, 3, 0)}

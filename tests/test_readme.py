@@ -11,8 +11,8 @@ from pathlib import Path
 
 import click
 
+from archiver.capture.replay import ReplayServer
 from archiver.cli import main
-from archiver.replay import ReplayServer
 from tests.archive_helpers import commit_count, keys_at, status_clean
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -18,8 +18,8 @@ import httpx
 import orjson
 import pytest
 
-from archiver.capture import Capture, CapturedResponse, write_capture
-from archiver.replay import Fault, ReplayServer, parse_fault
+from archiver.capture.files import Capture, CapturedResponse, write_capture
+from archiver.capture.replay import Fault, ReplayServer, parse_fault
 
 MODELS = "/api/v1/models"
 STATS = "/api/frontend/v1/stats/endpoint"

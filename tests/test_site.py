@@ -16,11 +16,11 @@ import orjson
 import pytest
 from click.testing import CliRunner
 
+from archiver.archive.synclog import parse_time
 from archiver.cli import main
-from archiver.history import changes
+from archiver.history.versions import changes
 from archiver.site import build_site
 from archiver.site.markdown import render_markdown
-from archiver.synclog import parse_time
 from tests.archive_helpers import blob, git, keys_at
 from tests.site_helpers import EVIL_DESCRIPTION, SiteArchive, build_test_archive
 

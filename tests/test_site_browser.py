@@ -12,9 +12,9 @@ from typing import Any
 import orjson
 import pytest
 
-from archiver.history import changes
+from archiver.history.versions import changes
 from archiver.site import build_site
-from archiver.telemetry_store import endpoint_series
+from archiver.telemetry.store import endpoint_series
 from tests.site_helpers import SiteArchive, build_test_archive
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -230,7 +230,7 @@ def test_model_pricing_chart_history_and_endpoint(
 
 def test_endpoint_telemetry_charts(page: Any, base_url: str, archive: SiteArchive) -> None:
     if archive.telemetry_endpoint is None:
-        pytest.skip("archiver.telemetry_store is not available")
+        pytest.skip("archiver.telemetry.store is not available")
     page.goto(base_url + f"endpoint/{archive.telemetry_endpoint}.html")
     chart = page.locator("#telemetry .pane.p-latency svg.chart")
     assert chart.is_visible()

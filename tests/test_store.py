@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from archiver.archive.store import Store
 from archiver.errors import StoreError
-from archiver.store import Store
 
 
 def git(repo: Path, *args: str) -> str:

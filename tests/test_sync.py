@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
+from archiver.archive.synclog import format_epoch, hour_epoch
 from archiver.canonical import is_canonical
-from archiver.capture import Capture, read_capture
+from archiver.capture.files import Capture, read_capture
+from archiver.capture.replay import Fault, ReplayServer
 from archiver.paths import key_to_path
-from archiver.replay import Fault, ReplayServer
 from archiver.sync import EVERY_SOURCE, SyncOptions, sync
-from archiver.synclog import format_epoch, hour_epoch
-from archiver.telemetry import is_endpoint_telemetry
+from archiver.upstream.fields import is_endpoint_telemetry
 from tests.archive_helpers import (
     capture_entities,
     commit_count,

@@ -11,10 +11,10 @@ import pytest
 from click.testing import CliRunner, Result
 
 from archiver.canonical import is_canonical
-from archiver.capture import Capture, CapturedResponse, read_capture, write_capture
+from archiver.capture.files import Capture, CapturedResponse, read_capture, write_capture
+from archiver.capture.replay import Fault, ReplayServer
 from archiver.cli import main
 from archiver.paths import key_to_path
-from archiver.replay import Fault, ReplayServer
 from tests.archive_helpers import blob, capture_entities, head, keys_at, load, status_clean
 from tests.test_sync import files_at, sync_capture
 

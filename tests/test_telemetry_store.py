@@ -15,14 +15,16 @@ from typing import Any
 import orjson
 import pytest
 
-from archiver import sources, telemetry, telemetry_store
-from archiver.capture import Capture, read_capture
-from archiver.entities import Fetched, catalog_variants, observe
+from archiver.archive.store import Store
+from archiver.capture.files import Capture, read_capture
 from archiver.errors import ArchiverError, StoreError
-from archiver.fetch import Response
-from archiver.store import Store
 from archiver.sync import VARIANT_TELEMETRY
-from archiver.telemetry_store import TelemetryWrites, telemetry_writes
+from archiver.telemetry import store as telemetry_store
+from archiver.telemetry.store import TelemetryWrites, telemetry_writes
+from archiver.upstream import fields as telemetry
+from archiver.upstream import sources
+from archiver.upstream.entities import Fetched, catalog_variants, observe
+from archiver.upstream.fetch import Response
 
 BENCH = Path(__file__).resolve().parents[1] / "bench" / "telemetry_bench.py"
 EPOCH = datetime(2026, 7, 20, 5, tzinfo=UTC)

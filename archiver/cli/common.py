@@ -15,8 +15,8 @@ from typing import Any, TypeVar
 
 import click
 
+from archiver.archive.synclog import parse_time
 from archiver.errors import ArchiverError
-from archiver.synclog import parse_time
 from archiver.textsafe import one_line
 
 EXIT_PARTIAL = 1

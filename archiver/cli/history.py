@@ -10,10 +10,10 @@ import click
 import orjson
 
 from archiver import jsonvalue
+from archiver.archive.synclog import format_epoch
 from archiver.cli import main
 from archiver.cli.common import IsoTime, repo_option, reports_errors
 from archiver.paths import CATEGORIES
-from archiver.synclog import format_epoch
 
 CATEGORY = click.Choice(CATEGORIES)
 
@@ -37,7 +37,7 @@ def log(repo: Path, category: str, key: str, as_json: bool) -> None:
         archiver log model openai/gpt-4.1
         archiver log endpoint d68054f9-503c-4742-bbbb-32c415d27aa2 --json
     """
-    from archiver.history import format_patch, versions
+    from archiver.history.versions import format_patch, versions
 
     found = versions(repo, category, key)
     if as_json:
@@ -79,7 +79,7 @@ def show(repo: Path, category: str, key: str | None, at: datetime | None, whole:
         archiver show model openai/gpt-4.1 --at 2026-07-18T00:00:00Z
         archiver show --at 2026-07-18T00:00:00Z --all endpoint
     """
-    from archiver.history import category_at, entity_at
+    from archiver.history.versions import category_at, entity_at
 
     when = at or datetime.max.replace(tzinfo=None)
     if whole == (key is not None):
@@ -117,7 +117,7 @@ def changes(
     Example:
         archiver changes --since 2026-07-18T00:00:00Z --category endpoint
     """
-    from archiver.history import changes as find_changes
+    from archiver.history.versions import changes as find_changes
 
     groups = find_changes(repo, since=since, until=until, category=category)
     if as_json:

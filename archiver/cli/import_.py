@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from archiver.capture import Capture
+from archiver.archive.synclog import SyncLog
+from archiver.capture.files import Capture
 from archiver.cli import main
 from archiver.cli.common import (
     PartialFailure,
@@ -15,7 +16,6 @@ from archiver.cli.common import (
     reports_errors,
 )
 from archiver.cli.sync import print_summary
-from archiver.synclog import SyncLog
 
 
 @main.command(name="import")

@@ -34,7 +34,7 @@ def replay(capture: Path, host: str, port: int, faults: tuple[str, ...], delay: 
         archiver replay captures/daily/2026-07-17T180314Z.jsonl.gz --port 8000
         archiver replay CAPTURE --fault '/api/v1/models,status=503,retry-after=1,times=2'
     """
-    from archiver.replay import ReplayServer, parse_fault
+    from archiver.capture.replay import ReplayServer, parse_fault
 
     try:
         parsed = [parse_fault(spec) for spec in faults]

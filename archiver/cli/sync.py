@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from archiver import sources
+from archiver.archive.synclog import SyncLog
 from archiver.cli import main
 from archiver.cli.common import (
     IsoTime,
@@ -18,9 +18,15 @@ from archiver.cli.common import (
     repo_option,
     reports_errors,
 )
-from archiver.fetch import DEFAULT_DEADLINE, DEFAULT_MAX_RESPONSE_BYTES, MB, FetchPolicy, Response
-from archiver.synclog import SyncLog
 from archiver.textsafe import one_line
+from archiver.upstream import sources
+from archiver.upstream.fetch import (
+    DEFAULT_DEADLINE,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    MB,
+    FetchPolicy,
+    Response,
+)
 
 
 @main.command()

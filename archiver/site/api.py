@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 
 from archiver.canonical import json_bytes
-from archiver.history import SyncChanges
+from archiver.history.versions import SyncChanges
 from archiver.site.formats import iso
 from archiver.site.grid import Catalog, EndpointRow, ModelRow, ProviderRow
 from archiver.site.urls import model_feed

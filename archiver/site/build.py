@@ -12,7 +12,7 @@ from typing import Any
 import jinja2
 
 from archiver.errors import ArchiverError
-from archiver.history import changes
+from archiver.history.versions import changes
 from archiver.site import pages
 from archiver.site.api import api_documents
 from archiver.site.context import load_projection

@@ -12,8 +12,8 @@ import pygit2
 
 from archiver import jsonvalue
 from archiver.errors import StoreError, UnsafeKeyError
-from archiver.history import category_at
-from archiver.history_index import open_repository
+from archiver.history.index import open_repository
+from archiver.history.versions import category_at
 from archiver.paths import CATEGORIES, category_dir, path_to_key
 from archiver.site.syncs import SyncRecord, read_syncs
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from archiver.classify import decimal_price
+from archiver.history.classify import decimal_price
 
 __all__ = [
     "MILLION",

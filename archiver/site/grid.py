@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from archiver.classify import decimal_price
+from archiver.history.classify import decimal_price
 from archiver.site.context import Entity, Projection
 from archiver.site.formats import money, per_million
 from archiver.site.metrics import EndpointMetrics

@@ -1,6 +1,6 @@
 """Endpoint telemetry for the site: latest latency, throughput and status, and 30 days of them.
 
-Read through :mod:`archiver.telemetry_store` when the archive holds telemetry; an archive
+Read through :mod:`archiver.telemetry.store` when the archive holds telemetry; an archive
 without it (or a build without that module) gives no figures and no charts, never an error.
 """
 
@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from archiver.archive.synclog import parse_time
 from archiver.errors import ArchiverError
-from archiver.synclog import parse_time
 
 __all__ = ["DAYS", "EndpointMetrics", "MetricPoint", "load_metrics"]
 
@@ -56,7 +56,7 @@ def load_metrics(
 ) -> dict[str, EndpointMetrics]:
     """Return {endpointId: metrics}; empty (with a note in problems) when unavailable."""
     try:
-        store: Any = importlib.import_module("archiver.telemetry_store")
+        store: Any = importlib.import_module("archiver.telemetry.store")
     except ImportError:
         return {}
     try:

@@ -11,7 +11,7 @@ from typing import Any
 from markupsafe import Markup
 
 from archiver import jsonvalue
-from archiver.classify import leaves, render_path
+from archiver.history.classify import leaves, render_path
 from archiver.paths import key_to_path
 from archiver.site import formats
 from archiver.site.charts import ChartSeries, TimeChart, status_strip, time_chart

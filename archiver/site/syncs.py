@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pygit2
 
-from archiver.history_index import open_repository
-from archiver.synclog import epoch_in
+from archiver.archive.synclog import epoch_in
+from archiver.history.index import open_repository
 
 __all__ = ["CategoryFigures", "SyncRecord", "read_syncs"]
 

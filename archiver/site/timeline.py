@@ -1,6 +1,6 @@
 """The archive's history as the site tells it: change cards by sync, and price series.
 
-Everything comes from one pass over :func:`archiver.history.changes` (issue 4's
+Everything comes from one pass over :func:`archiver.history.versions.changes` (issue 4's
 classification): the monitor's cards grouped by sync, each entity's own history, and
 every endpoint's and model's price at every sync where it changed.
 """
@@ -13,8 +13,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from archiver.classify import PriceChange, render_path
-from archiver.history import Change, SyncChanges, format_patch
+from archiver.history.classify import PriceChange, render_path
+from archiver.history.versions import Change, SyncChanges, format_patch
 from archiver.site.context import Entity, Projection
 from archiver.site.formats import count, money, per_million
 from archiver.site.grid import model_name, provider_name

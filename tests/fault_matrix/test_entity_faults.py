@@ -17,13 +17,13 @@ from typing import Any
 
 import pytest
 
-from archiver.capture import Capture, CapturedResponse
-from archiver.endpoints import PROVIDER_FIELDS, rebuilt_provider_info
-from archiver.entities import catalog_key
+from archiver.archive.plan import MIN_REMOVALS
+from archiver.capture.files import Capture, CapturedResponse
+from archiver.capture.replay import Fault, ReplayServer
 from archiver.paths import key_to_path
-from archiver.plan import MIN_REMOVALS
-from archiver.replay import Fault, ReplayServer
 from archiver.sync import SyncLog, SyncOptions, sync
+from archiver.upstream.endpoints import PROVIDER_FIELDS, rebuilt_provider_info
+from archiver.upstream.entities import catalog_key
 from tests.archive_helpers import load, status_clean
 from tests.small_captures import copy_archive
 from tests.test_sync import files_at

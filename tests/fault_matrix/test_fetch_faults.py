@@ -18,14 +18,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from archiver.capture import Capture, CapturedResponse, write_capture
+from archiver.archive.plan import CategoryCounts
+from archiver.archive.synclog import SyncLog, format_epoch
+from archiver.capture.files import Capture, CapturedResponse, write_capture
+from archiver.capture.replay import Fault, ReplayServer
 from archiver.cli import main
-from archiver.entities import catalog_key
-from archiver.plan import CategoryCounts
 from archiver.publish import error_annotation, summary_markdown
-from archiver.replay import Fault, ReplayServer
-from archiver.synclog import SyncLog, format_epoch
 from archiver.textsafe import one_line
+from archiver.upstream.entities import catalog_key
 from tests.archive_helpers import commit_count, git, load, status_clean
 from tests.small_captures import copy_archive, sync_small
 from tests.test_sync import files_at
@@ -41,8 +41,8 @@ HOSTILE = ("\n::add-mask::x", "\r::error::y", "\u2028::warning::z", "##[set-outp
 RUN_WITH_PEAK_RSS = """
 import resource, sys
 from archiver.cli import main
-from archiver.entities import catalog_key
-from archiver.plan import CategoryCounts
+from archiver.upstream.entities import catalog_key
+from archiver.archive.plan import CategoryCounts
 from archiver.publish import error_annotation, summary_markdown
 try:
     main(sys.argv[1:], prog_name="archiver")

@@ -16,14 +16,15 @@ import orjson
 import pytest
 from click.testing import CliRunner, Result
 
-from archiver import jsonvalue, telemetry_store
+from archiver import jsonvalue
 from archiver.canonical import json_bytes
-from archiver.capture import Capture, CapturedResponse, canonical_url
+from archiver.capture.files import Capture, CapturedResponse, canonical_url
+from archiver.capture.replay import CACHE_BUSTER, ReplayServer
 from archiver.cli import main
 from archiver.jsonvalue import ExactNumber
 from archiver.paths import key_to_path
-from archiver.replay import CACHE_BUSTER, ReplayServer
-from archiver.telemetry_store import endpoint_series
+from archiver.telemetry import store as telemetry_store
+from archiver.telemetry.store import endpoint_series
 from tests.archive_helpers import blob, commit_count, git, head, status_clean
 
 LISTING = "/api/frontend/v1/stats/endpoint"

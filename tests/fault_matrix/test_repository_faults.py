@@ -24,11 +24,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-import archiver.lock
-from archiver.capture import Capture, read_capture, write_capture
+import archiver.archive.lock
+from archiver.archive.synclog import format_epoch
+from archiver.capture.files import Capture, read_capture, write_capture
+from archiver.capture.replay import ReplayServer
 from archiver.cli import main
-from archiver.replay import ReplayServer
-from archiver.synclog import format_epoch
 from tests.archive_helpers import commit_count, git, head, status_clean
 from tests.small_captures import SMALL_V1_MODELS, copy_archive, sync_small
 
@@ -104,7 +104,7 @@ def assert_intact(repo: Path, before_head: str, before_files: dict[str, bytes]) 
 @pytest.fixture
 def quick_lock(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make a run wait 0.3 s, not 5 s, for a lock another run holds."""
-    monkeypatch.setattr(archiver.lock, "WAIT_SECONDS", 0.3)
+    monkeypatch.setattr(archiver.archive.lock, "WAIT_SECONDS", 0.3)
 
 
 OTHER_RUN = "pid 4242: archiver sync, since 2026-07-18T15:00:05Z"
@@ -112,7 +112,7 @@ OTHER_RUN = "pid 4242: archiver sync, since 2026-07-18T15:00:05Z"
 
 def hold_lock(repo: Path, holder: str = OTHER_RUN) -> int:
     """Take the repository's archiver lock as another run would; return its descriptor."""
-    descriptor = os.open(repo / ".git" / "archiver.lock", os.O_RDWR | os.O_CREAT)
+    descriptor = os.open(repo / ".git" / "archiver.archive.lock", os.O_RDWR | os.O_CREAT)
     fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
     os.ftruncate(descriptor, 0)
     os.write(descriptor, holder.encode() + b"\n")
@@ -192,7 +192,7 @@ def test_a_lock_dies_with_its_process(small_archive: Path, small_captures: list[
 
 HOLD_AND_SLEEP = """
 import sys, time
-from archiver.store import Store
+from archiver.archive.store import Store
 with Store(sys.argv[1]).lock("sync"):
     print("held", flush=True)
     time.sleep(600)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from archiver.capture import Capture
+from archiver.capture.files import Capture
 from tests.soak import check, random_failures, run
 
 RATE = 0.1

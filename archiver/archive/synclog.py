@@ -6,8 +6,8 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from archiver.plan import CategoryCounts
-from archiver.removal_window import TRAILER as PEAKS_TRAILER
+from archiver.archive.plan import CategoryCounts
+from archiver.archive.removal_window import TRAILER as PEAKS_TRAILER
 from archiver.textsafe import one_line
 
 EPOCH_TRAILER = "Sync-Epoch"
@@ -33,7 +33,7 @@ class SyncLog:
     seconds: float = 0.0
     commit_id: str | None = None
     started: float = field(default_factory=time.monotonic)
-    # The removal guard's window after this sync (archiver.removal_window), if planned.
+    # The removal guard's window after this sync (archiver.archive.removal_window), if planned.
     part_peaks: str | None = None
 
     @property

@@ -4,7 +4,7 @@ Rules (SPEC "Nothing is lost or invented"):
 - a part whose listing was not seen whole keeps its archived value;
 - an entity with no part left is removed, at its old path, so a return reads straight through;
 - a part may end a sync at most `max_removal_share` below its largest size of the last
-  days (archiver.removal_window; never less than `MIN_REMOVALS` entities): a sync that would
+  days (archiver.archive.removal_window; never less than `MIN_REMOVALS` entities): a sync that would
   go further removes nothing from that part, so neither a half-empty listing nor one that
   shrinks a little every sync empties the archive.
 """
@@ -17,11 +17,11 @@ from datetime import datetime
 from typing import Any
 
 from archiver import jsonvalue
+from archiver.archive.removal_window import WINDOW_DAYS, RemovalWindow
 from archiver.canonical import blob_id, canonical_bytes
-from archiver.entities import ENDPOINT_PART, MODEL_PARTS, PROVIDER_PARTS, Observed
 from archiver.errors import UnsafeKeyError
 from archiver.paths import CATEGORIES, key_to_path, path_to_key
-from archiver.removal_window import WINDOW_DAYS, RemovalWindow
+from archiver.upstream.entities import ENDPOINT_PART, MODEL_PARTS, PROVIDER_PARTS, Observed
 
 DEFAULT_MAX_REMOVAL_SHARE = 0.10
 # Small parts churn in whole entities: losing 2 of 15 is not a broken listing.

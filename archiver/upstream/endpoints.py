@@ -26,12 +26,13 @@ from typing import Any
 
 import orjson
 
-from archiver import jsonvalue, telemetry
+from archiver import jsonvalue
 from archiver.canonical import canonical_bytes, json_bytes
 from archiver.errors import UnsafeKeyError
-from archiver.fetch import Response
-from archiver.listing import is_whole, listing_items
 from archiver.paths import key_to_path
+from archiver.upstream import fields as telemetry
+from archiver.upstream.fetch import Response
+from archiver.upstream.listing import is_whole, listing_items
 
 # Fields of an embedded provider record that describe the provider, the same on every one
 # of its endpoints (measured on the daily sweeps: none of them varies within a provider).

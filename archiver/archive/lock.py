@@ -1,6 +1,6 @@
 """One archiver run at a time per repository: an advisory lock on a file inside .git.
 
-The lock is `flock` on `.git/archiver.lock`: the kernel releases it when the holding process
+The lock is `flock` on `.git/archiver.archive.lock`: the kernel releases it when the holding process
 exits, however it dies, so there is never a stale lock to clean up. The file itself stays;
 it names the last holder (pid, what it ran, since when) for the message a waiter prints.
 A second run waits a few seconds, then refuses: it never writes, so nothing is lost.
@@ -19,7 +19,7 @@ from pathlib import Path
 
 from archiver.errors import StoreError
 
-LOCK_FILE = "archiver.lock"
+LOCK_FILE = "archiver.archive.lock"
 # Long enough to ride out a run that is just finishing, short enough not to stall a job.
 WAIT_SECONDS = 5.0
 POLL_SECONDS = 0.1
@@ -100,4 +100,4 @@ def _holder(path: Path) -> str:
         text = path.read_text(encoding="utf-8", errors="replace").strip()
     except OSError:
         text = ""
-    return text.splitlines()[0][:200] if text else "a process holds .git/archiver.lock"
+    return text.splitlines()[0][:200] if text else "a process holds .git/archiver.archive.lock"

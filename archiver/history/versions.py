@@ -1,7 +1,7 @@
 """Reading the archive's history: versions of an entity, any epoch, changes over time.
 
 Every function takes the archive's repository path and reads the first-parent chain of
-HEAD through the derived index in :mod:`archiver.history_index` (brought up to date on
+HEAD through the derived index in :mod:`archiver.history.index` (brought up to date on
 each call). Epochs are the ``Sync-Epoch`` trailers, never commit dates. A removal and a
 reappearance are versions like any other; the patch of a reappearance is taken against
 the entity as it was before its removal, so what changed while it was gone shows.
@@ -20,9 +20,9 @@ import orjson
 import pygit2
 
 from archiver import jsonvalue
-from archiver.classify import PriceChange, classify, render_path
 from archiver.errors import StoreError, UnsafeKeyError
-from archiver.history_index import Entry, HistoryIndex
+from archiver.history.classify import PriceChange, classify, render_path
+from archiver.history.index import Entry, HistoryIndex
 from archiver.paths import CATEGORIES, category_dir, key_to_path, path_to_key
 
 __all__ = [
@@ -58,7 +58,7 @@ class Version:
 
 @dataclass(frozen=True)
 class Change:
-    """One entity's change in one sync, classified (see archiver.classify)."""
+    """One entity's change in one sync, classified (see archiver.history.classify)."""
 
     category: str
     key: str

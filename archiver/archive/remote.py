@@ -15,10 +15,10 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from archiver.archive.store import Store
+from archiver.archive.synclog import EPOCH_TRAILER, SyncLog
+from archiver.archive.worktree import OWNED
 from archiver.errors import StoreError
-from archiver.store import Store
-from archiver.synclog import EPOCH_TRAILER, SyncLog
-from archiver.worktree import OWNED
 
 # A refused push that names one of these lost a race for the ref lock: worth another round.
 TRANSIENT_PUSH_ERRORS = ("cannot lock ref", "failed to update ref", "incorrect old value")

@@ -31,7 +31,7 @@ says otherwise), ``retry-after`` adds that header, ``delay`` waits that many sec
 answering, ``times`` applies the fault to the first N matching requests only, and
 ``location=URL`` adds a ``Location`` header and makes the status 302 unless ``status``
 gives another: a redirect, for instance to another host.
-The fault types live in ``archiver.replay_faults``.
+The fault types live in ``archiver.capture.faults``.
 """
 
 from __future__ import annotations
@@ -50,8 +50,8 @@ from typing import Any, cast
 from urllib.parse import unquote
 
 from archiver.canonical import json_bytes
-from archiver.capture import Capture, canonical_url, read_capture
-from archiver.replay_faults import Fault, Reply, error_body, faulty, parse_fault
+from archiver.capture.faults import Fault, Reply, error_body, faulty, parse_fault
+from archiver.capture.files import Capture, canonical_url, read_capture
 
 __all__ = ["Fault", "ReplayServer", "parse_fault"]
 

@@ -34,9 +34,9 @@ from types import TracebackType
 
 import pygit2
 
+from archiver.archive.synclog import EPOCH_TRAILER, parse_time
 from archiver.errors import StoreError
 from archiver.paths import CATEGORIES, ROOT
-from archiver.synclog import EPOCH_TRAILER, parse_time
 
 SCHEMA_VERSION = "1"
 INDEX_FILE = Path("archiver") / "history.sqlite"

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from archiver.canonical import canonical_bytes
-from archiver.fetch import Response
+from archiver.upstream.fetch import Response
 
 
 def listing_items(

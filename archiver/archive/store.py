@@ -26,10 +26,9 @@ import orjson
 import pygit2
 from pygit2.enums import FileMode
 
-from archiver.errors import StoreError
-from archiver.lock import repository_lock
-from archiver.synclog import epoch_in
-from archiver.worktree import (
+from archiver.archive.lock import repository_lock
+from archiver.archive.synclog import epoch_in
+from archiver.archive.worktree import (
     prune_empty_dirs,
     refuse_detached,
     refuse_linked_folders,
@@ -37,6 +36,7 @@ from archiver.worktree import (
     refuse_unclean,
     write_atomically,
 )
+from archiver.errors import StoreError
 
 JOURNAL = "archiver-sync.json"
 DEFAULT_BRANCH = "main"
@@ -124,7 +124,7 @@ class Store:
     def lock(
         self, purpose: str, wait: float | None = None
     ) -> contextlib.AbstractContextManager[None]:
-        """Return the repository's archiver lock (see archiver.lock), to hold for a whole run."""
+        """Return the repository's lock (archiver.archive.lock), held for a whole run."""
         return repository_lock(self.repo.path, self.root, purpose, wait)
 
     def check_ready(self) -> None:

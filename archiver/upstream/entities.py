@@ -12,10 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from archiver import sources, telemetry
-from archiver.endpoints import EndpointCollector
-from archiver.fetch import Response
-from archiver.listing import is_whole, listing_items, unique_by
+from archiver.upstream import fields as telemetry
+from archiver.upstream import sources
+from archiver.upstream.endpoints import EndpointCollector
+from archiver.upstream.fetch import Response
+from archiver.upstream.listing import is_whole, listing_items, unique_by
 
 MODEL_PARTS = ("v1", "catalog")
 PROVIDER_PARTS = ("all_providers", "v1", "provider_info")
@@ -38,7 +39,7 @@ class Fetched:
 class Observed:
     """Entities as one sync saw them, by category, part and key."""
 
-    # Endpoint parts are held as the canonical bytes of their files (archiver.endpoints).
+    # Endpoint parts are held as the canonical bytes of their files (archiver.upstream.endpoints).
     parts: dict[str, dict[str, dict[str, Any]]]
     whole: dict[tuple[str, str], bool]
     endpoint_lists_whole: dict[str, bool]

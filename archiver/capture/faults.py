@@ -1,6 +1,6 @@
 """The replay server's faults: what a fault is, how the CLI spells one, what it sends.
 
-The fault kinds are described in the ``archiver.replay`` docstring, for users of the server.
+The fault kinds are described in the ``archiver.capture.replay`` docstring, for users of the server.
 """
 
 from __future__ import annotations

@@ -1,0 +1,10 @@
+"""Archive: the git repository of canonical JSON files, one commit per sync.
+
+Owns what a sync writes and removes (`plan`, with the removal guard and its window in
+`removal_window`), the repository itself (`store`, its work tree checks in `worktree`, the
+one-sync-at-a-time `lock`), the sync log written as commit trailers (`synclog`) and pushing
+to a remote (`remote`).
+
+May import: the shared modules, `archiver.upstream` (the entities it archives) and itself.
+Never telemetry, history, capture, site or cli.
+"""
