@@ -1,5 +1,82 @@
-"""openrouter-archiver: an hour-by-hour git history of OpenRouter's public catalog."""
+"""openrouter-archiver: an hour-by-hour git history of OpenRouter's public catalog.
+
+A library first, with the `archiver` command line on top. The public API:
+
+    import archiver
+
+    log = archiver.sync("archive")                      # one sync: fetch, commit if changed
+    history = archiver.History("archive")               # versions, any epoch, changes
+    report = archiver.build_site("archive", "site")     # the static site
+    archiver.import_captures("archive", ["capture.jsonl.gz"])   # backfill recorded syncs
+    archiver.telemetry.endpoint_series("archive", endpoint_id)  # the hourly figures
+
+Names are imported on first use, so `import archiver` stays cheap for the command line.
+Errors are `archiver.ArchiverError` and its subclasses (archiver.errors).
+"""
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from archiver import telemetry
+    from archiver.archive.synclog import SyncLog
+    from archiver.backfill import import_captures
+    from archiver.capture.files import Capture, read_capture
+    from archiver.capture.replay import ReplayServer
+    from archiver.errors import ArchiverError
+    from archiver.history.api import History
+    from archiver.paths import Category, key_to_path, path_to_key
+    from archiver.site import SiteReport, build_site
+    from archiver.sync import SyncOptions, sync
+    from archiver.upstream.fetch import FetchPolicy
+
 __version__ = "0.1.0"
+
+# Public name -> the module that defines it.
+_EXPORTS = {
+    "ArchiverError": "archiver.errors",
+    "Capture": "archiver.capture.files",
+    "Category": "archiver.paths",
+    "FetchPolicy": "archiver.upstream.fetch",
+    "History": "archiver.history.api",
+    "ReplayServer": "archiver.capture.replay",
+    "SiteReport": "archiver.site",
+    "SyncLog": "archiver.archive.synclog",
+    "SyncOptions": "archiver.sync",
+    "build_site": "archiver.site",
+    "import_captures": "archiver.backfill",
+    "key_to_path": "archiver.paths",
+    "path_to_key": "archiver.paths",
+    "read_capture": "archiver.capture.files",
+    "sync": "archiver.sync",
+}
+
+__all__ = [
+    "ArchiverError",
+    "Capture",
+    "Category",
+    "FetchPolicy",
+    "History",
+    "ReplayServer",
+    "SiteReport",
+    "SyncLog",
+    "SyncOptions",
+    "build_site",
+    "import_captures",
+    "key_to_path",
+    "path_to_key",
+    "read_capture",
+    "sync",
+    "telemetry",
+]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name on first use (PEP 562)."""
+    if name == "telemetry":
+        return importlib.import_module("archiver.telemetry")
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'archiver' has no attribute {name!r}")

@@ -8,11 +8,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from archiver.archive.store import Store
-from archiver.archive.synclog import SyncLog, format_epoch, hour_epoch
+from archiver.archive.synclog import SyncLog
 from archiver.capture.files import Capture, read_capture
 from archiver.capture.replay import ReplayServer
 from archiver.errors import ArchiverError
 from archiver.sync import EVERY_SOURCE, SyncOptions, sync
+from archiver.times import format_epoch, hour_epoch
 from archiver.upstream.fetch import Response
 
 # A capture's clock may run a little ahead; beyond this it is dated wrongly, not early.

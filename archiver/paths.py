@@ -20,13 +20,16 @@ raise :class:`~archiver.errors.UnsafeKeyError` and are never written.
 from __future__ import annotations
 
 import re
+from typing import Literal, cast
 from urllib.parse import unquote
 
 from archiver.errors import UnsafeKeyError
 
-__all__ = ["CATEGORIES", "category_dir", "key_to_path", "path_to_key"]
+__all__ = ["CATEGORIES", "Category", "category_dir", "key_to_path", "path_to_key"]
 
-CATEGORIES = ("model", "endpoint", "provider")
+# The three kinds of entity the archive keeps, one folder each under data/.
+Category = Literal["model", "endpoint", "provider"]
+CATEGORIES: tuple[Category, ...] = ("model", "endpoint", "provider")
 
 ROOT = "data"
 SUFFIX = ".json"
@@ -83,7 +86,7 @@ def _unknown(category: object) -> str:
     return f"unknown category {_show(category)} (expected one of {', '.join(CATEGORIES)})"
 
 
-def category_dir(category: str) -> str:
+def category_dir(category: Category) -> str:
     """Return the folder of a category, relative to the repository root."""
     if category not in CATEGORIES:
         raise UnsafeKeyError(f"{_unknown(category)}; check the caller")
@@ -154,7 +157,7 @@ def _check_text(category: str, key: object) -> str:
     return key
 
 
-def key_to_path(category: str, key: str) -> str:
+def key_to_path(category: Category, key: str) -> str:
     """Return the POSIX path, relative to the repository root, where key is archived."""
     if category not in CATEGORIES:
         raise UnsafeKeyError(
@@ -205,12 +208,13 @@ def _decode_segment(path: str, segment: str) -> str:
         raise _bad_path(path, f"segment {_show(segment)} is not UTF-8 once decoded") from exc
 
 
-def path_to_key(path: str) -> tuple[str, str]:
+def path_to_key(path: str) -> tuple[Category, str]:
     """Return (category, key) for a path written by key_to_path, the exact inverse."""
     match = _PATH.fullmatch(path) if isinstance(path, str) else None
     if match is None:
         raise _bad_path(path, "it is not under a known category or does not end in .json")
-    category, body = match.groups()
+    category = cast(Category, match.group(1))
+    body = match.group(2)
     if len(body) <= MAX_SEGMENT and _PLAIN_KEY.fullmatch(body):
         # Fast path: key_to_path writes such a key as itself (its own fast path).
         return category, body

@@ -13,20 +13,32 @@ The whole run holds the repository's archiver lock.
 from __future__ import annotations
 
 import os
-import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import pygit2
+
 from archiver.archive.remote import (
     PublishError as PublishError,  # Re-exported: callers catch it here.
 )
-from archiver.archive.remote import Target, align, fetch_branch, git, prepare, push, rev
+from archiver.archive.remote import (
+    Target,
+    align,
+    fetch_branch,
+    head_commit,
+    open_repository,
+    prepare,
+    push,
+    rev,
+)
 from archiver.archive.store import Store
-from archiver.archive.synclog import CATEGORY_LABELS, SyncLog, format_epoch
+from archiver.archive.synclog import CATEGORY_LABELS, SyncLog
+from archiver.backoff import backoff_delay
 from archiver.sync import SyncOptions, Upstream, archive, fetch_upstream
 from archiver.textsafe import markdown_text, one_line
+from archiver.times import format_epoch
 from archiver.upstream.fetch import Response
 
 DEFAULT_ATTEMPTS = 5
@@ -104,7 +116,7 @@ class _Rounds:
 
     def wait(self, round_number: int) -> None:
         """Sleep before the next round: exponential backoff, jittered so racers spread out."""
-        time.sleep(self.backoff * 2 ** (round_number - 1) * random.uniform(0.5, 1.0))
+        time.sleep(backoff_delay(round_number, self.backoff))
 
 
 def _publish(
@@ -159,10 +171,8 @@ def _apply(
 
 def _keepalive(target: Target, log: SyncLog, days: float) -> str | None:
     """Commit an empty sync record when HEAD is older than `days`; return its id, or None."""
-    if rev(target.repo, "HEAD") is None:
-        return None
-    committed = float(git(target.repo, "log", "-1", "--format=%ct", "HEAD").stdout)
-    if time.time() - committed < days * DAY:
+    head = head_commit(target.repo)
+    if head is None or time.time() - head.commit_time < days * DAY:
         return None
     # GitHub disables a scheduled workflow after 60 days without repository activity.
     log.notes.append(
@@ -171,20 +181,19 @@ def _keepalive(target: Target, log: SyncLog, days: float) -> str | None:
     )
     log.seconds = time.monotonic() - log.started
     signature = Store(target.repo, create=False).signature()
-    identity = ("-c", f"user.name={signature.name}", "-c", f"user.email={signature.email}")
-    message = log.message()
-    git(
-        target.repo,
-        *identity,
-        "commit",
-        "--allow-empty",
-        "--no-verify",
-        "-q",
-        "-F",
-        "-",
-        stdin=message,
-    )
-    return rev(target.repo, "HEAD")
+    repo = open_repository(target.repo)
+    try:
+        # HEAD's own tree: the work tree and index were checked clean, so nothing else moves.
+        # Moving "HEAD" fails if the branch left head meanwhile (libgit2 checks the tip).
+        commit_id = repo.create_commit(
+            "HEAD", signature, signature, log.message(), head.tree_id, [head.id]
+        )
+    except pygit2.GitError as error:
+        raise PublishError(
+            f"could not commit the keepalive record in {target.repo}: {error}; "
+            "run `archiver sync --push` again"
+        ) from error
+    return str(commit_id)
 
 
 def summary_markdown(

@@ -18,12 +18,14 @@ import orjson
 from archiver.archive.plan import DEFAULT_MAX_REMOVAL_SHARE, Plan, RemovalGuard, make_plan
 from archiver.archive.removal_window import RemovalWindow
 from archiver.archive.store import Store
-from archiver.archive.synclog import SyncLog, hour_epoch
+from archiver.archive.synclog import SyncLog
+from archiver.archive.trailers import trailers
 from archiver.canonical import blob_id
 from archiver.errors import UnsafeKeyError
 from archiver.gc_pause import paused_gc
 from archiver.paths import category_dir, path_to_key
-from archiver.telemetry.store import telemetry_writes
+from archiver.telemetry import TelemetryWriter, telemetry_writes
+from archiver.times import hour_epoch
 from archiver.upstream import sources
 from archiver.upstream.entities import Observed, Observer, Variant, catalog_variants
 from archiver.upstream.fetch import Fetcher, FetchPolicy, Response
@@ -36,19 +38,25 @@ VARIANT_TELEMETRY = {
 }
 # Sources a sync may find missing (HTTP 404) without it being a failure.
 OPTIONAL_SOURCES = frozenset({sources.V1_PROVIDERS, *VARIANT_TELEMETRY.values()})
-EVERY_SOURCE = frozenset({*sources.LISTINGS, sources.ENDPOINT_STATS, *VARIANT_TELEMETRY.values()})
+EVERY_SOURCE = frozenset(
+    {*sources.LISTINGS.values(), sources.ENDPOINT_STATS, *VARIANT_TELEMETRY.values()}
+)
 
 
 @dataclass
 class SyncOptions:
     """How one sync runs."""
 
-    base_url: str = sources.DEFAULT_BASE_URL
+    # Where OpenRouter is: ARCHIVER_BASE_URL when set (as for the command line), else its own.
+    base_url: str = field(default_factory=sources.base_url_from_environment)
     epoch: datetime | None = None
     policy: FetchPolicy = field(default_factory=FetchPolicy)
     max_removal_share: float = DEFAULT_MAX_REMOVAL_SHARE
     transport: httpx.AsyncBaseTransport | None = None
     telemetry: bool = True
+    # Kept by every sync run with these options (an import of many captures in one process):
+    # the telemetry files it parsed and the shapes of figures it found clean.
+    telemetry_writer: TelemetryWriter = field(default_factory=TelemetryWriter)
     # Paths whose 404 means "not offered here" (a capture that did not record them), not a failure.
     optional_sources: frozenset[str] = OPTIONAL_SOURCES
 
@@ -117,30 +125,44 @@ def sync(
         log = upstream.new_log()
         if recovered:
             log.notes.append(recovered)
-        archive(store, upstream.observed, log, options.max_removal_share)
+        archive(store, upstream.observed, log, options.max_removal_share, options.telemetry_writer)
     log.seconds = time.monotonic() - log.started
     return log
 
 
-def archive(store: Store, observed: Observed, log: SyncLog, max_removal_share: float) -> None:
+def archive(
+    store: Store,
+    observed: Observed,
+    log: SyncLog,
+    max_removal_share: float,
+    telemetry: TelemetryWriter | None = None,
+) -> None:
     """Plan, write and commit what the observed entities and telemetry change; fill in the log."""
     with paused_gc():
-        _archive(store, observed, log, max_removal_share)
+        _archive(store, observed, log, max_removal_share, telemetry)
 
 
-def _archive(store: Store, observed: Observed, log: SyncLog, max_removal_share: float) -> None:
+def _archive(
+    store: Store,
+    observed: Observed,
+    log: SyncLog,
+    max_removal_share: float,
+    telemetry: TelemetryWriter | None,
+) -> None:
     """Do archive()'s work (with the collector paused)."""
     log.failures += observed.problems
     tracked = store.tracked()
     head = store.head
-    window = RemovalWindow.from_message(head.message if head is not None else None)
+    window = RemovalWindow.from_trailers(trailers(head) if head is not None else {})
     guard = RemovalGuard(window, log.epoch)
     plan = make_plan(
         observed, tracked, store.read, max_removal_share=max_removal_share, window=guard
     )
     _log_plan(plan, log)
     log.part_peaks = window.recorded(log.epoch, plan.sizes).trailer_value()
-    figures = telemetry_writes(_fetched_telemetry(observed), log.epoch, tracked, store.read)
+    figures = telemetry_writes(
+        _fetched_telemetry(observed), log.epoch, tracked, store.read, telemetry
+    )
     log.failures += figures.problems
     log.notes += figures.notes
     log.telemetry_samples = figures.samples
@@ -220,9 +242,10 @@ async def fetch_sources(
     )
     offered = _offered(options)
     async with fetcher:
-        listings = await fetcher.get_many(sources.LISTINGS)
-        observer.listings(*(offered(listing) for listing in listings))
-        catalog = listings[1]
+        fetched = await fetcher.get_many(sources.LISTINGS.values())
+        listings = dict(zip(sources.LISTINGS, fetched, strict=True))
+        observer.listings({name: offered(response) for name, response in listings.items()})
+        catalog = listings["catalog"]
         variants = catalog_variants(catalog) if catalog.ok else {}
         endpoint_urls = [
             (k, v.url(sources.ENDPOINT_STATS)) for k, v in variants.items() if v.has_endpoint

@@ -20,6 +20,7 @@ sync (~2,030 requests, per-variant telemetry too) at the higher ones, where it i
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import subprocess
 import sys
@@ -138,23 +139,11 @@ def profile(args: argparse.Namespace, workdir: Path) -> str:
         run_sync(repo, server.base_url, 16, telemetry=False)
     with ReplayServer(args.capture, delay=args.latency) as server:
         run_sync(repo, server.base_url, AIM_CONCURRENCY, True, str(out))
-    listing = _Text()
-    stats = pstats.Stats(str(out), stream=listing)  # type: ignore[arg-type]
+    listing = io.StringIO()
+    stats = pstats.Stats(str(out), stream=listing)
     stats.sort_stats("cumulative").print_stats(25)
     stats.sort_stats("tottime").print_stats(15)
-    return "".join(listing.parts)
-
-
-class _Text:
-    """A stream pstats can print into."""
-
-    def __init__(self) -> None:
-        self.parts: list[str] = []
-
-    def write(self, text: str) -> int:
-        """Keep the text."""
-        self.parts.append(text)
-        return len(text)
+    return listing.getvalue()
 
 
 def table(results: list[Measured]) -> str:

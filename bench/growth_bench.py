@@ -13,7 +13,7 @@ does:
   the hours, and `--prices` (0.3%) of endpoints a new price every hour (RESEARCH.md).
 
 Ours: every hour `entities.observe` of the responses, then `plan.make_plan` (entity files
-whose canonical bytes changed) and `telemetry_store.telemetry_writes` (the day's telemetry
+whose canonical bytes changed) and a `telemetry.TelemetryWriter` (the day's telemetry
 files), one commit. The usual way: each hour the responses as sent, in a few big files
 (`models.json`, `catalog.json`, `providers.json`, `endpoints.json`, `effective-pricing.json`,
 `model-activity.json`, each URL -> body), one commit. `git fast-import` writes both; then
@@ -57,7 +57,7 @@ from archiver.archive.plan import make_plan
 from archiver.canonical import blob_id
 from archiver.capture.files import canonical_url, read_capture
 from archiver.sync import VARIANT_TELEMETRY, layout_readme
-from archiver.telemetry.store import telemetry_writes
+from archiver.telemetry import TelemetryWriter
 from archiver.upstream import fields as telemetry
 from archiver.upstream import sources
 from archiver.upstream.entities import Fetched, catalog_variants, observe
@@ -101,9 +101,9 @@ class Upstream:
             catalog=self._response(sources.CATALOG_MODELS),
             all_providers=self._response(sources.ALL_PROVIDERS),
             v1_providers=self._response(sources.V1_PROVIDERS),
-            endpoint_lists={k: self._response(u) for k, u in self.endpoint_lists.items()},
+            endpoint_lists={k: self._recorded(u) for k, u in self.endpoint_lists.items()},
             variant_telemetry={
-                key: {name: self._response(url) for name, url in urls.items()}
+                key: {name: self._recorded(url) for name, url in urls.items()}
                 for key, urls in self.variant_urls.items()
             },
         )
@@ -113,12 +113,16 @@ class Upstream:
         body = self.bodies.get(url)
         return None if body is None else Response(url, body, status=200)
 
+    def _recorded(self, url: str) -> Response:
+        """Return the current response for a URL the capture is known to hold."""
+        return Response(url, self.bodies[url], status=200)
+
 
 def load_upstream(capture: Path) -> Upstream:
     """Return the capture's responses, indexed the way a sync asks for them."""
     recorded = {canonical_url(r.url): r.body for r in read_capture(capture).responses}
     bodies: dict[str, Any] = {}
-    for path in (*sources.LISTINGS,):
+    for path in sources.LISTINGS.values():
         if path in recorded:
             bodies[path] = recorded[path]
     catalog = Response(sources.CATALOG_MODELS, bodies[sources.CATALOG_MODELS], status=200)
@@ -267,6 +271,8 @@ class Ours:
         self.blobs: dict[str, bytes] = {}
         self.problems: list[str] = []
         self.files_written = 0
+        # One writer for every hour, as a process that syncs hour after hour keeps one.
+        self.telemetry = TelemetryWriter()
 
     def read(self, blob: str) -> bytes:
         """Return a tracked blob's bytes."""
@@ -276,7 +282,7 @@ class Ours:
         """Return the files this hour's sync writes and removes."""
         observed = observe(upstream.fetched())
         plan = make_plan(observed, self.tracked, self.read)
-        written = telemetry_writes(observed.telemetry, epoch, self.tracked, self.read)
+        written = self.telemetry.writes(observed.telemetry, epoch, self.tracked, self.read)
         self.problems += observed.problems + written.problems
         writes = {**plan.writes, **written.writes}
         if not self.tracked:

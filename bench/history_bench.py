@@ -19,6 +19,8 @@ files, it reports:
 from __future__ import annotations
 
 import argparse
+import functools
+import importlib.metadata
 import math
 import os
 import platform
@@ -275,8 +277,8 @@ def measure(year: Year, repeat: int) -> tuple[list[Row], bool]:
         key = Path(path).stem
         found = history.versions(repo, "endpoint", key)
         _check_versions(repo, path, found)
-        seconds = _time(lambda key=key: history.versions(repo, "endpoint", key), repeat)
-        git_seconds = _time(lambda path=path: _git_log_p(repo, path), repeat)
+        seconds = _time(functools.partial(history.versions, repo, "endpoint", key), repeat)
+        git_seconds = _time(functools.partial(_git_log_p, repo, path), repeat)
         plain.append((f"{label} ({len(found)} versions)", path, seconds, git_seconds))
         aims &= seconds < AIM_SECONDS and git_seconds / seconds >= AIM_RATIO
     rows = [rebuild]
@@ -285,7 +287,7 @@ def measure(year: Year, repeat: int) -> tuple[list[Row], bool]:
     subprocess.run(["git", f"--git-dir={repo}", "commit-graph", "write", "--reachable",
                     "--changed-paths"], check=True, capture_output=True)  # fmt: skip
     for label, path, seconds, _ in plain:
-        graphed = _time(lambda path=path: _git_log_p(repo, path), repeat)
+        graphed = _time(functools.partial(_git_log_p, repo, path), repeat)
         rows.append(Row(f"log: {label.split(' (')[0]}, git with commit-graph", seconds, graphed))
     rows += _query_rows(repo, repeat)
     rows.append(Row("index: update after one new commit", _time_new_commit(repo, repeat)))
@@ -378,10 +380,14 @@ def _add_hour(repo: pygit2.Repository, rng: random.Random) -> None:
     """Commit one more hour on top of main, changing a few endpoints' prices."""
     head = repo.head.peel(pygit2.Commit)
     endpoint_tree = head.tree["data/endpoint"]
-    names = sorted(entry.name for entry in endpoint_tree)
+    assert isinstance(endpoint_tree, pygit2.Tree)
+    # Entries of a tree always have a name; pygit2 types Object.name as optional.
+    names = sorted(entry.name for entry in endpoint_tree if entry.name is not None)
     builder = repo.TreeBuilder(endpoint_tree)
     for name in rng.sample(names, 4):
-        endpoint = orjson.loads(repo.get(endpoint_tree[name].id).data)
+        blob = repo.get(endpoint_tree[name].id)
+        assert isinstance(blob, pygit2.Blob)
+        endpoint = orjson.loads(blob.data)
         endpoint["limit_rpm"] = rng.randint(1, 10_000)
         builder.insert(name, repo.create_blob(canonical_bytes(endpoint)), pygit2.GIT_FILEMODE_BLOB)
     tree = _replace_subtree(repo, head.tree, builder.write())
@@ -392,9 +398,13 @@ def _add_hour(repo: pygit2.Repository, rng: random.Random) -> None:
     repo.create_commit("refs/heads/main", signature, signature, message, tree, [head.id])
 
 
-def _replace_subtree(repo: pygit2.Repository, root: pygit2.Tree, endpoints: pygit2.Oid) -> Any:
+def _replace_subtree(
+    repo: pygit2.Repository, root: pygit2.Tree, endpoints: pygit2.Oid
+) -> pygit2.Oid:
     """Return root's id with data/endpoint replaced."""
-    data = repo.TreeBuilder(root["data"])
+    data_tree = root["data"]
+    assert isinstance(data_tree, pygit2.Tree)
+    data = repo.TreeBuilder(data_tree)
     data.insert("endpoint", endpoints, pygit2.GIT_FILEMODE_TREE)
     top = repo.TreeBuilder(root)
     top.insert("data", data.write(), pygit2.GIT_FILEMODE_TREE)
@@ -423,7 +433,7 @@ def _report(year: Year, rows: list[Row], rate: float, aims: bool) -> str:
         f"  {sum(year.changes.values()):,} endpoint changes ({changes}); "
         f"built and packed in {year.seconds:.1f} s",
         f"machine: {platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, "
-        f"Python {platform.python_version()}, {_git_version()}, pygit2 {pygit2.__version__} "
+        f"Python {platform.python_version()}, {_git_version()}, pygit2 {_pygit2_version()} "
         f"(libgit2 {pygit2.LIBGIT2_VERSION})",
         "",
         f"{'query':<58} {'archiver':>10} {'git':>10} {'ratio':>8}",
@@ -449,6 +459,11 @@ def _ms(seconds: float) -> str:
 def _git_version() -> str:
     out = subprocess.run(["git", "--version"], capture_output=True, text=True).stdout
     return out.strip().removeprefix("git version ").join(["git ", ""])
+
+
+def _pygit2_version() -> str:
+    """Return the installed pygit2's version."""
+    return importlib.metadata.version("pygit2")
 
 
 if __name__ == "__main__":

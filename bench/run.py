@@ -6,18 +6,20 @@ Each bench's table is printed as it finishes; then bench/RESULTS.md gets the mac
 table, and a summary of every aim of issue 7 (and of the issues it draws on), met or missed.
 
     python bench/run.py                       # the suite, ~8 minutes
-    python bench/run.py --quick               # tiny sizes, ~30 s: a smoke test
+    python bench/run.py --quick               # tiny sizes, a few minutes: a smoke test
     python bench/run.py --only fetch growth   # some benches (RESULTS.md gets only those)
     python bench/run.py --out /tmp/RESULTS.md --check   # exit 1 when an aim is missed
 
-`--quick` serves a small subset of the daily captures (24 models) and runs two benches at a
-time: its figures only show that every bench still runs and reports.
+`--quick` serves a small subset of the daily captures (24 models; the site bench imports the
+tests' small captures) and runs two benches at a time: its figures only show that every bench
+still runs and reports.
 """
 
 from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import importlib.metadata
 import os
 import platform
 import re
@@ -40,6 +42,7 @@ from archiver.upstream.fetch import Response
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 DAILY = ROOT.parent / "shared" / "openrouter" / "captures" / "daily"
+SMALL_DAILY = ROOT / "tests" / "captures" / "daily"
 SUITE_AIM_SECONDS = 600
 TINY_MODELS = 24
 
@@ -326,7 +329,7 @@ BENCHES = (
         "Static site (issues 5, 7.4)",
         "site_bench.py",
         (),
-        ("--skip-year",),
+        ("--skip-year", "--captures", "{small}"),
         site_aims,
         "The site of the archive of every shared capture, then of a synthetic year of "
         "hourly commits; first build and rebuild.",
@@ -417,7 +420,7 @@ def run_suite(benches: list[Bench], quick: bool, tiny: dict[str, str], jobs: int
             print(f"=== {bench.key} took {outcome.seconds:.0f}s", flush=True)
             outcomes.append(outcome)
         return outcomes
-    # The site bench has no tiny size (it imports every shared capture): start it first.
+    # The site bench is the longest at tiny sizes too (it imports 11 captures): start it first.
     ordered = sorted(benches, key=lambda b: b.key != "site")
     with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
         futures = {pool.submit(run_bench, b, commands[b.key], False): b for b in ordered}
@@ -434,9 +437,10 @@ def run_suite(benches: list[Bench], quick: bool, tiny: dict[str, str], jobs: int
 
 def tiny_captures(folder: Path, models: int = TINY_MODELS) -> dict[str, str]:
     """Write two small daily captures (a few models each) into folder; return their paths."""
-    daily = sorted(DAILY.glob("*.jsonl.gz"))
+    # The committed small captures: --quick runs anywhere, ../shared or not.
+    daily = sorted(SMALL_DAILY.glob("*.jsonl.gz"))
     if len(daily) < 2:
-        raise SystemExit(f"need two daily captures in {DAILY}")
+        raise SystemExit(f"need two daily captures in {SMALL_DAILY}")
     folder.mkdir(parents=True, exist_ok=True)
     keys: set[str] | None = None
     for path in daily[-2:]:
@@ -450,14 +454,16 @@ def tiny_captures(folder: Path, models: int = TINY_MODELS) -> dict[str, str]:
         responses = _tiny_responses(recorded, kept, keys)
         write_capture(folder / path.name, capture.time, capture.source, "tiny subset", responses)
     tiny = sorted(folder.glob("*.jsonl.gz"))
-    return {"daily": str(folder), "capture": str(tiny[-1])}
+    # The site bench imports a whole folder of captures: the tests' small ones (~100 models).
+    small = ROOT / "tests" / "captures"
+    return {"daily": str(folder), "capture": str(tiny[-1]), "small": str(small)}
 
 
 def _tiny_responses(
     recorded: dict[str, CapturedResponse], catalog: dict[str, object], keys: set[str]
 ) -> Iterator[CapturedResponse]:
     """Yield the responses of a capture cut down to the kept models."""
-    for path in sources.LISTINGS:
+    for path in sources.LISTINGS.values():
         if path not in recorded:
             continue
         response = recorded[path]
@@ -485,11 +491,12 @@ def machine() -> list[str]:
     gib = f"{int(memory.split()[0]) / 2**20:.1f} GiB" if memory else "unknown"
     git = subprocess.run(["git", "--version"], capture_output=True, text=True).stdout.strip()
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    pygit2_version = importlib.metadata.version("pygit2")
     return [
         f"- CPU: {cpu}, {os.cpu_count()} cores (`nproc`)",
         f"- memory: {gib}",
         f"- system: {platform.platform()}",
-        f"- Python {platform.python_version()}, {git}, pygit2 {pygit2.__version__} "
+        f"- Python {platform.python_version()}, {git}, pygit2 {pygit2_version} "
         f"(libgit2 {pygit2.LIBGIT2_VERSION})",
         f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         f"- load average (1, 5, 15 min) when the suite started: {load}",

@@ -33,8 +33,14 @@ from archiver.upstream.fetch import Response
 from archiver.upstream.sources import ENDPOINT_STATS
 
 ROOT = Path(__file__).resolve().parents[1]
+TEMPLATE_NAME = "2026-07-17T180314Z.jsonl.gz"
+SHARED_CAPTURE = ROOT.parent / "shared" / "openrouter" / "captures" / "daily" / TEMPLATE_NAME
+# The shapes come from a real capture: the full one when ../shared is there, else the small
+# one committed with the tests (same real objects, fewer of them).
 CAPTURE = (
-    ROOT.parent / "shared" / "openrouter" / "captures" / "daily" / "2026-07-17T180314Z.jsonl.gz"
+    SHARED_CAPTURE
+    if SHARED_CAPTURE.exists()
+    else ROOT / "tests" / "captures" / "daily" / TEMPLATE_NAME
 )
 
 ONE_SYNC = """
@@ -54,17 +60,20 @@ def arriving(order):
 started = time.perf_counter()
 if way == "ours":
     # What archiver.sync does with each response as it arrives (fetch_sources), minus HTTP.
+    from archiver.upstream import sources
     from archiver.upstream.fetch import Response
     from archiver.upstream.entities import Observer
     from archiver.gc_pause import paused_gc
     from archiver.archive.store import Store
     from archiver.sync import archive
-    from archiver.archive.synclog import SyncLog, parse_time
+    from archiver.archive.synclog import SyncLog
+    from archiver.times import parse_time
     store = Store(repo)
     observer = Observer()
     with paused_gc():
         listings = [Response(u, orjson.loads(b), status=200) for _, u, b in arriving(index[0])]
-        observer.listings(*listings, None)
+        names = {path: name for name, path in sources.LISTINGS.items()}
+        observer.listings({names[response.url]: response for response in listings})
         del listings
         for key, url, body in arriving(index[1]):
             observer.endpoint_listing(key, Response(url, orjson.loads(body), status=200))

@@ -3,6 +3,7 @@
     python bench/site_bench.py                  # both, a few minutes
     python bench/site_bench.py --hours 720      # a shorter synthetic history
     python bench/site_bench.py --skip-year      # the real archive only
+    python bench/site_bench.py --skip-year --captures tests/captures   # the small ones
 
 1. The real archive: every capture under ../shared/openrouter/captures (v1-models, then
    daily) imported with `archiver import`, then `build_site` run twice (the first run also
@@ -38,11 +39,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hours", type=int, default=8760, help="synthetic hours (default 8760)")
     parser.add_argument("--skip-year", action="store_true", help="only the real archive")
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
+    parser.add_argument(
+        "--captures", type=Path, default=CAPTURES, help=f"captures folder (default {CAPTURES})"
+    )
     args = parser.parse_args(argv)
     work = args.keep or Path(tempfile.mkdtemp(prefix="site-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
-        lines = _real_archive(work)
+        lines = _real_archive(work, args.captures)
         if not args.skip_year:
             lines += _year(work, args.hours)
     finally:
@@ -52,12 +56,12 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _real_archive(work: Path) -> list[str]:
-    """Import every shared capture and build its site twice."""
-    captures = sorted((CAPTURES / "v1-models").glob("*.jsonl.gz"))
-    captures += sorted((CAPTURES / "daily").glob("*.jsonl.gz"))
+def _real_archive(work: Path, folder: Path) -> list[str]:
+    """Import every capture under folder (v1-models, then daily) and build its site twice."""
+    captures = sorted((folder / "v1-models").glob("*.jsonl.gz"))
+    captures += sorted((folder / "daily").glob("*.jsonl.gz"))
     if not captures:
-        sys.exit(f"no captures under {CAPTURES}")
+        sys.exit(f"no captures under {folder}")
     repo = work / "archive"
     started = time.perf_counter()
     import_captures(repo, captures)

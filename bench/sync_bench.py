@@ -38,8 +38,9 @@ repo, base_url = sys.argv[1], sys.argv[2]
 async def fetch_everything():
     # The same URLs as a sync, with the archiver's own client (the usual way gets no worse one).
     async with Fetcher(base_url) as fetcher:
-        listings = await fetcher.get_many(sources.LISTINGS)
-        variants = catalog_variants(listings[1]).values()
+        listings = await fetcher.get_many(sources.LISTINGS.values())
+        by_name = dict(zip(sources.LISTINGS, listings, strict=True))
+        variants = catalog_variants(by_name["catalog"]).values()
         urls = [v.url(sources.ENDPOINT_STATS) for v in variants if v.has_endpoint]
         urls += [v.url(path) for v in variants for path in VARIANT_TELEMETRY.values()]
         return listings + await fetcher.get_many(urls)

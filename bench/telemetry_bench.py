@@ -2,7 +2,7 @@
 
 Every hour ~1,300 endpoints and ~900 models (and, with --variants, model variants' effective
 pricing and activity) get new telemetry drawn from the real value distributions of the newest
-daily capture; `telemetry_store.telemetry_writes` turns it into files and each hour becomes
+daily capture; a `telemetry.TelemetryWriter` turns it into files and each hour becomes
 one commit, built straight into the object database with pygit2. Then it reports:
 
 - the packed size (`git repack -adf --depth=50 --window=250`) against `xz -9` of the same
@@ -39,12 +39,14 @@ from typing import Any
 import pygit2
 from pygit2.enums import FileMode
 
+from archiver import telemetry as telemetry_store
 from archiver.capture.files import read_capture
-from archiver.telemetry import store as telemetry_store
 from archiver.upstream import fields as telemetry
 from archiver.upstream import sources
 
-CAPTURES = Path(__file__).resolve().parents[1].parent / "shared" / "openrouter" / "captures"
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "openrouter" / "captures"
+# The full captures when ../shared is there, else the small ones committed with the tests.
+CAPTURES = SHARED if SHARED.is_dir() else Path(__file__).resolve().parents[1] / "tests" / "captures"
 START = datetime(2026, 1, 1, tzinfo=UTC)
 YEAR_HOURS = 8760
 SIGNATURE = ("openrouter-archiver", "openrouter-archiver@users.noreply.github.com")
@@ -329,6 +331,8 @@ class Archive:
         self.samples = 0
         self.problems: list[str] = []
         self.signature = pygit2.Signature(*SIGNATURE)
+        # One writer for every hour, as a process that syncs hour after hour keeps one.
+        self.writer = telemetry_store.TelemetryWriter()
 
     def read(self, blob: str) -> bytes:
         """Return a blob's bytes."""
@@ -336,7 +340,7 @@ class Archive:
 
     def sync(self, observed: dict[str, dict[str, dict[str, Any]]], epoch: datetime) -> None:
         """Write one hour's telemetry and commit it, as a sync would."""
-        result = telemetry_store.telemetry_writes(observed, epoch, self.tracked, self.read)
+        result = self.writer.writes(observed, epoch, self.tracked, self.read)
         self.samples += result.samples
         self.problems += result.problems
         if result.writes:

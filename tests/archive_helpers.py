@@ -73,7 +73,7 @@ def capture_entities(capture: Capture) -> CaptureEntities:
     endpoints: dict[str, Any] = {}
     for response in capture.responses:
         path = response.url.split("?")[0]
-        data = response.body["data"] if isinstance(response.body, dict) else None
+        data: list[Any] = response.body["data"] if isinstance(response.body, dict) else []
         if path == "/api/v1/models":
             v1 = {item["id"]: item for item in data}
         elif path == "/api/frontend/v1/catalog/models":

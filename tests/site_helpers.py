@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from archiver.archive.store import Store
-from archiver.archive.synclog import format_epoch, hour_epoch
 from archiver.backfill import import_captures
 from archiver.capture.files import CapturedResponse, read_capture, write_capture
+from archiver.times import format_epoch, hour_epoch
 
 # What a hostile upstream might put in a description: none of it may run on the site.
 EVIL_DESCRIPTION = (
@@ -70,7 +70,7 @@ def _evil_capture(source: Path, root: Path) -> tuple[Path, str]:
 def _write_telemetry(repo: Path, after: datetime) -> str | None:
     """Commit hourly telemetry of one endpoint after the last sync; None without the module."""
     try:
-        telemetry: Any = importlib.import_module("archiver.telemetry.store")
+        telemetry: Any = importlib.import_module("archiver.telemetry")
     except ImportError:
         return None
     store = Store(repo, create=False)

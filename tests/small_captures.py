@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from archiver.archive.synclog import SyncLog
 from archiver.capture.files import Capture, read_capture
 from archiver.capture.replay import ReplayServer
-from archiver.sync import SyncLog, SyncOptions, sync
+from archiver.sync import SyncOptions, sync
 
 HERE = Path(__file__).resolve().parent / "captures"
 SMALL_DAILY = sorted((HERE / "daily").glob("*.jsonl.gz"))
@@ -37,12 +38,12 @@ def small_daily() -> list[Capture]:
     return [read_capture(path) for path in SMALL_DAILY]
 
 
-def sync_small(repo: Path, capture: Capture | Path, **options: object) -> SyncLog:
+def sync_small(repo: Path, capture: Capture | Path) -> SyncLog:
     """Sync one capture through a replay server, with its capture time as the epoch."""
     if isinstance(capture, Path):
         capture = read_capture(capture)
     with ReplayServer(capture) as server:
-        settings = SyncOptions(base_url=server.base_url, epoch=capture.time, **options)  # type: ignore[arg-type]
+        settings = SyncOptions(base_url=server.base_url, epoch=capture.time)
         return sync(repo, settings)
 
 

@@ -120,10 +120,10 @@ def check(
             if faulty[number].get(path) != expected.get(path):
                 noise.append(f"sync {number + 1}: {path} differs from its expected state")
         for path in sorted(clean[number].keys() | faulty[number].keys()):
-            category = path.split("/")[1]
-            if category == "model" and faulty[number].get(path) != clean[number].get(path):
+            folder = path.split("/")[1]
+            if folder == "model" and faulty[number].get(path) != clean[number].get(path):
                 noise.append(f"sync {number + 1}: model file {path} differs from the clean run")
-            if category == "provider":
+            if folder == "provider":
                 previous = faulty[number - 1].get(path) if number else None
                 if not _parts_true(
                     repo, faulty[number].get(path), clean[number].get(path), previous
@@ -188,7 +188,10 @@ def _containing_listings(capture: Capture) -> dict[str, set[str]]:
                 held.setdefault(item["id"], set()).add(response.url)
     for entry in _catalog(capture):
         featured = entry["endpoint"]
-        if featured and featured["id"] not in held:
+        if not featured:
+            continue
+        assert isinstance(featured, dict)
+        if featured["id"] not in held:
             held[featured["id"]] = {_listing_url(entry)}
     return held
 

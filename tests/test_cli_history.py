@@ -8,10 +8,10 @@ import orjson
 import pytest
 from click.testing import CliRunner
 
-from archiver.archive.synclog import format_epoch, hour_epoch
 from archiver.capture.files import read_capture
 from archiver.cli import main
 from archiver.paths import key_to_path
+from archiver.times import format_epoch, hour_epoch
 from tests.archive_helpers import blob, capture_entities, git, load
 
 

@@ -80,7 +80,7 @@ def test_sigkill_at_random_moments_never_leaves_a_half_sync(
 
 
 def test_a_commit_interrupted_after_the_branch_moved_is_finished(
-    daily_paths: list[Path], tmp_path: Path
+    daily_paths: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The worst moment: the branch moved, the work tree not yet written."""
     from archiver.archive.store import Store
@@ -95,7 +95,7 @@ def test_a_commit_interrupted_after_the_branch_moved_is_finished(
     def die(*_: object) -> None:
         raise Killed
 
-    store._update_work_tree = die  # type: ignore[method-assign]
+    monkeypatch.setattr(store, "_update_work_tree", die)
     with pytest.raises(Killed):
         store.commit({"data/model/b.json": b"[]\n"}, ["data/model/a.json"], "second")
     assert not status_clean(repo)

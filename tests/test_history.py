@@ -16,21 +16,22 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import jsonpatch
 import orjson
 import pytest
 
-from archiver.archive.synclog import hour_epoch, parse_time
 from archiver.capture.files import Capture
 from archiver.capture.replay import ReplayServer
 from archiver.errors import StoreError, UnsafeKeyError
 from archiver.history import versions as history
 from archiver.history.classify import classify
-from archiver.history.index import INDEX_FILE, PATHSPECS, HistoryIndex
-from archiver.paths import path_to_key
+from archiver.history.commits import PATHSPECS
+from archiver.history.index import INDEX_FILE, HistoryIndex
+from archiver.paths import Category, path_to_key
 from archiver.sync import SyncOptions, sync
+from archiver.times import hour_epoch, parse_time
 from tests.small_captures import SyncedArchive
 
 # Fields the archive keeps apart as telemetry (SPEC "Telemetry apart").
@@ -343,7 +344,7 @@ def _expected_directions(old: Any, new: Any) -> set[str]:
     return found
 
 
-def _changes_by_key(archive: Archive, index: int, category: str) -> dict[str, history.Change]:
+def _changes_by_key(archive: Archive, index: int, category: Category) -> dict[str, history.Change]:
     """Return the changes of one sync in one category, by key."""
     epoch = archive.syncs[index].epoch
     groups = history.changes(archive.path, since=epoch, until=epoch, category=category)
@@ -399,10 +400,9 @@ def test_models_that_appear_and_disappear_are_added_and_removed(archive: Archive
         earlier = set().union(*(v1_models(s.capture) for s in archive.syncs[: index - 1]))
         for key in new - old:
             assert changed[key].kinds == (("returned",) if key in earlier else ("added",))
-            assert (
-                changed[key].after is not None
-                and changed[key].after["v1"] == (v1_models(archive.syncs[index].capture)[key])
-            )
+            after = changed[key].after
+            assert after is not None
+            assert after["v1"] == (v1_models(archive.syncs[index].capture)[key])
         for key in old - new:
             assert changed[key].kinds == ("removed",)
             assert changed[key].after is None
@@ -599,7 +599,9 @@ def assert_index_matches_git_merge(repo: Path, merge: str, epoch: datetime) -> N
         assert (newest[0], datetime.fromtimestamp(newest[1], UTC)) == (merge, epoch)
         files = git(repo, "ls-tree", "-r", "-z", merge, "--", *PATHSPECS).split("\0")
         expected = {line.split("\t")[1]: line.split()[2] for line in files if line}
-        assert index.files_at(int(index.seq_at(epoch)[0])) == expected  # type: ignore[index]
+        at = index.seq_at(epoch)
+        assert at is not None
+        assert index.files_at(at[0]) == expected
 
 
 # -- errors ---------------------------------------------------------------------------
@@ -611,10 +613,12 @@ def test_a_folder_that_is_not_a_repository_is_a_clear_error(tmp_path: Path) -> N
 
 
 def test_an_unknown_category_is_refused(archive: Archive) -> None:
+    # Deliberately not a Category: the runtime refusal is under test.
+    widget = cast(Category, "widget")
     with pytest.raises(UnsafeKeyError, match="unknown category"):
-        history.versions(archive.path, "widget", "x")
+        history.versions(archive.path, widget, "x")
     with pytest.raises(UnsafeKeyError, match="unknown category"):
-        history.changes(archive.path, category="widget")
+        history.changes(archive.path, category=widget)
 
 
 def _dig(value: Any, path: tuple[str, ...]) -> Any:

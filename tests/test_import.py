@@ -5,17 +5,17 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
-from archiver.archive.synclog import format_epoch, hour_epoch
 from archiver.capture.files import read_capture, write_capture
 from archiver.cli import main
+from archiver.times import format_epoch, hour_epoch
 from archiver.upstream.entities import catalog_key
 from tests.archive_helpers import commit_count, git, head, load, status_clean
 from tests.test_sync import files_at
 
 
-def run_import(repo: Path, *captures: Path) -> object:
+def run_import(repo: Path, *captures: Path) -> Result:
     """Run `archiver import` on the command line."""
     return CliRunner().invoke(main, ["import", "--repo", str(repo), *map(str, captures)])
 

@@ -32,7 +32,7 @@ from archiver.publish import (
 )
 from archiver.sync import SyncOptions, Upstream, fetch_upstream
 
-CAPTURES = Path(__file__).resolve().parents[1].parent / "shared" / "openrouter" / "captures"
+CAPTURES = Path(__file__).resolve().parent / "captures"
 DAILY = sorted((CAPTURES / "daily").glob("*.jsonl.gz"))
 ENTITY_FOLDERS = ("data/model", "data/endpoint", "data/provider")
 HUMAN = ("-c", "user.name=A Human", "-c", "user.email=human@example.com")

@@ -14,7 +14,7 @@ import pytest
 
 from archiver.history.versions import changes
 from archiver.site import build_site
-from archiver.telemetry.store import endpoint_series
+from archiver.telemetry import endpoint_series
 from tests.site_helpers import SiteArchive, build_test_archive
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -65,8 +65,13 @@ def base_url(archive: SiteArchive) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Launch Debian's Chromium once for the module."""
+def browser(base_url: str) -> Iterator[Any]:
+    """Launch Debian's Chromium once for the module, after the site is built and served.
+
+    Playwright's sync API keeps an asyncio loop running in this thread while it is open, and
+    building the archive runs asyncio.run: the site must come first, whatever order pytest
+    chooses among module fixtures (pytest 9.2 sets up `browser` before `archive` otherwise).
+    """
     with sync_api.sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         yield launched
@@ -297,8 +302,15 @@ def test_hostile_description_is_inert(page: Any, base_url: str, archive: SiteArc
     _shot(page, "hostile-description")
 
 
-def test_every_section_renders_without_errors(page: Any, base_url: str) -> None:
-    for path in ("models.html", "providers.html", "status.html", "api.html", "changes/2.html"):
+def test_every_section_renders_without_errors(
+    page: Any, base_url: str, archive: SiteArchive
+) -> None:
+    # Every page of the changes monitor the build wrote: one on the small captures (fewer
+    # changes than a page holds), several on a longer history.
+    built = archive.repo.parent / "site"
+    monitor = sorted(str(p.relative_to(built)) for p in (built / "changes").glob("*.html"))
+    assert "changes/index.html" in monitor
+    for path in ("models.html", "providers.html", "status.html", "api.html", *monitor):
         page.goto(base_url + path)
         assert page.locator("main").inner_text().strip()
     page.goto(base_url + "models.html")

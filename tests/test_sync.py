@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from archiver.archive.synclog import format_epoch, hour_epoch
 from archiver.canonical import is_canonical
 from archiver.capture.files import Capture, read_capture
 from archiver.capture.replay import Fault, ReplayServer
 from archiver.paths import key_to_path
 from archiver.sync import EVERY_SOURCE, SyncOptions, sync
+from archiver.times import format_epoch, hour_epoch
 from archiver.upstream.fields import is_endpoint_telemetry
 from tests.archive_helpers import (
     capture_entities,
@@ -254,7 +254,7 @@ def test_a_model_that_vanished_and_returned_reads_straight_through(
 def _catalog(capture: Capture) -> list[Any]:
     """Return the catalog entries of a daily capture, as recorded."""
     url = "/api/frontend/v1/catalog/models"
-    return next(r.body["data"] for r in capture.responses if r.url == url)  # type: ignore[no-any-return]
+    return next(r.body["data"] for r in capture.responses if r.url == url)
 
 
 def _v1_object(capture: Capture, key: str) -> Any:

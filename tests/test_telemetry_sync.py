@@ -10,10 +10,10 @@ import orjson
 import pytest
 from click.testing import CliRunner
 
-from archiver.archive.synclog import format_epoch, hour_epoch
 from archiver.capture.files import Capture, read_capture
 from archiver.capture.replay import Fault, ReplayServer
 from archiver.cli import main
+from archiver.times import format_epoch, hour_epoch
 from tests.archive_helpers import capture_entities, commit_count, git, keys_at
 
 

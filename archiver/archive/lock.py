@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from archiver.errors import StoreError
+from archiver.times import format_epoch
 
 LOCK_FILE = "archiver.archive.lock"
 # Long enough to ride out a run that is just finishing, short enough not to stall a job.
@@ -86,7 +87,7 @@ def _acquire(descriptor: int, path: Path, root: str | Path, wait: float) -> None
 
 def _record_holder(descriptor: int, purpose: str) -> None:
     """Write who holds the lock into the lock file, for the message of a run that waits."""
-    since = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    since = format_epoch(datetime.now(UTC))
     text = f"pid {os.getpid()}: archiver {purpose}, since {since}\n".encode()
     # A lock that cannot say who holds it still locks.
     with contextlib.suppress(OSError):

@@ -20,7 +20,7 @@ from archiver import jsonvalue
 from archiver.archive.removal_window import WINDOW_DAYS, RemovalWindow
 from archiver.canonical import blob_id, canonical_bytes
 from archiver.errors import UnsafeKeyError
-from archiver.paths import CATEGORIES, key_to_path, path_to_key
+from archiver.paths import CATEGORIES, Category, key_to_path, path_to_key
 from archiver.upstream.entities import ENDPOINT_PART, MODEL_PARTS, PROVIDER_PARTS, Observed
 
 DEFAULT_MAX_REMOVAL_SHARE = 0.10
@@ -58,7 +58,7 @@ class Plan:
 class _Archive:
     """The archive at HEAD for one category: paths by key, entities read on demand."""
 
-    def __init__(self, category: str, tracked: Mapping[str, str], read: ReadBlob, plan: Plan):
+    def __init__(self, category: Category, tracked: Mapping[str, str], read: ReadBlob, plan: Plan):
         self.blobs = tracked
         self.paths: dict[str, str] = {}
         prefix = f"data/{category}/"
@@ -122,7 +122,7 @@ class RemovalGuard:
 
 
 def _merge_category(
-    category: str,
+    category: Category,
     observed: Observed,
     archive: _Archive,
     share: float,
@@ -152,7 +152,7 @@ def _merge_category(
 
 
 def _merge_part(
-    category: str,
+    category: Category,
     part: str,
     seen: Mapping[str, Any],
     keys: set[str],
@@ -174,7 +174,7 @@ def _merge_part(
     return kept, dropped
 
 
-def _part_of(category: str, part: str, entity: Mapping[str, Any] | None) -> Any:
+def _part_of(category: Category, part: str, entity: Mapping[str, Any] | None) -> Any:
     """Return one part of an archived entity (an endpoint is its own single part)."""
     if entity is None:
         return None
@@ -183,7 +183,7 @@ def _part_of(category: str, part: str, entity: Mapping[str, Any] | None) -> Any:
     return entity.get(part)
 
 
-def _assemble(category: str, key: str, parts: Mapping[str, Any]) -> Any:
+def _assemble(category: Category, key: str, parts: Mapping[str, Any]) -> Any:
     """Return the file content for an entity from its parts."""
     if category == "endpoint":
         return parts[ENDPOINT_PART]
@@ -192,7 +192,7 @@ def _assemble(category: str, key: str, parts: Mapping[str, Any]) -> Any:
 
 
 def _plan_category(
-    category: str,
+    category: Category,
     merged: Mapping[str, Mapping[str, Any]],
     archive: _Archive,
     plan: Plan,

@@ -1,11 +1,15 @@
 """The remote side of publishing: fetch the branch, line the local one up with it, push.
 
-All through the git CLI: actions/checkout hands its token to git through config that libgit2
-does not read. Never a force push, never a merge commit. Local commits the remote lacks are
-refused, except the archiver's own unpushed syncs (a run killed between its commit and its
-push): those are pushed by the next run. A commit counts as the archiver's own when the
-remote head is its ancestor, it is no merge, its message carries a Sync-Epoch trailer and it
-touches nothing but data/ and .gitattributes, which is all a sync ever writes.
+Only `git fetch` and `git push` run the git CLI: actions/checkout hands its token to git
+through config that libgit2 does not read. Everything else reads and writes through pygit2:
+the branch, the remote's name, the status, the commits the remote lacks, and the
+fast-forward to the fetched head (its tree checked out safely, path by changed path, then
+the branch moved, as `git merge --ff-only` does). Never a force push, never a merge commit.
+Local commits the remote lacks are refused, except the archiver's own unpushed syncs (a
+run killed between its commit and its push): those are pushed by the next run. A commit
+counts as the archiver's own when the remote head is its ancestor, it is no merge, its
+message carries a Sync-Epoch trailer and it touches nothing but data/ and .gitattributes,
+which is all a sync ever writes.
 """
 
 from __future__ import annotations
@@ -15,13 +19,18 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+import pygit2
+from pygit2.enums import CheckoutStrategy, SortMode
+
 from archiver.archive.store import Store
-from archiver.archive.synclog import EPOCH_TRAILER, SyncLog
+from archiver.archive.synclog import SyncLog
+from archiver.archive.trailers import EPOCH_TRAILER, trailers
 from archiver.archive.worktree import OWNED
 from archiver.errors import StoreError
 
 # A refused push that names one of these lost a race for the ref lock: worth another round.
 TRANSIENT_PUSH_ERRORS = ("cannot lock ref", "failed to update ref", "incorrect old value")
+_BRANCHES = "refs/heads/"
 
 
 class PublishError(StoreError):
@@ -48,29 +57,28 @@ class Target:
 
 def prepare(store: Store, remote: str, branch: str | None) -> tuple[Target, str | None]:
     """Finish an interrupted commit, check the repository can publish; return the target."""
-    repo = store.root
+    root, repo = store.root, store.repo
     recovered = store.recover()
     store.check_ready()
-    current = git(repo, "symbolic-ref", "--quiet", "--short", "HEAD", check=False)
-    if current.returncode != 0:
+    head = repo.references.get("HEAD")
+    if repo.head_is_detached or head is None or not isinstance(head.target, str):
         raise PublishError(
-            f"HEAD of {repo} is detached; check out a branch (git switch main) before syncing"
+            f"HEAD of {root} is detached; check out a branch (git switch main) before syncing"
         )
-    name = current.stdout.strip()
+    name = head.target.removeprefix(_BRANCHES)
     if branch is not None and branch != name:
         raise PublishError(
-            f"{repo} has branch {name} checked out, not {branch}; `git switch {branch}` first"
+            f"{root} has branch {name} checked out, not {branch}; `git switch {branch}` first"
         )
-    if git(repo, "remote", "get-url", remote, check=False).returncode != 0:
-        raise PublishError(f"{repo} has no git remote named {remote!r}; see `git remote -v`")
-    dirty = git(repo, "status", "--porcelain", "--untracked-files=no").stdout
-    if dirty.strip():
-        first = dirty.splitlines()[0][3:]
+    if remote not in repo.remotes.names():
+        raise PublishError(f"{root} has no git remote named {remote!r}; see `git remote -v`")
+    dirty = sorted(repo.status(untracked_files="no"))
+    if dirty:
         raise PublishError(
-            f"{repo} has uncommitted changes to tracked files ({first}, ...); "
+            f"{root} has uncommitted changes to tracked files ({dirty[0]}, ...); "
             "commit or stash them before publishing a sync"
         )
-    return Target(repo, remote, name), recovered
+    return Target(root, remote, name), recovered
 
 
 def fetch_branch(target: Target) -> str | None:
@@ -89,21 +97,20 @@ def align(target: Target, remote_head: str | None, ours: str | None) -> str | No
 
     Return a note when the branch keeps earlier unpushed sync commits, to be pushed now.
     """
+    repo = open_repository(target.repo)
     head = rev(target.repo, "HEAD")
     base = head
     if ours is not None:
         if head != ours:
-            raise PublishError(
-                f"the branch {target.branch} in {target.repo} moved while the sync was "
-                "publishing; check `git log` and run `archiver sync --push` again"
-            )
+            raise _moved(target)
         # Our commit was refused: it is derived again on top of the new remote head.
-        base = rev(target.repo, f"{ours}^")
+        parents = repo[ours].peel(pygit2.Commit).parent_ids
+        base = str(parents[0]) if parents else None
         if remote_head is None:
             return None
-    pending = _unpushed(target, base, remote_head)
+    pending = _unpushed(repo, base, remote_head)
     if pending:
-        if ours is None and _all_own_syncs(target, base, remote_head, pending):
+        if ours is None and _all_own_syncs(repo, base, remote_head, pending):
             return (
                 f"pushing {len(pending)} earlier sync commit(s) an interrupted run left "
                 f"unpushed (newest {pending[0][:12]})"
@@ -115,41 +122,99 @@ def align(target: Target, remote_head: str | None, ours: str | None) -> str | No
         )
     if remote_head is None or head == remote_head:
         return None
-    if base != head:
-        git(target.repo, "reset", "--quiet", "--keep", remote_head)
-    else:
-        git(target.repo, "merge", "--quiet", "--ff-only", remote_head)
+    _fast_forward(repo, target, head, remote_head)
     return None
 
 
-def _unpushed(target: Target, base: str | None, remote_head: str | None) -> list[str]:
+def _unpushed(repo: pygit2.Repository, base: str | None, remote_head: str | None) -> list[str]:
     """Return the commits reachable from base that the remote head lacks, newest first."""
     if base is None:
         return []
-    exclude = ["--not", remote_head] if remote_head else []
-    return git(target.repo, "rev-list", base, *exclude).stdout.split()
+    walker = repo.walk(pygit2.Oid(hex=base), SortMode.TOPOLOGICAL | SortMode.TIME)
+    if remote_head is not None:
+        walker.hide(pygit2.Oid(hex=remote_head))
+    return [str(commit.id) for commit in walker]
 
 
 def _all_own_syncs(
-    target: Target, base: str | None, remote_head: str | None, pending: list[str]
+    repo: pygit2.Repository, base: str | None, remote_head: str | None, pending: list[str]
 ) -> bool:
     """Tell whether every pending commit is an archiver sync on top of the remote head."""
-    repo = target.repo
     if base is None:
         return False
-    if remote_head is not None:
-        ancestor = git(repo, "merge-base", "--is-ancestor", remote_head, base, check=False)
-        if ancestor.returncode != 0:
-            return False  # Diverged: the remote moved on since; not ours to rebase.
-    span = [base, "--not", remote_head] if remote_head else [base]
-    if git(repo, "rev-list", "--min-parents=2", *span).stdout.strip():
+    if remote_head is not None and not repo.descendant_of(
+        pygit2.Oid(hex=base), pygit2.Oid(hex=remote_head)
+    ):
+        return False  # Diverged: the remote moved on since; not ours to rebase.
+    commits = [repo[commit_id].peel(pygit2.Commit) for commit_id in pending]
+    if any(len(commit.parent_ids) > 1 for commit in commits):
         return False
-    epochs = git(repo, "log", f"--format=%(trailers:key={EPOCH_TRAILER},valueonly)%x00", *span)
-    if sum(1 for value in epochs.stdout.split("\0") if value.strip()) != len(pending):
+    if not all(_epoch_value(commit) for commit in commits):
         return False
-    touched = git(repo, "log", "--format=", "--name-only", "--no-renames", "-z", *span).stdout
-    paths = {path.strip("\n") for path in touched.split("\0")} - {""}
-    return all(path == OWNED[1] or path.startswith(f"{OWNED[0]}/") for path in paths)
+    return all(_owned(path) for commit in commits for path in _touched(commit))
+
+
+def _epoch_value(commit: pygit2.Commit) -> str:
+    """Return a commit's Sync-Epoch trailer value ('' without one); keys match as git's do."""
+    wanted = EPOCH_TRAILER.casefold()
+    found = (value for key, value in trailers(commit).items() if key.casefold() == wanted)
+    return next(found, "").strip()
+
+
+def _touched(commit: pygit2.Commit) -> set[str]:
+    """Return the paths a (non-merge) commit changes, from its tree diff with its parent."""
+    if commit.parents:
+        diff = commit.parents[0].tree.diff_to_tree(commit.tree)
+    else:
+        diff = commit.tree.diff_to_tree(swap=True)  # A root commit adds all it holds.
+    return {path for delta in diff.deltas for path in (delta.old_file.path, delta.new_file.path)}
+
+
+def _owned(path: str) -> bool:
+    """Tell whether a sync writes this path: anything under data/, or .gitattributes."""
+    return path == OWNED[1] or path.startswith(f"{OWNED[0]}/")
+
+
+def _fast_forward(repo: pygit2.Repository, target: Target, head: str | None, new: str) -> None:
+    """Bring the work tree, index and branch from head to new, never overwriting a change.
+
+    As `git merge --ff-only` (or `git reset --keep` when our own refused commit is dropped):
+    the files and index first, then the branch (only if it is still at head).
+    """
+    name = f"{_BRANCHES}{target.branch}"
+    commit = repo[new].peel(pygit2.Commit)
+    branch = repo.references.get(name)
+    if (str(branch.target) if branch is not None else None) != head:
+        raise _moved(target)
+    try:
+        # SAFE: only paths that differ from HEAD's tree are written, and a file that differs
+        # from HEAD (none: prepare checked the tree clean) would stop the checkout, untouched.
+        checkout = repo.checkout_tree
+        checkout(commit.tree, strategy=CheckoutStrategy.SAFE)  # type: ignore[no-untyped-call]
+        index = repo.index
+        index.read(force=True)
+        # As the store does: the tree cache whole, so the next staged-changes check is a lookup.
+        index.read_tree(commit.tree)
+        index.write()
+        if branch is None:
+            repo.references.create(name, commit.id)
+        else:
+            # libgit2 refuses if the branch left head since it was read: nothing moves behind us.
+            branch.set_target(commit.id, f"archiver: fast-forward to {target.label}")
+    except (pygit2.GitError, OSError) as error:
+        raise PublishError(
+            f"could not bring {target.branch} in {target.repo} to {target.label} "
+            f"({new[:12]}): {' '.join(str(error).split())}; check `git status`, then run "
+            "`archiver sync --push` again"
+        ) from error
+
+
+def _moved(target: Target) -> PublishError:
+    """Return the refusal for a branch that moved under the archiver's feet."""
+    return PublishError(
+        f"the branch {target.branch} in {target.repo} moved while the sync was "
+        "publishing; check `git log` and run `archiver sync --push` again"
+    )
 
 
 def push(target: Target, head: str, remote_head: str | None) -> bool:
@@ -178,27 +243,31 @@ def _push_reason(result: subprocess.CompletedProcess[str]) -> str:
     return "; ".join(reasons) or last_line(result)
 
 
-def rev(repo: Path, name: str) -> str | None:
-    """Return the commit id a name points at, or None (unborn branch, no parent)."""
-    result = git(repo, "rev-parse", "--verify", "--quiet", f"{name}^{{commit}}", check=False)
-    if result.returncode != 0:
+def open_repository(path: Path) -> pygit2.Repository:
+    """Open the repository afresh: refs, objects and index as the git CLI last left them."""
+    return pygit2.Repository(str(path))
+
+
+def head_commit(path: Path) -> pygit2.Commit | None:
+    """Return the commit HEAD points at, or None on an unborn branch."""
+    repo = open_repository(path)
+    return None if repo.head_is_unborn else repo.head.peel(pygit2.Commit)
+
+
+def rev(path: Path, name: str) -> str | None:
+    """Return the commit id a name points at, or None (unborn branch, no such name)."""
+    try:
+        return str(open_repository(path).revparse_single(name).peel(pygit2.Commit).id)
+    except (KeyError, ValueError, pygit2.GitError):
         return None
-    return result.stdout.strip() or None
 
 
-def git(
-    repo: Path, *args: str, check: bool = True, stdin: str | None = None
-) -> subprocess.CompletedProcess[str]:
-    """Run git in repo; raise PublishError with git's own words when it fails and check is set."""
+def git(repo: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run git in repo (fetch, push); raise PublishError with git's words when check is set."""
     # C locale: some answers are recognised by their text. No prompt: fail, never hang.
     env = {**os.environ, "LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0"}
     result = subprocess.run(
-        ["git", "-C", str(repo), *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
+        ["git", "-C", str(repo), *args], capture_output=True, text=True, env=env, check=False
     )
     if check and result.returncode != 0:
         raise PublishError(f"git {args[0]} failed in {repo}: {last_line(result)}")

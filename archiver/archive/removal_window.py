@@ -16,6 +16,7 @@ added: it repeats the day before.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -31,9 +32,9 @@ class RemovalWindow:
     sizes: dict[str, list[int]] = field(default_factory=dict)
 
     @classmethod
-    def from_message(cls, message: str | None) -> RemovalWindow:
-        """Return the window a commit message records (empty if it records none)."""
-        value = _trailer(message or "", TRAILER)
+    def from_trailers(cls, trailers: Mapping[str, str]) -> RemovalWindow:
+        """Return the window a sync commit's trailers record (empty if they record none)."""
+        value = trailers.get(TRAILER)
         if value is None:
             return cls()
         first, *parts = value.split(";")
@@ -78,13 +79,3 @@ class RemovalWindow:
             gap = min((day - self.day).days, WINDOW_DAYS)
             days += [days[-1]] * gap
         return days[-WINDOW_DAYS:]
-
-
-def _trailer(message: str, key: str) -> str | None:
-    """Return a trailer's value from a commit message's last paragraph, or None."""
-    last_paragraph = message.strip().rsplit("\n\n", 1)[-1]
-    for line in last_paragraph.split("\n"):
-        name, sep, value = line.partition(":")
-        if sep and name.strip() == key:
-            return value.strip()
-    return None

@@ -27,7 +27,7 @@ import pygit2
 from pygit2.enums import FileMode
 
 from archiver.archive.lock import repository_lock
-from archiver.archive.synclog import epoch_in
+from archiver.archive.trailers import sync_epoch
 from archiver.archive.worktree import (
     prune_empty_dirs,
     refuse_detached,
@@ -82,7 +82,7 @@ class Store:
         """Return the Sync-Epoch of the newest sync commit on the first-parent line, or None."""
         commit = self.head
         while commit is not None:
-            epoch = epoch_in(commit.message)
+            epoch = sync_epoch(commit)
             if epoch is not None:
                 return epoch
             commit = commit.parents[0] if commit.parents else None

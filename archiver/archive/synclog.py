@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from archiver.archive.plan import CategoryCounts
 from archiver.archive.removal_window import TRAILER as PEAKS_TRAILER
+from archiver.archive.trailers import EPOCH_TRAILER
 from archiver.textsafe import one_line
+from archiver.times import format_epoch
 
-EPOCH_TRAILER = "Sync-Epoch"
 CATEGORY_LABELS = {"model": "models", "endpoint": "endpoints", "provider": "providers"}
 
 
@@ -85,38 +86,3 @@ class SyncLog:
         trailers = "\n".join(f"{key}: {value}" for key, value in self.trailers())
         paragraphs = [self.summary(), body, trailers] if body else [self.summary(), trailers]
         return "\n\n".join(paragraphs) + "\n"
-
-
-def format_epoch(epoch: datetime) -> str:
-    """Return an epoch as ISO 8601 UTC with a Z: 2026-11-22T05:00:00Z."""
-    return epoch.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def hour_epoch(moment: datetime | None = None) -> datetime:
-    """Return the sync epoch for a moment (default now): its hour, aligned down, in UTC."""
-    moment = moment or datetime.now(UTC)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
-
-
-def parse_time(text: str) -> datetime:
-    """Parse an ISO 8601 time (a bare date or naive time counts as UTC)."""
-    try:
-        moment = datetime.fromisoformat(text.strip().replace("z", "Z"))
-    except ValueError as exc:
-        raise ValueError(f"{text!r} is not an ISO 8601 time such as 2026-07-17T18:00:00Z") from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def epoch_in(message: str) -> datetime | None:
-    """Return the Sync-Epoch trailer of a commit message, or None."""
-    last_paragraph = message.strip().rsplit("\n\n", 1)[-1]
-    for line in last_paragraph.split("\n"):
-        key, sep, value = line.partition(":")
-        if sep and key.strip() == EPOCH_TRAILER:
-            try:
-                return parse_time(value)
-            except ValueError:
-                return None
-    return None

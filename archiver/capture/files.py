@@ -12,7 +12,7 @@ import zlib
 from collections.abc import Collection, Generator, Iterable
 from contextlib import closing
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from io import BufferedIOBase
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ import orjson
 
 from archiver import jsonvalue
 from archiver.errors import CaptureError
+from archiver.times import utc
 
 GZIP_MAGIC = b"\x1f\x8b"
 HEADER_FIELDS = ("capture", "source", "note")
@@ -108,12 +109,7 @@ def _open_for_write(file: Path) -> BufferedIOBase:
 
 def _iso(time: datetime) -> str:
     """Return a UTC ISO time ending in Z; a naive time is taken as UTC."""
-    return _as_utc(time).isoformat().replace("+00:00", "Z")
-
-
-def _as_utc(time: datetime) -> datetime:
-    """Return the time in UTC, taking a naive time as UTC already."""
-    return time.replace(tzinfo=UTC) if time.tzinfo is None else time.astimezone(UTC)
+    return utc(time).isoformat().replace("+00:00", "Z")
 
 
 def _numbered_objects(file: Path) -> Generator[tuple[int, Any], None, None]:
@@ -167,7 +163,7 @@ def _header(file: Path, number: int, obj: Any) -> tuple[datetime, str, str]:
         time = datetime.fromisoformat(obj["capture"])
     except ValueError:
         raise CaptureError(f"{where}: capture time {obj['capture']!r} is not ISO 8601") from None
-    return _as_utc(time), obj["source"], obj["note"]
+    return utc(time), obj["source"], obj["note"]
 
 
 def _response(file: Path, number: int, obj: Any) -> CapturedResponse:

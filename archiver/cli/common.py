@@ -15,9 +15,9 @@ from typing import Any, TypeVar
 
 import click
 
-from archiver.archive.synclog import parse_time
 from archiver.errors import ArchiverError
 from archiver.textsafe import one_line
+from archiver.times import parse_time
 
 EXIT_PARTIAL = 1
 EXIT_FAILED = 3

@@ -10,10 +10,10 @@ import click
 import orjson
 
 from archiver import jsonvalue
-from archiver.archive.synclog import format_epoch
 from archiver.cli import main
 from archiver.cli.common import IsoTime, repo_option, reports_errors
-from archiver.paths import CATEGORIES
+from archiver.paths import CATEGORIES, Category
+from archiver.times import format_epoch
 
 CATEGORY = click.Choice(CATEGORIES)
 
@@ -29,7 +29,7 @@ def _echo_json(value: Any) -> None:
 @click.argument("key")
 @click.option("--json", "as_json", is_flag=True, help="Print versions as JSON (with JSON Patch).")
 @reports_errors
-def log(repo: Path, category: str, key: str, as_json: bool) -> None:
+def log(repo: Path, category: Category, key: str, as_json: bool) -> None:
     """Every version of one entity, newest first, with what changed in each.
 
     \b
@@ -69,7 +69,7 @@ def log(repo: Path, category: str, key: str, as_json: bool) -> None:
 @click.option("--at", type=IsoTime(), help="As of the last sync at or before this time.")
 @click.option("--all", "whole", is_flag=True, help="The whole category, as {key: entity}.")
 @reports_errors
-def show(repo: Path, category: str, key: str | None, at: datetime | None, whole: bool) -> None:
+def show(repo: Path, category: Category, key: str | None, at: datetime | None, whole: bool) -> None:
     """One entity (or with --all a whole category) as JSON, now or as of --at.
 
     The epoch trailer decides, not the commit date.
@@ -106,7 +106,7 @@ def changes(
     repo: Path,
     since: datetime | None,
     until: datetime | None,
-    category: str | None,
+    category: Category | None,
     as_json: bool,
 ) -> None:
     """Every change in a time range, grouped by sync epoch, newest first, classified.

@@ -9,6 +9,7 @@ import click
 
 from archiver.cli import main
 from archiver.cli.common import IsoTime, repo_option, reports_errors
+from archiver.times import minute_text
 
 
 @main.command()
@@ -46,7 +47,7 @@ def site(repo: Path, out: Path, at: datetime | None, base_url: str) -> None:
     from archiver.site import build_site
 
     report = build_site(repo, out, at=at, base_url=base_url)
-    epoch = report.epoch.strftime("%Y-%m-%d %H:%M UTC") if report.epoch else "no sync yet"
+    epoch = minute_text(report.epoch) if report.epoch else "no sync yet"
     click.echo(f"Built {report.out_dir} from the sync of {epoch}")
     click.echo(
         f"  {report.pages} pages, {report.files} files, {report.bytes / 1e6:.1f} MB, "

@@ -48,7 +48,7 @@ def telemetry(
         archiver telemetry endpoint d68054f9-503c-4742-bbbb-32c415d27aa2 --since 2026-07-18
         archiver telemetry model-variant openai/gpt-4.1 --format json
     """
-    from archiver.telemetry.store import series, to_csv
+    from archiver.telemetry import series, to_csv
 
     samples = series(repo, KINDS[kind], key, since, until)
     if not samples:

@@ -23,7 +23,7 @@ from archiver import jsonvalue
 from archiver.errors import StoreError, UnsafeKeyError
 from archiver.history.classify import PriceChange, classify, render_path
 from archiver.history.index import Entry, HistoryIndex
-from archiver.paths import CATEGORIES, category_dir, key_to_path, path_to_key
+from archiver.paths import CATEGORIES, Category, category_dir, key_to_path, path_to_key
 
 __all__ = [
     "Change",
@@ -80,7 +80,7 @@ class SyncChanges:
     changes: list[Change]
 
 
-def versions(repo_path: str | Path, category: str, key: str) -> list[Version]:
+def versions(repo_path: str | Path, category: Category, key: str) -> list[Version]:
     """Return every version of one entity, newest first."""
     path = key_to_path(category, key)
     with HistoryIndex(repo_path) as index:
@@ -96,7 +96,7 @@ def versions(repo_path: str | Path, category: str, key: str) -> list[Version]:
     return found
 
 
-def entity_at(repo_path: str | Path, category: str, key: str, at: datetime) -> Entity | None:
+def entity_at(repo_path: str | Path, category: Category, key: str, at: datetime) -> Entity | None:
     """Return one entity as of the last sync whose epoch is <= at, or None if absent then."""
     path = key_to_path(category, key)
     with HistoryIndex(repo_path) as index:
@@ -108,7 +108,7 @@ def entity_at(repo_path: str | Path, category: str, key: str, at: datetime) -> E
 
 
 def category_at(
-    repo_path: str | Path, category: str, at: datetime, problems: list[str] | None = None
+    repo_path: str | Path, category: Category, at: datetime, problems: list[str] | None = None
 ) -> dict[str, Entity]:
     """Return {key: entity} for a whole category as of the last sync whose epoch is <= at.
 
@@ -134,7 +134,7 @@ def changes(
     repo_path: str | Path,
     since: datetime | None = None,
     until: datetime | None = None,
-    category: str | None = None,
+    category: Category | None = None,
     problems: list[str] | None = None,
 ) -> list[SyncChanges]:
     """Return the changes of syncs with since <= epoch <= until, a group per sync, newest first.

@@ -17,7 +17,7 @@ import orjson
 from archiver.canonical import json_bytes
 from archiver.history.versions import SyncChanges
 from archiver.site.formats import iso
-from archiver.site.grid import Catalog, EndpointRow, ModelRow, ProviderRow
+from archiver.site.rows import Catalog, EndpointRow, ModelRow, ProviderRow
 from archiver.site.urls import model_feed
 
 __all__ = ["CHANGES_DAYS", "api_documents"]

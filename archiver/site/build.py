@@ -15,12 +15,13 @@ from archiver.errors import ArchiverError
 from archiver.history.versions import changes
 from archiver.site import pages
 from archiver.site.api import api_documents
+from archiver.site.catalog import build_catalog
 from archiver.site.context import load_projection
 from archiver.site.env import environment, templates_dir
 from archiver.site.feeds import atom_feed
 from archiver.site.formats import iso
-from archiver.site.grid import Catalog, build_catalog
 from archiver.site.metrics import load_metrics
+from archiver.site.rows import Catalog
 from archiver.site.timeline import Timeline, build_timeline
 from archiver.site.urls import model_feed
 from archiver.site.vet import vetted

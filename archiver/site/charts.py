@@ -15,6 +15,8 @@ from datetime import UTC, datetime, timedelta
 
 from markupsafe import Markup, escape
 
+from archiver.times import minute_text
+
 __all__ = [
     "PALETTE",
     "RANGES",
@@ -270,7 +272,7 @@ def _tick_label(moment: datetime, span: timedelta) -> str:
 
 def _stamp(moment: datetime) -> str:
     """Return a time for a tooltip."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return minute_text(moment)
 
 
 def _clip_id(title: str) -> str:

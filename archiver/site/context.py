@@ -12,9 +12,9 @@ import pygit2
 
 from archiver import jsonvalue
 from archiver.errors import StoreError, UnsafeKeyError
-from archiver.history.index import open_repository
+from archiver.history.commits import open_repository
 from archiver.history.versions import category_at
-from archiver.paths import CATEGORIES, category_dir, path_to_key
+from archiver.paths import CATEGORIES, Category, category_dir, path_to_key
 from archiver.site.syncs import SyncRecord, read_syncs
 
 __all__ = ["Entity", "Projection", "load_projection"]
@@ -68,7 +68,7 @@ def load_projection(
 
 
 def _head_category(
-    repo: pygit2.Repository, category: str, problems: list[str] | None
+    repo: pygit2.Repository, category: Category, problems: list[str] | None
 ) -> dict[str, Entity]:
     """Return {key: entity} for one category, read from HEAD's blobs (a bare clone works)."""
     if repo.head_is_unborn:

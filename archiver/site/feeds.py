@@ -14,8 +14,8 @@ from itertools import groupby
 
 from markupsafe import escape
 
+from archiver.site.cards import KIND_LABELS, ChangeCard
 from archiver.site.formats import iso, moment, percent, xml_text
-from archiver.site.timeline import KIND_LABELS, ChangeCard
 
 __all__ = ["ENTRIES", "atom_feed"]
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from archiver.history.classify import decimal_price
+from archiver.times import day_text, format_epoch, minute_text
 
 __all__ = [
     "MILLION",
@@ -71,17 +72,17 @@ def percent(value: float | None) -> str:
 
 def date(value: datetime | None) -> str:
     """Return a date as 2026-07-19, or an en dash."""
-    return value.astimezone(UTC).strftime("%Y-%m-%d") if value else "\u2013"
+    return day_text(value) if value else "\u2013"
 
 
 def moment(value: datetime | None) -> str:
     """Return a time as 2026-07-19 15:00 UTC, or an en dash."""
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if value else "\u2013"
+    return minute_text(value) if value else "\u2013"
 
 
 def iso(value: datetime | None) -> str:
     """Return a time as ISO 8601 with a Z."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if value else ""
+    return format_epoch(value) if value else ""
 
 
 def ago(value: datetime | None, now: datetime) -> str:

@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from archiver.archive.synclog import parse_time
 from archiver.errors import ArchiverError
+from archiver.times import parse_time
 
 __all__ = ["DAYS", "EndpointMetrics", "MetricPoint", "load_metrics"]
 
@@ -56,7 +56,7 @@ def load_metrics(
 ) -> dict[str, EndpointMetrics]:
     """Return {endpointId: metrics}; empty (with a note in problems) when unavailable."""
     try:
-        store: Any = importlib.import_module("archiver.telemetry.store")
+        store: Any = importlib.import_module("archiver.telemetry")
     except ImportError:
         return {}
     try:

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pygit2
 
-from archiver.archive.synclog import epoch_in
-from archiver.history.index import open_repository
+from archiver.archive.trailers import sync_epoch
+from archiver.archive.trailers import trailers as commit_trailers
+from archiver.history.commits import open_repository
 
 __all__ = ["CategoryFigures", "SyncRecord", "read_syncs"]
 
@@ -61,10 +62,10 @@ def read_syncs(repo_path: str | Path, at: datetime | None = None) -> list[SyncRe
 def _record(commit: pygit2.Commit) -> SyncRecord | None:
     """Return the sync a commit records, or None when it carries no Sync-Epoch trailer."""
     message = commit.message
-    epoch = epoch_in(message)
+    epoch = sync_epoch(commit)
     if epoch is None:
         return None
-    trailers = _trailers(message)
+    trailers = commit_trailers(commit)
     body = message.strip().split("\n\n")
     notes = tuple(
         line.removeprefix("- ").strip()
@@ -87,17 +88,6 @@ def _record(commit: pygit2.Commit) -> SyncRecord | None:
         bytes_written=trailers.get("Sync-Bytes-Written", ""),
         notes=notes,
     )
-
-
-def _trailers(message: str) -> dict[str, str]:
-    """Return the trailers (last paragraph's `Key: value` lines) of a commit message."""
-    found = {}
-    # Lines end at "\n" only: a note quoting upstream text may hold U+2028 or U+0085.
-    for line in message.strip().rsplit("\n\n", 1)[-1].split("\n"):
-        key, sep, value = line.partition(":")
-        if sep and key and " " not in key.strip():
-            found[key.strip()] = value.strip()
-    return found
 
 
 def _figures(name: str, text: str) -> CategoryFigures:

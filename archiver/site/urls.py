@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from archiver.paths import ROOT, SUFFIX, key_to_path
+from archiver.paths import ROOT, SUFFIX, Category, key_to_path
 
 __all__ = [
     "endpoint_page",
@@ -24,7 +24,7 @@ __all__ = [
 _SAFE = "/~!-._"
 
 
-def _encoded(category: str, key: str) -> str:
+def _encoded(category: Category, key: str) -> str:
     """Return the key's encoded path below its category folder, without a suffix."""
     return key_to_path(category, key)[len(f"{ROOT}/{category}/") : -len(SUFFIX)]
 

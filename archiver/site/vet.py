@@ -15,13 +15,17 @@ from typing import Any
 
 from archiver import jsonvalue
 from archiver.errors import UnsafeKeyError
-from archiver.paths import key_to_path
+from archiver.paths import Category, key_to_path
+from archiver.site.catalog import endpoint_row, model_row, provider_row
 from archiver.site.context import Entity, Projection
-from archiver.site.grid import endpoint_row, model_row, provider_row
 
 __all__ = ["vetted"]
 
-_FOLDERS = {"model": "models", "endpoint": "endpoints", "provider": "providers"}
+_FOLDERS: dict[Category, str] = {
+    "model": "models",
+    "endpoint": "endpoints",
+    "provider": "providers",
+}
 
 
 def vetted(projection: Projection, problems: list[str]) -> Projection:
@@ -43,7 +47,7 @@ def vetted(projection: Projection, problems: list[str]) -> Projection:
 
 
 def _fit(
-    category: str, key: str, entity: Entity, projection: Projection, problems: list[str]
+    category: Category, key: str, entity: Entity, projection: Projection, problems: list[str]
 ) -> bool:
     """Tell whether the site can show one entity; if not, say why in problems."""
     problem = _problem(category, key, entity, projection)
@@ -54,7 +58,7 @@ def _fit(
     return False
 
 
-def _problem(category: str, key: str, entity: Entity, projection: Projection) -> str | None:
+def _problem(category: Category, key: str, entity: Entity, projection: Projection) -> str | None:
     """Return why the site cannot show an entity, or None."""
     try:
         jsonvalue.dumps(entity)
@@ -72,11 +76,11 @@ def _problem(category: str, key: str, entity: Entity, projection: Projection) ->
     return None
 
 
-def _references(category: str, entity: Entity) -> list[tuple[str, str]]:
+def _references(category: Category, entity: Entity) -> list[tuple[Category, str]]:
     """Return the (category, key) of every entity this one names, for its links."""
     if category != "endpoint":
         return []
-    names = [
+    names: list[tuple[Category, Any]] = [
         ("model", entity.get("model")),
         ("model", entity.get("model_variant_slug")),
         ("provider", entity.get("provider_info")),

@@ -29,7 +29,7 @@ import orjson
 from archiver import jsonvalue
 from archiver.canonical import canonical_bytes, json_bytes
 from archiver.errors import UnsafeKeyError
-from archiver.paths import key_to_path
+from archiver.paths import Category, key_to_path
 from archiver.upstream import fields as telemetry
 from archiver.upstream.fetch import Response
 from archiver.upstream.listing import is_whole, listing_items
@@ -237,7 +237,7 @@ def _pick(
 
 
 @functools.lru_cache(maxsize=4096)
-def _reference_problem(category: str, key: str) -> str | None:
+def _reference_problem(category: Category, key: str) -> str | None:
     """Return why a key an endpoint refers to cannot be archived, or None (keys repeat)."""
     try:
         key_to_path(category, key)

@@ -107,7 +107,12 @@ def observe(fetched: Fetched) -> Observed:
     """Build every entity part the responses hold, noting which listings were whole."""
     observer = Observer()
     observer.listings(
-        fetched.v1_models, fetched.catalog, fetched.all_providers, fetched.v1_providers
+        {
+            "v1_models": fetched.v1_models,
+            "catalog": fetched.catalog,
+            "all_providers": fetched.all_providers,
+            "v1_providers": fetched.v1_providers,
+        }
     )
     for model_key, response in fetched.endpoint_lists.items():
         observer.endpoint_listing(model_key, response)
@@ -133,16 +138,12 @@ class Observer:
         self._variant_telemetry: dict[str, dict[str, Any]] = {}
         self._variant_problems: dict[tuple[str, str], str] = {}
 
-    def listings(
-        self,
-        v1_models: Response | None,
-        catalog: Response | None,
-        all_providers: Response | None,
-        v1_providers: Response | None = None,
-    ) -> None:
-        """Take the four catalog-wide listings (None: not fetched or not offered)."""
-        self.v1_models, self.catalog = v1_models, catalog
-        self.all_providers, self.v1_providers = all_providers, v1_providers
+    def listings(self, responses: Mapping[sources.ListingName, Response | None]) -> None:
+        """Take the catalog-wide listings by name (missing or None: not fetched or offered)."""
+        self.v1_models = responses.get("v1_models")
+        self.catalog = responses.get("catalog")
+        self.all_providers = responses.get("all_providers")
+        self.v1_providers = responses.get("v1_providers")
 
     def seen_endpoints(self) -> set[str]:
         """Return the ids of every endpoint some listing held so far."""

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import email.utils
-import random
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator
@@ -24,6 +23,7 @@ from typing import Any
 import httpx
 import orjson
 
+from archiver.backoff import backoff_delay
 from archiver.errors import FetchError, UpstreamDataError
 
 USER_AGENT = "openrouter-archiver (+https://github.com/openrouter-archiver)"
@@ -239,10 +239,9 @@ class Fetcher:
 
     def _wait(self, attempt: int, retry_after: float | None) -> float:
         """Return how long to sleep before the next attempt."""
-        if retry_after is not None:
-            return min(retry_after, self.policy.max_wait)
-        exponential = self.policy.backoff * 2.0 ** (attempt - 1)
-        return min(exponential * random.uniform(0.5, 1.0), self.policy.max_wait)
+        return backoff_delay(
+            attempt, self.policy.backoff, cap=self.policy.max_wait, retry_after=retry_after
+        )
 
 
 def _check_status(reply: httpx.Response, full: str, url: str) -> None:

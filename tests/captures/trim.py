@@ -25,7 +25,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from archiver.capture import Capture, CapturedResponse, read_capture, write_capture  # noqa: E402
+from archiver.capture.files import (  # noqa: E402
+    Capture,
+    CapturedResponse,
+    read_capture,
+    write_capture,
+)
 
 SHARED = ROOT.parent / "shared" / "openrouter" / "captures"
 OUT = Path(__file__).resolve().parent
@@ -53,7 +58,8 @@ STABLE_FILLER = 50
 def catalog_key(entry: dict[str, Any]) -> str:
     """Return a catalog entry's modelKey (as archiver.entities does)."""
     endpoint = entry.get("endpoint")
-    return endpoint["model_variant_slug"] if endpoint else entry["slug"]
+    key: str = endpoint["model_variant_slug"] if endpoint else entry["slug"]
+    return key
 
 
 def listings(capture: Capture) -> dict[str, list[dict[str, Any]]]:
@@ -70,16 +76,13 @@ def choose(daily: list[Capture], v1_captures: list[Capture]) -> set[str]:
     chosen = set(NAMED) | returning([*v1_captures, *daily])
     per_day = [listings(capture) for capture in daily]
     by_id = [{e["id"]: e for items in day.values() for e in items} for day in per_day]
-    for day in per_day:
-        ids_of_alias = {k: {e["id"] for e in v} for k, v in day.items() if k.startswith("~")}
-        for alias, ids in ids_of_alias.items():
-            if alias in chosen:
-                chosen |= {k for k, v in day.items() if ids & {e["id"] for e in v}}
     for old, new in itertools.pairwise(by_id):
         for endpoint_id in old.keys() | new.keys():
             a, b = old.get(endpoint_id), new.get(endpoint_id)
             if a is None or b is None or _durable(a) != _durable(b):
-                chosen.add((a or b)["model_variant_slug"])  # type: ignore[index]
+                either = a or b
+                assert either is not None  # the id comes from old or new
+                chosen.add(either["model_variant_slug"])
     families: dict[tuple[Any, Any], list[str]] = defaultdict(list)
     for key, items in sorted(per_day[0].items()):
         for item in items:
@@ -98,7 +101,26 @@ def choose(daily: list[Capture], v1_captures: list[Capture]) -> set[str]:
         key for key in sorted(in_v1 - chosen) if all(len(day.get(key, [])) == 1 for day in per_day)
     ]
     chosen |= set(single[:STABLE_FILLER])
+    # Last, so the filler above stays the same models whatever the aliases point to.
+    for capture in daily:
+        chosen |= alias_targets(capture, chosen)
     return chosen
+
+
+def alias_targets(capture: Capture, chosen: set[str]) -> set[str]:
+    """Return the models whose endpoints the chosen `~` aliases list.
+
+    An alias's listing names its target in each item's `model_variant_slug`; an alias kept
+    without its target would leave endpoints pointing at a model the captures lack.
+    """
+    aliases = [e for e in _body(capture, CATALOG) if catalog_key(e).startswith("~")]
+    queries = {_variant_query(e) for e in aliases if catalog_key(e) in chosen}
+    targets: set[str] = set()
+    for response in capture.responses:
+        path, _, query = response.url.partition("?")
+        if path == ENDPOINTS and query in queries:
+            targets |= {item["model_variant_slug"] for item in response.body["data"]}
+    return targets
 
 
 def returning(captures: list[Capture]) -> set[str]:
@@ -114,7 +136,7 @@ def returning(captures: list[Capture]) -> set[str]:
 
 def _durable(endpoint: dict[str, Any]) -> dict[str, Any]:
     """Return an endpoint without the fields that move every hour."""
-    from archiver.telemetry import split_endpoint
+    from archiver.upstream.fields import split_endpoint
 
     return split_endpoint(endpoint)[0]
 
@@ -147,7 +169,7 @@ def trim_daily(capture: Capture, chosen: set[str]) -> list[CapturedResponse]:
 
 def _variant_query(entry: dict[str, Any]) -> str:
     """Return the per-variant query string of a catalog entry, as the captures spell it."""
-    from archiver.sources import variant_url
+    from archiver.upstream.sources import variant_url
 
     endpoint = entry["endpoint"]
     variant = endpoint["variant"] if endpoint else "standard"
@@ -178,11 +200,13 @@ def main() -> None:
     chosen = choose(daily, v1)
     note = "trimmed by tests/captures/trim.py to a few dozen models; "
     for capture in daily:
-        target = OUT / "daily" / capture.path.name  # type: ignore[union-attr]
+        assert capture.path is not None  # read from a file
+        target = OUT / "daily" / capture.path.name
         responses = trim_daily(capture, chosen)
         write_capture(target, capture.time, capture.source, note + capture.note, responses)
     for capture, responses in zip(v1, trim_v1(v1, chosen), strict=True):
-        target = OUT / "v1-models" / capture.path.name  # type: ignore[union-attr]
+        assert capture.path is not None  # read from a file
+        target = OUT / "v1-models" / capture.path.name
         write_capture(target, capture.time, capture.source, note + capture.note, responses)
     print(f"{len(chosen)} models chosen: {', '.join(sorted(chosen))}")
 

@@ -18,10 +18,11 @@ from typing import Any
 import pytest
 
 from archiver.archive.plan import MIN_REMOVALS
+from archiver.archive.synclog import SyncLog
 from archiver.capture.files import Capture, CapturedResponse
 from archiver.capture.replay import Fault, ReplayServer
 from archiver.paths import key_to_path
-from archiver.sync import SyncLog, SyncOptions, sync
+from archiver.sync import SyncOptions, sync
 from archiver.upstream.endpoints import PROVIDER_FIELDS, rebuilt_provider_info
 from archiver.upstream.entities import catalog_key
 from tests.archive_helpers import load, status_clean

@@ -19,12 +19,13 @@ import pytest
 from click.testing import CliRunner, Result
 
 from archiver.archive.plan import CategoryCounts
-from archiver.archive.synclog import SyncLog, format_epoch
+from archiver.archive.synclog import SyncLog
 from archiver.capture.files import Capture, CapturedResponse, write_capture
 from archiver.capture.replay import Fault, ReplayServer
 from archiver.cli import main
 from archiver.publish import error_annotation, summary_markdown
 from archiver.textsafe import one_line
+from archiver.times import format_epoch
 from archiver.upstream.entities import catalog_key
 from tests.archive_helpers import commit_count, git, load, status_clean
 from tests.small_captures import copy_archive, sync_small
@@ -211,11 +212,13 @@ def test_a_body_that_trickles_forever_is_cut_off_by_the_deadline(
 ) -> None:
     url, paths = victim
     before, commits = files_at(small_archive, "HEAD"), commit_count(small_archive)
+    # The deadline leaves the rest of the sync ample time even on a busy machine: only the
+    # trickling body may miss it (the test waits for it, so it is not longer than needed).
     with ReplayServer(small_captures[1], faults=[Fault(url, body="trickle")]) as server:
-        done = run_sync_process(small_archive, server, small_captures[1], "--deadline", "3")
+        done = run_sync_process(small_archive, server, small_captures[1], "--deadline", "30")
     assert done.returncode == 1, done.stderr
     assert failed_lines(done.stderr) == [
-        f"FAILED: endpoints of {load(before[min(paths)])['model']}: sync deadline of 3 s reached "
+        f"FAILED: endpoints of {load(before[min(paths)])['model']}: sync deadline of 30 s reached "
         f"before {server.base_url}{url} was fetched; the next sync fetches it"
     ]
     assert commit_count(small_archive) == commits + 1
@@ -269,10 +272,11 @@ def test_no_backoff_sleeps_past_the_deadline(
 ) -> None:
     url, paths = victim
     before = files_at(small_archive, "HEAD")
-    # Retry-After asks for 50 s; the deadline is 3 s away.
-    busy = Fault(url, status=503, retry_after="50")
+    # Retry-After asks for an hour (the policy caps a wait at 60 s); the deadline is 45 s
+    # away: ample for the rest of the sync on a busy machine, and never waited for.
+    busy = Fault(url, status=503, retry_after="3600")
     with ReplayServer(small_captures[1], faults=[busy]) as server:
-        result = run_sync(small_archive, server, small_captures[1], "--deadline", "3")
+        result = run_sync(small_archive, server, small_captures[1], "--deadline", "45")
         asked = requests_for(server, url)
     assert result.exit_code == 1
     assert asked == 1

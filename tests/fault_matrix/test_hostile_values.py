@@ -17,14 +17,14 @@ import pytest
 from click.testing import CliRunner, Result
 
 from archiver import jsonvalue
+from archiver import telemetry as telemetry_store
 from archiver.canonical import json_bytes
 from archiver.capture.files import Capture, CapturedResponse, canonical_url
 from archiver.capture.replay import CACHE_BUSTER, ReplayServer
 from archiver.cli import main
 from archiver.jsonvalue import ExactNumber
 from archiver.paths import key_to_path
-from archiver.telemetry import store as telemetry_store
-from archiver.telemetry.store import endpoint_series
+from archiver.telemetry import endpoint_series
 from tests.archive_helpers import blob, commit_count, git, head, status_clean
 
 LISTING = "/api/frontend/v1/stats/endpoint"
@@ -175,8 +175,8 @@ def test_line_breaks_in_telemetry_keep_the_days_file_readable(
     hours = [1, 2]
     first = run_sync(small_archive, edited(base, hours[0], breaks))
     assert first.exit_code == 0, first.output
-    # The next hourly run (a new process: nothing cached) appends to the same day's file.
-    telemetry_store._SHEETS.clear()
+    # The next hourly run (a new command: a new telemetry writer, nothing cached) appends to
+    # the same day's file, parsed from the repository.
     changed = edited(base, hours[1], lambda url, body: _bump(breaks(url, body), url, listing.url))
     second = run_sync(small_archive, changed)
     assert second.exit_code == 0, second.output

@@ -25,10 +25,10 @@ import pytest
 from click.testing import CliRunner, Result
 
 import archiver.archive.lock
-from archiver.archive.synclog import format_epoch
 from archiver.capture.files import Capture, read_capture, write_capture
 from archiver.capture.replay import ReplayServer
 from archiver.cli import main
+from archiver.times import format_epoch
 from tests.archive_helpers import commit_count, git, head, status_clean
 from tests.small_captures import SMALL_V1_MODELS, copy_archive, sync_small
 

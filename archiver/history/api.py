@@ -1,0 +1,53 @@
+"""`History`: one archive's past as a Python object, the library's face of `archiver log`,
+`archiver show` and `archiver changes`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from archiver.history.versions import (
+    SyncChanges,
+    Version,
+    category_at,
+    changes,
+    entity_at,
+    versions,
+)
+from archiver.paths import Category
+
+
+class History:
+    """The history of the archive at `repo`: versions, any epoch's state, classified changes.
+
+    Every call brings the derived index in `.git/archiver/` up to date first, so it is fast
+    on years of hourly commits and always current.
+
+        >>> history = History("archive")
+        >>> history.versions("model", "openai/gpt-4.1")[0].epoch   # the newest version
+    """
+
+    def __init__(self, repo: str | Path) -> None:
+        self.repo = Path(repo)
+
+    def versions(self, category: Category, key: str) -> list[Version]:
+        """Return every version of one entity, newest first."""
+        return versions(self.repo, category, key)
+
+    def entity_at(self, category: Category, key: str, at: datetime) -> dict[str, Any] | None:
+        """Return one entity as of the last sync at or before `at` (None: absent then)."""
+        return entity_at(self.repo, category, key, at)
+
+    def category_at(self, category: Category, at: datetime) -> dict[str, dict[str, Any]]:
+        """Return {key: entity} for a whole category as of the last sync at or before `at`."""
+        return category_at(self.repo, category, at)
+
+    def changes(
+        self,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        category: Category | None = None,
+    ) -> list[SyncChanges]:
+        """Return the classified changes of the syncs between since and until, newest first."""
+        return changes(self.repo, since, until, category)

@@ -1,0 +1,180 @@
+"""The first-parent chain as git reports it: commits, the files each one changed, its epoch.
+
+One ``git log --first-parent --raw -z`` reads the changed files of many commits in one
+process (pygit2 would diff them one by one); pygit2 answers the small questions: where HEAD
+is, the first-parent chain, a merged side's trailers. A commit's epoch is its
+``Sync-Epoch`` trailer; a merge without one takes the newest epoch the merged side carries;
+any other commit without one (a person's edit) takes its commit time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import shutil
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pygit2
+
+from archiver.archive.trailers import EPOCH_TRAILER
+from archiver.errors import StoreError
+from archiver.paths import CATEGORIES, ROOT
+from archiver.times import parse_time
+
+__all__ = [
+    "PATHSPECS",
+    "LogCommit",
+    "commit_epoch",
+    "first_parent_chain",
+    "git_log",
+    "head_id",
+    "open_repository",
+    "parse_log",
+    "shallow_digest",
+]
+
+PATHSPECS = tuple(f"{ROOT}/{category}/" for category in CATEGORIES)
+ZERO_OID = "0" * 40
+_COMMIT_MARK = b"\x1e"
+_FIELD_MARK = b"\x1f"
+_LOG_FORMAT = (
+    f"--format=%x1e%H%x1f%P%x1f%ct%x1f%(trailers:key={EPOCH_TRAILER},valueonly,separator=%x1d)"
+)
+
+
+@dataclass(frozen=True)
+class LogCommit:
+    """One commit as `git log --raw` reports it: ids, time, epoch trailer, file records."""
+
+    id: str
+    parents: tuple[str, ...]
+    time: int
+    trailer: str
+    records: tuple[tuple[str, str | None, str | None, str], ...]
+
+
+def open_repository(repo_path: str | Path) -> pygit2.Repository:
+    """Open the git repository at repo_path (a work tree or a bare repository)."""
+    root = Path(repo_path)
+    found = pygit2.discover_repository(str(root)) if root.exists() else None
+    if found is None:
+        raise StoreError(
+            f"{root} is not a git repository; run `archiver sync --repo {root}` to create one"
+        )
+    return pygit2.Repository(found)
+
+
+def git_log(git_dir: Path, revision: str) -> Iterator[LogCommit]:
+    """Yield the first-parent commits of revision that touch entity files, newest first."""
+    git = shutil.which("git")
+    if git is None:
+        raise StoreError("reading history needs the git command; install git (2.31 or later)")
+    command = [
+        git, f"--git-dir={git_dir}", "--no-replace-objects", "log", "--first-parent",
+        "--diff-merges=first-parent", "--root", "--raw", "-z", "--no-renames", "--no-abbrev",
+        "--no-relative", "--no-ext-diff", "--no-color", _LOG_FORMAT, revision, "--", *PATHSPECS,
+    ]  # fmt: skip
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
+        stdout, stderr = process.stdout, process.stderr
+        assert stdout is not None and stderr is not None
+        yield from parse_log(iter(lambda: stdout.read(1 << 20), b""))
+        problem = stderr.read().decode(errors="replace").strip()
+    if process.returncode:
+        raise StoreError(f"git log failed in {git_dir} (exit {process.returncode}): {problem}")
+
+
+def parse_log(chunks: Iterator[bytes]) -> Iterator[LogCommit]:
+    """Parse `git log --raw -z` output in _LOG_FORMAT, streamed in chunks, into commits."""
+    pending = b""
+    for chunk in chunks:
+        pending += chunk
+        *complete, pending = pending.split(_COMMIT_MARK)
+        for block in complete:
+            if block:
+                yield _parse_commit(block)
+    if pending:
+        yield _parse_commit(pending)
+
+
+def _parse_commit(block: bytes) -> LogCommit:
+    """Parse one commit's header line and raw records."""
+    header, _, raw = block.partition(b"\0")
+    commit_id, parents, time, trailer = header.decode().split(_FIELD_MARK.decode(), 3)
+    tokens = [token.lstrip(b"\n") for token in raw.split(b"\0")]
+    records = []
+    for meta, path in zip(tokens[0::2], tokens[1::2], strict=False):
+        if not meta.startswith(b":"):
+            continue
+        _, _, old, new, status = meta[1:].decode().split(" ")
+        records.append((_status(status), _oid(old), _oid(new), path.decode()))
+    return LogCommit(
+        id=commit_id,
+        parents=tuple(parents.split()),
+        time=int(time),
+        trailer=trailer.split("\x1d")[0].strip(),
+        records=tuple(records),
+    )
+
+
+def _status(letter: str) -> str:
+    """Return A, M or D for a raw status letter (a type change counts as M)."""
+    return letter[0] if letter[0] in "AD" else "M"
+
+
+def _oid(text: str) -> str | None:
+    """Return a blob id, or None for git's all-zero id (no blob on that side)."""
+    return None if text == ZERO_OID else text
+
+
+def commit_epoch(repo: pygit2.Repository, commit: LogCommit) -> datetime:
+    """Return a commit's epoch: its trailer, else the merged side's newest, else its time."""
+    with contextlib.suppress(ValueError):
+        if commit.trailer:
+            return parse_time(commit.trailer)
+    if len(commit.parents) > 1:
+        merged = list(_merged_epochs(repo, commit.id, commit.parents[0]))
+        if merged:
+            return max(merged)
+    return datetime.fromtimestamp(commit.time, UTC)
+
+
+def _merged_epochs(repo: pygit2.Repository, merge: str, first_parent: str) -> Iterator[datetime]:
+    """Yield the epochs of the commits a merge brings in from its other parents."""
+    walker = repo.walk(merge)
+    walker.hide(first_parent)
+    for commit in walker:
+        for key, value in commit.message_trailers.items():
+            if key == EPOCH_TRAILER:
+                with contextlib.suppress(ValueError):
+                    yield parse_time(value)
+
+
+def first_parent_chain(repo: pygit2.Repository, head: str) -> Iterator[str]:
+    """Yield head and its first-parent ancestors, newest first (a shallow root ends it)."""
+    commit_id: str | None = head
+    while commit_id is not None:
+        yield commit_id
+        commit = repo.get(commit_id)
+        if not isinstance(commit, pygit2.Commit):
+            return
+        parents = commit.parent_ids
+        commit_id = str(parents[0]) if parents else None
+
+
+def head_id(repo: pygit2.Repository) -> str:
+    """Return the commit id HEAD points at, or "" on an unborn branch."""
+    if repo.head_is_unborn:
+        return ""
+    return str(repo.head.peel(pygit2.Commit).id)
+
+
+def shallow_digest(git_dir: Path) -> str:
+    """Return a digest of the shallow boundary: deepening a clone changes history's roots."""
+    try:
+        return hashlib.sha1((git_dir / "shallow").read_bytes(), usedforsecurity=False).hexdigest()
+    except FileNotFoundError:
+        return ""

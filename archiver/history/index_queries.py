@@ -1,0 +1,107 @@
+"""What the history index answers: a file's changes, the archive's files at a commit, a range.
+
+:class:`IndexQueries` holds the read-only queries over an index database that
+:class:`archiver.history.index.HistoryIndex` has brought up to date with HEAD; each is one
+SQL statement. Commits are numbered along the first-parent chain (``seq``, oldest first).
+"""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from archiver.history.index_database import aware, epoch_seconds
+from archiver.paths import ROOT
+
+__all__ = ["Entry", "IndexQueries"]
+
+_ENTRY_COLUMNS = "c.seq, c.id, c.epoch, x.path, x.status, x.old_blob, x.new_blob"
+_ENTRY_JOIN = "changes AS x JOIN commits AS c ON c.seq = x.seq"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One change to one file in one commit of the first-parent chain."""
+
+    seq: int
+    commit: str
+    epoch: datetime
+    path: str
+    status: str
+    old_blob: str | None
+    new_blob: str | None
+
+
+class IndexQueries:
+    """The read-only queries of the history index, over its open database connection."""
+
+    db: sqlite3.Connection
+
+    def entries_for(self, path: str) -> list[Entry]:
+        """Return every change to one file, oldest first."""
+        rows = self.db.execute(
+            f"SELECT {_ENTRY_COLUMNS} FROM {_ENTRY_JOIN} WHERE x.path = ? ORDER BY x.seq", (path,)
+        )
+        return [_entry(row) for row in rows]
+
+    def last_entry(self, path: str, seq: int) -> Entry | None:
+        """Return the newest change to one file at or before commit number seq, or None."""
+        row = self.db.execute(
+            f"SELECT {_ENTRY_COLUMNS} FROM {_ENTRY_JOIN} WHERE x.path = ? AND x.seq <= ? "
+            "ORDER BY x.seq DESC LIMIT 1",
+            (path, seq),
+        ).fetchone()
+        return _entry(row) if row else None
+
+    def seq_at(self, at: datetime) -> tuple[int, str] | None:
+        """Return (seq, commit id) of the newest indexed commit whose epoch is <= at, or None."""
+        row = self.db.execute(
+            "SELECT seq, id FROM commits WHERE seq = "
+            "(SELECT max(seq) FROM commits WHERE epoch <= ?)",
+            (epoch_seconds(at),),
+        ).fetchone()
+        return (int(row[0]), str(row[1])) if row else None
+
+    def files_at(self, seq: int, prefix: str = f"{ROOT}/") -> dict[str, str]:
+        """Return {path: blob id} of every file under prefix as of commit number seq."""
+        rows = self.db.execute(
+            "SELECT path, status, new_blob, max(seq) FROM changes WHERE seq <= ? "
+            "AND path >= ? AND path < ? GROUP BY path",
+            (seq, prefix, _prefix_end(prefix)),
+        )
+        return {str(path): str(blob) for path, status, blob, _ in rows if status != "D"}
+
+    def entries_between(
+        self, since: datetime | None, until: datetime | None, prefix: str = f"{ROOT}/"
+    ) -> list[Entry]:
+        """Return the changes of commits with since <= epoch <= until under prefix, newest first."""
+        low = math.ceil(aware(since).timestamp()) if since else -(2**62)
+        high = epoch_seconds(until) if until else 2**62
+        rows = self.db.execute(
+            f"SELECT {_ENTRY_COLUMNS} FROM {_ENTRY_JOIN} WHERE c.epoch BETWEEN ? AND ? "
+            "AND x.path >= ? AND x.path < ? ORDER BY x.seq DESC, x.path",
+            (low, high, prefix, _prefix_end(prefix)),
+        )
+        return [_entry(row) for row in rows]
+
+
+def _entry(row: Sequence[object]) -> Entry:
+    """Return an Entry from a row of _ENTRY_COLUMNS."""
+    seq, commit, epoch, path, status, old_blob, new_blob = row
+    return Entry(
+        seq=int(str(seq)),
+        commit=str(commit),
+        epoch=datetime.fromtimestamp(int(str(epoch)), UTC),
+        path=str(path),
+        status=str(status),
+        old_blob=str(old_blob) if old_blob else None,
+        new_blob=str(new_blob) if new_blob else None,
+    )
+
+
+def _prefix_end(prefix: str) -> str:
+    """Return the smallest string greater than every string that starts with prefix."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)

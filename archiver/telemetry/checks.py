@@ -1,0 +1,99 @@
+"""What each telemetry field should hold, and the report of what did not.
+
+Owns the expected schema of each kind (which columns hold objects, numbers, text or anything),
+the check of one leaf against it, and `Problems`: odd telemetry counted by kind and message and
+reported once a sync, either as a problem (not written) or as a note (written as sent, but
+unexpected: a new field, a wrong type, a field no longer sent). It writes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import Any
+
+from archiver.jsonvalue import ExactNumber
+
+_ENDPOINT_STATS = r"(?:stats|statsByTier/[^/]+)"
+_ENDPOINT_SCHEMA = {
+    "object": re.compile(
+        r"stats|statsByTier(?:/[^/]+)?|status_heuristics\w*|routing_heuristics_by_tier(?:/[^/]+)?"
+    ),
+    "number": re.compile(
+        rf"status|{_ENDPOINT_STATS}/(?:p(?:50|75|90|95|99)_(?:latency|throughput)"
+        r"|request_count|window_minutes)"
+        r"|status_heuristics\w*/[A-Za-z]+|routing_heuristics_by_tier/[^/]+/\w+"
+    ),
+    "text": re.compile(rf"{_ENDPOINT_STATS}/endpoint_id"),
+}
+SCHEMAS: dict[str, dict[str, re.Pattern[str]]] = {
+    "endpoint": _ENDPOINT_SCHEMA,
+    "model": {"any": re.compile(r"benchmarks\.design_arena")},
+    "model_variant": {"any": re.compile(r"(?:effective_pricing|model_activity)(?:/.*)?", re.S)},
+}
+# Leaf types written by one call to the encoder, and the types a number may arrive as.
+SCALARS = frozenset({int, float, bool, type(None)})
+NUMBERS = (int, float, ExactNumber)
+
+
+class Expectations:
+    """What each column of each kind should hold, learnt from SCHEMAS as columns are met."""
+
+    def __init__(self) -> None:
+        self._known: dict[str, dict[str, str]] = {}
+
+    def of(self, kind: str, column: str) -> str:
+        """Return what a column should hold: 'object', 'number', 'text', 'any' or 'new'."""
+        known = self._known.setdefault(kind, {})
+        expectation = known.get(column)
+        if expectation is None:
+            matches = (e for e, p in SCHEMAS.get(kind, {}).items() if p.fullmatch(column))
+            expectation = known[column] = next(matches, "new")
+        return expectation
+
+
+def leaf_problem(expected: str, column: str, value: Any) -> str | None:
+    """Return what is wrong with a leaf value, or None."""
+    if expected == "any" or value is None:
+        return None
+    if expected == "new":
+        return f"field {column} is new to the archiver, kept"
+    if expected == "number" and type(value) not in NUMBERS:
+        return f"{column} is a {type(value).__name__}, expected a number; kept as sent"
+    if expected == "object" and value != {}:
+        return f"{column} is a {type(value).__name__}, expected an object; kept as sent"
+    if expected == "text" and not isinstance(value, str):
+        return f"{column} is a {type(value).__name__}, expected a string; kept as sent"
+    return None
+
+
+class Problems:
+    """Odd telemetry, counted by kind and message, reported once a sync.
+
+    A problem is telemetry that was not written; a note is telemetry written as sent that
+    looks unexpected (a new field, a wrong type, a field no longer sent).
+    """
+
+    def __init__(self) -> None:
+        self.counts: Counter[tuple[bool, str, str]] = Counter()
+        self.examples: dict[tuple[bool, str, str], str] = {}
+
+    def add(self, kind: str, message: str, key: str, *, written: bool = True) -> None:
+        """Count one occurrence of a message for one key."""
+        entry = (written, kind, message)
+        self.counts[entry] += 1
+        self.examples.setdefault(entry, key)
+
+    def total(self) -> int:
+        """Return how many occurrences were counted."""
+        return sum(self.counts.values())
+
+    def lines(self, *, written: bool) -> list[str]:
+        """Return one readable line per message of one severity."""
+        return [
+            f"{kind} telemetry: {message} ({count} key{'s' * (count > 1)}, "
+            f"e.g. {self.examples[entry]!r})"
+            for entry, count in sorted(self.counts.items())
+            if entry[0] == written
+            for _, kind, message in [entry]
+        ]

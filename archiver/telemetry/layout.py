@@ -1,0 +1,150 @@
+"""Where telemetry files live: kinds, UTC day folders, shards and the epoch cell.
+
+Owns the path ``data/telemetry/<kind>/<YYYY>/<MM-DD>/<shard>.tsv``: which names are kinds,
+how a key's shard is named (the first hex digits of the SHA-1 of its UTF-8 bytes, as few
+digits as put at most KEYS_PER_SHARD keys in a file), how a day's folder is named, finding
+those folders and files on disk for the readers, and `TrackedFiles`, the writer's index of
+the files at HEAD. It reads no file's contents.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from archiver.errors import ArchiverError
+
+ROOT = "data/telemetry"
+SUFFIX = ".tsv"
+KINDS = ("endpoint", "model", "model_variant")
+KEYS_PER_SHARD = 256
+MAX_SHARD_DIGITS = 4
+KIND_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
+_DAY = re.compile(r"\d\d-\d\d")
+_FILE = re.compile(rf"{ROOT}/([a-z][a-z0-9_]*)/(\d{{4}})/(\d\d)-(\d\d)/([0-9a-f]+)\{SUFFIX}")
+
+
+def digest(key: str) -> str:
+    """Return the hex SHA-1 of a key, whose first digits name its shard."""
+    return hashlib.sha1(key.encode("utf-8", "surrogatepass"), usedforsecurity=False).hexdigest()
+
+
+def digits_for(keys: int) -> int:
+    """Return the shard digits that put at most KEYS_PER_SHARD keys in a file, on average."""
+    digits = 1
+    while keys > KEYS_PER_SHARD * 16**digits and digits < MAX_SHARD_DIGITS:
+        digits += 1
+    return digits
+
+
+def day_folder(kind: str, day: date) -> str:
+    """Return the folder of one kind's files for one UTC day."""
+    return f"{ROOT}/{kind}/{day:%Y}/{day:%m-%d}/"
+
+
+def utc(epoch: datetime) -> datetime:
+    """Return a time in UTC (a naive time is taken as UTC)."""
+    return epoch.replace(tzinfo=UTC) if epoch.tzinfo is None else epoch.astimezone(UTC)
+
+
+def epoch_cell(epoch: datetime) -> str:
+    """Return the epoch as its cell: a JSON string, UTC, to the second."""
+    return f'"{utc(epoch):%Y-%m-%dT%H:%M:%SZ}"'
+
+
+# --- on disk, for the readers ---------------------------------------------------------------
+
+
+def kind_root(repo_path: str | Path, kind: str) -> Path:
+    """Return the folder of one kind's telemetry, refusing names that are not kinds."""
+    if not KIND_NAME.fullmatch(kind):
+        raise ArchiverError(f"unknown telemetry kind {kind!r}; expected one of {', '.join(KINDS)}")
+    return Path(repo_path) / ROOT / kind
+
+
+def day_folders(root: Path, start: str, end: str) -> list[Path]:
+    """Return a kind's day folders, oldest first, that may hold samples from start to end."""
+    folders: list[Path] = []
+    if not root.is_dir():
+        return folders
+    for year in sorted(p for p in root.iterdir() if p.name.isdigit() and len(p.name) == 4):
+        for day in sorted(p for p in year.iterdir() if _DAY.fullmatch(p.name)):
+            text = f"{year.name}-{day.name}"
+            if start[:10] <= text <= end[:10]:
+                folders.append(day)
+    return folders
+
+
+def day_files(folder: Path) -> list[Path]:
+    """Return a day folder's telemetry files, by shard."""
+    return sorted(folder.glob(f"*{SUFFIX}"))
+
+
+def folder_day(folder: Path) -> date:
+    """Return the UTC day of a day folder (<YYYY>/<MM-DD>)."""
+    return date(int(folder.parent.name), int(folder.name[:2]), int(folder.name[3:5]))
+
+
+def folder_text(folder: Path) -> str:
+    """Return the UTC day of a day folder as ISO text (YYYY-MM-DD)."""
+    return folder.parent.name + "-" + folder.name
+
+
+def shard_path(folder: Path, key_digest: str) -> Path | None:
+    """Return the file of a day folder that holds the key with this digest, if any."""
+    for digits in range(1, MAX_SHARD_DIGITS + 1):
+        path = folder / f"{key_digest[:digits]}{SUFFIX}"
+        if path.is_file():
+            return path
+    return None
+
+
+# --- at HEAD, for the writer ----------------------------------------------------------------
+
+
+class TrackedFiles:
+    """The telemetry files at HEAD: {kind: {day: {shard: path}}}, and their blob ids."""
+
+    def __init__(self, tracked: Mapping[str, str]) -> None:
+        self.blobs = tracked
+        self.days: dict[str, dict[date, dict[str, str]]] = {}
+        for path in tracked:
+            match = _FILE.fullmatch(path) if path.startswith(ROOT) else None
+            if match:
+                kind, year, month, day, shard = match.groups()
+                when = date(int(year), int(month), int(day))
+                self.days.setdefault(kind, {}).setdefault(when, {})[shard] = path
+
+    def shards(self, kind: str, day: date) -> dict[str, str]:
+        """Return {shard: path} of one kind's files of one day."""
+        return self.days.get(kind, {}).get(day, {})
+
+    def previous(self, kind: str, day: date, shard: str) -> list[str]:
+        """Return the files of the latest day before this one that hold keys of this shard."""
+        for when in sorted((d for d in self.days.get(kind, {}) if d < day), reverse=True):
+            paths = [
+                path
+                for name, path in self.days[kind][when].items()
+                if name.startswith(shard) or shard.startswith(name)
+            ]
+            if paths:
+                return paths
+        return []
+
+    def names(self, kind: str, digits: int) -> set[str]:
+        """Return every shard, at this many digits, that any file of this kind ever held."""
+        names: set[str] = set()
+        for shards in self.days.get(kind, {}).values():
+            for name in shards:
+                names.update(_covering(name, digits))
+        return names
+
+
+def _covering(name: str, digits: int) -> list[str]:
+    """Return the shards of this many digits that hold the keys of shard name."""
+    if len(name) >= digits:
+        return [name[:digits]]
+    return [name + f"{n:0{digits - len(name)}x}" for n in range(16 ** (digits - len(name)))]

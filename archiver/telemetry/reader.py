@@ -1,0 +1,276 @@
+"""Reading series back: one key's samples, every key's recent ones, or every sample in turn.
+
+Owns the readers of a work tree's telemetry files: `series` (and `endpoint_series`,
+`model_series`) finds one key's lines in its shard without parsing the rest,
+`recent_series` (and `recent_endpoint_series`, what the site charts) reads only the chosen
+columns of the newest days, and `iter_samples` replays every file day by day. A sample is
+{"epoch": ISO, **figures}, one per change, holding until the next; a damaged file raises a
+`StoreError` naming it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from functools import lru_cache
+from operator import itemgetter
+from pathlib import Path
+from typing import Any
+
+from archiver import jsonvalue
+from archiver.errors import ArchiverError, StoreError
+from archiver.telemetry.codec import ABSENT, Leaves, dotted, dump, key_of, nest, segments
+from archiver.telemetry.layout import (
+    day_files,
+    day_folders,
+    digest,
+    epoch_cell,
+    folder_day,
+    folder_text,
+    kind_root,
+    shard_path,
+)
+from archiver.telemetry.sheet import PARSE_ERRORS, apply_cells, lines, read_header
+
+# What the site charts for every endpoint; `recent_endpoint_series` reads only these.
+CHART_FIELDS = (
+    "status",
+    "stats.request_count",
+    "stats.p50_latency",
+    "stats.p90_latency",
+    "stats.p50_throughput",
+    "stats.p90_throughput",
+)
+
+Sample = dict[str, Any]
+When = datetime | str | None
+
+
+def endpoint_series(
+    repo_path: str | Path, endpoint_id: str, since: When = None, until: When = None
+) -> list[Sample]:
+    """Return an endpoint's telemetry samples, oldest first, from since to until (inclusive)."""
+    return series(repo_path, "endpoint", endpoint_id, since, until)
+
+
+def model_series(
+    repo_path: str | Path, model_key: str, since: When = None, until: When = None
+) -> list[Sample]:
+    """Return a model's telemetry samples (benchmarks.design_arena), oldest first."""
+    return series(repo_path, "model", model_key, since, until)
+
+
+def series(
+    repo_path: str | Path, kind: str, key: str, since: When = None, until: When = None
+) -> list[Sample]:
+    """Return one key's samples, {"epoch": ISO, **figures}, one per change, oldest first.
+
+    A sample holds from its epoch until the next one; a sample with no figures is a gap
+    (the key was not observed). The first sample in the range is returned even if the
+    figures did not change at its epoch.
+    """
+    start, end = _bound(since, "since"), _bound(until, "until")
+    key_cell = dump(key).encode()
+    key_digest = digest(key)
+    samples: list[Sample] = []
+    last: list[Leaves | None] = [None]
+    for folder in day_folders(kind_root(repo_path, kind), start, end):
+        path = shard_path(folder, key_digest)
+        if path is not None:
+            with reading(path):
+                columns, key_lines = _key_lines(path, key_cell)
+                _emit(columns, key_lines, start, end, samples, last)
+    return samples
+
+
+def recent_endpoint_series(
+    repo_path: str | Path, days: int = 30, fields: Sequence[str] | None = CHART_FIELDS
+) -> dict[str, list[Sample]]:
+    """Return every endpoint's samples of the chart figures over the newest `days` UTC days.
+
+    `fields` names figures as `to_csv` does (`stats.p50_latency`); None returns every
+    figure, which for thousands of endpoints is slow and takes gigabytes.
+    """
+    return recent_series(repo_path, "endpoint", days, fields)
+
+
+def recent_series(
+    repo_path: str | Path, kind: str, days: int = 30, fields: Sequence[str] | None = None
+) -> dict[str, list[Sample]]:
+    """Return {key: samples} for one kind over the newest `days` UTC days the archive holds."""
+    folders = day_folders(kind_root(repo_path, kind), "", "~")
+    if not folders:
+        return {}
+    since = (folder_day(folders[-1]) - timedelta(days=days - 1)).isoformat()
+    result: dict[str, list[Sample]] = {}
+    if fields is None:
+        for key, sample in iter_samples(repo_path, kind, since):
+            result.setdefault(key, []).append(sample)
+        return result
+    last: dict[str, list[str]] = {}
+    for folder in folders:
+        if folder_text(folder) >= since[:10]:
+            for path in day_files(folder):
+                with reading(path):
+                    _file_fields(path, frozenset(fields), result, last)
+    return result
+
+
+def iter_samples(
+    repo_path: str | Path, kind: str, since: When = None, until: When = None
+) -> Iterator[tuple[str, Sample]]:
+    """Yield (key, sample) for every key of one kind, day by day, each key's oldest first."""
+    start, end = _bound(since, "since"), _bound(until, "until")
+    last: dict[str, Leaves] = {}
+    for folder in day_folders(kind_root(repo_path, kind), start, end):
+        for path in day_files(folder):
+            with reading(path):
+                yield from _file_samples(path, start, end, last)
+
+
+@contextmanager
+def reading(path: Path) -> Iterator[None]:
+    """Turn a damaged file's parse error into a StoreError naming it."""
+    try:
+        yield
+    except PARSE_ERRORS as error:
+        raise StoreError(
+            f"{path} is not a telemetry file the archiver can read ({error}); "
+            f"restore it from history (git checkout <commit> -- {path})"
+        ) from None
+
+
+def _bound(when: When, label: str) -> str:
+    """Return a time bound as comparable ISO text ('' or '~' when open)."""
+    if when is None:
+        return "" if label == "since" else "~"
+    if isinstance(when, str):
+        try:
+            when = datetime.fromisoformat(when.replace("Z", "+00:00"))
+        except ValueError:
+            raise ArchiverError(
+                f"{label} {when!r} is not an ISO 8601 time; try 2026-07-17 or 2026-07-17T18:00Z"
+            ) from None
+    return epoch_cell(when)[1:-1]
+
+
+def _key_lines(path: Path, key_cell: bytes) -> tuple[list[str], list[str]]:
+    """Return a file's columns and the lines of one key, found without parsing the rest."""
+    columns, body = read_header(path.read_bytes())
+    needle = b"\t" + key_cell
+    found_lines: list[str] = []
+    found = body.find(needle)
+    while found >= 0:
+        end = found + len(needle)
+        start = body.rfind(b"\n", 0, found) + 1
+        # The key is the second cell: nothing but the epoch before it, a tab or line end after.
+        if body[end : end + 1] in (b"\t", b"\n", b"") and body.find(b"\t", start, found) < 0:
+            stop = body.find(b"\n", end)
+            found_lines.append(body[start : stop if stop >= 0 else len(body)].decode())
+        found = body.find(needle, end)
+    return columns, found_lines
+
+
+def _emit(
+    columns: Sequence[str],
+    key_lines: Sequence[str],
+    start: str,
+    end: str,
+    samples: list[Sample],
+    last: list[Leaves | None],
+) -> None:
+    """Replay one key's lines of one file, appending a sample for each change in range."""
+    leaves: Leaves = {}
+    for line in key_lines:
+        cells = line.split("\t")
+        apply_cells(leaves, columns, cells[2:])
+        epoch = cells[0][1:-1]
+        if start <= epoch <= end and leaves != last[0]:
+            last[0] = dict(leaves)
+            samples.append({"epoch": epoch, **nest(leaves)})
+
+
+def _file_samples(
+    path: Path, start: str, end: str, last: dict[str, Leaves]
+) -> Iterator[tuple[str, Sample]]:
+    """Yield (key, sample) for every change in one file within the range."""
+    columns, body = read_header(path.read_bytes())
+    state: dict[str, Leaves] = {}
+    for line in lines(body):
+        cells = line.split("\t")
+        leaves = state.setdefault(cells[1], {})
+        apply_cells(leaves, columns, cells[2:])
+        epoch = cells[0][1:-1]
+        if start <= epoch <= end and last.get(cells[1]) != leaves:
+            last[cells[1]] = dict(leaves)
+            yield key_of(cells[1]), {"epoch": epoch, **nest(leaves)}
+
+
+def _file_fields(
+    path: Path, fields: frozenset[str], result: dict[str, list[Sample]], last: dict[str, list[str]]
+) -> None:
+    """Add a sample for each change of the chosen fields in one file, reading only those."""
+    columns, body = read_header(path.read_bytes())
+    chosen = [(i, c) for i, c in enumerate(columns, 2) if dotted(c) in fields]
+    if not chosen:
+        return
+    width = chosen[-1][0] + 1
+    pick = itemgetter(0, 1, *(i for i, _ in chosen))
+    names = tuple(column for _, column in chosen)
+    template = _template(names)
+    blank = [ABSENT] * len(names)
+    state: dict[str, list[str]] = {}
+    texts: list[str] = []
+    keys: list[str] = []
+    for line in lines(body):
+        # Split no further than the last chosen column: the rest is never looked at.
+        cells = line.split("\t", width)
+        if len(cells) < width:
+            cells += [""] * (width - len(cells))
+        picked = pick(cells)
+        key_cell = picked[1]
+        # An empty cell keeps the key's value from its previous line in this file.
+        before = state.get(key_cell, blank)
+        now = state[key_cell] = [v or o for v, o in zip(picked[2:], before, strict=True)]
+        if last.get(key_cell) != now:
+            last[key_cell] = now
+            keys.append(key_cell)
+            texts.append(
+                _sample_text(picked[0], names, now)
+                if ABSENT in now
+                else template % (picked[0], *now)
+            )
+    decoded: dict[str, str] = {}
+    for key_cell, sample in zip(keys, jsonvalue.loads(f"[{','.join(texts)}]"), strict=True):
+        key = decoded.get(key_cell) or decoded.setdefault(key_cell, key_of(key_cell))
+        result.setdefault(key, []).append(sample)
+
+
+def _sample_text(epoch: str, names: Sequence[str], texts: Sequence[str]) -> str:
+    """Return the JSON text of a sample from its epoch cell and leaf texts (some absent)."""
+    present = tuple(name for name, text in zip(names, texts, strict=True) if text != ABSENT)
+    return _template(present) % (epoch, *(text for text in texts if text != ABSENT))
+
+
+@lru_cache(maxsize=1024)
+def _template(columns: tuple[str, ...]) -> str:
+    """Return a %-template that nests leaf texts under their columns' paths."""
+    tree: dict[str, Any] = {}
+    for column in columns:
+        *parents, name = segments(column)
+        holder = tree
+        for parent in parents:
+            holder = holder.setdefault(parent, {})
+        holder[name] = None
+    return '{"epoch":%s' + "".join(f",{body}" for body in _members(tree)) + "}"
+
+
+def _members(tree: Mapping[str, Any]) -> Iterator[str]:
+    """Yield '"name":%s' or '"name":{...}' for each member of a template tree."""
+    for name, child in tree.items():
+        label = dump(name).replace("%", "%%")
+        if child is None:
+            yield f"{label}:%s"
+        else:
+            yield f"{label}:{{{','.join(_members(child))}}}"

@@ -1,0 +1,132 @@
+"""One day file (a sheet): its header, its rows, and each key's state after them.
+
+Owns the text of a telemetry file: a header line naming the columns (``epoch``, ``key``, then
+one per leaf), then one tab-separated row per key and change whose empty cells keep the key's
+previous value, ``-`` makes it absent and a patch cell rebuilds an array. `parse_sheet` reads
+a file, `Sheet.row` writes the next row of a key, and `SheetCache` keeps parsed files by blob
+id so that a writer kept between hourly syncs re-reads nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from operator import itemgetter
+
+import orjson
+
+from archiver.telemetry.codec import ABSENT, PATCH, Leaves, changed_cell, dump, patched
+
+FIXED_COLUMNS = ("epoch", "key")
+# What a damaged file raises while parsed (orjson.JSONDecodeError is a ValueError).
+PARSE_ERRORS = (ValueError, IndexError, TypeError, KeyError, UnicodeDecodeError)
+# Bounded by the keys they hold (~3 KB each): the whole archive today, a part of a big one.
+SHEET_CACHE_KEYS = 16_384
+
+ReadBlob = Callable[[str], bytes]
+_NON_EMPTY = itemgetter(1)
+
+
+@dataclass
+class Sheet:
+    """One telemetry file: its columns, its rows and each key's current leaves."""
+
+    columns: list[str]
+    body: bytes = b""
+    state: dict[str, Leaves] = field(default_factory=dict)
+    last_epoch: str = ""
+
+    def __post_init__(self) -> None:
+        self.position = {name: index for index, name in enumerate(self.columns)}
+
+    def add_columns(self, names: Iterable[str]) -> None:
+        """Add the columns not in the header yet, at its end."""
+        for name in names:
+            if name not in self.position:
+                self.position[name] = len(self.columns)
+                self.columns.append(name)
+
+    def header(self) -> bytes:
+        """Return the header line."""
+        names = (*FIXED_COLUMNS, *self.columns)
+        return ("\t".join(dump(name) for name in names) + "\n").encode()
+
+    def row(self, epoch: str, key_cell: str, new: Leaves) -> str | None:
+        """Return the line recording a key's new leaves (None: unchanged); update the state."""
+        old = self.state.get(key_cell) or {}
+        if new == old:
+            return None
+        self.add_columns(new)
+        position = self.position
+        cells = [""] * len(self.columns)
+        # Only the leaves that changed get a cell: found by set operations, not column by column.
+        for column, text in new.items() - old.items():
+            cells[position[column]] = changed_cell(old.get(column), text)
+        for column in old.keys() - new.keys():
+            cells[position[column]] = ABSENT
+        self.state[key_cell] = new
+        return "\t".join([epoch, key_cell, *cells]).rstrip("\t") + "\n"
+
+
+def parse_sheet(data: bytes) -> Sheet:
+    """Return a telemetry file parsed: columns, rows and every key's final leaves."""
+    columns, body = read_header(data)
+    sheet = Sheet(columns, body)
+    for line in lines(body):
+        cells = line.split("\t")
+        sheet.last_epoch = cells[0]
+        apply_cells(sheet.state.setdefault(cells[1], {}), sheet.columns, cells[2:])
+    return sheet
+
+
+def read_header(data: bytes) -> tuple[list[str], bytes]:
+    """Return (data columns, body) of a telemetry file's bytes."""
+    head, _, body = data.partition(b"\n")
+    names = orjson.loads(b"[" + head.replace(b"\t", b",") + b"]")
+    return [str(name) for name in names[len(FIXED_COLUMNS) :]], body
+
+
+def lines(body: bytes) -> list[str]:
+    """Return a file body's lines, split at newlines only (str.splitlines also splits at U+2028)."""
+    text = body.decode()
+    return text.removesuffix("\n").split("\n") if text else []
+
+
+def apply_cells(leaves: Leaves, columns: Sequence[str], cells: Sequence[str]) -> None:
+    """Apply a row's data cells to a key's leaves."""
+    if ABSENT not in cells and PATCH not in "".join(cells):
+        # Plain values only (the usual row): each non-empty cell replaces its column's.
+        leaves.update(filter(_NON_EMPTY, zip(columns, cells, strict=False)))
+        return
+    for column, cell in zip(columns, cells, strict=False):
+        if not cell:
+            continue
+        if cell == ABSENT:
+            leaves.pop(column, None)
+        elif cell.startswith(PATCH):
+            leaves[column] = patched(leaves.get(column), cell)
+        else:
+            leaves[column] = cell
+
+
+class SheetCache:
+    """Parsed files by blob id, oldest forgotten first past SHEET_CACHE_KEYS keys in all."""
+
+    def __init__(self) -> None:
+        self._sheets: dict[str, Sheet] = {}
+
+    def load(self, blob: str, read: ReadBlob, *, keep: bool) -> Sheet:
+        """Return the parsed file of a blob (taken out of the cache unless keep: it will change)."""
+        sheet = self._sheets.get(blob) if keep else self._sheets.pop(blob, None)
+        if sheet is None:
+            sheet = parse_sheet(read(blob))
+            if keep:
+                self.remember(blob, sheet)
+        return sheet
+
+    def remember(self, blob: str, sheet: Sheet) -> None:
+        """Cache a parsed file under its blob id, forgetting the oldest beyond the cache size."""
+        sheets = self._sheets
+        sheets[blob] = sheet
+        while len(sheets) > 1 and sum(len(s.state) for s in sheets.values()) > SHEET_CACHE_KEYS:
+            del sheets[next(iter(sheets))]

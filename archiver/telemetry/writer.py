@@ -1,0 +1,252 @@
+"""What a sync appends to the telemetry files: `TelemetryWriter` and `telemetry_writes`.
+
+Owns turning one sync's figures ({kind: {key: figures}}) into the full new contents of the
+files it changes: a row only for a key whose figures changed, a row of ``-`` for a key no
+longer observed, a new day's file starting from each key's whole state, and nothing at all
+for an hour in which nothing changed. Time only goes forward: a file already holding a later
+epoch is left alone and reported. A `TelemetryWriter` holds the caches that make this fast
+at 50,000 endpoints (clean shapes, parsed files); keep one for as long as syncs run in the
+process. It returns bytes; committing them is the caller's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from archiver import jsonvalue
+from archiver.canonical import blob_id
+from archiver.telemetry.checks import Problems
+from archiver.telemetry.codec import Leaves, dump, key_of
+from archiver.telemetry.layout import (
+    KIND_NAME,
+    SUFFIX,
+    TrackedFiles,
+    day_folder,
+    digest,
+    digits_for,
+    epoch_cell,
+    utc,
+)
+from archiver.telemetry.leaves import LeafEncoder
+from archiver.telemetry.sheet import PARSE_ERRORS, ReadBlob, Sheet, SheetCache
+
+# {key cell: (key, figures or their JSON bytes)} and {key cell: (key, leaves)}.
+Observed = dict[str, tuple[str, Any]]
+Flattened = dict[str, tuple[str, Leaves]]
+
+
+@dataclass
+class TelemetryWrites:
+    """The telemetry files one sync writes (full new contents), and what it saw."""
+
+    writes: dict[str, bytes] = field(default_factory=dict)
+    samples: int = 0
+    # Telemetry that was not written (a sync failure), and telemetry written that looks odd.
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+class TelemetryWriter:
+    """Writes each sync's telemetry, keeping what makes the next sync fast.
+
+    Its caches change no byte written: `encoder` remembers the shapes of figures found clean
+    (so the next key of that shape is written without checks), `sheets` the files it parsed
+    or wrote, by blob id (so an hourly sync in the same process re-reads nothing).
+    """
+
+    def __init__(self) -> None:
+        self.encoder = LeafEncoder()
+        self.sheets = SheetCache()
+
+    def writes(
+        self,
+        observed_telemetry: Mapping[str, Any],
+        epoch: datetime,
+        tracked: Mapping[str, str],
+        read: ReadBlob,
+    ) -> TelemetryWrites:
+        """Return the telemetry files a sync at this epoch writes: the files it changes, whole."""
+        result = TelemetryWrites()
+        problems = Problems()
+        files = TrackedFiles(tracked)
+        stamp = epoch_cell(epoch)
+        for kind in sorted(observed_telemetry):
+            if not isinstance(kind, str) or not KIND_NAME.fullmatch(kind):
+                message = "not a kind name the archive can store; skipped"
+                problems.add(str(kind), message, "", written=False)
+                continue
+            job = _Kind(self, kind, utc(epoch).date(), stamp, files, read, result, problems)
+            job.write(_observed(kind, observed_telemetry[kind], problems))
+        result.problems = problems.lines(written=False) + result.problems
+        result.notes = problems.lines(written=True)
+        return result
+
+
+def telemetry_writes(
+    observed_telemetry: Mapping[str, Any],
+    epoch: datetime,
+    tracked: Mapping[str, str],
+    read: ReadBlob,
+    writer: TelemetryWriter | None = None,
+) -> TelemetryWrites:
+    """Return the telemetry files a sync at this epoch writes: the files it changes, whole.
+
+    `tracked` is {path: blob id} at HEAD and `read` a blob's bytes. Pass the same `writer` to
+    every sync of a process (an import of many captures, a benchmark) to keep its caches.
+    """
+    return (writer or TelemetryWriter()).writes(observed_telemetry, epoch, tracked, read)
+
+
+def _observed(kind: str, figures_by_key: Any, problems: Problems) -> Observed:
+    """Return {key cell: (key, figures)} for the keys of one kind that may be usable.
+
+    Figures are an object, or its compact JSON bytes (how a sync holds endpoint figures);
+    they are flattened shard by shard, so only one shard's leaves are alive at a time.
+    """
+    if not isinstance(figures_by_key, Mapping):
+        got = type(figures_by_key).__name__
+        problems.add(kind, f"expected an object of keys, got a {got}; skipped", "", written=False)
+        return {}
+    usable: Observed = {}
+    for key, figures in figures_by_key.items():
+        if not isinstance(key, str) or not key:
+            message = "a key that is not a non-empty string was skipped"
+            problems.add(kind, message, repr(key), written=False)
+        else:
+            usable[dump(key)] = (key, figures)
+    return usable
+
+
+def _unreadable(path: str, error: Exception) -> str:
+    """Return the problem for a telemetry file at HEAD that cannot be parsed."""
+    return (
+        f"{path} is not a telemetry file the archiver can read ({error}); its shard was not "
+        f"written this sync: restore it from history (git checkout <commit> -- {path})"
+    )
+
+
+@dataclass
+class _Kind:
+    """Writing one kind's telemetry of one sync."""
+
+    writer: TelemetryWriter
+    name: str
+    day: date
+    stamp: str
+    files: TrackedFiles
+    read: ReadBlob
+    result: TelemetryWrites
+    problems: Problems
+
+    def write(self, observed: Observed) -> None:
+        """Add this kind's changed files to the result."""
+        today = self.files.shards(self.name, self.day)
+        digits = len(next(iter(today))) if today else digits_for(len(observed))
+        groups: dict[str, Observed] = {shard: {} for shard in self.files.names(self.name, digits)}
+        for key_cell, (key, figures) in observed.items():
+            groups.setdefault(digest(key)[:digits], {})[key_cell] = (key, figures)
+        folder = day_folder(self.name, self.day)
+        for shard in sorted(groups):
+            path = f"{folder}{shard}{SUFFIX}"
+            group = self._with_leaves(groups.pop(shard))
+            if path in today.values():
+                self._append_to_existing(path, group)
+            else:
+                self._start_file(path, shard, group)
+
+    def _with_leaves(self, observed: Observed) -> Flattened:
+        """Return {key cell: (key, leaves)} for the keys whose figures are a usable object."""
+        usable: Flattened = {}
+        for key_cell, (key, given) in observed.items():
+            try:
+                figures = jsonvalue.loads(given) if type(given) is bytes else given
+                if not isinstance(figures, Mapping):
+                    kind_name = type(figures).__name__
+                    message = f"figures are a {kind_name}, expected an object; skipped"
+                    self.problems.add(self.name, message, key, written=False)
+                    continue
+                leaves = self.writer.encoder.leaves(self.name, key, figures, self.problems)
+                usable[key_cell] = (key, leaves)
+            except jsonvalue.NestingError as error:
+                message = f"figures hold a {error}; skipped"
+                self.problems.add(self.name, message, key, written=False)
+            except (TypeError, ValueError, jsonvalue.EncodeError, RecursionError) as error:
+                # Only JSON data comes from upstream; anything else is not ours to guess at.
+                message = f"figures hold something that is not JSON ({error}); skipped"
+                self.problems.add(self.name, message, key, written=False)
+        return usable
+
+    def _append_to_existing(self, path: str, observed: Flattened) -> None:
+        """Append to a file this day already has, if time goes forward."""
+        blob = self.files.blobs[path]
+        try:
+            sheet = self.writer.sheets.load(blob, self.read, keep=False)
+        except PARSE_ERRORS as error:
+            self.result.problems.append(_unreadable(path, error))
+            return
+        if sheet.last_epoch > self.stamp:
+            self.result.problems.append(
+                f"{path} already holds {sheet.last_epoch}, later than this sync's {self.stamp}; "
+                "its telemetry was not written (import older captures before newer ones)"
+            )
+        elif self._append(path, sheet, observed, {}):
+            return
+        self.writer.sheets.remember(blob, sheet)
+
+    def _start_file(self, path: str, shard: str, observed: Flattened) -> None:
+        """Start a day's file for a shard, if its keys changed since the latest earlier file."""
+        previous = self._previous_leaves(shard)
+        now = {key_cell: leaves for key_cell, (_, leaves) in observed.items() if leaves}
+        if now != previous:
+            self._append(path, Sheet([]), observed, previous)
+
+    def _previous_leaves(self, shard: str) -> dict[str, Leaves]:
+        """Return how the latest earlier file left this shard's keys that had figures."""
+        previous: dict[str, Leaves] = {}
+        for path in self.files.previous(self.name, self.day, shard):
+            try:
+                sheet = self.writer.sheets.load(self.files.blobs[path], self.read, keep=True)
+            except PARSE_ERRORS as error:
+                self.result.problems.append(_unreadable(path, error))
+                continue
+            for key_cell, state in sheet.state.items():
+                if state and digest(key_of(key_cell)).startswith(shard):
+                    previous[key_cell] = state
+        return previous
+
+    def _append(
+        self, path: str, sheet: Sheet, observed: Flattened, previous: Mapping[str, Leaves]
+    ) -> bool:
+        """Append rows for changed keys and for keys no longer observed; tell if any."""
+        stamp = self.stamp
+        rows: list[str] = []
+        for key_cell in sorted(observed):
+            key, leaves = observed[key_cell]
+            self._note_dropped(key, sheet.state.get(key_cell) or previous.get(key_cell), leaves)
+            row = sheet.row(stamp, key_cell, leaves)
+            if row is not None:
+                rows.append(row)
+        gone = sorted(k for k, leaves in sheet.state.items() if leaves and k not in observed)
+        rows += [row for k in gone if (row := sheet.row(stamp, k, {})) is not None]
+        # A new file restarts every key: one that had figures and is no longer seen says so.
+        rows += [f"{stamp}\t{k}\n" for k in sorted(previous) if not observed.get(k, ("", {}))[1]]
+        if not rows:
+            return False
+        sheet.last_epoch = stamp
+        sheet.body += "".join(rows).encode()
+        data = sheet.header() + sheet.body
+        self.result.writes[path] = data
+        self.result.samples += len(rows)
+        self.writer.sheets.remember(blob_id(data), sheet)
+        return True
+
+    def _note_dropped(self, key: str, before: Leaves | None, now: Leaves) -> None:
+        """Note the top-level fields a still-observed key had and no longer sends."""
+        if not before or before.keys() <= now.keys():
+            return
+        kept = {column.partition("/")[0] for column in now}
+        for field_name in sorted({c.partition("/")[0] for c in before} - kept):
+            self.problems.add(self.name, f"{field_name} is no longer sent", key)

@@ -1,0 +1,43 @@
+"""Times, in one place: sync epochs, ISO 8601 in and out, and the forms people read.
+
+Every time the archiver stores or prints is UTC. An epoch is a sync's hour, aligned down
+(`2026-11-22T05:00:00Z`); a naive time or a bare date given by a user counts as UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+def utc(moment: datetime) -> datetime:
+    """Return a moment in UTC (a naive one is taken to be UTC already)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def hour_epoch(moment: datetime | None = None) -> datetime:
+    """Return the sync epoch for a moment (default now): its hour, aligned down, in UTC."""
+    return utc(moment or datetime.now(UTC)).replace(minute=0, second=0, microsecond=0)
+
+
+def format_epoch(moment: datetime) -> str:
+    """Return a time as ISO 8601 UTC with a Z, to the second: 2026-11-22T05:00:00Z."""
+    return utc(moment).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_time(text: str) -> datetime:
+    """Parse an ISO 8601 time (a bare date or naive time counts as UTC)."""
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("z", "Z"))
+    except ValueError as exc:
+        raise ValueError(f"{text!r} is not an ISO 8601 time such as 2026-07-17T18:00:00Z") from exc
+    return utc(moment)
+
+
+def minute_text(moment: datetime) -> str:
+    """Return a time as people read it in a summary: 2026-11-22 05:00 UTC."""
+    return utc(moment).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def day_text(moment: datetime) -> str:
+    """Return a time's UTC day: 2026-11-22."""
+    return utc(moment).strftime("%Y-%m-%d")
