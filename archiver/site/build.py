@@ -21,6 +21,7 @@ from archiver.site.env import environment, templates_dir
 from archiver.site.feeds import atom_feed
 from archiver.site.formats import iso
 from archiver.site.metrics import load_metrics
+from archiver.site.page_contexts import ApiFile, SiteInfo
 from archiver.site.rows import Catalog
 from archiver.site.timeline import Timeline, build_timeline
 from archiver.site.urls import model_feed
@@ -87,7 +88,7 @@ def build_site(
     metrics = load_metrics(repo_path, at, report.problems)
     catalog = build_catalog(projection, metrics, timeline.last_changes())
     end = projection.epoch or datetime.now(UTC)
-    site = pages.SiteInfo(
+    site = SiteInfo(
         epoch=projection.epoch,
         commit=projection.commit,
         built=datetime.now(UTC),
@@ -134,7 +135,7 @@ def _file_of(problem: str) -> str:
 
 def _write_pages(
     writer: _Writer,
-    site: pages.SiteInfo,
+    site: SiteInfo,
     catalog: Catalog,
     timeline: Timeline,
     metrics: dict[str, Any],
@@ -161,11 +162,11 @@ def _write_pages(
 
 def _write_api(
     writer: _Writer,
-    site: pages.SiteInfo,
+    site: SiteInfo,
     catalog: Catalog,
     groups: list[Any],
     end: datetime,
-) -> list[pages.ApiFile]:
+) -> list[ApiFile]:
     """Write the JSON API files; return what the API page lists."""
     meta = {
         "generated_at": iso(site.built),
@@ -176,13 +177,11 @@ def _write_api(
     files = []
     for path, (data, count, what) in api_documents(catalog, groups, meta, site.epoch).items():
         writer.write(path, data)
-        files.append(pages.ApiFile(path, what, count, len(data)))
+        files.append(ApiFile(path, what, count, len(data)))
     return files
 
 
-def _write_feeds(
-    writer: _Writer, site: pages.SiteInfo, catalog: Catalog, timeline: Timeline
-) -> None:
+def _write_feeds(writer: _Writer, site: SiteInfo, catalog: Catalog, timeline: Timeline) -> None:
     """Write the Atom feed of all changes and one per model."""
     cards = [card for group in timeline.groups for card in group.cards]
     cards += [card for group in timeline.groups for found in group.bulk.values() for card in found]

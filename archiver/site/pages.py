@@ -44,19 +44,6 @@ from archiver.site.timeline import SyncGroup, Timeline
 from archiver.site.urls import model_feed, model_page, root_of
 
 __all__ = [
-    "ApiFile",
-    "ApiPage",
-    "ChangesPage",
-    "EndpointPage",
-    "FieldRow",
-    "Frame",
-    "GridPage",
-    "ModelPage",
-    "ModelsPage",
-    "ProviderPage",
-    "ProvidersPage",
-    "SiteInfo",
-    "StatusPage",
     "api_page",
     "changes_pages",
     "changes_path",
