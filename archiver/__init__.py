@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from archiver.backfill import import_captures
     from archiver.capture.files import Capture, read_capture
     from archiver.capture.replay import ReplayServer
+    from archiver.capture.transport import ReplayTransport
     from archiver.errors import ArchiverError
     from archiver.history.api import History
     from archiver.paths import Category, key_to_path, path_to_key
@@ -42,6 +43,7 @@ _EXPORTS = {
     "FetchPolicy": "archiver.upstream.fetch",
     "History": "archiver.history.api",
     "ReplayServer": "archiver.capture.replay",
+    "ReplayTransport": "archiver.capture.transport",
     "SiteReport": "archiver.site",
     "SyncLog": "archiver.archive.synclog",
     "SyncOptions": "archiver.sync",
@@ -60,6 +62,7 @@ __all__ = [
     "FetchPolicy",
     "History",
     "ReplayServer",
+    "ReplayTransport",
     "SiteReport",
     "SyncLog",
     "SyncOptions",

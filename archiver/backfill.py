@@ -10,7 +10,7 @@ from pathlib import Path
 from archiver.archive.store import Store
 from archiver.archive.synclog import SyncLog
 from archiver.capture.files import Capture, read_capture
-from archiver.capture.replay import ReplayServer
+from archiver.capture.transport import ReplayTransport
 from archiver.errors import ArchiverError
 from archiver.sync import EVERY_SOURCE, SyncOptions, sync
 from archiver.times import format_epoch, hour_epoch
@@ -29,9 +29,10 @@ def import_captures(
 ) -> list[SyncLog]:
     """Import captures oldest first, each as one sync at its capture time's epoch.
 
-    Each capture is served over HTTP by the replay server and synced exactly like a live
-    sync; sources it did not record count as not offered, so they stay untouched. The whole
-    import holds the repository's lock; a capture dated after now + 1 hour is refused.
+    Each capture is served to the sync's HTTP client in-process (``ReplayTransport``: the
+    replay server's replies without a socket) and synced exactly like a live sync; sources
+    it did not record count as not offered, so they stay untouched. The whole import holds
+    the repository's lock; a capture dated after now + 1 hour is refused.
     """
     captures = sorted((read_capture(path) for path in paths), key=lambda c: c.time)
     _refuse_future(captures, datetime.now(UTC))
@@ -40,14 +41,15 @@ def import_captures(
     with Store(repo).lock("import"):
         _refuse_older_than_archive(repo, captures)
         for capture in captures:
-            with ReplayServer(capture) as server:
-                run = dataclasses.replace(
-                    base,
-                    base_url=server.base_url,
-                    epoch=capture.time,
-                    optional_sources=EVERY_SOURCE,
-                )
-                log = sync(repo, run, on_response)
+            replay = ReplayTransport(capture)
+            run = dataclasses.replace(
+                base,
+                base_url=replay.base_url,
+                transport=replay,
+                epoch=capture.time,
+                optional_sources=EVERY_SOURCE,
+            )
+            log = sync(repo, run, on_response)
             logs.append(log)
             if on_log is not None:
                 on_log(capture, log)

@@ -8,13 +8,18 @@ every oddity of the real data kept. The full captures in ../shared are for the b
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
 from archiver.capture.files import Capture, read_capture
 from archiver.cli import main
+from archiver.site import build_site
+from tests.browser import launch_chromium, recording_page, serve_folder
+from tests.site_helpers import SiteArchive, build_test_archive
 from tests.small_captures import SMALL_DAILY, SMALL_V1_MODELS, SyncedArchive, sync_small
 
 DAILY = SMALL_DAILY
@@ -74,3 +79,42 @@ def daily_imported_archive(
     result = CliRunner().invoke(main, ["import", "--repo", str(repo), *map(str, daily_paths)])
     assert result.exit_code == 0, result.output
     return repo
+
+
+@pytest.fixture(scope="session")
+def site_archive(
+    tmp_path_factory: pytest.TempPathFactory, v1_models_paths: list[Path], daily_paths: list[Path]
+) -> SiteArchive:
+    """Return the site's archive: 2 v1-models and 3 daily captures, a hostile one, telemetry.
+
+    Built once; the site and browser tests read it and must not write to it.
+    """
+    return build_test_archive(tmp_path_factory.mktemp("site-archive"), v1_models_paths, daily_paths)
+
+
+@pytest.fixture(scope="session")
+def site_url(site_archive: SiteArchive, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Build the site from `site_archive` once and serve it on 127.0.0.1 at a free port."""
+    out = tmp_path_factory.mktemp("served-site") / "site"
+    build_site(site_archive.repo, out)
+    with serve_folder(out) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser(site_url: str) -> Iterator[Any]:
+    """Launch Debian's Chromium once per module, after the site is built and served.
+
+    Module scope, not session: Playwright's sync API keeps an asyncio loop running in this
+    thread while it is open, and a sync calls asyncio.run, so no other module may run under
+    an open browser. Depending on `site_url` builds the site (which syncs) first.
+    """
+    with launch_chromium() as launched:
+        yield launched
+
+
+@pytest.fixture
+def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """Return a fresh 1,440 px page that records console errors; the test fails on any."""
+    with recording_page(browser, request.node.name) as opened:
+        yield opened

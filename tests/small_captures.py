@@ -15,7 +15,7 @@ import pytest
 
 from archiver.archive.synclog import SyncLog
 from archiver.capture.files import Capture, read_capture
-from archiver.capture.replay import ReplayServer
+from archiver.capture.transport import ReplayTransport
 from archiver.sync import SyncOptions, sync
 
 HERE = Path(__file__).resolve().parent / "captures"
@@ -39,12 +39,11 @@ def small_daily() -> list[Capture]:
 
 
 def sync_small(repo: Path, capture: Capture | Path) -> SyncLog:
-    """Sync one capture through a replay server, with its capture time as the epoch."""
+    """Sync one capture served in-process (no socket), with its capture time as the epoch."""
     if isinstance(capture, Path):
         capture = read_capture(capture)
-    with ReplayServer(capture) as server:
-        settings = SyncOptions(base_url=server.base_url, epoch=capture.time)
-        return sync(repo, settings)
+    replay = ReplayTransport(capture)
+    return sync(repo, SyncOptions(base_url=replay.base_url, transport=replay, epoch=capture.time))
 
 
 def copy_archive(source: Path, target: Path) -> Path:

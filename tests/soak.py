@@ -24,7 +24,8 @@ from pathlib import Path
 import orjson
 
 from archiver.capture.files import Capture
-from archiver.capture.replay import Fault, ReplayServer
+from archiver.capture.replay import Fault
+from archiver.capture.transport import ReplayTransport
 from archiver.paths import path_to_key
 from archiver.sync import SyncOptions, sync
 from archiver.upstream.entities import catalog_key
@@ -50,11 +51,14 @@ def run(repo: Path, captures: list[Capture], failing: list[set[str]]) -> list[St
     states = []
     for capture, urls in zip(captures, failing, strict=True):
         faults = [Fault(url, status=500) for url in sorted(urls)]
-        with ReplayServer(capture, faults=faults) as server:
-            options = SyncOptions(
-                base_url=server.base_url, epoch=capture.time, policy=FetchPolicy(attempts=1)
-            )
-            sync(repo, options)
+        replay = ReplayTransport(capture, faults=faults)
+        options = SyncOptions(
+            base_url=replay.base_url,
+            transport=replay,
+            epoch=capture.time,
+            policy=FetchPolicy(attempts=1),
+        )
+        sync(repo, options)
         states.append(entity_blobs(repo))
     return states
 

@@ -23,7 +23,7 @@ import orjson
 import pytest
 
 from archiver.capture.files import Capture
-from archiver.capture.replay import ReplayServer
+from archiver.capture.transport import ReplayTransport
 from archiver.errors import StoreError, UnsafeKeyError
 from archiver.history import versions as history
 from archiver.history.classify import classify
@@ -60,9 +60,9 @@ class Archive:
 
 
 def run_sync(repo: Path, capture: Capture) -> str:
-    """Sync one capture into repo through the replay server; return the new commit id."""
-    with ReplayServer(capture) as server:
-        log = sync(repo, SyncOptions(base_url=server.base_url, epoch=capture.time))
+    """Sync one capture into repo, served in-process; return the new commit id."""
+    replay = ReplayTransport(capture)
+    log = sync(repo, SyncOptions(base_url=replay.base_url, transport=replay, epoch=capture.time))
     assert log.commit_id, f"sync of {capture.path} committed nothing"
     return log.commit_id
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ import pytest
 from archiver.canonical import is_canonical
 from archiver.capture.files import Capture, read_capture
 from archiver.capture.replay import Fault, ReplayServer
+from archiver.capture.transport import ReplayTransport
 from archiver.paths import key_to_path
 from archiver.sync import EVERY_SOURCE, SyncOptions, sync
 from archiver.times import format_epoch, hour_epoch
@@ -27,9 +29,10 @@ from tests.small_captures import SyncedArchive
 
 
 def sync_capture(repo: Path, capture: Capture, **options: Any) -> Any:
-    """Sync one capture through a replay server, with its capture time as the epoch."""
-    with ReplayServer(capture) as server:
-        return sync(repo, SyncOptions(base_url=server.base_url, epoch=capture.time, **options))
+    """Sync one capture served in-process, with its capture time as the epoch."""
+    replay = ReplayTransport(capture)
+    settings = SyncOptions(base_url=replay.base_url, transport=replay, epoch=capture.time)
+    return sync(repo, dataclasses.replace(settings, **options))
 
 
 def files_at(repo: Path, rev: str) -> dict[str, bytes]:

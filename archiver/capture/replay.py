@@ -41,87 +41,19 @@ import socket
 import sys
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
-from fnmatch import fnmatchcase
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from typing import Any, cast
-from urllib.parse import unquote
 
-from archiver.canonical import json_bytes
-from archiver.capture.faults import Fault, Reply, error_body, faulty, parse_fault
-from archiver.capture.files import Capture, canonical_url, read_capture
+from archiver.capture.faults import Fault, Reply, parse_fault
+from archiver.capture.files import Capture, read_capture
+from archiver.capture.routes import Routes
 
 __all__ = ["Fault", "ReplayServer", "parse_fault"]
 
 # How often the accept loop checks for stop(); the stdlib default of 0.5 s slows tests.
 POLL_INTERVAL = 0.05
-
-CACHE_BUSTER = "_"
-
-
-@dataclass
-class _ArmedFault:
-    """A fault with its canonical URL and how many more times it applies."""
-
-    fault: Fault
-    canonical: str
-    remaining: int | None = None
-
-    def matches(self, key: str) -> bool:
-        """Say whether this fault applies to a canonical request URL."""
-        url = self.fault.url
-        if key == self.canonical:
-            return True
-        if "?" not in url and key.partition("?")[0] == self.canonical:
-            return True
-        return fnmatchcase(key, url) or fnmatchcase(unquote(key), url)
-
-
-class _Routes:
-    """The capture's responses by canonical URL, plus faults and the request log."""
-
-    def __init__(self, capture: Capture, delay: float) -> None:
-        """Index the capture; a URL recorded twice serves its last response."""
-        self.delay = delay
-        self.table: dict[str, tuple[int, bytes]] = {}
-        for response in capture.responses:
-            if response.method.upper() == "GET":
-                key = canonical_url(response.url, ignore=(CACHE_BUSTER,))
-                self.table[key] = (response.status, json_bytes(response.body))
-        self.lock = threading.Lock()
-        self.faults: list[_ArmedFault] = []
-        self.requests: list[str] = []
-        self.stopping = threading.Event()
-
-    def set_faults(self, faults: Sequence[Fault]) -> None:
-        """Replace the faults, resetting their ``times`` counters."""
-        armed = [
-            _ArmedFault(fault, canonical_url(fault.url, ignore=(CACHE_BUSTER,)), fault.times)
-            for fault in faults
-        ]
-        with self.lock:
-            self.faults = armed
-
-    def reply(self, raw_url: str) -> Reply:
-        """Log a request and return the reply it gets, faults applied."""
-        key = canonical_url(raw_url, ignore=(CACHE_BUSTER,))
-        with self.lock:
-            self.requests.append(raw_url)
-            fault = self._take_fault(key)
-        status, body = self.table.get(key) or (404, error_body(404, f"not recorded: {key}"))
-        plain = Reply(status, body, delay=self.delay)
-        return plain if fault is None else faulty(plain, fault)
-
-    def _take_fault(self, key: str) -> Fault | None:
-        """Return the first live fault matching the URL and use up one of its times."""
-        for armed in self.faults:
-            if armed.remaining != 0 and armed.matches(key):
-                if armed.remaining is not None:
-                    armed.remaining -= 1
-                return armed.fault
-        return None
 
 
 class _HTTPServer(ThreadingHTTPServer):
@@ -131,7 +63,7 @@ class _HTTPServer(ThreadingHTTPServer):
     # Many clients connect at once (16 parallel requests and more); 5 drops SYNs.
     request_queue_size = 128
 
-    def __init__(self, address: tuple[str, int], routes: _Routes) -> None:
+    def __init__(self, address: tuple[str, int], routes: Routes) -> None:
         """Bind to the address and serve the routes."""
         self.routes = routes
         self.open_sockets: set[socket.socket] = set()
@@ -192,7 +124,7 @@ class _Handler(BaseHTTPRequestHandler):
         if reply.declared_length is not None:
             self.close_connection = True
 
-    def _send_chunks(self, reply: Reply, routes: _Routes) -> None:
+    def _send_chunks(self, reply: Reply, routes: Routes) -> None:
         """Send a streamed body chunk by chunk, until done, stopped, or the client hangs up."""
         assert reply.chunks is not None
         for chunk in reply.chunks():
@@ -223,7 +155,7 @@ class ReplayServer:
     ) -> None:
         """Read the capture if given a path and bind the listening socket."""
         self.capture = capture if isinstance(capture, Capture) else read_capture(capture)
-        self._routes = _Routes(self.capture, delay)
+        self._routes = Routes(self.capture, delay)
         self._routes.set_faults(faults)
         self._httpd = _HTTPServer((host, port), self._routes)
         self._thread: threading.Thread | None = None

@@ -20,7 +20,8 @@ import pytest
 from archiver.archive.plan import MIN_REMOVALS
 from archiver.archive.synclog import SyncLog
 from archiver.capture.files import Capture, CapturedResponse
-from archiver.capture.replay import Fault, ReplayServer
+from archiver.capture.replay import Fault
+from archiver.capture.transport import ReplayTransport
 from archiver.paths import key_to_path
 from archiver.sync import SyncOptions, sync
 from archiver.upstream.endpoints import PROVIDER_FIELDS, rebuilt_provider_info
@@ -75,9 +76,11 @@ def fsck_clean(repo: Path) -> bool:
 
 def synced(repo: Path, capture: Capture, *faults: Fault, **options: Any) -> SyncLog:
     """Sync a capture with faults at its own epoch; the archive must stay sound."""
-    with ReplayServer(capture, faults=list(faults)) as server:
-        settings = SyncOptions(base_url=server.base_url, epoch=capture.time, **options)
-        log = sync(repo, settings)
+    replay = ReplayTransport(capture, faults=list(faults))
+    settings = SyncOptions(
+        base_url=replay.base_url, transport=replay, epoch=capture.time, **options
+    )
+    log = sync(repo, settings)
     assert status_clean(repo) and fsck_clean(repo)
     return log
 

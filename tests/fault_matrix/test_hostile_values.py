@@ -20,7 +20,8 @@ from archiver import jsonvalue
 from archiver import telemetry as telemetry_store
 from archiver.canonical import json_bytes
 from archiver.capture.files import Capture, CapturedResponse, canonical_url
-from archiver.capture.replay import CACHE_BUSTER, ReplayServer
+from archiver.capture.replay import ReplayServer
+from archiver.capture.routes import CACHE_BUSTER
 from archiver.cli import main
 from archiver.jsonvalue import ExactNumber
 from archiver.paths import key_to_path
