@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import resources
@@ -19,7 +19,7 @@ from archiver.archive.plan import DEFAULT_MAX_REMOVAL_SHARE, Plan, RemovalGuard,
 from archiver.archive.removal_window import RemovalWindow
 from archiver.archive.store import Store
 from archiver.archive.synclog import SyncLog
-from archiver.archive.trailers import trailers
+from archiver.archive.trailers import sync_epoch, trailers
 from archiver.canonical import blob_id
 from archiver.errors import UnsafeKeyError
 from archiver.gc_pause import paused_gc
@@ -29,6 +29,8 @@ from archiver.times import hour_epoch
 from archiver.upstream import sources
 from archiver.upstream.entities import Observed, Observer, Variant, catalog_variants
 from archiver.upstream.fetch import Fetcher, FetchPolicy, Response
+from archiver.upstream.schedule import Schedule
+from archiver.upstream.zdr import LEDGER_PATH, ZdrLedger, ledger_write, read_ledger
 
 GITATTRIBUTES_LINE = b"data/** -text"
 # Per-variant telemetry sources, by the name their figures are kept under.
@@ -37,9 +39,16 @@ VARIANT_TELEMETRY = {
     "model_activity": sources.MODEL_ACTIVITY,
 }
 # Sources a sync may find missing (HTTP 404) without it being a failure.
-OPTIONAL_SOURCES = frozenset({sources.V1_PROVIDERS, *VARIANT_TELEMETRY.values()})
+OPTIONAL_SOURCES = frozenset(
+    {sources.V1_PROVIDERS, sources.ZDR_ENDPOINTS, *VARIANT_TELEMETRY.values()}
+)
 EVERY_SOURCE = frozenset(
-    {*sources.LISTINGS.values(), sources.ENDPOINT_STATS, *VARIANT_TELEMETRY.values()}
+    {
+        *sources.LISTINGS.values(),
+        sources.ENDPOINT_STATS,
+        sources.ZDR_ENDPOINTS,
+        *VARIANT_TELEMETRY.values(),
+    }
 )
 
 
@@ -69,12 +78,23 @@ class Upstream:
     responses: tuple[Response, ...]
     options: SyncOptions
     started: float
+    extras: FetchExtras = field(default_factory=lambda: FetchExtras())
 
     def new_log(self) -> SyncLog:
         """Return a fresh sync log holding this fetch's epoch and request figures."""
         log = SyncLog(epoch=hour_epoch(self.options.epoch), started=self.started)
-        _count_requests(self.responses, self.options.optional_sources, log)
+        log.count_requests(self.responses, self.options.optional_sources)
         return log
+
+
+@dataclass
+class FetchExtras:
+    """What a fetch learns besides entities: variants left for later, the ZDR ledger."""
+
+    # Variants whose daily-bucket telemetry was not due this sync (their figures stand).
+    unfetched: frozenset[str] = frozenset()
+    # The ZDR ledger read this sync (None: the source was not offered).
+    zdr: ZdrLedger | None = None
 
 
 # {endpoint ids some listing held} -> {modelKey: variant} of archived endpoints not among them.
@@ -86,11 +106,13 @@ def fetch_upstream(
     on_response: Callable[[Response], None] | None = None,
     on_planned: Callable[[int], None] | None = None,
     unseen: UnseenEndpoints | None = None,
+    schedule: Schedule | None = None,
 ) -> Upstream:
     """Fetch every source once and build the entities.
 
     unseen, given the archive, names the models whose archived endpoints no listing held:
     their listings are fetched too, so a removal always rests on a listing that shows it.
+    schedule picks the variants whose daily-bucket telemetry is due (None: every one).
     """
     started = time.monotonic()
     responses: list[Response] = []
@@ -102,10 +124,11 @@ def fetch_upstream(
             on_response(response)
 
     observer = Observer()
+    extras = FetchExtras()
     with paused_gc():
-        asyncio.run(fetch_sources(options, observer, record, on_planned, unseen))
+        asyncio.run(fetch_sources(options, observer, record, on_planned, unseen, schedule, extras))
         observed = observer.observed()
-    return Upstream(observed, tuple(responses), options, started)
+    return Upstream(observed, tuple(responses), options, started, extras)
 
 
 def sync(
@@ -121,11 +144,16 @@ def sync(
         # Every refusal comes before the fetch: at once, not after a minute of fetching.
         recovered = store.recover()
         store.check_ready()
-        upstream = fetch_upstream(options, on_response, on_planned, unseen_endpoints(store))
+        head = store.head
+        previous = sync_epoch(head) if head is not None else None
+        schedule = Schedule.between(previous, hour_epoch(options.epoch))
+        unseen = unseen_endpoints(store)
+        upstream = fetch_upstream(options, on_response, on_planned, unseen, schedule)
         log = upstream.new_log()
         if recovered:
             log.notes.append(recovered)
-        archive(store, upstream.observed, log, options.max_removal_share, options.telemetry_writer)
+        share, writer = options.max_removal_share, options.telemetry_writer
+        archive(store, upstream.observed, log, share, writer, upstream=upstream)
     log.seconds = time.monotonic() - log.started
     return log
 
@@ -136,10 +164,17 @@ def archive(
     log: SyncLog,
     max_removal_share: float,
     telemetry: TelemetryWriter | None = None,
+    *,
+    upstream: Upstream | None = None,
 ) -> None:
-    """Plan, write and commit what the observed entities and telemetry change; fill in the log."""
+    """Plan, write and commit what the observed entities and telemetry change; fill in the log.
+
+    upstream, when given, adds what its fetch learned besides entities: the variants not
+    fetched this sync (their telemetry stands) and the ZDR ledger.
+    """
     with paused_gc():
-        _archive(store, observed, log, max_removal_share, telemetry)
+        extras = upstream.extras if upstream is not None else FetchExtras()
+        _archive(store, observed, log, max_removal_share, telemetry, extras)
 
 
 def _archive(
@@ -148,6 +183,7 @@ def _archive(
     log: SyncLog,
     max_removal_share: float,
     telemetry: TelemetryWriter | None,
+    extras: FetchExtras,
 ) -> None:
     """Do archive()'s work (with the collector paused)."""
     log.failures += observed.problems
@@ -160,14 +196,15 @@ def _archive(
     )
     _log_plan(plan, log)
     log.part_peaks = window.recorded(log.epoch, plan.sizes).trailer_value()
+    unfetched = {"model_variant": extras.unfetched}
     figures = telemetry_writes(
-        _fetched_telemetry(observed), log.epoch, tracked, store.read, telemetry
+        _fetched_telemetry(observed), log.epoch, tracked, store.read, telemetry, unfetched
     )
     log.failures += figures.problems
     log.notes += figures.notes
     log.telemetry_samples = figures.samples
     log.telemetry_files = len(figures.writes)
-    writes = {**plan.writes, **figures.writes}
+    writes = {**plan.writes, **figures.writes, **_ledger_writes(store, extras.zdr, log)}
     if log.changed:
         writes.update(_archive_files(store))
     log.bytes_written = sum(len(data) for data in writes.values())
@@ -178,6 +215,20 @@ def _archive(
     log.seconds = time.monotonic() - log.started
     result = store.commit(writes, plan.removals, log.message())
     log.commit_id = result.commit_id if result else None
+
+
+def _ledger_writes(store: Store, zdr: ZdrLedger | None, log: SyncLog) -> dict[str, bytes]:
+    """Return the ZDR ledger file if it changed (nothing when unread, refused or the same)."""
+    if zdr is None:
+        return {}
+    blob = store.blob_at(LEDGER_PATH)
+    data, refusal = ledger_write(zdr, store.read(blob) if blob else None)
+    log.failures += [refusal] if refusal else []
+    log.notes += zdr.notes
+    if data is None or (blob is not None and blob_id(data) == blob):
+        return {}
+    log.ledger_files += 1
+    return {LEDGER_PATH: data}
 
 
 def unseen_endpoints(store: Store) -> UnseenEndpoints:
@@ -227,12 +278,16 @@ async def fetch_sources(
     on_response: Callable[[Response], None] | None = None,
     on_planned: Callable[[int], None] | None = None,
     unseen: UnseenEndpoints | None = None,
+    schedule: Schedule | None = None,
+    extras: FetchExtras | None = None,
 ) -> None:
-    """Fetch the listings, every catalog model's endpoint listing and telemetry, then the
-    listings of catalog models without a featured endpoint that still have archived ones.
+    """Fetch the listings and the ZDR list, every catalog model's endpoint listing and its
+    telemetry when due, then the listings of catalog models without a featured endpoint
+    that still have archived ones; put what is not an entity in extras.
 
     Each response goes to the observer as it arrives, so no body outlives its observing.
     """
+    extras = extras if extras is not None else FetchExtras()
     fetcher = Fetcher(
         options.base_url,
         options.policy,
@@ -242,7 +297,9 @@ async def fetch_sources(
     )
     offered = _offered(options)
     async with fetcher:
-        fetched = await fetcher.get_many(sources.LISTINGS.values())
+        fetched = await fetcher.get_many([*sources.LISTINGS.values(), sources.ZDR_ENDPOINTS])
+        zdr = offered(fetched.pop())
+        extras.zdr = read_ledger(zdr) if zdr is not None else None
         listings = dict(zip(sources.LISTINGS, fetched, strict=True))
         observer.listings({name: offered(response) for name, response in listings.items()})
         catalog = listings["catalog"]
@@ -250,9 +307,9 @@ async def fetch_sources(
         endpoint_urls = [
             (k, v.url(sources.ENDPOINT_STATS)) for k, v in variants.items() if v.has_endpoint
         ]
-        telemetry_urls = (
-            list(_variant_telemetry_urls(variants).items()) if options.telemetry else []
-        )
+        due, later = (schedule or Schedule.between(None, hour_epoch())).split(variants)
+        due, extras.unfetched = (due, frozenset(later)) if options.telemetry else ([], frozenset())
+        telemetry_urls = list(_variant_telemetry_urls(variants, due).items())
 
         def take(position: int, response: Response) -> None:
             if offered(response) is None:
@@ -293,11 +350,13 @@ async def _fetch_unfeatured(
         await fetcher.get_many(wanted.values(), take)
 
 
-def _variant_telemetry_urls(variants: dict[str, Variant]) -> dict[tuple[str, str], str]:
-    """Return {(modelKey, figure name): URL} for every per-variant telemetry source."""
+def _variant_telemetry_urls(
+    variants: dict[str, Variant], due: list[str]
+) -> dict[tuple[str, str], str]:
+    """Return {(modelKey, figure name): URL} of every per-variant source of the variants due."""
     return {
-        (key, name): variant.url(path)
-        for key, variant in variants.items()
+        (key, name): variants[key].url(path)
+        for key in due
         for name, path in VARIANT_TELEMETRY.items()
     }
 
@@ -312,22 +371,6 @@ def _offered(options: SyncOptions) -> Callable[[Response], Response | None]:
         return response
 
     return offered
-
-
-def _count_requests(responses: Iterable[Response], optional: frozenset[str], log: SyncLog) -> None:
-    """Add request figures to the log: every request, and the optional sources not offered."""
-    absent: dict[str, int] = {}
-    for response in responses:
-        log.requests += 1
-        log.bytes_fetched += response.size
-        path = response.url.split("?", 1)[0]
-        if response.status == 404 and path in optional:
-            absent[path] = absent.get(path, 0) + 1
-        elif not response.ok:
-            log.requests_failed += 1
-    log.requests_absent = sum(absent.values())
-    for path, count in sorted(absent.items()):
-        log.notes.append(f"not offered (HTTP 404): {path}" + (f" x{count}" if count > 1 else ""))
 
 
 def _log_plan(plan: Plan, log: SyncLog) -> None:

@@ -93,11 +93,17 @@ def site_archive(
 
 
 @pytest.fixture(scope="session")
-def site_url(site_archive: SiteArchive, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Build the site from `site_archive` once and serve it on 127.0.0.1 at a free port."""
+def site_folder(site_archive: SiteArchive, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Return the site built once from `site_archive` (read only)."""
     out = tmp_path_factory.mktemp("served-site") / "site"
     build_site(site_archive.repo, out)
-    with serve_folder(out) as url:
+    return out
+
+
+@pytest.fixture(scope="session")
+def site_url(site_folder: Path) -> Iterator[str]:
+    """Serve `site_folder` on 127.0.0.1 at a free port for the session."""
+    with serve_folder(site_folder) as url:
         yield url
 
 

@@ -15,7 +15,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "archiver"
 # Modules every layer may use: the archive's vocabulary, no I/O of their own.
 SHARED = {"errors", "jsonvalue", "canonical", "paths", "textsafe", "times", "backoff", "gc_pause"}
 # The verbs that drive a whole run may use every layer but the command line.
-ORCHESTRATORS = {"sync", "publish", "backfill"}
+ORCHESTRATORS = {"sync", "publish", "backfill", "notify"}
 LAYERS = ("upstream", "archive", "telemetry", "history", "capture", "site")
 # What each layer may import besides the shared modules and itself.
 MAY_IMPORT: dict[str, set[str]] = {

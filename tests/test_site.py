@@ -23,24 +23,23 @@ from archiver.site import build_site
 from archiver.site.markdown import render_markdown
 from archiver.times import parse_time
 from tests.archive_helpers import blob, git, keys_at
-from tests.site_helpers import EVIL_DESCRIPTION, SiteArchive, build_test_archive
+from tests.site_helpers import EVIL_DESCRIPTION, SiteArchive
 
 OLD_EPOCH = "2026-07-18T15:00:00Z"
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(scope="module")
-def archive(
-    tmp_path_factory: pytest.TempPathFactory, v1_models_paths: list[Path], daily_paths: list[Path]
-) -> SiteArchive:
-    """Return a real archive: 2 v1-models and 3 daily captures, a hostile one, telemetry."""
-    return build_test_archive(tmp_path_factory.mktemp("site"), v1_models_paths, daily_paths)
+@pytest.fixture
+def archive(site_archive: SiteArchive) -> SiteArchive:
+    """Return the session's site archive (tests/conftest.py); read only."""
+    return site_archive
 
 
 @pytest.fixture(scope="module")
-def site(archive: SiteArchive) -> Path:
-    """Return the site built from HEAD."""
-    out = archive.repo.parent / "site"
+def site(site_archive: SiteArchive, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Return the site built from HEAD, with a base URL for the feeds."""
+    out = tmp_path_factory.mktemp("site") / "site"
+    archive = site_archive
     build_site(archive.repo, out, base_url="https://example.org/archive/")
     return out
 
@@ -110,7 +109,8 @@ def test_unit_priced_endpoints_show_their_unit_not_per_million(
 ) -> None:
     """Per-minute or per-character prices never read as dollars per million tokens."""
     endpoints = orjson.loads((site / "api" / "endpoints.json").read_bytes())["endpoints"]
-    grid = (site / "index.html").read_text()
+    # Every endpoint's row, from the plain pages that list them all without JavaScript.
+    grid = "".join(page.read_text() for page in sorted((site / "endpoints").glob("page-*.html")))
     unit_only = [e for e in endpoints if _unit_priced_only(e["data"])]
     # Counted from the archive's own files, not the site's API: every such endpoint is checked.
     archived = {
@@ -123,7 +123,7 @@ def test_unit_priced_endpoints_show_their_unit_not_per_million(
     for endpoint in unit_only:
         assert endpoint["input_per_mtok"] is None, endpoint["id"]
         label = endpoint["data"]["display_pricing"][0]["unitLabel"]
-        row = grid[grid.index(f'href="endpoint/{endpoint["id"]}.html"') :][:4000]
+        row = grid[grid.index(f'href="../endpoint/{endpoint["id"]}.html"') :][:4000]
         assert f" {label}</td>" in row, endpoint["id"]
 
 
@@ -140,8 +140,12 @@ def test_changes_api_matches_history(archive: SiteArchive, site: Path) -> None:
     assert isinstance(syncs, list)
     assert [s["epoch"] for s in syncs] == [g.epoch.strftime("%Y-%m-%dT%H:%M:%SZ") for g in groups]
     assert [len(s["changes"]) for s in syncs] == [len(g.changes) for g in groups]
-    drops = [c for s in syncs for c in s["changes"] if "price_down" in c["kinds"]]
+    drops = [c for s in syncs for c in s["changes"] if "price_down" in c["classes"]]
     assert drops and all(any(float(p["new"]) < float(p["old"]) for p in c["prices"]) for c in drops)
+    # One JSON shape for a sync's changes: the API's is what `archiver changes --json` prints.
+    printed = CliRunner().invoke(main, ["changes", "--repo", str(archive.repo), "--json"])
+    assert printed.exit_code == 0, printed.output
+    assert syncs == orjson.loads(printed.output)
 
 
 def test_atom_feeds_parse(archive: SiteArchive, site: Path) -> None:
@@ -214,11 +218,15 @@ class _Links(HTMLParser):
 def test_pages_work_offline_from_the_folder(archive: SiteArchive, site: Path) -> None:
     pages = ["index.html", "models.html", "changes/index.html", "status.html", "api.html"]
     pages += ["model/thinkingmachines/inkling.html", f"endpoint/{archive.telemetry_endpoint}.html"]
+    pages += ["deprecations.html"]
     for page in pages:
         parser = _Links()
         parser.feed((site / page).read_text())
         for script in parser.scripts:
-            assert (script.get("src") or "").endswith("static/site.js"), (page, script)
+            # Only the site's own scripts, from its folder: no inline code, nothing remote.
+            source = script.get("src") or ""
+            assert urlsplit(source).scheme == "" and "/static/" in f"/{source}", (page, script)
+            assert (site / page).parent.joinpath(source).resolve().is_file(), (page, source)
         for link in parser.links:
             parts = urlsplit(link)
             if parts.scheme in ("https", "mailto", "data") or link.startswith("#"):

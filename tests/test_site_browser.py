@@ -2,101 +2,34 @@
 
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
-from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
 
-from archiver.history.versions import changes
-from archiver.site import build_site
+from archiver.history.kinds import Kind, describe, importance, model_name
+from archiver.history.versions import category_at, changes
 from archiver.telemetry import endpoint_series
-from tests.site_helpers import SiteArchive, build_test_archive
+from tests.browser import needs_chromium, screenshot
+from tests.site_helpers import SiteArchive
+from tests.test_site_grid import grid_column
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "site"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)"
-)
-sync_api = pytest.importorskip("playwright.sync_api")
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    """A static file handler that does not log every request to stderr."""
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture(scope="module")
-def archive(
-    tmp_path_factory: pytest.TempPathFactory, v1_models_paths: list[Path], daily_paths: list[Path]
-) -> SiteArchive:
-    """Return a real archive built from captures, with a hostile description and telemetry."""
-    return build_test_archive(tmp_path_factory.mktemp("browser"), v1_models_paths, daily_paths)
-
-
-@pytest.fixture(scope="module")
-def base_url(archive: SiteArchive) -> Iterator[str]:
-    """Build the site and serve it on 127.0.0.1 at a free port."""
-    out = archive.repo.parent / "site"
-    build_site(archive.repo, out)
-    handler = functools.partial(_Quiet, directory=str(out))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
-    thread.join()
-
-
-@pytest.fixture(scope="module")
-def browser(base_url: str) -> Iterator[Any]:
-    """Launch Debian's Chromium once for the module, after the site is built and served.
-
-    Playwright's sync API keeps an asyncio loop running in this thread while it is open, and
-    building the archive runs asyncio.run: the site must come first, whatever order pytest
-    chooses among module fixtures (pytest 9.2 sets up `browser` before `archive` otherwise).
-    """
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield launched
-        launched.close()
+pytestmark = needs_chromium
+expect = pytest.importorskip("playwright.sync_api").expect
 
 
 @pytest.fixture
-def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
-    """Return a fresh page that records console errors; the test fails on any."""
-    context = browser.new_context(viewport={"width": 1440, "height": 900}, color_scheme="dark")
-    opened = context.new_page()
-    errors: list[str] = []
-    opened.on(
-        "console", lambda message: errors.append(message.text) if message.type == "error" else None
-    )
-    opened.on("pageerror", lambda error: errors.append(str(error)))
-    opened.on("dialog", lambda dialog: errors.append(f"dialog: {dialog.message}"))
-    yield opened
-    context.close()
-    assert errors == [], f"{request.node.name}: console errors {errors}"
+def archive(site_archive: SiteArchive) -> SiteArchive:
+    """Return the session's site archive (tests/conftest.py); read only."""
+    return site_archive
 
 
-def _shot(page: Any, name: str, full: bool = False) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full)
+@pytest.fixture
+def base_url(site_url: str) -> str:
+    """Return the URL the session's site is served at."""
+    return site_url
 
 
 def _entities(archive: SiteArchive, category: str) -> dict[str, dict[str, Any]]:
@@ -109,7 +42,8 @@ def _entities(archive: SiteArchive, category: str) -> dict[str, dict[str, Any]]:
 
 
 def _visible_rows(page: Any) -> int:
-    return int(page.locator("#endpoint-grid tbody tr:not([hidden])").count())
+    """Return how many rows a reader scrolling through the (virtual) grid sees."""
+    return len(grid_column(page))
 
 
 def _shown_count(page: Any) -> int:
@@ -123,7 +57,7 @@ def test_grid_search_and_facets_match_the_archive(
     models = {m["key"]: m for m in _entities(archive, "model").values()}
     page.goto(base_url + "index.html")
     assert _visible_rows(page) == len(endpoints) == _shown_count(page)
-    _shot(page, "grid")
+    screenshot(page, "grid")
 
     page.fill("[data-search]", "deepseek")
     page.wait_for_function("document.querySelector('[data-count]').textContent !== ''")
@@ -157,29 +91,26 @@ def test_grid_search_and_facets_match_the_archive(
     wanted = sum(1 for e in endpoints.values() if has_image_and_tools(e))
     assert 0 < wanted < len(endpoints)
     assert _visible_rows(page) == wanted == _shown_count(page)
-    _shot(page, "grid-filtered")
+    screenshot(page, "grid-filtered")
     page.click("button.reset")
     assert _visible_rows(page) == len(endpoints)
 
 
 def test_sort_by_price(page: Any, base_url: str) -> None:
     page.goto(base_url + "index.html")
+    page.wait_for_selector("#endpoint-grid[data-ready]")
     header = page.locator("#endpoint-grid th", has_text="Input")
     header.click()
-    values = page.eval_on_selector_all(
-        "#endpoint-grid tbody tr td:nth-child(4)", "cells => cells.map(c => c.dataset.v)"
-    )
+    values = grid_column(page, "td:nth-child(4)", "data-v")
     numbers = [float(v) for v in values if v]
     assert numbers == sorted(numbers) and numbers[0] < numbers[-1]
     assert values.index("") > len(numbers) - 1 if "" in values else True  # Unknown prices last.
     assert header.get_attribute("aria-sort") == "ascending"
     header.click()
-    values = page.eval_on_selector_all(
-        "#endpoint-grid tbody tr td:nth-child(4)", "cells => cells.map(c => c.dataset.v)"
-    )
+    values = grid_column(page, "td:nth-child(4)", "data-v")
     numbers = [float(v) for v in values if v]
     assert numbers == sorted(numbers, reverse=True)
-    _shot(page, "grid-sorted-by-input-price")
+    screenshot(page, "grid-sorted-by-input-price")
 
 
 def test_model_pricing_chart_history_and_endpoint(
@@ -194,6 +125,7 @@ def test_model_pricing_chart_history_and_endpoint(
     assert drop.after is not None
     model_key, tag = drop.after["model"], drop.after["provider_slug"]
     page.goto(base_url + "index.html")
+    page.wait_for_selector("#endpoint-grid[data-ready]")
     page.fill("[data-search]", model_key)
     page.wait_for_timeout(100)
     page.locator("#endpoint-grid tbody tr:not([hidden]) .c-model a").first.click()
@@ -217,7 +149,7 @@ def test_model_pricing_chart_history_and_endpoint(
             "#prices .pane.p-output .plot", "g => getComputedStyle(g).transform"
         )
         assert transform != "none"
-    _shot(page, "model-page", full=True)
+    screenshot(page, "model-page", full=True)
 
     history = page.locator("#history .card", has_text=tag).filter(has_text="price")
     assert history.count() >= 1
@@ -230,7 +162,7 @@ def test_model_pricing_chart_history_and_endpoint(
     page.wait_for_load_state()
     assert drop.key in page.locator(".hero .badges").inner_text()
     assert page.locator("#history .card").count() >= 2
-    _shot(page, "endpoint-page", full=True)
+    screenshot(page, "endpoint-page", full=True)
 
 
 def test_endpoint_telemetry_charts(page: Any, base_url: str, archive: SiteArchive) -> None:
@@ -247,42 +179,51 @@ def test_endpoint_telemetry_charts(page: Any, base_url: str, archive: SiteArchiv
     assert page.locator("svg.strip rect.st-bad").count() == 1
     page.click("#telemetry label:has-text('Throughput')")
     assert page.locator("#telemetry .pane.p-throughput svg.chart").is_visible()
-    _shot(page, "endpoint-telemetry")
+    screenshot(page, "endpoint-telemetry")
 
 
 def test_changes_monitor_filters(page: Any, base_url: str, archive: SiteArchive) -> None:
     page.goto(base_url + "changes/index.html")
-    cards = page.locator(".monitor article.card")
-    total = cards.count()
-    assert total > 20
-    _shot(page, "changes")
-    page.select_option("[data-filter=kind]", "price_down")
-    page.wait_for_timeout(50)
-    shown = page.locator(".monitor article.card:not([hidden])")
-    epochs = page.eval_on_selector_all(
-        ".monitor [data-sync] time", "ts => ts.map(t => t.getAttribute('datetime'))"
-    )
-    expected = sum(
-        1
+    assert page.locator(".monitor [data-pages] article.card").count() > 20
+    screenshot(page, "changes")
+    page.select_option("[data-filter=kind]", "price")
+    expect(page.locator("[data-scope]")).to_contain_text("whole history")
+    models = category_at(archive.repo, "model", datetime.max)
+    names = {key: model_name(entity, key) for key, entity in models.items()}
+    by_sync = [
+        [
+            describe(
+                c.category,
+                c.key,
+                c.before,
+                c.after,
+                returned="returned" in c.kinds,
+                model_names=names,
+            )
+            for c in group.changes
+        ]
         for group in changes(archive.repo)
-        if group.epoch.strftime("%Y-%m-%dT%H:%M:%SZ") in epochs
-        for change in group.changes
-        if "price_down" in change.kinds
-    )
-    assert shown.count() == expected > 0
-    assert all("price_down" in k for k in shown.evaluate_all("cs => cs.map(c => c.dataset.kinds)"))
-    provider = shown.first.get_attribute("data-provider") or ""
-    name = provider.split(" ")[0]
-    page.fill("[data-filter=provider]", name)
-    page.wait_for_timeout(50)
-    remaining = page.locator(".monitor article.card:not([hidden])")
-    assert 0 < remaining.count() <= expected
-    assert all(name in p for p in remaining.evaluate_all("cs => cs.map(c => c.dataset.provider)"))
-    assert "kind=price_down" in page.url
-    _shot(page, "changes-filtered")
+    ]
+    priced = [d for sync in by_sync for d in sync if Kind.PRICE in d.kinds]
+    shown = page.locator("[data-results] article.card")
+    assert shown.count() == len(priced) > 0
+    kinds = shown.evaluate_all("cs => cs.map(c => c.dataset.kinds)")
+    assert all("price" in k.split() for k in kinds)
+    # Most important first: the newest sync's cards come in the order kinds.importance gives.
+    newest = next(sync for sync in by_sync if any(Kind.PRICE in d.kinds for d in sync))
+    ordered = sorted((d for d in newest if Kind.PRICE in d.kinds), key=importance)
+    first = page.locator("[data-results] [data-sync]").first.locator("article.card")
+    heads = first.locator("h3").all_inner_texts()
+    assert heads == [d.subject for d in ordered]
+    name = next(d.subject.split(" on ", 1)[1].split(" (")[0] for d in priced if " on " in d.subject)
+    page.fill("[data-filter=provider]", name.lower())
+    expect(page.locator("[data-count]")).not_to_have_text(f"{len(priced):,} changes")
+    remaining = page.locator("[data-results] article.card")
+    assert 0 < remaining.count() < len(priced)
+    assert "kind=price" in page.url
+    screenshot(page, "changes-filtered")
     page.fill("[data-filter=model]", "no such model at all")
-    page.wait_for_timeout(50)
-    assert page.locator("[data-empty]").is_visible()
+    expect(page.locator("[data-empty]")).to_be_visible()
 
 
 def test_hostile_description_is_inert(page: Any, base_url: str, archive: SiteArchive) -> None:
@@ -299,15 +240,13 @@ def test_hostile_description_is_inert(page: Any, base_url: str, archive: SiteArc
     page.hover("h1")
     page.hover(".prose")
     assert page.evaluate("window.__pwned") is None
-    _shot(page, "hostile-description")
+    screenshot(page, "hostile-description")
 
 
-def test_every_section_renders_without_errors(
-    page: Any, base_url: str, archive: SiteArchive
-) -> None:
+def test_every_section_renders_without_errors(page: Any, base_url: str, site_folder: Path) -> None:
     # Every page of the changes monitor the build wrote: one on the small captures (fewer
     # changes than a page holds), several on a longer history.
-    built = archive.repo.parent / "site"
+    built = site_folder
     monitor = sorted(str(p.relative_to(built)) for p in (built / "changes").glob("*.html"))
     assert "changes/index.html" in monitor
     for path in ("models.html", "providers.html", "status.html", "api.html", *monitor):
@@ -318,7 +257,7 @@ def test_every_section_renders_without_errors(
     page.locator("#models th", has_text="Endpoints").click()
     first = page.locator("#models tbody tr").first.locator("td.num").nth(5).inner_text()
     assert int(first.replace(",", "")) > 5
-    _shot(page, "models")
+    screenshot(page, "models")
 
 
 def test_phone_layout(browser: Any, base_url: str) -> None:
@@ -330,5 +269,5 @@ def test_phone_layout(browser: Any, base_url: str) -> None:
         phone.goto(base_url + path)
         width = phone.evaluate("document.documentElement.scrollWidth")
         assert width <= 392, f"{path} scrolls sideways: {width}px"
-        _shot(phone, name)
+        screenshot(phone, name)
     context.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -11,6 +12,7 @@ from archiver.archive.removal_window import TRAILER as PEAKS_TRAILER
 from archiver.archive.trailers import EPOCH_TRAILER
 from archiver.textsafe import one_line
 from archiver.times import format_epoch
+from archiver.upstream.fetch import Response
 
 CATEGORY_LABELS = {"model": "models", "endpoint": "endpoints", "provider": "providers"}
 
@@ -27,6 +29,10 @@ class SyncLog:
     bytes_written: int = 0
     telemetry_samples: int = 0
     telemetry_files: int = 0
+    # Ledger files written (the ZDR ledger): not entities, not telemetry, still a change.
+    ledger_files: int = 0
+    # {URL path: requests} for every source this sync called.
+    requests_by_source: dict[str, int] = field(default_factory=dict)
     files_written: int = 0
     counts: dict[str, CategoryCounts] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
@@ -41,7 +47,24 @@ class SyncLog:
     def changed(self) -> bool:
         """Tell whether the sync wrote or removed anything (entities or telemetry)."""
         entities = any(c.added or c.changed or c.removed for c in self.counts.values())
-        return entities or self.telemetry_files > 0
+        return entities or self.telemetry_files > 0 or self.ledger_files > 0
+
+    def count_requests(self, responses: Iterable[Response], optional: frozenset[str]) -> None:
+        """Add request figures: every request, per source, and optional sources not offered."""
+        absent: dict[str, int] = {}
+        for response in responses:
+            self.requests += 1
+            self.bytes_fetched += response.size
+            path = response.url.split("?", 1)[0]
+            self.requests_by_source[path] = self.requests_by_source.get(path, 0) + 1
+            if response.status == 404 and path in optional:
+                absent[path] = absent.get(path, 0) + 1
+            elif not response.ok:
+                self.requests_failed += 1
+        self.requests_absent = sum(absent.values())
+        for path, count in sorted(absent.items()):
+            times = f" x{count}" if count > 1 else ""
+            self.notes.append(f"not offered (HTTP 404): {path}{times}")
 
     def summary(self) -> str:
         """Return the one-line summary: counts added/changed/removed per category."""
@@ -57,6 +80,7 @@ class SyncLog:
         rows = [
             (EPOCH_TRAILER, format_epoch(self.epoch)),
             ("Sync-Requests", self.requests_text()),
+            ("Sync-Requests-By-Source", self.sources_text()),
             ("Sync-Bytes-Fetched", str(self.bytes_fetched)),
         ]
         for name, c in self.counts.items():
@@ -77,6 +101,11 @@ class SyncLog:
         """Return the request count with its failed and not-offered shares."""
         absent = f", {self.requests_absent} not offered" if self.requests_absent else ""
         return f"{self.requests} ({self.requests_failed} failed{absent})"
+
+    def sources_text(self) -> str:
+        """Return the requests per source, largest first: `path N, path N`."""
+        ranked = sorted(self.requests_by_source.items(), key=lambda item: (-item[1], item[0]))
+        return ", ".join(f"{path} {count}" for path, count in ranked) or "none"
 
     def message(self) -> str:
         """Return the commit message: summary, details, then a paragraph of trailers only."""

@@ -17,4 +17,4 @@ def main() -> None:
 
 
 # Each command module registers itself on `main` when imported.
-from archiver.cli import history, import_, replay, site, sync, telemetry  # noqa: E402, F401
+from archiver.cli import history, import_, notify, pricing, replay, site, sync, telemetry  # noqa: E402, F401

@@ -12,7 +12,10 @@ import orjson
 from archiver import jsonvalue
 from archiver.cli import main
 from archiver.cli.common import IsoTime, repo_option, reports_errors
+from archiver.history.change_json import described_changes, sync_json
+from archiver.history.kinds import Kind, model_name
 from archiver.paths import CATEGORIES, Category
+from archiver.textsafe import one_line
 from archiver.times import format_epoch
 
 CATEGORY = click.Choice(CATEGORIES)
@@ -95,11 +98,21 @@ def show(repo: Path, category: Category, key: str | None, at: datetime | None, w
     _echo_json(entity)
 
 
+KIND = click.Choice([kind.value for kind in Kind])
+
+
 @main.command()
 @repo_option
 @click.option("--since", type=IsoTime(), help="From this time (inclusive).")
 @click.option("--until", type=IsoTime(), help="Up to this time (inclusive).")
 @click.option("--category", type=CATEGORY, help="Only this category.")
+@click.option(
+    "--kind",
+    "kinds",
+    type=KIND,
+    multiple=True,
+    help="Only changes of this kind (repeat for several): price, status, data_policy...",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 @reports_errors
 def changes(
@@ -107,48 +120,35 @@ def changes(
     since: datetime | None,
     until: datetime | None,
     category: Category | None,
+    kinds: tuple[str, ...],
     as_json: bool,
 ) -> None:
-    """Every change in a time range, grouped by sync epoch, newest first, classified.
+    """Every change in a time range, grouped by sync epoch, newest first, most important first.
 
-    Classes: added, removed, returned, price_up, price_down, context_changed, other.
+    Each change has kinds (removed, added, returned, status, price, deprecation,
+    data_policy, context, quantization, limits, modalities, features, provider_renamed,
+    metadata, other) and a one-line summary.
 
     \b
     Example:
         archiver changes --since 2026-07-18T00:00:00Z --category endpoint
+        archiver changes --kind price --kind status
     """
+    from archiver.history.versions import category_at
     from archiver.history.versions import changes as find_changes
 
     groups = find_changes(repo, since=since, until=until, category=category)
-    if as_json:
-        _echo_json([_group_json(group) for group in groups])
-        return
-    for group in groups:
-        click.echo(
-            f"{format_epoch(group.epoch)}  {group.commit[:12]}  {len(group.changes)} changes"
-        )
-        for change in group.changes:
-            prices = "".join(
-                f"  {p.field} {p.old} -> {p.new}"
-                + (f" ({p.percent:+.1f}%)" if p.percent is not None else "")
-                for p in change.prices
-            )
-            click.echo(f"  {change.category:8} {','.join(change.kinds):22} {change.key}{prices}")
-
-
-def _group_json(group: Any) -> dict[str, Any]:
-    """Return one sync's changes as JSON-ready data."""
-    return {
-        "epoch": format_epoch(group.epoch),
-        "commit": group.commit,
-        "changes": [
-            {
-                "category": c.category,
-                "key": c.key,
-                "kinds": list(c.kinds),
-                "prices": [p.to_json() for p in c.prices],
-                "patch": c.patch,
-            }
-            for c in group.changes
-        ],
+    names = {
+        key: model_name(entity, key)
+        for key, entity in category_at(repo, "model", datetime.max).items()
     }
+    described = [(group, described_changes(group, names, kinds)) for group in groups]
+    described = [(group, found) for group, found in described if found]
+    if as_json:
+        _echo_json([sync_json(group, found) for group, found in described])
+        return
+    for group, found in described:
+        click.echo(f"{format_epoch(group.epoch)}  {group.commit[:12]}  {len(found)} changes")
+        for change, about in found:
+            kinds_text = ",".join(kind.value for kind in about.kinds)
+            click.echo(f"  {change.category:8} {kinds_text:24} {one_line(about.summary)}")

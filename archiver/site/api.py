@@ -15,6 +15,8 @@ from typing import Any
 import orjson
 
 from archiver.canonical import json_bytes
+from archiver.history.change_json import described_changes, sync_json
+from archiver.history.kinds import model_name
 from archiver.history.versions import SyncChanges
 from archiver.site.formats import iso
 from archiver.site.rows import Catalog, EndpointRow, ModelRow, ProviderRow
@@ -35,6 +37,7 @@ def api_documents(
     """Return {path: (bytes, item count, description)} of every API file."""
     since = end - timedelta(days=CHANGES_DAYS) if end else None
     recent = [group for group in groups if since is None or group.epoch >= since]
+    names = {row.key: model_name(row.entity, row.key) for row in catalog.models}
     docs = {
         "api/models.json": (
             "models",
@@ -53,7 +56,7 @@ def api_documents(
         ),
         "api/changes.json": (
             "syncs",
-            [_sync(group) for group in recent],
+            [sync_json(group, described_changes(group, names)) for group in recent],
             f"changes of the last {CHANGES_DAYS} days, by sync, newest first",
         ),
     }
@@ -117,25 +120,6 @@ def _provider(row: ProviderRow) -> dict[str, Any]:
         "endpoint_count": row.endpoint_count,
         "model_count": row.model_count,
         "data": row.entity,
-    }
-
-
-def _sync(group: SyncChanges) -> dict[str, Any]:
-    return {
-        "epoch": iso(group.epoch),
-        "commit": group.commit,
-        "changes": [
-            {
-                "category": change.category,
-                "key": change.key,
-                "kinds": list(change.kinds),
-                "prices": [p.to_json() for p in change.prices],
-                "fields": sorted({str(op.get("path", "")) for op in change.patch})
-                if not {"added", "removed"} & set(change.kinds)
-                else [],
-            }
-            for change in group.changes
-        ],
     }
 
 

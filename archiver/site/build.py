@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,19 +13,24 @@ from typing import Any
 import jinja2
 
 from archiver.errors import ArchiverError
-from archiver.history.versions import changes
+from archiver.history.pricing import pricing_histories
+from archiver.history.versions import SyncChanges, changes
 from archiver.site import pages
 from archiver.site.api import api_documents
 from archiver.site.catalog import build_catalog
-from archiver.site.context import load_projection
+from archiver.site.change_index import index_files
+from archiver.site.context import Projection, load_projection
 from archiver.site.env import environment, templates_dir
-from archiver.site.feeds import atom_feed
+from archiver.site.feeds import atom_feed, site_feeds
 from archiver.site.formats import iso
+from archiver.site.graveyard import deprecations_page, lifecycle_feeds
+from archiver.site.grid_data import GRID_PATH, grid_document
 from archiver.site.metrics import load_metrics
 from archiver.site.page_contexts import ApiFile, SiteInfo
+from archiver.site.pricing_api import INDEX as PRICING_INDEX
+from archiver.site.pricing_api import Calculator, pricing_files
 from archiver.site.rows import Catalog
 from archiver.site.timeline import Timeline, build_timeline
-from archiver.site.urls import model_feed
 from archiver.site.vet import vetted
 
 __all__ = ["SiteReport", "build_site"]
@@ -103,14 +109,16 @@ def build_site(
     staging = out.with_name(f".{out.name}.building")
     shutil.rmtree(staging, ignore_errors=True)
     writer = _Writer(staging, report)
-    _write_pages(writer, site, catalog, timeline, metrics, end)
-    api_files = _write_api(writer, site, catalog, groups, end)
+    pricing_api, calculators = _write_pricing(writer, site, catalog, groups)
+    _write_pages(writer, site, catalog, timeline, metrics, end, calculators)
+    api_files = [*_write_api(writer, site, catalog, groups, end), pricing_api]
     writer.render(environment().get_template("api.html"), pages.api_page(site, api_files))
     writer.render(
         environment().get_template("status.html"),
         pages.status_page(site, projection.syncs, report.problems),
     )
     _write_feeds(writer, site, catalog, timeline)
+    _write_lifecycle(writer, site, projection, catalog, groups, timeline)
     _copy_static(writer)
     writer.write(MARKER, b"built by openrouter-archiver; `archiver site` replaces this folder\n")
     _swap(staging, out)
@@ -140,14 +148,19 @@ def _write_pages(
     timeline: Timeline,
     metrics: dict[str, Any],
     end: datetime,
+    calculators: Mapping[str, Calculator],
 ) -> None:
-    """Render every HTML page but the API and status pages."""
+    """Render every HTML page but the API, status and deprecations pages."""
     env = environment()
     writer.render(env.get_template("index.html"), pages.grid_page(site, catalog))
+    writer.write(GRID_PATH, grid_document(catalog.endpoints))
+    template = env.get_template("endpoints.html")
+    for list_context in pages.endpoint_list_pages(site, catalog):
+        writer.render(template, list_context)
     writer.render(env.get_template("models.html"), pages.models_page(site, catalog))
     writer.render(env.get_template("providers.html"), pages.providers_page(site, catalog))
     template = env.get_template("model.html")
-    for model_context in pages.model_pages(site, catalog, timeline, end):
+    for model_context in pages.model_pages(site, catalog, timeline, end, metrics, calculators):
         writer.render(template, model_context)
     template = env.get_template("endpoint.html")
     for endpoint_context in pages.endpoint_pages(site, catalog, timeline, metrics, end):
@@ -168,12 +181,7 @@ def _write_api(
     end: datetime,
 ) -> list[ApiFile]:
     """Write the JSON API files; return what the API page lists."""
-    meta = {
-        "generated_at": iso(site.built),
-        "epoch": iso(site.epoch) or None,
-        "commit": site.commit,
-        "at": iso(site.at) or None,
-    }
+    meta = _api_meta(site)
     files = []
     for path, (data, count, what) in api_documents(catalog, groups, meta, site.epoch).items():
         writer.write(path, data)
@@ -182,36 +190,66 @@ def _write_api(
 
 
 def _write_feeds(writer: _Writer, site: SiteInfo, catalog: Catalog, timeline: Timeline) -> None:
-    """Write the Atom feed of all changes and one per model."""
-    cards = [card for group in timeline.groups for card in group.cards]
-    cards += [card for group in timeline.groups for found in group.bulk.values() for card in found]
-    cards.sort(key=lambda card: card.epoch, reverse=True)
-    writer.write(
-        "feeds/changes.xml",
-        atom_feed(
-            path="feeds/changes.xml",
-            title=f"{site.name}: all changes",
-            subject="changes",
-            cards=cards,
+    """Write the Atom feeds (all changes; per model, provider and kind) and the monitor's index."""
+    for spec in site_feeds(site.name, catalog, timeline):
+        feed = atom_feed(
+            path=spec.path,
+            title=spec.title,
+            subject=spec.subject,
+            cards=spec.cards,
             base_url=site.base_url,
             updated=site.epoch,
-            page="changes/index.html",
-        ),
-    )
-    for model in catalog.models:
-        path = model_feed(model.key)
-        writer.write(
-            path,
-            atom_feed(
-                path=path,
-                title=f"{site.name}: {model.name} ({model.key})",
-                subject=f"model/{model.key}",
-                cards=timeline.history("model", model.key),
-                base_url=site.base_url,
-                updated=site.epoch,
-                page=model.href,
-            ),
+            page=spec.page,
         )
+        writer.write(spec.path, feed)
+    for path, data in index_files(timeline.groups):
+        writer.write(path, data)
+
+
+def _api_meta(site: SiteInfo) -> dict[str, Any]:
+    """Return what every JSON API file says about the build."""
+    return {
+        "generated_at": iso(site.built),
+        "epoch": iso(site.epoch) or None,
+        "commit": site.commit,
+        "at": iso(site.at) or None,
+    }
+
+
+def _write_pricing(
+    writer: _Writer, site: SiteInfo, catalog: Catalog, groups: list[SyncChanges]
+) -> tuple[ApiFile, dict[str, Calculator]]:
+    """Write every model's pricing intervals; return their API entry and the calculators."""
+    files, calculators = pricing_files(catalog, groups, pricing_histories(groups), _api_meta(site))
+    for path, data in files.items():
+        writer.write(path, data)
+    what = "index of api/pricing/<modelKey>.json: each model's endpoints' pricing intervals"
+    size = sum(len(data) for data in files.values())
+    return ApiFile(PRICING_INDEX, what, len(files) - 1, size), calculators
+
+
+def _write_lifecycle(
+    writer: _Writer,
+    site: SiteInfo,
+    projection: Projection,
+    catalog: Catalog,
+    groups: list[SyncChanges],
+    timeline: Timeline,
+) -> None:
+    """Write the deprecations and graveyard page and its two feeds."""
+    page = deprecations_page(site, projection, catalog, groups)
+    writer.render(environment().get_template("deprecations.html"), page)
+    for spec in lifecycle_feeds(site.name, page, timeline):
+        feed = atom_feed(
+            path=spec.path,
+            title=spec.title,
+            subject=spec.subject,
+            cards=spec.cards,
+            base_url=site.base_url,
+            updated=site.epoch,
+            page=spec.page,
+        )
+        writer.write(spec.path, feed)
 
 
 def _copy_static(writer: _Writer) -> None:

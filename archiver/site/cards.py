@@ -14,6 +14,8 @@ from datetime import datetime
 from typing import Any
 
 from archiver.history.classify import PriceChange, render_path
+from archiver.history.kinds import KIND_LABELS as LABELS_BY_KIND
+from archiver.history.kinds import Described, Detail, describe
 from archiver.history.versions import Change, format_patch
 from archiver.site.catalog import model_name, provider_name
 from archiver.site.context import Entity, Projection
@@ -23,15 +25,8 @@ from archiver.site.values import as_float, dig
 
 __all__ = ["KIND_LABELS", "ChangeCard", "Figure", "PriceLine", "change_card"]
 
-KIND_LABELS = {
-    "added": "added",
-    "removed": "removed",
-    "returned": "returned",
-    "price_down": "price down",
-    "price_up": "price up",
-    "context_changed": "context",
-    "other": "other fields",
-}
+# The kinds the monitor filters by and the feeds are split by (archiver.history.kinds).
+KIND_LABELS = {kind.value: label for kind, label in LABELS_BY_KIND.items()}
 _PRICE_NAMES = {
     "prompt": "input",
     "completion": "output",
@@ -96,11 +91,30 @@ class ChangeCard:
     lines: tuple[str, ...]
     hidden_lines: int
     figures: tuple[Figure, ...]
+    described: Described
+    # Whether the site has a page for the provider (an endpoint may name one the archive
+    # lacks: a failed provider listing, a provider gone): no page, no link.
+    provider_listed: bool = False
+
+    @property
+    def summary(self) -> str:
+        """Return the change in one line (archiver.history.kinds)."""
+        return self.described.summary
+
+    @property
+    def change_kinds(self) -> tuple[str, ...]:
+        """Return the kinds of the change, most important first."""
+        return tuple(kind.value for kind in self.described.kinds)
+
+    @property
+    def details(self) -> tuple[Detail, ...]:
+        """Return each fact of the change as a phrase, most important first."""
+        return self.described.details
 
     @property
     def provider_href(self) -> str | None:
         """Return the path of the provider's page, if the card names one."""
-        return provider_page(self.provider_key) if self.provider_key else None
+        return provider_page(self.provider_key) if self.provider_listed else None
 
     @property
     def lifecycle(self) -> str | None:
@@ -111,8 +125,10 @@ class ChangeCard:
         return None
 
 
-def change_card(change: Change, projection: Projection) -> ChangeCard:
-    """Return the card of one change."""
+def change_card(
+    change: Change, projection: Projection, model_names: Mapping[str, str] | None = None
+) -> ChangeCard:
+    """Return the card of one change (model_names: {modelKey: name} for its summary)."""
     entity = change.after or change.before or {}
     model_key, provider_key, tag = _subjects(change.category, change.key, entity)
     model = projection.models.get(model_key) or (entity if change.category == "model" else {})
@@ -140,6 +156,15 @@ def change_card(change: Change, projection: Projection) -> ChangeCard:
         lines=lines,
         hidden_lines=hidden,
         figures=_figures(change.category, entity) if _lifecycle(change) else (),
+        described=describe(
+            change.category,
+            change.key,
+            change.before,
+            change.after,
+            returned="returned" in change.kinds,
+            model_names=model_names,
+        ),
+        provider_listed=provider_key in projection.providers,
     )
 
 

@@ -1,23 +1,37 @@
-"""Atom feeds of the change history: every change, and one feed per model.
+"""Atom feeds of the change history: every change, per model, per provider, per kind.
 
-One entry per sync (for a model's feed: per sync that touched the model or one of its
-endpoints), its content an HTML list of what changed. Built with ElementTree, so every
-piece of upstream text is escaped as XML.
+One entry per sync (for a model's or provider's feed: per sync that touched it or one of
+its endpoints; for a kind's: per sync with a change of that kind), titled by what the sync
+did ("3 price, 2 new") and holding each change's one-line summary and facts. Built with
+ElementTree, so every piece of upstream text is escaped as XML, and the entry HTML is
+escaped again by markupsafe: a feed reader shows upstream text, never runs it.
 """
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from itertools import groupby
 
 from markupsafe import escape
 
 from archiver.site.cards import KIND_LABELS, ChangeCard
-from archiver.site.formats import iso, moment, percent, xml_text
+from archiver.site.formats import iso, moment, xml_text
+from archiver.site.rows import Catalog
+from archiver.site.timeline import Timeline
+from archiver.site.urls import model_feed, provider_page
 
-__all__ = ["ENTRIES", "atom_feed"]
+__all__ = [
+    "ENTRIES",
+    "FeedSpec",
+    "atom_feed",
+    "kind_feed",
+    "kind_feeds",
+    "provider_feed",
+    "site_feeds",
+]
 
 ATOM = "http://www.w3.org/2005/Atom"
 ENTRIES = 50
@@ -71,30 +85,25 @@ def _entry(
 
 
 def _summary(cards: Sequence[ChangeCard]) -> str:
-    """Return how many changes of each kind a sync made: 3 price down, 2 added."""
+    """Return how many changes of each kind a sync made, most important first: 3 price, 2 new."""
     counts: dict[str, int] = {}
     for card in cards:
-        for kind in card.kinds:
+        for kind in card.change_kinds:
             counts[kind] = counts.get(kind, 0) + 1
-    parts = [f"{n} {KIND_LABELS.get(kind, kind)}" for kind, n in counts.items()]
+    order = list(KIND_LABELS)
+    parts = [
+        f"{counts[kind]} {KIND_LABELS[kind]}"
+        for kind in sorted(counts, key=lambda kind: order.index(kind) if kind in order else 99)
+    ]
     return ", ".join(parts) or "changes"
 
 
 def _card_html(card: ChangeCard) -> str:
-    """Return one card as a short escaped HTML paragraph and list."""
-    who = card.title if card.category != "endpoint" else f"{card.title} on {card.provider_tag}"
-    kinds = ", ".join(KIND_LABELS.get(kind, kind) for kind in card.kinds)
-    items = [
-        f"{escape(line.label)}: {escape(line.old)} \u2192 {escape(line.new)}"
-        f"{escape(line.unit)} ({'up' if line.up else 'down'} {percent(line.percent)})"
-        for line in card.prices
-    ]
-    items += [str(escape(line)) for line in card.lines]
-    items += [f"{escape(f.label)}: {escape(f.value)}" for f in card.figures]
-    body = "".join(f"<li>{item}</li>" for item in items)
-    return f"<p><b>{escape(who)}</b> ({escape(card.category)}: {escape(kinds)})</p>" + (
-        f"<ul>{body}</ul>" if body else ""
-    )
+    """Return one change as an escaped HTML paragraph (its summary) and list (its facts)."""
+    kinds = ", ".join(KIND_LABELS.get(kind, kind) for kind in card.change_kinds)
+    items = "".join(f"<li>{escape(detail.text)}</li>" for detail in card.details[1:])
+    head = f"<p><b>{escape(card.summary)}</b> ({escape(card.category)}: {escape(kinds)})</p>"
+    return head + (f"<ul>{items}</ul>" if items else "")
 
 
 def _text(parent: ET.Element, tag: str, text: str) -> ET.Element:
@@ -110,3 +119,56 @@ def _link(parent: ET.Element, href: str, rel: str) -> None:
     link = ET.SubElement(parent, f"{{{ATOM}}}link")
     link.set("rel", rel)
     link.set("href", xml_text(href))
+
+
+@dataclass(frozen=True)
+class FeedSpec:
+    """One feed to write: where, its title and id, its cards (newest first), its page."""
+
+    path: str
+    title: str
+    subject: str
+    cards: list[ChangeCard]
+    page: str
+
+
+def provider_feed(key: str) -> str:
+    """Return the path of a provider's Atom feed (beside its page's path, under feeds/)."""
+    return "feeds/" + provider_page(key).removesuffix(".html") + ".xml"
+
+
+def kind_feed(kind: str) -> str:
+    """Return the path of the Atom feed of one kind of change."""
+    return f"feeds/kind/{kind}.xml"
+
+
+def kind_feeds(site_name: str, cards: Sequence[ChangeCard]) -> Iterator[FeedSpec]:
+    """Yield a feed per kind of change, of every card (newest first) with that kind."""
+    for kind, label in KIND_LABELS.items():
+        yield FeedSpec(
+            path=kind_feed(kind),
+            title=f"{site_name}: {label} changes",
+            subject=f"kind/{kind}",
+            cards=[card for card in cards if kind in card.change_kinds],
+            page=f"changes/index.html?kind={kind}",
+        )
+
+
+def site_feeds(site_name: str, catalog: Catalog, timeline: Timeline) -> Iterator[FeedSpec]:
+    """Yield every feed of the site: all changes, then per model, provider and kind."""
+    cards = [card for group in timeline.groups for card in group.cards]
+    cards += [card for group in timeline.groups for found in group.bulk.values() for card in found]
+    cards.sort(key=lambda card: card.epoch, reverse=True)  # Stable: each sync keeps its order.
+    yield FeedSpec(
+        "feeds/changes.xml", f"{site_name}: all changes", "changes", cards, "changes/index.html"
+    )
+    for model in catalog.models:
+        title = f"{site_name}: {model.name} ({model.key})"
+        history = timeline.history("model", model.key)
+        yield FeedSpec(model_feed(model.key), title, f"model/{model.key}", history, model.href)
+    for provider in catalog.providers:
+        title = f"{site_name}: {provider.name} ({provider.key})"
+        history = timeline.history("provider", provider.key)
+        subject = f"provider/{provider.key}"
+        yield FeedSpec(provider_feed(provider.key), title, subject, history, provider.href)
+    yield from kind_feeds(site_name, cards)

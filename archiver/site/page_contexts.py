@@ -14,6 +14,7 @@ from markupsafe import Markup
 
 from archiver.site.cards import ChangeCard
 from archiver.site.chart_blocks import ChartBlock
+from archiver.site.pricing_api import Calculator
 from archiver.site.rows import EndpointRow, ModelRow, ProviderRow
 from archiver.site.syncs import SyncRecord
 from archiver.site.timeline import SyncGroup
@@ -23,6 +24,7 @@ __all__ = [
     "ApiFile",
     "ApiPage",
     "ChangesPage",
+    "EndpointListPage",
     "EndpointPage",
     "FieldRow",
     "Frame",
@@ -75,13 +77,35 @@ class FieldRow:
 
 @dataclass(frozen=True)
 class GridPage:
-    """The home page: every endpoint, filterable and sortable."""
+    """The home page: every endpoint, filterable and sortable (rows from `source`).
+
+    `rows` are the first few, in the page for a first paint and for readers without
+    JavaScript; `pages` are the paged tables that list all `total` of them.
+    """
 
     frame: Frame
     rows: list[EndpointRow]
+    total: int
+    source: str
+    pages: list[str]
+    page_size: int
     facets: dict[str, dict[str, int]]
     features: dict[str, str]
     modalities: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class EndpointListPage:
+    """One page of every endpoint as a plain table, for reading without JavaScript."""
+
+    frame: Frame
+    rows: list[EndpointRow]
+    number: int
+    first: int
+    last: int
+    total: int
+    pages: list[str]
+    features: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -114,6 +138,7 @@ class ModelPage:
     prices: ChartBlock | None
     git_path: str
     features: dict[str, str]
+    calculator: Calculator | None = None
 
 
 @dataclass(frozen=True)
@@ -181,6 +206,8 @@ class ApiPage:
 
     frame: Frame
     files: list[ApiFile]
+    # The change kinds of api/changes.json, most important first (archiver.history.kinds).
+    kinds: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

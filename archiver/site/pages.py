@@ -6,12 +6,13 @@ the site's build reads them); their chart blocks are built by :mod:`archiver.sit
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from archiver import jsonvalue
 from archiver.history.classify import leaves, render_path
+from archiver.history.kinds import Kind
 from archiver.paths import key_to_path
 from archiver.site import formats
 from archiver.site.cards import KIND_LABELS
@@ -21,12 +22,15 @@ from archiver.site.chart_blocks import (
     telemetry_block,
     telemetry_status_strip,
 )
+from archiver.site.feeds import provider_feed
+from archiver.site.grid_data import GRID_PATH
 from archiver.site.markdown import render_markdown
 from archiver.site.metrics import EndpointMetrics
 from archiver.site.page_contexts import (
     ApiFile,
     ApiPage,
     ChangesPage,
+    EndpointListPage,
     EndpointPage,
     FieldRow,
     Frame,
@@ -38,6 +42,7 @@ from archiver.site.page_contexts import (
     SiteInfo,
     StatusPage,
 )
+from archiver.site.pricing_api import Calculator
 from archiver.site.rows import FEATURES, MODALITIES, Catalog
 from archiver.site.syncs import SyncRecord
 from archiver.site.timeline import SyncGroup, Timeline
@@ -47,6 +52,7 @@ __all__ = [
     "api_page",
     "changes_pages",
     "changes_path",
+    "endpoint_list_pages",
     "endpoint_pages",
     "field_rows",
     "grid_page",
@@ -58,6 +64,10 @@ __all__ = [
 ]
 
 CARDS_PER_PAGE = 300
+# The grid page carries its first rows (a first paint, and a start without JavaScript);
+# the paged tables carry every endpoint, this many a page.
+GRID_PREVIEW_ROWS = 40
+ENDPOINTS_PER_PAGE = 200
 HISTORY_LIMIT = 100
 # A model's or provider's page also lists its endpoints' changes: fewer, each has its own page.
 OWNER_HISTORY_LIMIT = 60
@@ -66,9 +76,44 @@ MONITOR_DAYS = 90
 
 
 def grid_page(site: SiteInfo, catalog: Catalog) -> GridPage:
-    """Return the endpoints grid."""
+    """Return the endpoints grid: its first rows in the page, all of them in GRID_PATH."""
     frame = Frame(site, "index.html", "Endpoints", "endpoints", "feeds/changes.xml")
-    return GridPage(frame, catalog.endpoints, catalog.facet_counts(), FEATURES, MODALITIES)
+    return GridPage(
+        frame=frame,
+        rows=catalog.endpoints[:GRID_PREVIEW_ROWS],
+        total=len(catalog.endpoints),
+        source=GRID_PATH,
+        pages=_endpoint_list_paths(len(catalog.endpoints)),
+        page_size=ENDPOINTS_PER_PAGE,
+        facets=catalog.facet_counts(),
+        features=FEATURES,
+        modalities=MODALITIES,
+    )
+
+
+def endpoint_list_pages(site: SiteInfo, catalog: Catalog) -> Iterator[EndpointListPage]:
+    """Yield the paged tables of every endpoint, in the grid's order, for reading without JS."""
+    rows = catalog.endpoints
+    paths = _endpoint_list_paths(len(rows))
+    for number, path in enumerate(paths, start=1):
+        start = (number - 1) * ENDPOINTS_PER_PAGE
+        chunk = rows[start : start + ENDPOINTS_PER_PAGE]
+        yield EndpointListPage(
+            frame=Frame(site, path, f"All endpoints, page {number}", "endpoints"),
+            rows=chunk,
+            number=number,
+            first=start + 1 if chunk else 0,
+            last=start + len(chunk),
+            total=len(rows),
+            pages=paths,
+            features=FEATURES,
+        )
+
+
+def _endpoint_list_paths(total: int) -> list[str]:
+    """Return the paths of the paged endpoint tables (at least one, even when empty)."""
+    count = max(1, -(-total // ENDPOINTS_PER_PAGE))
+    return [f"endpoints/page-{number}.html" for number in range(1, count + 1)]
 
 
 def models_page(site: SiteInfo, catalog: Catalog) -> ModelsPage:
@@ -82,9 +127,17 @@ def providers_page(site: SiteInfo, catalog: Catalog) -> ProvidersPage:
 
 
 def model_pages(
-    site: SiteInfo, catalog: Catalog, timeline: Timeline, end: datetime
+    site: SiteInfo,
+    catalog: Catalog,
+    timeline: Timeline,
+    end: datetime,
+    metrics: Mapping[str, EndpointMetrics] | None = None,
+    calculators: Mapping[str, Calculator] | None = None,
 ) -> Iterator[ModelPage]:
-    """Yield the page of every model."""
+    """Yield the page of every model (metrics: endpoint telemetry, to rank chart lines by use).
+
+    calculators: each model's cost calculator (archiver.site.pricing_api), by modelKey.
+    """
     for model in catalog.models:
         path = model_page(model.key)
         endpoints = catalog.by_model.get(model.key, [])
@@ -97,9 +150,10 @@ def model_pages(
             fields=field_rows(model.entity),
             history=history[:OWNER_HISTORY_LIMIT],
             history_total=len(history),
-            prices=model_price_block(model, endpoints, history, timeline, end),
+            prices=model_price_block(model, endpoints, history, timeline, end, metrics),
             git_path=key_to_path("model", model.key),
             features=FEATURES,
+            calculator=calculators.get(model.key) if calculators else None,
         )
 
 
@@ -136,7 +190,9 @@ def provider_pages(site: SiteInfo, catalog: Catalog, timeline: Timeline) -> Iter
     for provider in catalog.providers:
         history = timeline.history("provider", provider.key)
         yield ProviderPage(
-            frame=Frame(site, provider.href, provider.name, "providers"),
+            frame=Frame(
+                site, provider.href, provider.name, "providers", provider_feed(provider.key)
+            ),
             provider=provider,
             endpoints=catalog.by_provider.get(provider.key, []),
             fields=field_rows(provider.entity),
@@ -189,7 +245,8 @@ def status_page(site: SiteInfo, syncs: list[SyncRecord], problems: list[str]) ->
 
 def api_page(site: SiteInfo, files: list[ApiFile]) -> ApiPage:
     """Return the API page."""
-    return ApiPage(Frame(site, "api.html", "API", "api"), files)
+    kinds = tuple(kind.value for kind in Kind)
+    return ApiPage(Frame(site, "api.html", "API", "api"), files, kinds)
 
 
 def field_rows(entity: dict[str, Any]) -> list[FieldRow]:

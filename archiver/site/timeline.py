@@ -1,9 +1,9 @@
 """The archive's history as the site tells it: change cards by sync, and price series.
 
-Everything comes from one pass over :func:`archiver.history.versions.changes` (issue 4's
-classification): the monitor's cards grouped by sync (each card built by
-:mod:`archiver.site.cards`), each entity's own history, and every endpoint's and model's
-price at every sync where it changed.
+Everything comes from one pass over :func:`archiver.history.versions.changes`: the
+monitor's cards grouped by sync (each card built by :mod:`archiver.site.cards`, its kinds
+and summary from :mod:`archiver.history.kinds`), most important first, each entity's own
+history, and every endpoint's and model's price at every sync where it changed.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from archiver.history.kinds import Kind, importance, model_name
 from archiver.history.versions import Change, SyncChanges
 from archiver.site.cards import ChangeCard, change_card
 from archiver.site.context import Projection
@@ -37,6 +38,8 @@ PRICE_METRICS = {
 }
 # A sync with more cards of one plain kind than this shows them as one collapsed list.
 BULK_THRESHOLD = 40
+# Kinds that may flood a sync (a first import, a catalog-wide field); prices never collapse.
+PLAIN_KINDS = frozenset({Kind.ADDED, Kind.REMOVED, Kind.FEATURES, Kind.METADATA, Kind.OTHER})
 
 
 @dataclass(frozen=True)
@@ -90,8 +93,10 @@ class Timeline:
 def build_timeline(projection: Projection, groups: Sequence[SyncChanges]) -> Timeline:
     """Return the site's history from history.changes() groups (newest first)."""
     timeline = Timeline()
+    names = {key: model_name(entity, key) for key, entity in projection.models.items()}
     for group in groups:
-        cards = sorted((change_card(c, projection) for c in group.changes), key=_card_order)
+        found = (change_card(change, projection, names) for change in group.changes)
+        cards = sorted(found, key=lambda card: importance(card.described))
         for card in cards:
             timeline.by_entity.setdefault((card.category, card.key), []).append(card)
             if card.category == "endpoint":
@@ -104,18 +109,13 @@ def build_timeline(projection: Projection, groups: Sequence[SyncChanges]) -> Tim
     return timeline
 
 
-def _card_order(card: ChangeCard) -> tuple[int, str, str]:
-    """Sort key of a sync's cards: endpoints (by model), then models, then providers."""
-    rank = {"endpoint": 0, "model": 1, "provider": 2}.get(card.category, 3)
-    return (rank, card.title.lower(), card.provider_tag)
-
-
 def _grouped(group: SyncChanges, cards: list[ChangeCard]) -> SyncGroup:
-    """Return a sync's cards, floods of plain added/removed/other cards collapsed by kind."""
+    """Return a sync's cards, floods of cards of one plain kind collapsed by kind."""
     plain: dict[str, list[ChangeCard]] = {}
     for card in cards:
-        if len(card.kinds) == 1 and card.kinds[0] in ("added", "removed", "other"):
-            plain.setdefault(f"{card.category} {card.kinds[0]}", []).append(card)
+        kinds = card.described.kinds
+        if all(kind in PLAIN_KINDS for kind in kinds):
+            plain.setdefault(f"{card.category} {kinds[0].value}", []).append(card)
     bulk = {name: found for name, found in plain.items() if len(found) > BULK_THRESHOLD}
     collapsed = {id(card) for found in bulk.values() for card in found}
     shown = [card for card in cards if id(card) not in collapsed]

@@ -11,7 +11,7 @@ process. It returns bytes; committing them is the caller's.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -67,9 +67,15 @@ class TelemetryWriter:
         epoch: datetime,
         tracked: Mapping[str, str],
         read: ReadBlob,
+        unfetched: Mapping[str, Collection[str]] | None = None,
     ) -> TelemetryWrites:
-        """Return the telemetry files a sync at this epoch writes: the files it changes, whole."""
+        """Return the telemetry files a sync at this epoch writes: the files it changes, whole.
+
+        `unfetched` names, per kind, keys whose source was not due this sync: their last
+        figures stand (no row, no gap), unlike a key left out, which records a gap.
+        """
         result = TelemetryWrites()
+        unfetched = unfetched or {}
         problems = Problems()
         files = TrackedFiles(tracked)
         stamp = epoch_cell(epoch)
@@ -78,7 +84,9 @@ class TelemetryWriter:
                 message = "not a kind name the archive can store; skipped"
                 problems.add(str(kind), message, "", written=False)
                 continue
-            job = _Kind(self, kind, utc(epoch).date(), stamp, files, read, result, problems)
+            skipped = frozenset(dump(key) for key in unfetched.get(kind, ()))
+            day = utc(epoch).date()
+            job = _Kind(self, kind, day, stamp, files, read, result, problems, skipped)
             job.write(_observed(kind, observed_telemetry[kind], problems))
         result.problems = problems.lines(written=False) + result.problems
         result.notes = problems.lines(written=True)
@@ -91,13 +99,16 @@ def telemetry_writes(
     tracked: Mapping[str, str],
     read: ReadBlob,
     writer: TelemetryWriter | None = None,
+    unfetched: Mapping[str, Collection[str]] | None = None,
 ) -> TelemetryWrites:
     """Return the telemetry files a sync at this epoch writes: the files it changes, whole.
 
     `tracked` is {path: blob id} at HEAD and `read` a blob's bytes. Pass the same `writer` to
     every sync of a process (an import of many captures, a benchmark) to keep its caches.
+    `unfetched` ({kind: keys}) names keys not fetched this sync, whose figures stand.
     """
-    return (writer or TelemetryWriter()).writes(observed_telemetry, epoch, tracked, read)
+    writer = writer or TelemetryWriter()
+    return writer.writes(observed_telemetry, epoch, tracked, read, unfetched)
 
 
 def _observed(kind: str, figures_by_key: Any, problems: Problems) -> Observed:
@@ -140,6 +151,8 @@ class _Kind:
     read: ReadBlob
     result: TelemetryWrites
     problems: Problems
+    # Key cells not fetched this sync: neither a row nor a gap, their last figures stand.
+    unfetched: frozenset[str] = frozenset()
 
     def write(self, observed: Observed) -> None:
         """Add this kind's changed files to the result."""
@@ -198,7 +211,11 @@ class _Kind:
 
     def _start_file(self, path: str, shard: str, observed: Flattened) -> None:
         """Start a day's file for a shard, if its keys changed since the latest earlier file."""
-        previous = self._previous_leaves(shard)
+        previous = {
+            key_cell: leaves
+            for key_cell, leaves in self._previous_leaves(shard).items()
+            if key_cell not in self.unfetched
+        }
         now = {key_cell: leaves for key_cell, (_, leaves) in observed.items() if leaves}
         if now != previous:
             self._append(path, Sheet([]), observed, previous)
@@ -229,7 +246,11 @@ class _Kind:
             row = sheet.row(stamp, key_cell, leaves)
             if row is not None:
                 rows.append(row)
-        gone = sorted(k for k, leaves in sheet.state.items() if leaves and k not in observed)
+        gone = sorted(
+            k
+            for k, leaves in sheet.state.items()
+            if leaves and k not in observed and k not in self.unfetched
+        )
         rows += [row for k in gone if (row := sheet.row(stamp, k, {})) is not None]
         # A new file restarts every key: one that had figures and is no longer seen says so.
         rows += [f"{stamp}\t{k}\n" for k in sorted(previous) if not observed.get(k, ("", {}))[1]]

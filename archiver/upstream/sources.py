@@ -16,6 +16,8 @@ ALL_PROVIDERS = "/api/frontend/v1/all-providers"
 ENDPOINT_STATS = "/api/frontend/v1/stats/endpoint"
 EFFECTIVE_PRICING = "/api/frontend/v1/stats/effective-pricing"
 MODEL_ACTIVITY = "/api/frontend/v1/stats/model-activity"
+# The documented list of zero-data-retention endpoints (archiver.upstream.zdr).
+ZDR_ENDPOINTS = "/api/v1/endpoints/zdr"
 
 # The catalog-wide listings, by the name the observer takes each under (never by position).
 ListingName = Literal["v1_models", "catalog", "all_providers", "v1_providers"]

@@ -1,4 +1,4 @@
-/* openrouter-archiver site: filters, sorting, chart legends, relative times.
+/* openrouter-archiver site: filters, sorting, relative times; loads charts.js for charts.
    Every page reads without it; this only adds interactivity. No dependencies. */
 (function () {
   "use strict";
@@ -139,65 +139,21 @@
     });
   }
 
-  /* ---- the change monitor's filters ---- */
-  function setupMonitor() {
-    var bar = document.querySelector("[data-monitor]");
-    if (!bar) { return; }
-    var controls = {};
-    Array.prototype.forEach.call(bar.querySelectorAll("[data-filter]"), function (control) {
-      var name = control.getAttribute("data-filter");
-      controls[name] = control;
-      if (params.get(name)) { control.value = params.get(name); }
-      control.addEventListener("input", apply);
-      control.addEventListener("change", apply);
-    });
-    var entries = Array.prototype.slice.call(document.querySelectorAll(".monitor article.card, .monitor tr.card-row"));
-    var counter = bar.querySelector("[data-count]");
-    var empty = document.querySelector("[data-empty]");
-    function apply() {
-      var model = controls.model.value.trim().toLowerCase();
-      var provider = controls.provider.value.trim().toLowerCase();
-      var kind = controls.kind.value;
-      var category = controls.category.value;
-      var shown = 0;
-      entries.forEach(function (entry) {
-        var ok = (!model || entry.getAttribute("data-model").indexOf(model) !== -1) &&
-          (!provider || entry.getAttribute("data-provider").indexOf(provider) !== -1) &&
-          (!kind || (" " + entry.getAttribute("data-kinds") + " ").indexOf(" " + kind + " ") !== -1) &&
-          (!category || entry.getAttribute("data-category") === category);
-        entry.hidden = !ok;
-        if (ok) { shown++; }
-      });
-      Array.prototype.forEach.call(document.querySelectorAll(".monitor details[data-bulk]"), function (bulk) {
-        bulk.hidden = bulk.querySelector("tr.card-row:not([hidden])") === null;
-      });
-      Array.prototype.forEach.call(document.querySelectorAll(".monitor [data-sync]"), function (section) {
-        section.hidden = section.querySelector("article.card:not([hidden]), tr.card-row:not([hidden])") === null;
-      });
-      counter.textContent = fmt(shown) + " of " + fmt(entries.length) + " changes";
-      if (empty) { empty.hidden = shown > 0; }
-      ["model", "provider", "kind", "category"].forEach(function (name) { setParam(name, controls[name].value.trim()); });
-    }
-    apply();
+  /* ---- charts: their script (static/charts.js, next to this one) only where there are charts ---- */
+  var here = document.currentScript ? document.currentScript.src : "";
+  function loadCharts() {
+    if (!here || !document.querySelector("section.chartblock")) { return; }
+    var script = document.createElement("script");
+    script.src = here.replace(/site\.js(\?.*)?$/, "charts.js");
+    document.head.appendChild(script);
   }
 
-  /* ---- chart legends: click to hide a line, hover to pick it out ---- */
-  function setupLegends() {
-    Array.prototype.forEach.call(document.querySelectorAll(".pane"), function (pane) {
-      var svg = pane.querySelector("svg.chart");
-      if (!svg) { return; }
-      Array.prototype.forEach.call(pane.querySelectorAll(".legend li[data-series]"), function (item) {
-        var series = svg.querySelector(".s-" + item.getAttribute("data-series"));
-        if (!series) { return; }
-        item.addEventListener("click", function (event) {
-          if (event.target.closest("a")) { return; }
-          item.classList.toggle("off");
-          series.classList.toggle("off");
-        });
-        item.addEventListener("mouseenter", function () { svg.classList.add("focus"); series.classList.add("hl"); });
-        item.addEventListener("mouseleave", function () { svg.classList.remove("focus"); series.classList.remove("hl"); });
-      });
-    });
+  /* ---- the change monitor: its script (static/monitor.js) only on the monitor's pages ---- */
+  function loadMonitor() {
+    if (!here || !document.querySelector("[data-monitor]")) { return; }
+    var script = document.createElement("script");
+    script.src = here.replace(/site\.js(\?.*)?$/, "monitor.js");
+    document.head.appendChild(script);
   }
 
   /* ---- relative times ("about 3 hours ago"), from the reader's clock ---- */
@@ -212,11 +168,49 @@
     });
   }
 
+  /* ---- honest freshness: the newest sync's age on the reader's clock, stale past a limit ---- */
+  function ageText(minutes) {
+    if (minutes < 60) { return minutes + " min"; }
+    if (minutes < 2880) { return Math.round(minutes / 60) + " h"; }
+    return Math.round(minutes / 1440) + " days";
+  }
+
+  function setupFreshness() {
+    var now = Date.now();
+    Array.prototype.forEach.call(document.querySelectorAll("[data-fresh]"), function (holder) {
+      var then = Date.parse(holder.getAttribute("data-fresh"));
+      var limit = parseFloat(holder.getAttribute("data-stale-after")) * 1000;
+      if (isNaN(then) || isNaN(limit)) { return; }
+      var stale = now - then > limit;
+      var minutes = Math.max(0, Math.round((now - then) / 60000));
+      holder.classList.toggle("stale", stale);
+      Array.prototype.forEach.call(holder.querySelectorAll("[data-fresh-age]"), function (label) {
+        label.textContent = "synced " + ageText(minutes) + " ago";
+      });
+      Array.prototype.forEach.call(holder.querySelectorAll("[data-fresh-dot]"), function (dot) { dot.hidden = stale; });
+      Array.prototype.forEach.call(holder.querySelectorAll("[data-fresh-stale]"), function (note) { note.hidden = !stale; });
+    });
+  }
+
+  /* ---- keyboard: Esc closes open menus (and gives focus back to their toggle) ---- */
+  function setupEscape() {
+    document.addEventListener("keydown", function (event) {
+      if (event.key !== "Escape") { return; }
+      Array.prototype.forEach.call(document.querySelectorAll("details.drop[open], details[data-menu][open]"), function (menu) {
+        var hadFocus = menu.contains(document.activeElement);
+        menu.open = false;
+        if (hadFocus) { menu.querySelector("summary").focus(); }
+      });
+    });
+  }
+
   function start() {
     setupTables();
-    setupMonitor();
-    setupLegends();
+    loadMonitor();
+    loadCharts();
     setupAges();
+    setupFreshness();
+    setupEscape();
   }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }
 }());

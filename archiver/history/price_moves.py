@@ -1,0 +1,326 @@
+"""Every price that moved between two versions of an entity, as people read prices.
+
+A price lives in several places of an entity file, most of them copies of one another:
+``pricing.*`` (dollars per token, or per unit for ``request`` and ``web_search``; a
+model's under ``v1.pricing``), ``pricing.overrides`` (long-context tiers, keyed by
+``min_prompt_tokens``), ``display_pricing`` (what the website shows, with units, prices
+that exist nowhere else such as per-second video, and price tiers), ``tiers.*`` (service
+tiers: priority, flex) and ``pricing_json`` (the provider's own rate card). A move is
+reported once, where it reads best: from ``pricing.*`` first; a copy elsewhere that moves
+by the same pair of values is an echo and is left out.
+
+Values stay the exact decimals of the JSON: ``"0.0000005586"`` per token reads
+``$0.5586 per M tokens``, never a float.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+__all__ = ["PriceMove", "dollars", "price_moves", "signed_percent"]
+
+MILLION = Decimal(1_000_000)
+# pricing.* field -> how people call it; the order is the order a change lists them in.
+PRICE_LABELS = {
+    "prompt": "input",
+    "completion": "output",
+    "input_cache_read": "cache read",
+    "input_cache_write": "cache write",
+    "input_cache_write_1h": "cache write (1h)",
+    "internal_reasoning": "reasoning",
+    "audio": "audio input",
+    "audio_output": "audio output",
+    "input_audio_cache": "audio cache read",
+    "image": "image input",
+    "image_token": "image tokens",
+    "image_output": "image output",
+    "web_search": "web search",
+    "request": "request",
+}
+# Fields priced per use, not per token (a per-image `image` price is told by display_pricing).
+PER_UNIT = {"web_search": "per search", "request": "per request"}
+NOT_PRICES = frozenset({"discount", "min_prompt_tokens", "display_pricing", "overrides"})
+SKU_LABELS = {"Input Price": "input", "Output Price": "output", "Cache Read": "cache read"}
+
+
+@dataclass(frozen=True)
+class PriceMove:
+    """One price that appeared, disappeared or changed, ready to read."""
+
+    label: str
+    old: Decimal | None
+    new: Decimal | None
+    unit: str
+    text: str
+
+    @property
+    def percent(self) -> Decimal | None:
+        """Return the change in percent (None when it appeared, vanished or was 0, or a share)."""
+        if self.old is None or self.new is None or self.old == 0 or self.unit == "%":
+            return None
+        return (self.new - self.old) / self.old * 100
+
+    @property
+    def cheaper(self) -> bool | None:
+        """Tell whether a buyer pays less now (a discount that grows is cheaper)."""
+        if self.old is None or self.new is None:
+            return None
+        return self.new > self.old if self.label == "discount" else self.new < self.old
+
+
+def price_moves(pricing_root: tuple[str, ...], before: Any, after: Any) -> list[PriceMove]:
+    """Return every price move between two entities whose prices sit under pricing_root."""
+    old_pricing = _object(_dig(before, pricing_root))
+    new_pricing = _object(_dig(after, pricing_root))
+    moves = _field_moves(old_pricing, new_pricing, _units(before), _units(after))
+    moves += _override_moves(old_pricing.get("overrides"), new_pricing.get("overrides"))
+    moves += _discount_moves(old_pricing.get("discount"), new_pricing.get("discount"))
+    # Copies move by the same pair of values (read in the same unit): keep the first.
+    seen = {(move.old, move.new) for move in moves}
+    for prefix, old_list, new_list in _display_lists(before, after, pricing_root):
+        moves += _unseen(_display_moves(prefix, old_list, new_list), seen)
+    moves += _unseen(_rate_card_moves(before, after), seen)
+    return moves
+
+
+def dollars(amount: Decimal) -> str:
+    """Return an exact dollar amount: $0.5586, $2.00, $1,200.50 (never rounded)."""
+    text = format(amount.normalize(), "f") if amount else "0"
+    whole, _, decimals = text.partition(".")
+    sign = "-" if whole.startswith("-") else ""
+    return f"{sign}${int(whole.lstrip('-') or 0):,}.{decimals.ljust(2, '0')}"
+
+
+def signed_percent(value: Decimal) -> str:
+    """Return a change in percent to one decimal, with its sign: -60.7%, +12.5%."""
+    rounded = value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return f"{'+' if rounded > 0 else ''}{rounded}%"
+
+
+def _unseen(
+    moves: list[PriceMove], seen: set[tuple[Decimal | None, Decimal | None]]
+) -> list[PriceMove]:
+    """Return the moves whose pair of values is not in seen, adding theirs."""
+    kept = []
+    for move in moves:
+        if (move.old, move.new) not in seen:
+            seen.add((move.old, move.new))
+            kept.append(move)
+    return kept
+
+
+def _field_moves(
+    old: Mapping[str, Any],
+    new: Mapping[str, Any],
+    old_units: Units,
+    new_units: Units,
+    suffix: str = "",
+) -> list[PriceMove]:
+    """Return the moves of the plain pricing fields, in PRICE_LABELS order then by name."""
+    names = sorted(
+        (old.keys() | new.keys()) - NOT_PRICES,
+        key=lambda name: (list(PRICE_LABELS).index(name) if name in PRICE_LABELS else 99, name),
+    )
+    moves = []
+    for name in names:
+        old_value, new_value = _decimal(old.get(name)), _decimal(new.get(name))
+        if old_value == new_value or (old_value is None and new_value is None):
+            continue
+        scale, unit = _unit(name, new_value if new_value is not None else old_value, new_units)
+        if old_value is not None and new_value is None:
+            scale, unit = _unit(name, old_value, old_units)
+        label = PRICE_LABELS.get(name, name.replace("_", " ")) + suffix
+        moves.append(_move(label, old_value, new_value, scale, unit))
+    return moves
+
+
+def _override_moves(old: Any, new: Any) -> list[PriceMove]:
+    """Return the moves of long-context tiers, matched by their min_prompt_tokens."""
+    old_tiers, new_tiers = _tiers(old), _tiers(new)
+    moves = []
+    for threshold in sorted(old_tiers.keys() | new_tiers.keys()):
+        before, after = old_tiers.get(threshold, {}), new_tiers.get(threshold, {})
+        suffix = f" above {_tokens(threshold)} tokens"
+        moves += _field_moves(before, after, {}, {}, suffix)
+    return moves
+
+
+def _discount_moves(old: Any, new: Any) -> list[PriceMove]:
+    """Return the move of the discount (a share: 0.35 reads 35%)."""
+    old_value, new_value = _decimal(old), _decimal(new)
+    if old_value == new_value:
+        return []
+    old_share = old_value * 100 if old_value is not None else None
+    new_share = new_value * 100 if new_value is not None else None
+    text = f"discount {_share(old_share)} -> {_share(new_share)}"
+    return [PriceMove("discount", old_share, new_share, "%", text)]
+
+
+def _display_lists(
+    before: Any, after: Any, pricing_root: tuple[str, ...]
+) -> Iterator[tuple[str, Any, Any]]:
+    """Yield (tier name, old list, new list) of every display_pricing list of an entity."""
+    for path, name in (((*pricing_root, "display_pricing"), ""), (("display_pricing",), "")):
+        yield name, _dig(before, path), _dig(after, path)
+    old_tiers, new_tiers = _object(_dig(before, ("tiers",))), _object(_dig(after, ("tiers",)))
+    for tier in sorted(old_tiers.keys() | new_tiers.keys()):
+        path = (tier, "display_pricing")
+        yield f"{tier} tier ", _dig(old_tiers, path), _dig(new_tiers, path)
+
+
+def _display_moves(prefix: str, old: Any, new: Any) -> list[PriceMove]:
+    """Return the moves of a display_pricing list, its entries matched by sku_label."""
+    old_skus, new_skus = _skus(old), _skus(new)
+    moves = []
+    for sku in [*old_skus, *(s for s in new_skus if s not in old_skus)]:
+        was, now = old_skus.get(sku, {}), new_skus.get(sku, {})
+        entry = now or was
+        scale, unit = _display_unit(entry)
+        label = prefix + SKU_LABELS.get(sku, sku.lower())
+        old_value, new_value = _decimal(was.get("price")), _decimal(now.get("price"))
+        if old_value != new_value:
+            moves.append(_move(label, old_value, new_value, scale, unit))
+        old_steps, new_steps = _skus(was.get("tiers")), _skus(now.get("tiers"))
+        for step in [*old_steps, *(s for s in new_steps if s not in old_steps)]:
+            a, b = (
+                _decimal(old_steps.get(step, {}).get("price")),
+                _decimal(new_steps.get(step, {}).get("price")),
+            )
+            if a != b:
+                moves.append(_move(f"{label} {step}", a, b, scale, unit))
+    return moves
+
+
+def _rate_card_moves(before: Any, after: Any) -> list[PriceMove]:
+    """Return the moves of the provider's own rate card (pricing_json), per token if named so."""
+    old, new = _object(_dig(before, ("pricing_json",))), _object(_dig(after, ("pricing_json",)))
+    moves = []
+    for name in sorted(old.keys() | new.keys()):
+        a, b = _decimal(old.get(name)), _decimal(new.get(name))
+        if a != b:
+            per_token = name.endswith("tokens") or "_tokens_" in name
+            scale, unit = (MILLION, "per M tokens") if per_token else (Decimal(1), "")
+            moves.append(_move(f"rate {name}", a, b, scale, unit))
+    return moves
+
+
+Units = dict[Decimal, tuple[Decimal, str]]
+
+
+def _units(entity: Any) -> Units:
+    """Return {per-token price: (scale, unit)} of display_pricing entries priced per unit."""
+    found: Units = {}
+    for path in (
+        ("display_pricing",),
+        ("pricing", "display_pricing"),
+        ("v1", "pricing", "display_pricing"),
+    ):
+        for entry in _list(_dig(entity, path)):
+            price = _decimal(entry.get("price")) if isinstance(entry, Mapping) else None
+            if price is not None and isinstance(entry, Mapping) and entry.get("kind") == "unit":
+                found.setdefault(price, _display_unit(entry))
+    return found
+
+
+def _unit(name: str, value: Decimal | None, units: Units) -> tuple[Decimal, str]:
+    """Return (scale, unit) a pricing field is read in."""
+    if name in PER_UNIT:
+        return Decimal(1), PER_UNIT[name]
+    if value is not None and value in units and value != 0:
+        return units[value]
+    return MILLION, "per M tokens"
+
+
+def _display_unit(entry: Mapping[str, Any]) -> tuple[Decimal, str]:
+    """Return (scale, unit) of a display_pricing entry: its multiplier and unit label."""
+    scale = _decimal(entry.get("displayMultiplier")) or Decimal(1)
+    label = entry.get("unitLabel")
+    unit = label.lstrip("/") if isinstance(label, str) and label else "unit"
+    return scale, f"per {unit}"
+
+
+def _move(
+    label: str, old: Decimal | None, new: Decimal | None, scale: Decimal, unit: str
+) -> PriceMove:
+    """Return a move with its values scaled to the unit people read, and its text."""
+    old_read = old * scale if old is not None else None
+    new_read = new * scale if new is not None else None
+    if old_read is None and new_read is not None:
+        text = f"{label} price added: {dollars(new_read)} {unit}"
+    elif new_read is None and old_read is not None:
+        text = f"{label} price removed (was {dollars(old_read)} {unit})"
+    else:
+        assert old_read is not None and new_read is not None
+        text = f"{label} {dollars(old_read)} -> {dollars(new_read)} {unit}"
+        if old_read != 0:
+            text += f", {signed_percent((new_read - old_read) / old_read * 100)}"
+    return PriceMove(label, old_read, new_read, unit, text.replace("  ", " ").rstrip())
+
+
+def _share(value: Decimal | None) -> str:
+    """Return a discount in percent: 35%, 0%, or none."""
+    if value is None:
+        return "none"
+    return f"{format(value.normalize(), 'f')}%" if value else "0%"
+
+
+def _tokens(threshold: int) -> str:
+    """Return a token count as people write thresholds: 200K, 1M, 128,000."""
+    if threshold % 1_000_000 == 0:
+        return f"{threshold // 1_000_000}M"
+    if threshold % 1000 == 0:
+        return f"{threshold // 1000}K"
+    return f"{threshold:,}"
+
+
+def _tiers(value: Any) -> dict[int, Mapping[str, Any]]:
+    """Return long-context tiers by their min_prompt_tokens."""
+    found = {}
+    for tier in _list(value):
+        if isinstance(tier, Mapping):
+            threshold = tier.get("min_prompt_tokens")
+            if isinstance(threshold, int) and not isinstance(threshold, bool):
+                found[threshold] = tier
+    return found
+
+
+def _skus(value: Any) -> dict[str, Mapping[str, Any]]:
+    """Return display_pricing entries (or their tiers) by sku_label, first one kept."""
+    found: dict[str, Mapping[str, Any]] = {}
+    for entry in _list(value):
+        if isinstance(entry, Mapping) and isinstance(entry.get("sku_label"), str):
+            found.setdefault(entry["sku_label"], entry)
+    return found
+
+
+def _decimal(value: Any) -> Decimal | None:
+    """Return a JSON number or numeric string as an exact finite Decimal, else None."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return None
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
+def _dig(value: Any, path: tuple[str, ...]) -> Any:
+    """Return the value at a path of keys, or None."""
+    for part in path:
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(part)
+    return value
+
+
+def _object(value: Any) -> Mapping[str, Any]:
+    """Return value if it is a JSON object, else an empty one."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    """Return value if it is a JSON array, else an empty one."""
+    return value if isinstance(value, list) else []

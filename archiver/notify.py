@@ -1,0 +1,314 @@
+"""Post the changes of the newest sync(s) that match a watch list to a chat webhook.
+
+The watch list is ``notify.toml`` at the archive's root (another file with ``--watch``):
+rules of ``[[watch]]``, each naming any of ``models`` (globs over the modelKey and the
+model's name), ``providers`` (globs over the providerSlug and the provider's name) and
+``kinds`` (:class:`archiver.history.kinds.Kind` values). A change is posted when it matches
+every field of at least one rule; globs ignore case. Without the file, the changes that
+matter to most people are posted: ``DEFAULT_KINDS``.
+
+One JSON body serves both Slack and Discord incoming webhooks: ``text`` (Slack) and
+``content`` (Discord) hold the same message; ``allowed_mentions`` keeps Discord from
+pinging anyone. Messages are cut at line ends to stay under Discord's 2,000 characters;
+at most ``MAX_MESSAGES`` are posted per run, the last saying how many changes were left
+out. Upstream text is made inert first (no line breaks or controls, no ``@everyone``, no
+Slack ``<!channel>``, no Discord masked links).
+
+Errors: a watch file that cannot be read raises :class:`NotifyError` before anything is
+posted; a webhook that times out, refuses or answers an error raises
+:class:`WebhookError` naming only its host (the URL is a secret).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import time
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from archiver.archive.trailers import EPOCH_TRAILER
+from archiver.errors import ArchiverError
+from archiver.history.commits import first_parent_chain, head_id, open_repository
+from archiver.history.kinds import Described, Kind, describe, importance, model_name
+from archiver.history.versions import SyncChanges, category_at, changes
+from archiver.textsafe import one_line
+from archiver.times import format_epoch, parse_time
+
+__all__ = [
+    "DEFAULT_KINDS",
+    "NotifyError",
+    "Rule",
+    "WebhookError",
+    "messages",
+    "newest_syncs",
+    "post",
+    "read_watch_list",
+]
+
+WATCH_FILE = "notify.toml"
+DEFAULT_KINDS = frozenset(
+    {Kind.REMOVED, Kind.ADDED, Kind.RETURNED, Kind.STATUS, Kind.PRICE, Kind.DEPRECATION,
+     Kind.DATA_POLICY}
+)  # fmt: skip
+MESSAGE_LIMIT = 1900  # Discord refuses content over 2,000 characters; keep a margin.
+MAX_MESSAGES = 10
+# With --after, the newest syncs looked at: a workflow run makes one (two if it retried).
+MAX_SYNCS = 24
+RETRY_AFTER_LIMIT = 10.0
+
+
+class NotifyError(ArchiverError):
+    """The watch list or the archive cannot be read: nothing was posted."""
+
+
+class WebhookError(ArchiverError):
+    """The webhook did not take a message (timeout, refused, an HTTP error)."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule of the watch list: every field it names must match (empty: any)."""
+
+    models: tuple[str, ...] = ()
+    providers: tuple[str, ...] = ()
+    kinds: frozenset[Kind] = field(default_factory=frozenset)
+
+    def matches(self, about: Described, model: tuple[str, ...], provider: tuple[str, ...]) -> bool:
+        """Tell whether a change (its meaning, model and provider names) matches this rule."""
+        return (
+            (not self.kinds or bool(self.kinds & set(about.kinds)))
+            and _any_glob(self.models, model)
+            and _any_glob(self.providers, provider)
+        )
+
+
+def read_watch_list(path: Path) -> list[Rule]:
+    """Return the rules of a watch file; the default rule when the file does not exist."""
+    if not path.exists():
+        return [Rule(kinds=DEFAULT_KINDS)]
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise NotifyError(f"{path}: cannot read the watch list ({error}); fix the file") from None
+    rules = data.get("watch")
+    if not isinstance(rules, list) or not all(isinstance(rule, dict) for rule in rules):
+        raise NotifyError(f"{path}: no [[watch]] rules; add one (see the README, `notify`)")
+    return [_rule(path, rule) for rule in rules]
+
+
+def newest_syncs(repo_path: str | Path, after: str | None = None) -> list[SyncChanges]:
+    """Return the changes of HEAD's sync, or with after (a commit) of every sync after it."""
+    repo = open_repository(repo_path)
+    head = head_id(repo)
+    if not head or (after and head.startswith(after)):
+        return []
+    chain: dict[str, datetime] = {}
+    found_after = False
+    for commit_id in first_parent_chain(repo, head):
+        if after and commit_id.startswith(after):
+            found_after = True
+            break
+        epoch = _epoch(repo.get(commit_id))
+        if epoch is not None:
+            chain[commit_id] = epoch
+        if not after or len(chain) >= MAX_SYNCS:
+            break
+    if after and not found_after:
+        chain = dict(list(chain.items())[:1])  # After is not an ancestor: the newest only.
+    if not chain:
+        return []
+    groups = changes(repo_path, since=min(chain.values()), until=max(chain.values()))
+    return [group for group in groups if group.commit in chain]
+
+
+def messages(
+    repo_path: str | Path,
+    groups: Sequence[SyncChanges],
+    rules: Sequence[Rule],
+    site_url: str | None = None,
+) -> list[str]:
+    """Return the chat messages for the changes of groups that match the rules."""
+    models = category_at(repo_path, "model", datetime.max) if groups else {}
+    names = {key: model_name(entity, key) for key, entity in models.items()}
+    lines: list[str] = []
+    for group in groups:
+        matched = _matched(group, rules, names)
+        if matched:
+            total = len(group.changes)
+            head = f"**OpenRouter catalog, sync of {format_epoch(group.epoch)}**"
+            lines.append(f"{head}: {len(matched)} of {total} changes match the watch list")
+            lines += [f"- {_inert(about.summary)}" for about in matched]
+    if lines and site_url:
+        lines.append(f"Every change: {site_url.rstrip('/')}/changes/index.html")
+    return _chunks(lines)
+
+
+def post(url: str, texts: Iterable[str], timeout: float = 10.0) -> int:
+    """Post each message to the webhook, in order; return how many were posted."""
+    host = urlsplit(url).hostname or "the webhook"
+    posted = 0
+    with httpx.Client(timeout=timeout, follow_redirects=False) as client:
+        for text in texts:
+            _post_one(client, url, host, text)
+            posted += 1
+    return posted
+
+
+def _post_one(client: httpx.Client, url: str, host: str, text: str) -> None:
+    """Post one message; wait once when the webhook says it is rate limited."""
+    body = {"content": text, "text": text, "allowed_mentions": {"parse": []}}
+    for attempt in range(2):
+        try:
+            response = client.post(url, json=body)
+        except httpx.TimeoutException:
+            message = f"webhook at {host} did not answer in time; nothing more posted"
+            raise WebhookError(message) from None
+        except httpx.HTTPError as error:
+            reason = one_line(type(error).__name__)
+            message = f"webhook at {host} unreachable ({reason}); nothing more posted"
+            raise WebhookError(message) from None
+        if response.status_code == 429 and attempt == 0:
+            time.sleep(_retry_after(response))
+            continue
+        if response.status_code >= 300:
+            raise WebhookError(
+                f"webhook at {host} answered HTTP {response.status_code}; "
+                "check the URL in the secret; nothing more posted"
+            )
+        return
+
+
+def _matched(
+    group: SyncChanges, rules: Sequence[Rule], names: Mapping[str, str]
+) -> list[Described]:
+    """Return the meaning of a sync's changes that match a rule, most important first."""
+    found = []
+    for change in group.changes:
+        about = describe(
+            change.category,
+            change.key,
+            change.before,
+            change.after,
+            returned="returned" in change.kinds,
+            model_names=names,
+        )
+        model, provider = _subjects(change.category, change.key, change.after or change.before)
+        model_names = (*model, *(names[key] for key in model if key in names))
+        if any(rule.matches(about, model_names, provider) for rule in rules):
+            found.append(about)
+    found.sort(key=importance)
+    return found
+
+
+def _subjects(
+    category: str, key: str, entity: Mapping[str, Any] | None
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Return (model names, provider names) a change is about, for the globs."""
+    entity = entity or {}
+    if category == "model":
+        return (key, model_name(entity, key)), ()
+    if category == "provider":
+        names = (
+            key,
+            _text(entity, "all_providers", "displayName"),
+            _text(entity, "provider_info", "name"),
+        )
+        return (), tuple(name for name in names if name)
+    model = entity.get("model")
+    providers = (
+        entity.get("provider_info"),
+        entity.get("provider_slug"),
+        entity.get("provider_display_name"),
+    )
+    return (model,) if isinstance(model, str) else (), tuple(
+        p for p in providers if isinstance(p, str)
+    )
+
+
+def _chunks(lines: list[str]) -> list[str]:
+    """Return lines joined into messages under MESSAGE_LIMIT, at most MAX_MESSAGES."""
+    chunks: list[str] = []
+    current = ""
+    for index, line in enumerate(lines):
+        line = line if len(line) <= MESSAGE_LIMIT else line[: MESSAGE_LIMIT - 1] + "\u2026"
+        if current and len(current) + 1 + len(line) > MESSAGE_LIMIT:
+            if len(chunks) == MAX_MESSAGES - 1:
+                left = sum(1 for rest in lines[index:] if rest.startswith("- "))
+                chunks.append(
+                    current + f"\n(and {left} more changes: see the site or `archiver changes`)"
+                )
+                return chunks
+            chunks.append(current)
+            current = ""
+        current = f"{current}\n{line}" if current else line
+    return [*chunks, current] if current else chunks
+
+
+def _inert(text: str) -> str:
+    """Return upstream text that cannot mention, link or format anything in Slack or Discord."""
+    # A zero-width space after @ defeats @everyone; Slack's controls all start with <.
+    text = one_line(text).replace("@", "@\u200b").replace("<", "\u2039")
+    return text.replace("](", "]\u200b(")
+
+
+def _rule(path: Path, data: Mapping[str, Any]) -> Rule:
+    """Return one rule of the watch file, or raise NotifyError naming what is wrong."""
+    unknown = set(data) - {"models", "providers", "kinds"}
+    if unknown:
+        raise NotifyError(
+            f"{path}: unknown field {sorted(unknown)[0]!r} in a [[watch]] rule; "
+            "use models, providers, kinds"
+        )
+    globs = {name: data.get(name, []) for name in ("models", "providers", "kinds")}
+    for name, value in globs.items():
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise NotifyError(f"{path}: {name} must be a list of strings")
+    valid = {kind.value for kind in Kind}
+    wrong = [kind for kind in globs["kinds"] if kind not in valid]
+    if wrong:
+        raise NotifyError(
+            f"{path}: unknown kind {wrong[0]!r}; kinds are {', '.join(sorted(valid))}"
+        )
+    return Rule(
+        tuple(globs["models"]),
+        tuple(globs["providers"]),
+        frozenset(Kind(k) for k in globs["kinds"]),
+    )
+
+
+def _any_glob(globs: Sequence[str], names: Sequence[str]) -> bool:
+    """Tell whether any name matches any glob, ignoring case (no globs: anything matches)."""
+    if not globs:
+        return True
+    return any(fnmatch.fnmatchcase(name.lower(), glob.lower()) for glob in globs for name in names)
+
+
+def _epoch(commit: Any) -> datetime | None:
+    """Return a commit's Sync-Epoch trailer, or None when it is not a sync."""
+    trailers = getattr(commit, "message_trailers", {}) or {}
+    try:
+        return parse_time(trailers[EPOCH_TRAILER]) if EPOCH_TRAILER in trailers else None
+    except ValueError:
+        return None
+
+
+def _retry_after(response: httpx.Response) -> float:
+    """Return how long a rate-limited webhook asks to wait, bounded."""
+    try:
+        return min(max(float(response.headers.get("retry-after", "1")), 0.0), RETRY_AFTER_LIMIT)
+    except ValueError:
+        return 1.0
+
+
+def _text(entity: Mapping[str, Any], root: str, name: str) -> str:
+    """Return a string field of one of an entity's objects, or ""."""
+    value = entity.get(root)
+    found = value.get(name) if isinstance(value, Mapping) else None
+    return found if isinstance(found, str) else ""

@@ -1,0 +1,220 @@
+"""Pricing intervals in the JSON API, and the cost calculator of each model page.
+
+``api/pricing/<modelKey>.json`` (the key encoded as in the archive's paths) holds every
+pricing a model's endpoints ever had, each with ``valid_from`` / ``valid_to`` (the syncs
+it was in force between; ``null``: still in force), the archived ``pricing`` object
+verbatim, and ``bill``: what ``archiver cost`` bills from it (see
+:func:`archiver.history.pricing.billing`), so that a browser prices a past request as the
+command line does. Models no longer listed keep their file. ``api/pricing/index.json``
+lists the files. The model page's calculator reads its model's file
+(``static/calculator.js``); without JavaScript it shows the cost of an example request at
+the newest sync, computed here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import orjson
+
+from archiver.canonical import json_bytes
+from archiver.history.price_moves import dollars
+from archiver.history.pricing import LIST_PRICE, PriceInterval, billing, request_cost
+from archiver.history.versions import SyncChanges
+from archiver.paths import ROOT, key_to_path
+from archiver.site.formats import MILLION, iso
+from archiver.site.rows import Catalog
+from archiver.site.urls import endpoint_page
+
+__all__ = [
+    "EXAMPLE_INPUT",
+    "EXAMPLE_OUTPUT",
+    "Calculator",
+    "CalculatorRow",
+    "pricing_file",
+    "pricing_files",
+]
+
+EXAMPLE_INPUT = 10_000
+EXAMPLE_OUTPUT = 1_000
+INDEX = "api/pricing/index.json"
+_OPTIONS = orjson.OPT_SORT_KEYS
+Histories = Mapping[tuple[str, str], list[PriceInterval]]
+
+
+@dataclass(frozen=True)
+class CalculatorRow:
+    """One endpoint in the calculator's table without JavaScript: its cost of the example."""
+
+    endpoint: str | None
+    provider: str
+    href: str | None
+    input: str
+    output: str
+    cost: str
+    amount: Decimal | None
+    since: datetime | None
+    note: str
+
+
+@dataclass(frozen=True)
+class Calculator:
+    """A model page's calculator: its intervals file and the example request's costs."""
+
+    source: str
+    input_tokens: int
+    output_tokens: int
+    rows: list[CalculatorRow]
+
+
+@dataclass(frozen=True)
+class _Owner:
+    """Whose an endpoint is, from its newest archived version."""
+
+    model: str
+    provider: str
+    provider_tag: str
+
+
+def pricing_file(model_key: str) -> str:
+    """Return the path of a model's pricing intervals in the site."""
+    return "api/pricing/" + key_to_path("model", model_key)[len(f"{ROOT}/model/") :]
+
+
+def pricing_files(
+    catalog: Catalog,
+    groups: Sequence[SyncChanges],
+    histories: Histories,
+    meta: Mapping[str, Any],
+) -> tuple[dict[str, bytes], dict[str, Calculator]]:
+    """Return ({path: bytes} of the pricing API, {modelKey: calculator} of current models)."""
+    owners = _owners(groups)
+    listed_endpoints = {row.id for row in catalog.endpoints}
+    by_model: dict[str, list[str]] = {}
+    for endpoint, owner in sorted(owners.items()):
+        if ("endpoint", endpoint) in histories:
+            by_model.setdefault(owner.model, []).append(endpoint)
+    models = sorted(set(by_model) | {key for kind, key in histories if kind == "model"})
+    first = iso(groups[-1].epoch) if groups else None
+    files: dict[str, bytes] = {}
+    listed = []
+    for model in models:
+        endpoints = [
+            _endpoint_json(
+                key, owners[key], histories[("endpoint", key)], catalog, listed_endpoints
+            )
+            for key in by_model.get(model, [])
+        ]
+        body = {
+            **meta,
+            "first_sync": first,
+            "model": model,
+            "list_price": [_interval_json(i) for i in histories.get(("model", model), [])],
+            "count": len(endpoints),
+            "endpoints": endpoints,
+        }
+        files[pricing_file(model)] = json_bytes(body, _OPTIONS)
+        current = model in catalog.model_index
+        listed.append(
+            {
+                "key": model,
+                "file": pricing_file(model),
+                "endpoints": len(endpoints),
+                "current": current,
+            }
+        )
+    index = {**meta, "count": len(listed), "models": listed}
+    files = {INDEX: json_bytes(index, _OPTIONS), **files}
+    calculators = {row.key: _calculator(row.key, catalog, histories) for row in catalog.models}
+    return files, calculators
+
+
+def _owners(groups: Sequence[SyncChanges]) -> dict[str, _Owner]:
+    """Return each endpoint's model and provider, from its newest version in history."""
+    found: dict[str, _Owner] = {}
+    for group in groups:  # Newest first: the first version seen of an endpoint is its newest.
+        for change in group.changes:
+            entity = change.after or change.before
+            if change.category != "endpoint" or change.key in found or entity is None:
+                continue
+            model = entity.get("model") or entity.get("model_variant_slug")
+            provider = str(entity.get("provider_info") or "")
+            tag = str(entity.get("provider_slug") or provider)
+            if isinstance(model, str) and model:
+                found[change.key] = _Owner(model, provider, tag)
+    return found
+
+
+def _endpoint_json(
+    key: str, owner: _Owner, intervals: list[PriceInterval], catalog: Catalog, listed: set[str]
+) -> dict[str, Any]:
+    """Return one endpoint's entry: who serves it, its page if listed, its intervals."""
+    provider = catalog.provider_index.get(owner.provider)
+    return {
+        "id": key,
+        "provider": owner.provider,
+        "provider_tag": owner.provider_tag,
+        "provider_name": provider.name if provider else owner.provider,
+        "page": endpoint_page(key) if key in listed else None,
+        "intervals": [_interval_json(interval) for interval in intervals],
+    }
+
+
+def _interval_json(interval: PriceInterval) -> dict[str, Any]:
+    """Return one interval with its billed prices."""
+    return {**interval.to_json(), "bill": billing(interval.pricing)}
+
+
+def _calculator(model: str, catalog: Catalog, histories: Histories) -> Calculator:
+    """Return the calculator of one model: the example's cost on each endpoint at HEAD."""
+    rows = []
+    for endpoint in catalog.by_model.get(model, []):
+        interval = _in_force(histories.get(("endpoint", endpoint.id), []))
+        label = endpoint.provider_tag or endpoint.provider_name
+        rows.append(_row(endpoint.id, label, endpoint.href, interval))
+    if not rows:
+        interval = _in_force(histories.get(("model", model), []))
+        if interval is not None:
+            rows.append(_row(None, LIST_PRICE, None, interval))
+    rows.sort(key=lambda row: (row.amount is None, row.amount or 0, row.provider))
+    return Calculator(pricing_file(model), EXAMPLE_INPUT, EXAMPLE_OUTPUT, rows)
+
+
+def _per_million(price: Decimal | None) -> str:
+    """Return a per-token price per million tokens, exact, as the calculator writes it."""
+    return dollars(price * MILLION) if price is not None else "\u2013"
+
+
+def _in_force(intervals: list[PriceInterval]) -> PriceInterval | None:
+    """Return the interval in force at the newest sync, if any."""
+    return intervals[-1] if intervals and intervals[-1].valid_to is None else None
+
+
+def _row(
+    endpoint: str | None, provider: str, href: str | None, interval: PriceInterval | None
+) -> CalculatorRow:
+    """Return one row of the example: cost, exact prices per M tokens, since when."""
+    if interval is None:
+        return CalculatorRow(
+            endpoint, provider, href, "", "", "", None, None, "no pricing archived"
+        )
+    cost = request_cost(interval.pricing, EXAMPLE_INPUT, EXAMPLE_OUTPUT)
+    total = dollars(cost.total) if cost.total is not None else ""
+    note = cost.reason
+    if cost.tier is not None:
+        note = f"long-context price from {cost.tier:,} prompt tokens"
+    return CalculatorRow(
+        endpoint,
+        provider,
+        href,
+        _per_million(cost.prompt),
+        _per_million(cost.completion),
+        total,
+        cost.total,
+        interval.valid_from,
+        note,
+    )
