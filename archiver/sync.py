@@ -28,6 +28,7 @@ from archiver.telemetry import TelemetryWriter, telemetry_writes
 from archiver.times import hour_epoch
 from archiver.upstream import sources
 from archiver.upstream.entities import Observed, Observer, Variant, catalog_variants
+from archiver.upstream.extra_sources import EXTRA_SOURCES, ExtraSources, fetch_extra_sources
 from archiver.upstream.fetch import Fetcher, FetchPolicy, Response
 from archiver.upstream.schedule import Schedule
 from archiver.upstream.zdr import LEDGER_PATH, ZdrLedger, ledger_write, read_ledger
@@ -40,16 +41,9 @@ VARIANT_TELEMETRY = {
 }
 # Sources a sync may find missing (HTTP 404) without it being a failure.
 OPTIONAL_SOURCES = frozenset(
-    {sources.V1_PROVIDERS, sources.ZDR_ENDPOINTS, *VARIANT_TELEMETRY.values()}
+    {sources.V1_PROVIDERS, sources.ZDR_ENDPOINTS, *VARIANT_TELEMETRY.values(), *EXTRA_SOURCES}
 )
-EVERY_SOURCE = frozenset(
-    {
-        *sources.LISTINGS.values(),
-        sources.ENDPOINT_STATS,
-        sources.ZDR_ENDPOINTS,
-        *VARIANT_TELEMETRY.values(),
-    }
-)
+EVERY_SOURCE = OPTIONAL_SOURCES | {*sources.LISTINGS.values(), sources.ENDPOINT_STATS}
 
 
 @dataclass
@@ -95,6 +89,8 @@ class FetchExtras:
     unfetched: frozenset[str] = frozenset()
     # The ZDR ledger read this sync (None: the source was not offered).
     zdr: ZdrLedger | None = None
+    # Uptime windows and documented listings (archiver.upstream.extra_sources).
+    extra: ExtraSources = field(default_factory=ExtraSources)
 
 
 # {endpoint ids some listing held} -> {modelKey: variant} of archived endpoints not among them.
@@ -144,10 +140,7 @@ def sync(
         # Every refusal comes before the fetch: at once, not after a minute of fetching.
         recovered = store.recover()
         store.check_ready()
-        head = store.head
-        previous = sync_epoch(head) if head is not None else None
-        schedule = Schedule.between(previous, hour_epoch(options.epoch))
-        unseen = unseen_endpoints(store)
+        unseen, schedule = unseen_endpoints(store), upstream_schedule(store, options)
         upstream = fetch_upstream(options, on_response, on_planned, unseen, schedule)
         log = upstream.new_log()
         if recovered:
@@ -196,12 +189,12 @@ def _archive(
     )
     _log_plan(plan, log)
     log.part_peaks = window.recorded(log.epoch, plan.sizes).trailer_value()
-    unfetched = {"model_variant": extras.unfetched}
-    figures = telemetry_writes(
-        _fetched_telemetry(observed), log.epoch, tracked, store.read, telemetry, unfetched
-    )
-    log.failures += figures.problems
-    log.notes += figures.notes
+    extra = extras.extra.figures(observed, tracked, store.read)
+    unfetched = {"model_variant": extras.unfetched, **extra.unfetched}
+    kinds = {**_fetched_telemetry(observed), **extra.kinds}
+    figures = telemetry_writes(kinds, log.epoch, tracked, store.read, telemetry, unfetched)
+    log.failures += figures.problems + extra.problems
+    log.notes += figures.notes + extra.notes
     log.telemetry_samples = figures.samples
     log.telemetry_files = len(figures.writes)
     writes = {**plan.writes, **figures.writes, **_ledger_writes(store, extras.zdr, log)}
@@ -229,6 +222,13 @@ def _ledger_writes(store: Store, zdr: ZdrLedger | None, log: SyncLog) -> dict[st
         return {}
     log.ledger_files += 1
     return {LEDGER_PATH: data}
+
+
+def upstream_schedule(store: Store, options: SyncOptions) -> Schedule:
+    """Return which variants' daily-bucket telemetry a sync at options' epoch fetches."""
+    head = store.head
+    previous = sync_epoch(head) if head is not None else None
+    return Schedule.between(previous, hour_epoch(options.epoch))
 
 
 def unseen_endpoints(store: Store) -> UnseenEndpoints:
@@ -259,11 +259,8 @@ def unseen_endpoints(store: Store) -> UnseenEndpoints:
 
 
 def _fetched_telemetry(observed: Observed) -> dict[str, dict[str, Any]]:
-    """Return the telemetry kinds whose source was fetched this sync.
-
-    A kind left out writes nothing; a kind given with a key missing records a gap for that
-    key, which is right for an endpoint that sent no figures, wrong for a source not fetched.
-    """
+    """Return the telemetry kinds whose source was fetched this sync (a kind left out writes
+    nothing; a key missing from a kind given records a gap, unless named unfetched)."""
     fetched = {
         "endpoint": any(observed.endpoint_lists_whole.values()),
         "model": observed.whole.get(("model", "v1"), False),
@@ -324,6 +321,8 @@ async def fetch_sources(
         await fetcher.get_many(urls, take)
         if unseen is not None:
             await _fetch_unfeatured(fetcher, observer, variants, unseen, offered)
+        if options.telemetry:
+            extras.extra = await fetch_extra_sources(fetcher, observer, schedule, offered)
 
 
 async def _fetch_unfeatured(
@@ -365,7 +364,7 @@ def _offered(options: SyncOptions) -> Callable[[Response], Response | None]:
     """Return a filter: None for a 404 from an optional source, else the response."""
 
     def offered(response: Response) -> Response | None:
-        path = response.url.split("?", 1)[0]
+        path = sources.source_path(response.url)
         if response.status == 404 and path in options.optional_sources:
             return None
         return response

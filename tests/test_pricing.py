@@ -22,7 +22,7 @@ from archiver.capture.files import Capture
 from archiver.cli import main
 from archiver.times import format_epoch, hour_epoch
 from tests.archive_helpers import capture_entities
-from tests.browser import needs_chromium
+from tests.browser import needs_chromium, recording_page
 from tests.site_helpers import SiteArchive
 from tests.small_captures import SyncedArchive
 
@@ -381,3 +381,18 @@ def test_calculator_without_javascript_shows_the_example(
         assert _table(page) == expected
     finally:
         context.close()
+
+
+@needs_chromium
+def test_calculator_on_a_phone_shows_the_cost_column(site_url: str, browser: Any) -> None:
+    index = fetch_json(site_url + "api/pricing/index.json")
+    path = next(item["file"] for item in index["models"] if item["key"] == MOVING)
+    with recording_page(browser, "calculator-phone", 390, 844) as phone:
+        phone.goto(site_url + "model/" + path.removeprefix("api/pricing/")[:-5] + ".html")
+        phone.wait_for_selector("[data-calculator][data-calc-ready]")
+        assert phone.evaluate("document.documentElement.scrollWidth <= innerWidth")
+        cost = phone.locator("[data-calc-table] tbody tr").first.locator("[data-cost]")
+        cost.scroll_into_view_if_needed()
+        box = cost.bounding_box()
+        assert box is not None and box["x"] + box["width"] <= 390
+        assert cost.inner_text().startswith("$")

@@ -13,6 +13,7 @@ from archiver.archive.trailers import EPOCH_TRAILER
 from archiver.textsafe import one_line
 from archiver.times import format_epoch
 from archiver.upstream.fetch import Response
+from archiver.upstream.sources import source_path
 
 CATEGORY_LABELS = {"model": "models", "endpoint": "endpoints", "provider": "providers"}
 
@@ -55,7 +56,7 @@ class SyncLog:
         for response in responses:
             self.requests += 1
             self.bytes_fetched += response.size
-            path = response.url.split("?", 1)[0]
+            path = source_path(response.url)
             self.requests_by_source[path] = self.requests_by_source.get(path, 0) + 1
             if response.status == 404 and path in optional:
                 absent[path] = absent.get(path, 0) + 1

@@ -1,5 +1,5 @@
 """`History`: one archive's past as a Python object, the library's face of `archiver log`,
-`archiver show` and `archiver changes`."""
+`archiver show`, `archiver changes`, `archiver price` and `archiver cost`."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from archiver.history.pricing import EndpointCost, PriceInterval, model_costs, price_in_force
 from archiver.history.versions import (
     SyncChanges,
     Version,
@@ -51,3 +52,21 @@ class History:
     ) -> list[SyncChanges]:
         """Return the classified changes of the syncs between since and until, newest first."""
         return changes(self.repo, since, until, category)
+
+    def price(self, category: Category, key: str, at: datetime | None = None) -> PriceInterval:
+        """Return the pricing of a model or endpoint in force at `at` (None: now), and since when.
+
+        Raises PriceLookupError (an ArchiverError) with a one-line reason when there is none.
+        """
+        return price_in_force(self.repo, category, key, at)
+
+    def cost(
+        self,
+        model: str,
+        input_tokens: int,
+        output_tokens: int,
+        at: datetime | None = None,
+        provider: str | None = None,
+    ) -> list[EndpointCost]:
+        """Return what a request cost on each endpoint of a model at `at`, cheapest first."""
+        return model_costs(self.repo, model, at, input_tokens, output_tokens, provider)

@@ -65,6 +65,11 @@ class IndexQueries:
         ).fetchone()
         return (int(row[0]), str(row[1])) if row else None
 
+    def first_epoch(self) -> datetime | None:
+        """Return the epoch of the oldest indexed sync, or None when nothing is indexed."""
+        row = self.db.execute("SELECT min(epoch) FROM commits").fetchone()
+        return None if row is None or row[0] is None else datetime.fromtimestamp(int(row[0]), UTC)
+
     def files_at(self, seq: int, prefix: str = f"{ROOT}/") -> dict[str, str]:
         """Return {path: blob id} of every file under prefix as of commit number seq."""
         rows = self.db.execute(

@@ -157,6 +157,7 @@ _SENTENCES = {
     "canPublish": ("may publish prompts", "no longer publishes prompts"),
     "requiresUserIDs": ("now requires user IDs", "no longer requires user IDs"),
     "sendClientIp": ("now sends the client IP upstream", "no longer sends the client IP"),
+    "zdr": ("joined the zero-data-retention list", "left the zero-data-retention list"),
 }
 _LABELS = {
     "context_length": ("context", " tokens"),

@@ -319,10 +319,9 @@ def _check_archive_covers(repo: str | Path, at: datetime) -> None:
     with HistoryIndex(repo) as index:
         if index.seq_at(at) is not None:
             return
-        row = index.db.execute("SELECT min(epoch) FROM commits").fetchone()
-    if row is None or row[0] is None:
+        first = index.first_epoch()
+    if first is None:
         raise PriceLookupError(f"the archive at {repo} holds no sync yet; run `archiver sync`")
-    first = datetime.fromtimestamp(int(row[0]), tz=at.tzinfo)
     raise PriceLookupError(
         f"{format_epoch(at)} is before the archive began (its first sync is "
         f"{format_epoch(first)}); ask for a time at or after it"

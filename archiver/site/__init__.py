@@ -1,8 +1,12 @@
 """The static site: a projection of the archive (HEAD or any epoch) as plain files.
 
-``build_site(repo, out)`` renders the endpoints grid, the models and providers tables, a
-page per model, endpoint and provider, the change monitor, Atom feeds, a JSON API and a
-status page, with jinja2 templates from the top-level ``templates/`` folder.
+``build_site(repo, out)`` renders the endpoints grid (a virtualised view of `grid.json`,
+and plain paged tables without JavaScript), the models and providers tables, a page per
+model, endpoint and provider (pricing charts, telemetry, a cost calculator), the change
+monitor (with a month-sharded change index its filters search), the deprecations page and
+graveyard, Atom feeds (all changes, per model, provider and kind), a JSON API (entities,
+changes, pricing intervals) and a status page, with jinja2 templates from the top-level
+``templates/`` folder.
 
 May import: the shared modules, `archiver.archive` (the repository, sync records),
 `archiver.history` (entities at an epoch, changes) and `archiver.telemetry` (series), and

@@ -143,6 +143,8 @@ def endpoint_row(
         deranked=entity.get("is_deranked") is True,
         hidden=entity.get("is_hidden") is True,
         entity=entity,
+        uptime_24h=metrics.uptime_24h if metrics else None,
+        uptime_30d=metrics.uptime_30d if metrics else None,
     )
 
 

@@ -238,13 +238,14 @@ def _worth_charting(series: Sequence[ChartSeries], metric: str) -> bool:
 def telemetry_block(metrics: EndpointMetrics, end: datetime) -> ChartBlock | None:
     """Return an endpoint's latency and throughput over the last days the archive holds."""
     points = metrics.points
-    if not points:
+    if not points and not metrics.uptime:
         return None
-    start = points[0].epoch
+    start = min([p.epoch for p in points[:1]] + [when for when, _ in metrics.uptime[:1]])
     tabs = []
     figures = (
         ("latency", "Latency (p50)", [(p.epoch, p.latency_ms) for p in points], _ms_text),
         ("throughput", "Throughput (p50)", [(p.epoch, p.throughput) for p in points], _tps_text),
+        ("uptime", "Uptime (hourly)", list(metrics.uptime), _percent_text),
     )
     for metric, label, values, text in figures:
         series = [ChartSeries(label, values)]
@@ -286,6 +287,8 @@ def exact_percent(value: float) -> str:
 
 def _exact_figure(metric: str) -> ValueText:
     """Return the exact text of a telemetry figure."""
+    if metric == "uptime":
+        return exact_percent  # Every digit archived: 99.96943453897096%
     unit = " ms" if metric == "latency" else " tok/s"
     return lambda value: f"{value:,.10g}{unit}"
 

@@ -61,6 +61,7 @@ def environment() -> jinja2.Environment:
         money=formats.money,
         count=formats.count,
         percent=formats.percent,
+        uptime=formats.uptime,
         date=formats.date,
         moment=formats.moment,
         iso=formats.iso,

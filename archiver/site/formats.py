@@ -70,6 +70,11 @@ def percent(value: float | None) -> str:
     return f"{abs(value):.1f}%"
 
 
+def uptime(value: float | None) -> str:
+    """Return a mean uptime in percent to two decimals (99.95%), or an en dash."""
+    return "\u2013" if value is None else f"{value:.2f}%"
+
+
 def date(value: datetime | None) -> str:
     """Return a date as 2026-07-19, or an en dash."""
     return day_text(value) if value else "\u2013"

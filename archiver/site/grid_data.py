@@ -165,6 +165,14 @@ def _latency(row: EndpointRow) -> Value | None:
     return None if row.latency_ms is None else (row.latency_ms, f"{row.latency_ms / 1000:.2f}")
 
 
+def _uptime(pick: Callable[[EndpointRow], float | None]) -> Callable[[EndpointRow], Value | None]:
+    def value_of(row: EndpointRow) -> Value | None:
+        share = pick(row)
+        return None if share is None else (share, formats.uptime(share))
+
+    return value_of
+
+
 def _limits(row: EndpointRow) -> Value | None:
     if not row.limit_rpm and not row.limit_rpd:
         return None
@@ -212,6 +220,8 @@ _COLUMNS: dict[str, tuple[Callable[[EndpointRow], Value | None], bool]] = {
     "quant": (lambda row: (row.quantization, row.quantization) if row.quantization else None, True),
     "throughput": (_number(lambda row: row.throughput), True),
     "latency": (_latency, True),
+    "uptime_24h": (_uptime(lambda row: row.uptime_24h), True),
+    "uptime_30d": (_uptime(lambda row: row.uptime_30d), True),
     "policy": (_policy, False),
     "limits": (_limits, True),
     "created": (_created, True),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -42,6 +42,11 @@ class EndpointMetrics:
     """One endpoint's telemetry over the last DAYS days, oldest first."""
 
     points: tuple[MetricPoint, ...]
+    # Hourly uptime (archiver.telemetry.uptime): (hour, percentage or None), oldest first,
+    # and its means over the last day and the last DAYS days before the newest hour archived.
+    uptime: tuple[tuple[datetime, float | None], ...] = ()
+    uptime_24h: float | None = None
+    uptime_30d: float | None = None
 
     @property
     def latest(self) -> MetricPoint | None:
@@ -68,11 +73,56 @@ def load_metrics(
     except (ArchiverError, OSError, ValueError, AttributeError) as error:
         problems.append(f"telemetry not shown: {error}")
         return {}
-    return {
+    metrics = {
         str(key): EndpointMetrics(tuple(_point(sample) for sample in rows))
         for key, rows in samples.items()
         if rows
     }
+    return _with_uptime(metrics, repo_path, at, problems)
+
+
+def _with_uptime(
+    metrics: dict[str, EndpointMetrics],
+    repo_path: str | Path,
+    at: datetime | None,
+    problems: list[str],
+) -> dict[str, EndpointMetrics]:
+    """Return the metrics with each endpoint's hourly uptime and its 24-hour and 30-day means."""
+    try:
+        uptime: Any = importlib.import_module("archiver.telemetry.uptime")
+        if at is None:
+            series = uptime.recent_uptime(repo_path, days=DAYS + 1)
+        else:
+            since = (at - timedelta(days=DAYS + 1)).isoformat()
+            series = uptime.uptime_between(repo_path, since, at.isoformat())
+    except ImportError:
+        return metrics
+    except (ArchiverError, OSError, ValueError, AttributeError) as error:
+        problems.append(f"uptime not shown: {error}")
+        return metrics
+    newest = max((points[-1][0] for points in series.values() if points), default="")
+    if not newest:
+        return metrics
+    end = parse_time(newest)
+    day, month = (
+        _hour_text(end - timedelta(hours=23)),
+        _hour_text(end - timedelta(days=DAYS) + timedelta(hours=1)),
+    )
+    for key, points in series.items():
+        found = metrics.get(key) or EndpointMetrics(())
+        hourly = tuple((parse_time(when), _number(value)) for when, value in points)
+        metrics[key] = replace(
+            found,
+            uptime=tuple(p for p in hourly if p[0] > end - timedelta(days=DAYS)),
+            uptime_24h=uptime.mean_uptime(points, day),
+            uptime_30d=uptime.mean_uptime(points, month),
+        )
+    return metrics
+
+
+def _hour_text(moment: datetime) -> str:
+    """Return an hour as the uptime series spell it."""
+    return moment.strftime("%Y-%m-%dT%H:00:00Z")
 
 
 def _grouped(pairs: Iterable[tuple[str, Mapping[str, Any]]]) -> dict[str, list[Mapping[str, Any]]]:

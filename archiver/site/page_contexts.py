@@ -51,20 +51,48 @@ class SiteInfo:
     name: str = "OpenRouter archive"
 
 
+# What a page of each section is about, for pages whose builder gives no description of
+# their own: search engines and link previews show it under the title.
+SECTION_DESCRIPTIONS = {
+    "endpoints": "OpenRouter endpoints with their prices per million tokens, context and status.",
+    "models": "OpenRouter models with their prices per million tokens on every provider.",
+    "providers": "OpenRouter providers with their endpoints, models and data policies.",
+    "changes": "Changes to OpenRouter's catalog: prices, endpoints added and removed, limits.",
+    "deprecations": (
+        "Models and endpoints OpenRouter says will go, with their end dates and when they were"
+        " announced; and the models that went, with their last prices."
+    ),
+    "api": "Static JSON files of OpenRouter's catalog, pricing intervals and changes.",
+    "status": "When this archive of OpenRouter's catalog last synced, and its sync log.",
+}
+
+
 @dataclass(frozen=True)
 class Frame:
-    """A page's place in the site: its path, title, section and feed."""
+    """A page's place in the site: its path, title, section, feed and description."""
 
     site: SiteInfo
     path: str
     title: str
     section: str
     feed: str | None = None
+    # One or two sentences on what this page holds (its meta description); empty: the
+    # section's (SECTION_DESCRIPTIONS).
+    description: str = ""
 
     @property
     def root(self) -> str:
         """Return the relative link from this page to the site's root."""
         return root_of(self.path)
+
+    @property
+    def summary(self) -> str:
+        """Return this page's meta description: its own, else its section's, else the site's."""
+        return (
+            self.description
+            or SECTION_DESCRIPTIONS.get(self.section)
+            or f"{self.site.name}: an hour-by-hour history of OpenRouter's public catalog."
+        )
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from archiver import jsonvalue
 from archiver.history.classify import leaves, render_path
 from archiver.history.kinds import Kind
 from archiver.paths import key_to_path
-from archiver.site import formats
+from archiver.site import descriptions, formats
 from archiver.site.cards import KIND_LABELS
 from archiver.site.chart_blocks import (
     endpoint_price_block,
@@ -77,7 +77,8 @@ MONITOR_DAYS = 90
 
 def grid_page(site: SiteInfo, catalog: Catalog) -> GridPage:
     """Return the endpoints grid: its first rows in the page, all of them in GRID_PATH."""
-    frame = Frame(site, "index.html", "Endpoints", "endpoints", "feeds/changes.xml")
+    description = descriptions.grid_description(len(catalog.endpoints), site.epoch)
+    frame = Frame(site, "index.html", "Endpoints", "endpoints", "feeds/changes.xml", description)
     return GridPage(
         frame=frame,
         rows=catalog.endpoints[:GRID_PREVIEW_ROWS],
@@ -98,12 +99,16 @@ def endpoint_list_pages(site: SiteInfo, catalog: Catalog) -> Iterator[EndpointLi
     for number, path in enumerate(paths, start=1):
         start = (number - 1) * ENDPOINTS_PER_PAGE
         chunk = rows[start : start + ENDPOINTS_PER_PAGE]
+        first, last = (start + 1 if chunk else 0), start + len(chunk)
+        description = descriptions.endpoint_list_description(first, last, len(rows), site.epoch)
         yield EndpointListPage(
-            frame=Frame(site, path, f"All endpoints, page {number}", "endpoints"),
+            frame=Frame(
+                site, path, f"All endpoints, page {number}", "endpoints", None, description
+            ),
             rows=chunk,
             number=number,
-            first=start + 1 if chunk else 0,
-            last=start + len(chunk),
+            first=first,
+            last=last,
             total=len(rows),
             pages=paths,
             features=FEATURES,
@@ -118,12 +123,17 @@ def _endpoint_list_paths(total: int) -> list[str]:
 
 def models_page(site: SiteInfo, catalog: Catalog) -> ModelsPage:
     """Return the models table."""
-    return ModelsPage(Frame(site, "models.html", "Models", "models"), catalog.models)
+    description = descriptions.models_description(len(catalog.models), site.epoch)
+    return ModelsPage(
+        Frame(site, "models.html", "Models", "models", None, description), catalog.models
+    )
 
 
 def providers_page(site: SiteInfo, catalog: Catalog) -> ProvidersPage:
     """Return the providers table."""
-    return ProvidersPage(Frame(site, "providers.html", "Providers", "providers"), catalog.providers)
+    description = descriptions.providers_description(len(catalog.providers), site.epoch)
+    frame = Frame(site, "providers.html", "Providers", "providers", None, description)
+    return ProvidersPage(frame, catalog.providers)
 
 
 def model_pages(
@@ -143,7 +153,14 @@ def model_pages(
         endpoints = catalog.by_model.get(model.key, [])
         history = timeline.history("model", model.key)
         yield ModelPage(
-            frame=Frame(site, path, model.name, "models", model_feed(model.key)),
+            frame=Frame(
+                site,
+                path,
+                model.name,
+                "models",
+                model_feed(model.key),
+                descriptions.model_description(model),
+            ),
             model=model,
             endpoints=endpoints,
             description=render_markdown(model.description, _model_linker(catalog, path)),
@@ -169,7 +186,14 @@ def endpoint_pages(
         history = timeline.history("endpoint", row.id)
         found = metrics.get(row.id)
         yield EndpointPage(
-            frame=Frame(site, row.href, f"{row.model_name} on {row.provider_name}", "endpoints"),
+            frame=Frame(
+                site,
+                row.href,
+                f"{row.model_name} on {row.provider_name}",
+                "endpoints",
+                None,
+                descriptions.endpoint_description(row),
+            ),
             row=row,
             model=catalog.model_index.get(row.model_key),
             provider=catalog.provider_index.get(row.provider_key),
@@ -191,7 +215,12 @@ def provider_pages(site: SiteInfo, catalog: Catalog, timeline: Timeline) -> Iter
         history = timeline.history("provider", provider.key)
         yield ProviderPage(
             frame=Frame(
-                site, provider.href, provider.name, "providers", provider_feed(provider.key)
+                site,
+                provider.href,
+                provider.name,
+                "providers",
+                provider_feed(provider.key),
+                descriptions.provider_description(provider),
             ),
             provider=provider,
             endpoints=catalog.by_provider.get(provider.key, []),
@@ -212,7 +241,14 @@ def changes_pages(site: SiteInfo, timeline: Timeline, end: datetime) -> Iterator
         cards = [card for group in groups for card in group.cards]
         bulk = [card for group in groups for found in group.bulk.values() for card in found]
         yield ChangesPage(
-            frame=Frame(site, path, "Changes", "changes", "feeds/changes.xml"),
+            frame=Frame(
+                site,
+                path,
+                "Changes" if number == 1 else f"Changes, page {number}",
+                "changes",
+                "feeds/changes.xml",
+                descriptions.changes_description(MONITOR_DAYS, end, number, len(chunks)),
+            ),
             groups=groups,
             number=number,
             count=len(chunks),
@@ -234,7 +270,14 @@ def status_page(site: SiteInfo, syncs: list[SyncRecord], problems: list[str]) ->
     """Return the status page."""
     newest = syncs[0].epoch if syncs else None
     return StatusPage(
-        frame=Frame(site, "status.html", "Status", "status"),
+        frame=Frame(
+            site,
+            "status.html",
+            "Status",
+            "status",
+            None,
+            descriptions.status_description(newest, len(syncs)),
+        ),
         syncs=syncs[:HISTORY_LIMIT],
         total_syncs=len(syncs),
         newest=newest,
@@ -246,7 +289,8 @@ def status_page(site: SiteInfo, syncs: list[SyncRecord], problems: list[str]) ->
 def api_page(site: SiteInfo, files: list[ApiFile]) -> ApiPage:
     """Return the API page."""
     kinds = tuple(kind.value for kind in Kind)
-    return ApiPage(Frame(site, "api.html", "API", "api"), files, kinds)
+    frame = Frame(site, "api.html", "API", "api", None, descriptions.api_description(len(files)))
+    return ApiPage(frame, files, kinds)
 
 
 def field_rows(entity: dict[str, Any]) -> list[FieldRow]:

@@ -72,6 +72,9 @@ class EndpointRow:
     deranked: bool
     hidden: bool
     entity: Entity = field(repr=False, compare=False)
+    # Mean hourly uptime in percent over the last 24 hours and 30 days (None: not archived).
+    uptime_24h: float | None = None
+    uptime_30d: float | None = None
 
     @property
     def href(self) -> str:

@@ -24,7 +24,8 @@ keeps git's deltas between versions of a file tiny: the packed cost is the data 
 The modules, in the order data flows through them: `codec` (a value to a cell and back),
 `checks` (what each field should hold), `leaves` (figures to cells, fast for known shapes),
 `layout` (paths, shards, day folders), `sheet` (one day file), `writer` (what a sync
-appends), `reader` (series read back) and `export` (CSV).
+appends), `reader` (series read back) and `export` (CSV); `uptime` stitches the hourly
+uptime windows into day files of their own (kind ``endpoint_uptime``) and reads them back.
 
 May import: the shared modules and itself. Never upstream, archive, history, capture, site
 or cli (it is handed figures and blob readers, not responses or repositories).
@@ -42,6 +43,7 @@ from archiver.telemetry.reader import (
     recent_series,
     series,
 )
+from archiver.telemetry.uptime import recent_uptime, uptime_series
 from archiver.telemetry.writer import TelemetryWriter, TelemetryWrites, telemetry_writes
 
 __all__ = [
@@ -58,7 +60,9 @@ __all__ = [
     "model_series",
     "recent_endpoint_series",
     "recent_series",
+    "recent_uptime",
     "series",
     "telemetry_writes",
     "to_csv",
+    "uptime_series",
 ]

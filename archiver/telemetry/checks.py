@@ -30,6 +30,11 @@ SCHEMAS: dict[str, dict[str, re.Pattern[str]]] = {
     "endpoint": _ENDPOINT_SCHEMA,
     "model": {"any": re.compile(r"benchmarks\.design_arena")},
     "model_variant": {"any": re.compile(r"(?:effective_pricing|model_activity)(?:/.*)?", re.S)},
+    # The documented endpoint listing's figures (archiver.upstream.documented).
+    "endpoint_documented": {
+        "number": re.compile(r"uptime_last_\w+|(?:latency|throughput)_last_\w+/p\d\d"),
+        "any": re.compile(r"status|(?:latency|throughput)_last_\w+"),
+    },
 }
 # Leaf types written by one call to the encoder, and the types a number may arrive as.
 SCALARS = frozenset({int, float, bool, type(None)})

@@ -80,6 +80,9 @@ class TelemetryWriter:
         files = TrackedFiles(tracked)
         stamp = epoch_cell(epoch)
         for kind in sorted(observed_telemetry):
+            if kind == UPTIME_KIND:
+                _stitch_uptime(result, observed_telemetry[kind], tracked, read)
+                continue
             if not isinstance(kind, str) or not KIND_NAME.fullmatch(kind):
                 message = "not a kind name the archive can store; skipped"
                 problems.add(str(kind), message, "", written=False)
@@ -89,7 +92,7 @@ class TelemetryWriter:
             job = _Kind(self, kind, day, stamp, files, read, result, problems, skipped)
             job.write(_observed(kind, observed_telemetry[kind], problems))
         result.problems = problems.lines(written=False) + result.problems
-        result.notes = problems.lines(written=True)
+        result.notes = problems.lines(written=True) + result.notes
         return result
 
 
@@ -109,6 +112,27 @@ def telemetry_writes(
     """
     writer = writer or TelemetryWriter()
     return writer.writes(observed_telemetry, epoch, tracked, read, unfetched)
+
+
+# Windows of hourly uptime: stitched into their own day files, not appended as changes.
+UPTIME_KIND = "endpoint_uptime"
+# Each sync fetches about this share of the endpoints' windows (archiver.upstream.uptime).
+UPTIME_SYNCS_A_DAY = 24
+
+
+def _stitch_uptime(
+    result: TelemetryWrites, windows: Any, tracked: Mapping[str, str], read: ReadBlob
+) -> None:
+    """Add the uptime day files a sync's windows change, and what the stitching reports."""
+    # Imported here: the uptime module builds on this one's TelemetryWrites.
+    from archiver.telemetry.uptime import uptime_writes
+
+    known = len(windows) * UPTIME_SYNCS_A_DAY if isinstance(windows, Mapping) else 0
+    stitched = uptime_writes(windows, tracked, read, known)
+    result.writes.update(stitched.writes)
+    result.samples += stitched.samples
+    result.problems += stitched.problems
+    result.notes += stitched.notes
 
 
 def _observed(kind: str, figures_by_key: Any, problems: Problems) -> Observed:

@@ -149,6 +149,10 @@ class Observer:
         """Return the ids of every endpoint some listing held so far."""
         return self._endpoints.seen()
 
+    def listings_whole(self) -> dict[str, bool]:
+        """Return {modelKey: whether its endpoint listing was read whole} of those taken so far."""
+        return dict(self._endpoints.whole)
+
     def endpoint_listing(self, model_key: str, response: Response) -> None:
         """Take one model's endpoint listing (its body is not kept)."""
         self._endpoints.add(model_key, response)

@@ -18,6 +18,12 @@ EFFECTIVE_PRICING = "/api/frontend/v1/stats/effective-pricing"
 MODEL_ACTIVITY = "/api/frontend/v1/stats/model-activity"
 # The documented list of zero-data-retention endpoints (archiver.upstream.zdr).
 ZDR_ENDPOINTS = "/api/v1/endpoints/zdr"
+# One endpoint's hourly uptime, a rolling ~72 h window (archiver.upstream.uptime).
+UPTIME_HOURLY = "/api/frontend/v1/stats/uptime-hourly"
+# OpenRouter's documented endpoint listing of one model (archiver.upstream.documented), as
+# the sync log names it: the real path holds the modelKey (`documented_url`).
+DOCUMENTED_ENDPOINTS = "/api/v1/models/{author}/{slug}/endpoints"
+_DOCUMENTED_PREFIX, _DOCUMENTED_SUFFIX = "/api/v1/models/", "/endpoints"
 
 # The catalog-wide listings, by the name the observer takes each under (never by position).
 ListingName = Literal["v1_models", "catalog", "all_providers", "v1_providers"]
@@ -33,6 +39,24 @@ def variant_url(path: str, permaslug: str, variant: str) -> str:
     """Return a per-model-variant URL (stats/endpoint and friends) as OpenRouter spells it."""
     query = urlencode({"permaslug": permaslug, "variant": variant}, quote_via=quote, safe="~")
     return f"{path}?{query}"
+
+
+def uptime_url(endpoint_id: str) -> str:
+    """Return the URL of one endpoint's hourly uptime window."""
+    return f"{UPTIME_HOURLY}?{urlencode({'id': endpoint_id}, quote_via=quote)}"
+
+
+def documented_url(model_key: str) -> str:
+    """Return the URL of a model's documented endpoint listing (its modelKey in the path)."""
+    return _DOCUMENTED_PREFIX + quote(model_key, safe="/:") + _DOCUMENTED_SUFFIX
+
+
+def source_path(url: str) -> str:
+    """Return the source a URL calls, as the sync log counts it (one name per source)."""
+    path = url.split("?", 1)[0]
+    if path.startswith(_DOCUMENTED_PREFIX) and path.endswith(_DOCUMENTED_SUFFIX):
+        return DOCUMENTED_ENDPOINTS if path.count("/") > 4 else path
+    return path
 
 
 def base_url_from_environment() -> str:

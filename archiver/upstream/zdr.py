@@ -94,13 +94,46 @@ def ledger_write(ledger: ZdrLedger, archived: bytes | None) -> tuple[bytes | Non
 
 def archived_size(data: bytes | None) -> int:
     """Return how many endpoints an archived ledger file lists (0 if none or unreadable)."""
-    if data is None:
-        return 0
+    return len(membership(data))
+
+
+def membership(data: bytes | None) -> set[tuple[str, str]]:
+    """Return the (model_id, tag) pairs a ledger file lists (empty if none or unreadable)."""
     try:
-        members = jsonvalue.loads(data).get("endpoints", {})
-        return sum(len(tags) for tags in members.values() if isinstance(tags, Mapping))
+        members = jsonvalue.loads(data).get("endpoints", {}) if data else {}
+        return {
+            (model_id, tag)
+            for model_id, tags in members.items()
+            if isinstance(tags, Mapping)
+            for tag in tags
+        }
     except (jsonvalue.DecodeError, AttributeError, TypeError):
-        return 0
+        return set()
+
+
+def membership_changes(before: bytes | None, after: bytes | None) -> list[ZdrChange]:
+    """Return who joined and who left between two versions of the ledger, sorted.
+
+    Each change reads as a `zdr` field going False -> True (joined) or back, so
+    `archiver.history.kinds.describe` classifies it as the ZDR kind.
+    """
+    old, new = membership(before), membership(after)
+    changes = [ZdrChange(model_id, tag, True) for model_id, tag in new - old]
+    changes += [ZdrChange(model_id, tag, False) for model_id, tag in old - new]
+    return sorted(changes)
+
+
+@dataclass(frozen=True, order=True)
+class ZdrChange:
+    """One endpoint joining or leaving the ZDR list."""
+
+    model_id: str
+    tag: str
+    joined: bool
+
+    def fields(self) -> tuple[dict[str, bool], dict[str, bool]]:
+        """Return (before, after) as the one field that changed, for change classification."""
+        return {"zdr": not self.joined}, {"zdr": self.joined}
 
 
 def _member(item: Any) -> tuple[str, str, dict[str, Any]] | None:

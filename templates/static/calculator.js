@@ -166,9 +166,9 @@
       } else {
         name.textContent = label(row);
       }
+      cell(tr, row.cost.total ? dollars(row.cost.total) : "\u2013", "num").setAttribute("data-cost", "");
       cell(tr, perMillion(row.cost.prompt), "num");
       cell(tr, perMillion(row.cost.completion), "num");
-      cell(tr, row.cost.total ? dollars(row.cost.total) : "\u2013", "num").setAttribute("data-cost", "");
       cell(tr, row.interval.valid_from.slice(0, 10));
       cell(tr, row.cost.note, "muted");
       body.appendChild(tr);

@@ -146,6 +146,8 @@
     tr.appendChild(el("td", "c-q", quant ? quant[1] : ""));
     tr.appendChild(this.numberCell("throughput", row, "c-tp"));
     tr.appendChild(this.numberCell("latency", row, "c-lat"));
+    tr.appendChild(this.numberCell("uptime_24h", row, "c-up"));
+    tr.appendChild(this.numberCell("uptime_30d", row, "c-up30"));
     tr.appendChild(this.policyCell(row));
     tr.appendChild(this.limitsCell(row));
     tr.appendChild(this.numberCell("created", row, "c-add"));
@@ -177,6 +179,9 @@
     icons.forEach(function (icon) {
       var i = el("i", icon[0]);
       i.setAttribute("title", icon[1]);
+      // An image with a name: screen readers ignore a bare title on an empty element.
+      i.setAttribute("role", "img");
+      i.setAttribute("aria-label", icon[1]);
       holder.appendChild(i);
     });
     td.appendChild(holder);
@@ -235,12 +240,15 @@
     // What the reader typed while the data loaded wins over an empty URL.
     if (typed && !this.search.value) { this.search.value = typed; }
     this.headers.forEach(function (th) {
-      th.tabIndex = 0;
-      th.setAttribute("role", "button");
+      // The label goes in a button (focus, Enter, Space); the header keeps its role and aria-sort.
+      var button = el("button", "sort");
+      button.type = "button";
+      while (th.firstChild) { button.appendChild(th.firstChild); }
+      th.appendChild(button);
+      // Focus given to the header (a script, a test) goes on to its button.
+      th.tabIndex = -1;
+      th.addEventListener("focus", function () { button.focus(); });
       th.addEventListener("click", function () { self.cycleSort(th.getAttribute("data-sort")); });
-      th.addEventListener("keydown", function (event) {
-        if (event.key === "Enter" || event.key === " ") { event.preventDefault(); self.cycleSort(th.getAttribute("data-sort")); }
-      });
     });
     if (this.picker) {
       this.picker.addEventListener("change", function () {

@@ -28,12 +28,13 @@
     var self = this;
     Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th) {
       if (!th.hasAttribute("data-sort")) { return; }
-      th.tabIndex = 0;
-      th.setAttribute("role", "button");
+      // The label goes in a button (focus, Enter, Space); the header keeps its role and aria-sort.
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "sort";
+      while (th.firstChild) { button.appendChild(th.firstChild); }
+      th.appendChild(button);
       th.addEventListener("click", function () { self.sortBy(th); });
-      th.addEventListener("keydown", function (event) {
-        if (event.key === "Enter" || event.key === " ") { event.preventDefault(); self.sortBy(th); }
-      });
     });
     if (toolbar) { this.bindToolbar(toolbar); }
   }

@@ -1,0 +1,149 @@
+"""The ZDR ledger: the small daily captures replayed with their ZDR list (tests/captures/zdr,
+made by tests/captures/zdr_list.py) through real syncs, in-process."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+import pygit2
+import pytest
+
+from archiver.archive.store import Store
+from archiver.archive.synclog import SyncLog
+from archiver.capture.faults import Fault
+from archiver.capture.files import Capture, read_capture
+from archiver.capture.transport import ReplayTransport
+from archiver.history.kinds import Kind, describe
+from archiver.sync import SyncOptions, sync
+from archiver.upstream import sources
+from archiver.upstream.fetch import FetchPolicy
+from archiver.upstream.zdr import LEDGER_PATH, membership, membership_changes
+from tests.small_captures import HERE, small_captures  # noqa: F401 (a fixture)
+
+ENTITY_DIRS = ("data/model/", "data/endpoint/", "data/provider/")
+
+
+@pytest.fixture(scope="module")
+def zdr_lists() -> list[Capture]:
+    """Return the ZDR-list captures, one per small daily capture, oldest first."""
+    paths = sorted((HERE / "zdr").glob("*.jsonl.gz"))
+    assert len(paths) == 3, "run tests/captures/zdr_list.py"
+    return [read_capture(path) for path in paths]
+
+
+def with_zdr(daily: Capture, zdr: Capture) -> Capture:
+    """Return a daily capture that also answers the ZDR list."""
+    assert daily.time == zdr.time
+    return replace(daily, responses=daily.responses + zdr.responses)
+
+
+def listed(zdr: Capture) -> set[tuple[str, str]]:
+    """Return the (model_id, tag) pairs a ZDR capture lists, read from the raw reply."""
+    (response,) = zdr.responses
+    return {(item["model_id"], item["tag"]) for item in response.body["data"]}
+
+
+def run(repo: Path, capture: Capture, *faults: Fault, hours: int = 0) -> tuple[Store, SyncLog]:
+    """Sync one capture at its time (plus hours), faults applied; return the store and log."""
+    replay = ReplayTransport(capture, faults)
+    epoch = capture.time + timedelta(hours=hours)
+    policy = FetchPolicy(attempts=1)
+    options = SyncOptions(base_url=replay.base_url, transport=replay, epoch=epoch, policy=policy)
+    return Store(repo), sync(repo, options)
+
+
+def ledger_history(repo: Path) -> list[bytes]:
+    """Return each version of the ledger file, oldest first, read from git."""
+    git = pygit2.Repository(str(repo))
+    versions: list[bytes] = []
+    for commit in git.walk(git.head.target, pygit2.enums.SortMode.REVERSE):
+        try:
+            blob = git[commit.tree[LEDGER_PATH].id]
+        except KeyError:
+            continue
+        assert isinstance(blob, pygit2.Blob)
+        data = blob.data
+        if not versions or versions[-1] != data:
+            versions.append(data)
+    return versions
+
+
+def test_ledger_over_three_days_answers_who_was_zdr(
+    small_captures: list[Capture],  # noqa: F811
+    zdr_lists: list[Capture],
+    tmp_path: Path,
+) -> None:
+    repo = tmp_path / "archive"
+    for daily, zdr in zip(small_captures, zdr_lists, strict=True):
+        store, log = run(repo, with_zdr(daily, zdr))
+        assert not log.failures, log.failures
+        assert log.requests_by_source[sources.ZDR_ENDPOINTS] == 1
+        assert store.head is not None and "Sync-Requests-By-Source" in store.head.message
+        blob = store.blob_at(LEDGER_PATH)
+        assert blob is not None and membership(store.read(blob)) == listed(zdr)
+    versions = ledger_history(repo)
+    expected = [listed(zdr) for zdr in zdr_lists]
+    assert [membership(version) for version in versions] == expected
+    pairs = zip(itertools.pairwise(versions), itertools.pairwise(expected), strict=True)
+    for (before, after), (old, new) in pairs:
+        changes = membership_changes(before, after)
+        assert {(c.model_id, c.tag) for c in changes if c.joined} == new - old
+        assert {(c.model_id, c.tag) for c in changes if not c.joined} == old - new
+        assert changes, "the real captures move membership between days"
+        for change in changes:
+            old_fields, new_fields = change.fields()
+            described = describe("endpoint", change.tag, old_fields, new_fields)
+            assert described.kinds == (Kind.ZDR,)
+            assert ("joined" if change.joined else "left") in described.summary
+
+
+def test_ledger_is_its_own_file_entities_unchanged(
+    small_captures: list[Capture],  # noqa: F811
+    zdr_lists: list[Capture],
+    tmp_path: Path,
+) -> None:
+    with_list, _ = run(tmp_path / "with", with_zdr(small_captures[0], zdr_lists[0]))
+    without, log = run(tmp_path / "without", small_captures[0])
+    for folder in ENTITY_DIRS:
+        assert with_list.tracked(folder) == without.tracked(folder)
+    # A capture without the list: 404, "not offered", no failure, no ledger.
+    assert not log.failures
+    assert f"not offered (HTTP 404): {sources.ZDR_ENDPOINTS}" in log.notes
+    assert without.blob_at(LEDGER_PATH) is None
+    # Same list an hour later: not a byte of the ledger rewritten, no commit for it.
+    head = with_list.head
+    again, log = run(tmp_path / "with", with_zdr(small_captures[0], zdr_lists[0]), hours=1)
+    assert log.commit_id is None and log.ledger_files == 0
+    assert again.head == head
+
+
+@pytest.mark.parametrize(
+    ("fault", "failed"),
+    [
+        (Fault(sources.ZDR_ENDPOINTS, status=404), False),
+        (Fault(sources.ZDR_ENDPOINTS, status=500), True),
+        (Fault(sources.ZDR_ENDPOINTS, body="empty-data"), True),
+        (Fault(sources.ZDR_ENDPOINTS, body="not-json"), True),
+    ],
+)
+def test_a_broken_list_keeps_the_last_ledger_and_the_rest_of_the_sync(
+    small_captures: list[Capture],  # noqa: F811
+    zdr_lists: list[Capture],
+    tmp_path: Path,
+    fault: Fault,
+    failed: bool,
+) -> None:
+    repo = tmp_path / "archive"
+    store, _ = run(repo, with_zdr(small_captures[0], zdr_lists[0]))
+    ledger = store.blob_at(LEDGER_PATH)
+    store, log = run(repo, with_zdr(small_captures[1], zdr_lists[1]), fault)
+    assert store.blob_at(LEDGER_PATH) == ledger
+    zdr_failures = [line for line in log.failures if "ZDR list" in line]
+    assert bool(zdr_failures) == failed, log.failures
+    assert len(log.failures) == len(zdr_failures)
+    # The rest went on: the second day's entities and telemetry were committed.
+    assert log.commit_id is not None
+    assert sum(c.changed + c.added for c in log.counts.values()) > 0
