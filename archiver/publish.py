@@ -36,7 +36,14 @@ from archiver.archive.remote import (
 from archiver.archive.store import Store
 from archiver.archive.synclog import CATEGORY_LABELS, SyncLog
 from archiver.backoff import backoff_delay
-from archiver.sync import SyncOptions, Upstream, archive, fetch_upstream
+from archiver.sync import (
+    SyncOptions,
+    Upstream,
+    archive,
+    fetch_upstream,
+    unseen_endpoints,
+    upstream_schedule,
+)
 from archiver.textsafe import markdown_text, one_line
 from archiver.times import format_epoch
 from archiver.upstream.fetch import Response
@@ -74,7 +81,10 @@ def sync_and_push(
     with store.lock("sync --push"):
         # Check the repository before the long fetch: a refusal should come first, and cheap.
         target, recovered = prepare(store, remote, branch)
-        upstream = fetch_upstream(options or SyncOptions(), on_response)
+        # As `sync` does: the archive says which listings removal needs and what is due.
+        options = options or SyncOptions()
+        unseen, schedule = unseen_endpoints(store), upstream_schedule(store, options)
+        upstream = fetch_upstream(options, on_response, unseen=unseen, schedule=schedule)
         rounds = _Rounds(attempts, backoff, keepalive_days)
         return _publish(target, upstream, rounds, recovered)
 
@@ -161,8 +171,9 @@ def _apply(
     log = upstream.new_log()
     if recovered:
         log.notes.append(recovered)
-    share = upstream.options.max_removal_share
-    archive(Store(target.repo, create=False), upstream.observed, log, share)
+    share, writer = upstream.options.max_removal_share, upstream.options.telemetry_writer
+    store = Store(target.repo, create=False)
+    archive(store, upstream.observed, log, share, writer, upstream=upstream)
     if log.commit_id is None and keepalive_days is not None:
         log.commit_id = _keepalive(target, log, keepalive_days)
     log.seconds = time.monotonic() - log.started

@@ -12,7 +12,7 @@ import shutil
 import subprocess
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -20,8 +20,9 @@ import pytest
 from archiver.archive.plan import make_plan
 from archiver.archive.synclog import SyncLog
 from archiver.canonical import blob_id
-from archiver.capture.files import read_capture
+from archiver.capture.files import canonical_url, read_capture
 from archiver.capture.replay import ReplayServer
+from archiver.capture.transport import ReplayTransport
 from archiver.publish import (
     PublishError,
     PublishResult,
@@ -31,7 +32,8 @@ from archiver.publish import (
     summary_markdown,
     sync_and_push,
 )
-from archiver.sync import SyncOptions, Upstream, fetch_upstream
+from archiver.sync import SyncOptions, Upstream, fetch_upstream, sync
+from archiver.times import parse_time
 
 CAPTURES = Path(__file__).resolve().parent / "captures"
 DAILY = sorted((CAPTURES / "daily").glob("*.jsonl.gz"))
@@ -432,3 +434,26 @@ def test_error_annotation_stays_one_line() -> None:
     line = error_annotation("sync incomplete: 50% failed\n::add-mask::x")
 
     assert line == "::error title=archiver sync::sync incomplete: 50%25 failed%0A::add-mask::x"
+
+
+def test_sync_and_push_commits_what_sync_commits(remote: Path, tmp_path: Path) -> None:
+    """The hourly job's path (`sync --push`) fetches and archives exactly as `sync` does:
+    the same schedule of daily-bucket telemetry, the same listings for removal evidence."""
+    seeded = git(remote, "log", "-1", "--format=%(trailers:key=Sync-Epoch,valueonly)", "main")
+    # An hour after the seed: only the variants whose hour came are due (the schedule).
+    epoch = parse_time(seeded.strip()) + timedelta(hours=1)
+    capture = read_capture(DAILY[1])
+    pushed, synced = clone(remote, tmp_path / "pushed"), clone(remote, tmp_path / "synced")
+    replay = ReplayTransport(capture)
+    options = SyncOptions(base_url=replay.base_url, transport=replay, epoch=epoch)
+    result = sync_and_push(pushed, options, backoff=FAST)
+    alone = ReplayTransport(capture)
+    log = sync(synced, SyncOptions(base_url=alone.base_url, transport=alone, epoch=epoch))
+    assert result.commit_id and log.commit_id
+    assert git(pushed, "rev-parse", "HEAD^{tree}") == git(synced, "rev-parse", "HEAD^{tree}")
+    assert result.log.requests_by_source == log.requests_by_source
+    asked = [
+        sorted(canonical_url(url, ignore=("_",)) for url in t.requests) for t in (replay, alone)
+    ]
+    assert asked[0] == asked[1]
+    assert len(alone.requests) < len(capture.responses)  # The schedule left variants out.

@@ -18,12 +18,14 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import orjson
 import pytest
+from click.testing import CliRunner
 
 from archiver import jsonvalue
 from archiver.archive.synclog import SyncLog
 from archiver.capture.faults import Fault
 from archiver.capture.files import Capture, read_capture
 from archiver.capture.transport import ReplayTransport
+from archiver.cli import main
 from archiver.site.build import build_site
 from archiver.sync import SyncOptions, sync
 from archiver.telemetry.uptime import KIND, recent_uptime, uptime_series
@@ -379,3 +381,20 @@ def test_a_malformed_point_refuses_its_whole_window(
     # The same window without the bad point is read whole.
     good = Response("/x", data=body, status=200)
     assert read_window(endpoint_id, good)[0] == windows_in(stitched.captures[2])[endpoint_id]
+
+
+def test_the_cli_prints_the_stitched_series(stitched: Stitched) -> None:
+    union = expected_series(stitched)
+    endpoint_id = sorted(union)[0]
+    command = ["telemetry", "--repo", str(stitched.repo), "endpoint-uptime", endpoint_id]
+    printed = CliRunner().invoke(main, [*command, "--format", "json"])
+    assert printed.exit_code == 0, printed.output
+    points = union[endpoint_id]
+    expected = [[when, points[when]] for when in sorted(points)]
+    assert [[w, text(v)] for w, v in jsonvalue.loads(printed.output)] == [
+        [w, text(v)] for w, v in expected
+    ]
+    rows = CliRunner().invoke(main, command).output.splitlines()
+    assert rows[0] == "hour,uptime" and len(rows) == len(points) + 1
+    missing = CliRunner().invoke(main, [*command[:-1], "no-such-endpoint"])
+    assert missing.exit_code == 1 and "no uptime for endpoint" in missing.output

@@ -11,13 +11,16 @@ import orjson
 from archiver import jsonvalue
 from archiver.cli import main
 from archiver.cli.common import IsoTime, repo_option, reports_errors
+from archiver.times import format_epoch
 
 KINDS = {"endpoint": "endpoint", "model": "model", "model-variant": "model_variant"}
+# An endpoint's stitched hourly uptime (archiver.telemetry.uptime): one figure an hour.
+UPTIME = "endpoint-uptime"
 
 
 @main.command()
 @repo_option
-@click.argument("kind", type=click.Choice(list(KINDS)))
+@click.argument("kind", type=click.Choice([*KINDS, UPTIME]))
 @click.argument("key")
 @click.option("--since", type=IsoTime(), help="From this time (inclusive).")
 @click.option("--until", type=IsoTime(), help="Up to this time (inclusive).")
@@ -41,14 +44,20 @@ def telemetry(
     """The telemetry series of one endpoint, model or model variant, oldest first.
 
     A sample is written when a figure changed; it holds until the next one. A sample
-    with no figures is a gap (upstream sent none that hour).
+    with no figures is a gap (upstream sent none that hour). `endpoint-uptime` is an
+    endpoint's hourly uptime, stitched from upstream's rolling windows (null: no figure).
 
     \b
     Example:
         archiver telemetry endpoint d68054f9-503c-4742-bbbb-32c415d27aa2 --since 2026-07-18
         archiver telemetry model-variant openai/gpt-4.1 --format json
+        archiver telemetry endpoint-uptime d68054f9-503c-4742-bbbb-32c415d27aa2
     """
     from archiver.telemetry import series, to_csv
+
+    if kind == UPTIME:
+        _print_uptime(repo, key, since, until, output)
+        return
 
     samples = series(repo, KINDS[kind], key, since, until)
     if not samples:
@@ -57,3 +66,25 @@ def telemetry(
         click.echo(jsonvalue.dumps(samples, option=orjson.OPT_INDENT_2).decode())
     else:
         click.echo(to_csv(samples), nl=False)
+
+
+def _print_uptime(
+    repo: Path, key: str, since: datetime | None, until: datetime | None, output: str
+) -> None:
+    """Print an endpoint's hourly uptime points: CSV `hour,uptime` or JSON [[hour, value]]."""
+    from archiver.telemetry.uptime import uptime_series
+
+    points = uptime_series(
+        repo, key, format_epoch(since) if since else "", format_epoch(until) if until else "~"
+    )
+    if not points:
+        raise click.ClickException(f"no uptime for endpoint {key!r} in {repo}")
+    if output == "json":
+        click.echo(jsonvalue.dumps([list(point) for point in points]).decode())
+        return
+    rows = ["hour,uptime"]
+    rows += [
+        f"{hour},{'' if value is None else jsonvalue.dumps(value).decode()}"
+        for hour, value in points
+    ]
+    click.echo("\n".join(rows))

@@ -65,13 +65,14 @@ class ExtraSources:
     # Models whose frontend listing failed this sync (the documented one was asked for).
     frontend_failed: set[str] = field(default_factory=set)
     problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def figures(
         self, observed: Observed, tracked: Mapping[str, str], read: Callable[[str], bytes]
     ) -> ExtraFigures:
         """Return the telemetry to write: the windows, and the documented figures mapped onto
         this sync's endpoints and, for models whose frontend listing failed, archived ones."""
-        result = ExtraFigures(problems=list(self.problems))
+        result = ExtraFigures(problems=list(self.problems), notes=list(self.notes))
         if self.windows:
             result.kinds[UPTIME_KIND] = dict(self.windows)
         if not self.documented:
@@ -144,6 +145,14 @@ async def fetch_extra_sources(
         elif reason:
             found.problems.append(reason)
 
+    if urls and fetcher.past_deadline():
+        # Nothing is lost by waiting: an uptime window spans ~72 hours and a documented
+        # listing is a second source; one line, not a deadline failure per URL.
+        found.notes.append(
+            f"the sync deadline passed before {len(urls)} uptime windows and documented "
+            "listings were fetched; their next turn fetches them"
+        )
+        urls = []
     if urls:
         await fetcher.get_many(urls, take)
     found.problems.sort()  # They arrive in any order; the log reads the same every time.

@@ -199,6 +199,10 @@ class Fetcher:
                 raise
             raise self._too_late(url) from None
 
+    def past_deadline(self) -> bool:
+        """Tell whether the sync's deadline has passed (never, without one)."""
+        return self._time_left() <= 0
+
     def _time_left(self) -> float:
         """Return the seconds left before the deadline (infinity without one)."""
         if self._deadline_at is None:
