@@ -6,8 +6,8 @@
 The site is the one bench/site_browser_bench.py builds from every shared capture; the model
 page is the model with the most endpoints. Each page is shot in Debian's Chromium, headless,
 once its scripts have drawn (the grid's rows from grid.json, the monitor's cards), the
-viewport only (what a reader sees first) and the full page. With --anchors the viewport
-shots are also copied next to ORCA's screenshots (../shared/anchors/) to compare.
+viewport only (what a reader sees first) and the full page, to look at next to ORCA's
+screenshots in ../shared/anchors/ (read only: nothing is written there).
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from site_browser_bench import ARGS, CAPTURES, CHROMIUM, _real_site, _served
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "test-artifacts" / "screenshots"
-ANCHORS = ROOT.parent / "shared" / "anchors"
 WIDTHS = {1440: 900, 390: 844}
 
 
@@ -33,7 +32,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
     parser.add_argument("--out", type=Path, default=OUT, help=f"where to save (default {OUT})")
     parser.add_argument("--scheme", choices=("dark", "light"), default="dark")
-    parser.add_argument("--anchors", action="store_true", help=f"copy into {ANCHORS} too")
     parser.add_argument(
         "--captures", type=Path, default=CAPTURES, help=f"captures folder (default {CAPTURES})"
     )
@@ -53,8 +51,6 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(work, ignore_errors=True)
     for path in saved:
         print(path)
-        if args.anchors and not path.stem.endswith("-full"):
-            shutil.copy(path, ANCHORS / f"ours-{path.name}")
     return 0
 
 

@@ -185,18 +185,20 @@ def capture_keys() -> dict[str, frozenset[str]]:
 def add_keys(keys: dict[str, set[str]], url: str, body: Any) -> None:
     """Add the keys one captured response carries."""
     items = body["data"] if isinstance(body, dict) else []
-    if url.startswith("/api/v1/models"):
+    # The exact listing paths: /api/v1/models/{author}/{slug}/endpoints is another source.
+    path = url.partition("?")[0]
+    if path == "/api/v1/models":
         keys["model"].update(item["id"] for item in items)
-    elif url.startswith("/api/frontend/v1/catalog/models"):
+    elif path == "/api/frontend/v1/catalog/models":
         for item in items:
             keys["model"].add(item["slug"])
             if item.get("endpoint"):
                 keys["model"].add(item["endpoint"]["model_variant_slug"])
-    elif url.startswith("/api/frontend/v1/stats/endpoint"):
+    elif path == "/api/frontend/v1/stats/endpoint":
         for item in items:
             keys["endpoint"].add(item["id"])
             keys["provider"].add(item["provider_info"]["slug"])
-    elif url.startswith("/api/frontend/v1/all-providers"):
+    elif path == "/api/frontend/v1/all-providers":
         keys["provider"].update(item["slug"] for item in items)
 
 

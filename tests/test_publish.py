@@ -58,8 +58,11 @@ def fetch(capture: Path) -> Upstream:
     Without per-variant telemetry (4x the requests): publishing does not depend on what the
     sync holds; test_sync_and_push_fetches_upstream_once runs a full sync.
     """
+    # At the capture's own time, as an hourly sync would have run then (the schedule of
+    # daily-bucket telemetry reads the hours between syncs).
+    epoch = read_capture(capture).time
     with ReplayServer(capture) as server:
-        return fetch_upstream(SyncOptions(base_url=server.base_url, telemetry=False))
+        return fetch_upstream(SyncOptions(base_url=server.base_url, epoch=epoch, telemetry=False))
 
 
 def expected_files(upstream: Upstream) -> dict[str, str]:

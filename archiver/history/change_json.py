@@ -1,8 +1,9 @@
 """One JSON shape for a sync's classified changes: `archiver changes --json` and the site's API.
 
 A change reads as its kinds (most important first), a one-line summary, its facts, the
-exact price moves and the JSON Patch from the version before. The site's browser index
-(archiver/site/change_index.py) is a compact projection of the same facts, for size.
+exact price moves and the JSON Patch from the version before (null when JSON cannot hold
+it). The site's browser index (archiver/site/change_index.py) is a compact projection of
+the same facts, for size.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Any
 
+from archiver import jsonvalue
 from archiver.history.kinds import Described, describe, importance
 from archiver.history.versions import Change, SyncChanges
 from archiver.times import format_epoch
@@ -50,8 +52,18 @@ def change_json(change: Change, about: Described) -> dict[str, Any]:
         "summary": about.summary,
         "details": [{"kind": d.kind.value, "text": d.text} for d in about.details],
         "prices": [p.to_json() for p in change.prices],
-        "patch": change.patch,
+        "patch": _writable_patch(change),
     }
+
+
+def _writable_patch(change: Change) -> Any:
+    """Return the change's JSON Patch, or None when JSON cannot hold it (nested too deep:
+    a hostile value the archive keeps as its old version); the summary still tells."""
+    try:
+        jsonvalue.dumps(change.patch)
+    except jsonvalue.EncodeError:
+        return None
+    return change.patch
 
 
 def sync_json(group: SyncChanges, found: list[tuple[Change, Described]]) -> dict[str, Any]:
