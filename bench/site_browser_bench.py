@@ -37,6 +37,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -212,7 +213,37 @@ def _report(label: str, site: Path, rows: int, runs: int) -> None:
             )
         after = page.evaluate("document.getElementsByTagName('*').length")
         print(f"DOM after the actions: {after:,} elements")
+        print(f"axe-core on the grid after the actions: {_axe_counts(page)}")
+        for name, path in _other_pages(site).items():
+            page.goto(url + path)
+            page.wait_for_load_state("networkidle")
+            print(f"axe-core on {name} ({path}): {_axe_counts(page)}")
         browser.close()
+
+
+def _axe_counts(page: Any) -> str:
+    """Run axe-core (bundled by axe-playwright-python) on the page; count violations by impact.
+
+    Injected with evaluate, so the page keeps its own strict CSP (tests/test_site_a11y.py).
+    """
+    script = (resources.files("axe_playwright_python") / "axe.min.js").read_text()
+    page.evaluate(script)
+    found = page.evaluate("axe.run(document, {resultTypes: ['violations']})")["violations"]
+    counts = {impact: 0 for impact in ("critical", "serious", "moderate", "minor")}
+    for violation in found:
+        counts[violation["impact"]] = counts.get(violation["impact"], 0) + len(violation["nodes"])
+    return ", ".join(f"{impact} {count}" for impact, count in counts.items())
+
+
+def _other_pages(site: Path) -> dict[str, str]:
+    """Return the model page with most endpoints and the monitor, where the site has them."""
+    pages = {}
+    models = sorted((site / "model").rglob("*.html"), key=lambda p: -p.stat().st_size)
+    if models:
+        pages["the largest model page"] = str(models[0].relative_to(site))
+    if (site / "changes" / "index.html").is_file():
+        pages["the monitor"] = "changes/index.html"
+    return pages
 
 
 @contextmanager
