@@ -17,8 +17,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+
+from archiver.history.classify import decimal_price
 
 __all__ = ["PriceMove", "dollars", "price_moves", "signed_percent"]
 
@@ -126,7 +128,7 @@ def _field_moves(
     )
     moves = []
     for name in names:
-        old_value, new_value = _decimal(old.get(name)), _decimal(new.get(name))
+        old_value, new_value = decimal_price(old.get(name)), decimal_price(new.get(name))
         if old_value == new_value or (old_value is None and new_value is None):
             continue
         scale, unit = _unit(name, new_value if new_value is not None else old_value, new_units)
@@ -150,7 +152,7 @@ def _override_moves(old: Any, new: Any) -> list[PriceMove]:
 
 def _discount_moves(old: Any, new: Any) -> list[PriceMove]:
     """Return the move of the discount (a share: 0.35 reads 35%)."""
-    old_value, new_value = _decimal(old), _decimal(new)
+    old_value, new_value = decimal_price(old), decimal_price(new)
     if old_value == new_value:
         return []
     old_share = old_value * 100 if old_value is not None else None
@@ -180,14 +182,14 @@ def _display_moves(prefix: str, old: Any, new: Any) -> list[PriceMove]:
         entry = now or was
         scale, unit = _display_unit(entry)
         label = prefix + SKU_LABELS.get(sku, sku.lower())
-        old_value, new_value = _decimal(was.get("price")), _decimal(now.get("price"))
+        old_value, new_value = decimal_price(was.get("price")), decimal_price(now.get("price"))
         if old_value != new_value:
             moves.append(_move(label, old_value, new_value, scale, unit))
         old_steps, new_steps = _skus(was.get("tiers")), _skus(now.get("tiers"))
         for step in [*old_steps, *(s for s in new_steps if s not in old_steps)]:
             a, b = (
-                _decimal(old_steps.get(step, {}).get("price")),
-                _decimal(new_steps.get(step, {}).get("price")),
+                decimal_price(old_steps.get(step, {}).get("price")),
+                decimal_price(new_steps.get(step, {}).get("price")),
             )
             if a != b:
                 moves.append(_move(f"{label} {step}", a, b, scale, unit))
@@ -199,7 +201,7 @@ def _rate_card_moves(before: Any, after: Any) -> list[PriceMove]:
     old, new = _object(_dig(before, ("pricing_json",))), _object(_dig(after, ("pricing_json",)))
     moves = []
     for name in sorted(old.keys() | new.keys()):
-        a, b = _decimal(old.get(name)), _decimal(new.get(name))
+        a, b = decimal_price(old.get(name)), decimal_price(new.get(name))
         if a != b:
             per_token = name.endswith("tokens") or "_tokens_" in name
             scale, unit = (MILLION, "per M tokens") if per_token else (Decimal(1), "")
@@ -219,7 +221,7 @@ def _units(entity: Any) -> Units:
         ("v1", "pricing", "display_pricing"),
     ):
         for entry in _list(_dig(entity, path)):
-            price = _decimal(entry.get("price")) if isinstance(entry, Mapping) else None
+            price = decimal_price(entry.get("price")) if isinstance(entry, Mapping) else None
             if price is not None and isinstance(entry, Mapping) and entry.get("kind") == "unit":
                 found.setdefault(price, _display_unit(entry))
     return found
@@ -236,7 +238,7 @@ def _unit(name: str, value: Decimal | None, units: Units) -> tuple[Decimal, str]
 
 def _display_unit(entry: Mapping[str, Any]) -> tuple[Decimal, str]:
     """Return (scale, unit) of a display_pricing entry: its multiplier and unit label."""
-    scale = _decimal(entry.get("displayMultiplier")) or Decimal(1)
+    scale = decimal_price(entry.get("displayMultiplier")) or Decimal(1)
     label = entry.get("unitLabel")
     unit = label.lstrip("/") if isinstance(label, str) and label else "unit"
     return scale, f"per {unit}"
@@ -294,17 +296,6 @@ def _skus(value: Any) -> dict[str, Mapping[str, Any]]:
         if isinstance(entry, Mapping) and isinstance(entry.get("sku_label"), str):
             found.setdefault(entry["sku_label"], entry)
     return found
-
-
-def _decimal(value: Any) -> Decimal | None:
-    """Return a JSON number or numeric string as an exact finite Decimal, else None."""
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        return None
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        return None
-    return number if number.is_finite() else None
 
 
 def _dig(value: Any, path: tuple[str, ...]) -> Any:

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from archiver.history.classify import decimal_price
+from archiver.history.price_moves import MILLION, NOT_PRICES, PER_UNIT, PRICE_LABELS
 
 __all__ = [
     "PriceSheet",
@@ -28,26 +29,10 @@ __all__ = [
     "unit_priced",
 ]
 
-MILLION = Decimal(1_000_000)
-# Field -> how people call it, in the order a sheet lists them; unknown fields follow.
-SKU_LABELS = {
-    "prompt": "input",
-    "completion": "output",
-    "input_cache_read": "cache read",
-    "input_cache_write": "cache write",
-    "input_cache_write_1h": "cache write (1h)",
-    "internal_reasoning": "reasoning",
-    "audio": "audio input",
-    "audio_output": "audio output",
-    "input_audio_cache": "audio cache read",
-    "image": "image input",
-    "image_token": "image tokens",
-    "image_output": "image output",
-    "web_search": "web search",
-    "request": "request",
-}
-PER_USE = {"web_search": "search", "request": "request"}
-NOT_SKUS = frozenset({"discount", "overrides", "display_pricing", "min_prompt_tokens"})
+# The labels, their order and what is not a price: one table with the change summaries.
+SKU_LABELS = PRICE_LABELS
+NOT_SKUS = NOT_PRICES
+PER_USE = {name: unit.removeprefix("per ") for name, unit in PER_UNIT.items()}
 TOKEN = "token"
 
 
