@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,7 +21,7 @@ from archiver.site.catalog import build_catalog
 from archiver.site.change_index import index_files
 from archiver.site.context import Projection, load_projection
 from archiver.site.env import environment, templates_dir
-from archiver.site.feeds import atom_feed, site_feeds
+from archiver.site.feeds import FeedSpec, atom_feed, site_feeds
 from archiver.site.formats import iso
 from archiver.site.graveyard import deprecations_page, lifecycle_feeds
 from archiver.site.grid_data import GRID_PATH, grid_document
@@ -191,7 +191,14 @@ def _write_api(
 
 def _write_feeds(writer: _Writer, site: SiteInfo, catalog: Catalog, timeline: Timeline) -> None:
     """Write the Atom feeds (all changes; per model, provider and kind) and the monitor's index."""
-    for spec in site_feeds(site.name, catalog, timeline):
+    _write_feed_specs(writer, site, site_feeds(site.name, catalog, timeline))
+    for path, data in index_files(timeline.groups):
+        writer.write(path, data)
+
+
+def _write_feed_specs(writer: _Writer, site: SiteInfo, specs: Iterable[FeedSpec]) -> None:
+    """Write each feed a spec describes, dated by the build's epoch, under the site's base URL."""
+    for spec in specs:
         feed = atom_feed(
             path=spec.path,
             title=spec.title,
@@ -202,8 +209,6 @@ def _write_feeds(writer: _Writer, site: SiteInfo, catalog: Catalog, timeline: Ti
             page=spec.page,
         )
         writer.write(spec.path, feed)
-    for path, data in index_files(timeline.groups):
-        writer.write(path, data)
 
 
 def _api_meta(site: SiteInfo) -> dict[str, Any]:
@@ -239,17 +244,7 @@ def _write_lifecycle(
     """Write the deprecations and graveyard page and its two feeds."""
     page = deprecations_page(site, projection, catalog, groups)
     writer.render(environment().get_template("deprecations.html"), page)
-    for spec in lifecycle_feeds(site.name, page, timeline):
-        feed = atom_feed(
-            path=spec.path,
-            title=spec.title,
-            subject=spec.subject,
-            cards=spec.cards,
-            base_url=site.base_url,
-            updated=site.epoch,
-            page=spec.page,
-        )
-        writer.write(spec.path, feed)
+    _write_feed_specs(writer, site, lifecycle_feeds(site.name, page, timeline))
 
 
 def _copy_static(writer: _Writer) -> None:
