@@ -20,6 +20,7 @@ from archiver.archive.removal_window import RemovalWindow
 from archiver.archive.store import Store
 from archiver.archive.synclog import SyncLog
 from archiver.archive.trailers import sync_epoch, trailers
+from archiver.archive.zdr_ledger import LEDGER_PATH, ledger_write
 from archiver.canonical import blob_id
 from archiver.errors import UnsafeKeyError
 from archiver.gc_pause import paused_gc
@@ -31,7 +32,7 @@ from archiver.upstream.entities import Observed, Observer, Variant, catalog_vari
 from archiver.upstream.extra_sources import EXTRA_SOURCES, ExtraSources, fetch_extra_sources
 from archiver.upstream.fetch import Fetcher, FetchPolicy, Response
 from archiver.upstream.schedule import Schedule
-from archiver.upstream.zdr import LEDGER_PATH, ZdrLedger, ledger_write, read_ledger
+from archiver.upstream.zdr import ZdrLedger, read_ledger
 
 GITATTRIBUTES_LINE = b"data/** -text"
 # Per-variant telemetry sources, by the name their figures are kept under.

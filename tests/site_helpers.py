@@ -24,6 +24,8 @@ EVIL_DESCRIPTION = (
     '<svg onload="window.__pwned=5"></svg>'
     "\n\n[Jj](JaVaScRiPt:window.__pwned=6) ![x](javascript:window.__pwned=7)"
 )
+ZDR_CAPTURES = Path(__file__).resolve().parent / "captures" / "zdr"
+ENDPOINT_STATS = "/api/frontend/v1/stats/endpoint"
 EVIL_NAME = 'Evil <b onmouseover="window.__pwned=8">Model</b>'
 TELEMETRY_HOURS = 6
 
@@ -35,24 +37,53 @@ class SiteArchive:
     repo: Path
     evil_model: str
     telemetry_endpoint: str | None
+    # The endpoint whose data policy the hostile capture changes (training false -> true).
+    policy_endpoint: str = ""
 
 
 def build_test_archive(root: Path, v1_paths: list[Path], daily_paths: list[Path]) -> SiteArchive:
     """Import 2 v1-models captures and 3 daily ones, a hostile capture, then telemetry."""
     repo = root / "archive"
-    evil_path, evil_model = _evil_capture(daily_paths[-1], root)
-    import_captures(repo, [*v1_paths[:2], *daily_paths[:3], evil_path])
+    dailies = [_with_zdr(path, root) for path in daily_paths[:3]]
+    evil_path, evil_model, policy_endpoint = _evil_capture(dailies[-1], root)
+    import_captures(repo, [*v1_paths[:2], *dailies, evil_path])
     endpoint = _write_telemetry(repo, read_capture(evil_path).time)
-    return SiteArchive(repo, evil_model, endpoint)
+    return SiteArchive(repo, evil_model, endpoint, policy_endpoint)
 
 
-def _evil_capture(source: Path, root: Path) -> tuple[Path, str]:
-    """Write a copy of a daily capture, an hour later, with one model's text made hostile."""
+def _with_zdr(daily: Path, root: Path) -> Path:
+    """Return a copy of a daily capture that also answers its ZDR list (tests/captures/zdr)."""
+    zdr = ZDR_CAPTURES / daily.name
+    if not zdr.exists():
+        return daily
+    capture, listed = read_capture(daily), read_capture(zdr)
+    path = root / f"zdr-{daily.name}"
+    note = f"{capture.note}; with the ZDR list of {zdr.name}"
+    write_capture(path, capture.time, capture.source, note, capture.responses + listed.responses)
+    return path
+
+
+def _evil_capture(source: Path, root: Path) -> tuple[Path, str, str]:
+    """Write a copy of a daily capture, an hour later, with one model's text made hostile
+    and one endpoint's data policy changed; return it, the model and the endpoint."""
     capture = read_capture(source)
     responses = []
     target = None
+    policy_endpoint = ""
     for response in capture.responses:
         body = response.body
+        if (
+            not policy_endpoint
+            and response.url.startswith(ENDPOINT_STATS)
+            and response.status == 200
+        ):
+            body = copy.deepcopy(body)
+            for endpoint in body.get("data") or []:
+                policy = endpoint.get("data_policy")
+                if isinstance(policy, dict) and policy.get("training") is False:
+                    policy["training"] = True
+                    policy_endpoint = endpoint["id"]
+                    break
         if response.url == "/api/frontend/v1/catalog/models":
             body = copy.deepcopy(body)
             entry = next(item for item in body["data"] if item.get("endpoint"))
@@ -63,8 +94,10 @@ def _evil_capture(source: Path, root: Path) -> tuple[Path, str]:
     assert target is not None
     path = root / "evil.jsonl.gz"
     time = capture.time + timedelta(hours=1)
-    write_capture(path, time, "tests/site_helpers.py", "hostile description", responses)
-    return path, target
+    assert policy_endpoint
+    note = "hostile description; one endpoint's data policy now trains on prompts"
+    write_capture(path, time, "tests/site_helpers.py", note, responses)
+    return path, target, policy_endpoint
 
 
 def _write_telemetry(repo: Path, after: datetime) -> str | None:

@@ -164,6 +164,32 @@ def test_atom_feeds_parse(archive: SiteArchive, site: Path) -> None:
     assert model.entries and "<script>" not in model.entries[0].content[0].value
 
 
+@pytest.mark.parametrize("kind", ["zdr", "data_policy"])
+def test_zdr_and_data_policy_changes_have_their_own_feeds(
+    archive: SiteArchive, site: Path, kind: str
+) -> None:
+    printed = CliRunner().invoke(
+        main, ["changes", "--repo", str(archive.repo), "--kind", kind, "--json"]
+    )
+    assert printed.exit_code == 0, printed.output
+    syncs = orjson.loads(printed.output)
+    assert syncs, f"the site archive has {kind} changes"
+    feed = feedparser.parse((site / "feeds" / "kind" / f"{kind}.xml").read_bytes())
+    assert not feed.bozo, feed.get("bozo_exception")
+    assert len(feed.entries) == len(syncs)
+    for entry, sync in zip(feed.entries, syncs, strict=True):
+        assert entry.updated_parsed[:5] == parse_time(sync["epoch"]).timetuple()[:5]
+        text = entry.content[0].value
+        for change in sync["changes"]:
+            assert kind in change["kinds"]
+            summary = change["summary"].replace("&", "&amp;").replace("<", "&lt;")
+            assert summary.replace(">", "&gt;") in text
+    if kind == "data_policy":
+        (change,) = syncs[0]["changes"]
+        assert change["key"] == archive.policy_endpoint
+        assert {"op": "replace", "path": "/data_policy/training", "value": True} in change["patch"]
+
+
 def test_at_an_old_epoch_builds_the_site_as_it_was(archive: SiteArchive, tmp_path: Path) -> None:
     out = tmp_path / "old"
     report = build_site(archive.repo, out, at=parse_time(OLD_EPOCH))

@@ -4,23 +4,27 @@ made by tests/captures/zdr_list.py) through real syncs, in-process."""
 from __future__ import annotations
 
 import itertools
+import json
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
 import pygit2
 import pytest
+from click.testing import CliRunner
 
 from archiver.archive.store import Store
 from archiver.archive.synclog import SyncLog
+from archiver.archive.zdr_ledger import LEDGER_PATH, membership, membership_changes
 from archiver.capture.faults import Fault
 from archiver.capture.files import Capture, read_capture
 from archiver.capture.transport import ReplayTransport
+from archiver.cli import main
 from archiver.history.kinds import Kind, describe
 from archiver.sync import SyncOptions, sync
+from archiver.times import format_epoch, hour_epoch
 from archiver.upstream import sources
 from archiver.upstream.fetch import FetchPolicy
-from archiver.upstream.zdr import LEDGER_PATH, membership, membership_changes
 from tests.small_captures import HERE, small_captures  # noqa: F401 (a fixture)
 
 ENTITY_DIRS = ("data/model/", "data/endpoint/", "data/provider/")
@@ -147,3 +151,67 @@ def test_a_broken_list_keeps_the_last_ledger_and_the_rest_of_the_sync(
     # The rest went on: the second day's entities and telemetry were committed.
     assert log.commit_id is not None
     assert sum(c.changed + c.added for c in log.counts.values()) > 0
+
+
+def endpoint_ids(daily: Capture) -> dict[tuple[str, str], list[str]]:
+    """Return {(permaslug, provider slug): [endpoint ids]} read from a raw daily capture."""
+    found: dict[tuple[str, str], set[str]] = {}
+    for response in daily.responses:
+        if not response.url.startswith(sources.ENDPOINT_STATS) or response.status != 200:
+            continue
+        for item in response.body.get("data") or []:
+            member = (item.get("model_variant_permaslug"), item.get("provider_slug"))
+            found.setdefault(member, set()).add(item["id"])
+    return {member: sorted(ids) for member, ids in found.items()}
+
+
+def expected_zdr_changes(
+    dailies: list[Capture], zdrs: list[Capture]
+) -> list[set[tuple[str, bool]]]:
+    """Return, per sync after the first, {(endpoint key, joined)} computed from the raw replies."""
+    expected = []
+    for day in range(1, len(zdrs)):
+        old, new = listed(zdrs[day - 1]), listed(zdrs[day])
+        moved = {(member, True) for member in new - old} | {(member, False) for member in old - new}
+        keys = set()
+        for member, joined in moved:
+            ids = endpoint_ids(dailies[day]).get(member, [])
+            if len(ids) != 1:
+                ids = endpoint_ids(dailies[day - 1]).get(member, [])
+            keys.add((ids[0] if len(ids) == 1 else f"{member[0]}@{member[1]}", joined))
+        expected.append(keys)
+    return expected
+
+
+def test_zdr_moves_are_their_own_kind_in_archiver_changes(
+    small_captures: list[Capture],  # noqa: F811
+    zdr_lists: list[Capture],
+    tmp_path: Path,
+) -> None:
+    repo = tmp_path / "archive"
+    for daily, zdr in zip(small_captures, zdr_lists, strict=True):
+        run(repo, with_zdr(daily, zdr))
+    expected = expected_zdr_changes(small_captures, zdr_lists)
+    for category in ((), ("--category", "endpoint")):
+        result = CliRunner().invoke(
+            main, ["changes", "--repo", str(repo), "--kind", "zdr", "--json", *category]
+        )
+        assert result.exit_code == 0, result.output
+        syncs = json.loads(result.output)
+        assert [sync["epoch"] for sync in syncs] == [
+            format_epoch(hour_epoch(daily.time)) for daily in reversed(small_captures[1:])
+        ]
+        found = [
+            {(change["key"], "joined" in change["summary"]) for change in sync["changes"]}
+            for sync in reversed(syncs)
+        ]
+        assert found == expected
+        for listed_sync in syncs:
+            for change in listed_sync["changes"]:
+                assert change["kinds"] == ["zdr"]
+                assert change["patch"] == [
+                    {"op": "replace", "path": "/zdr", "value": "joined" in change["summary"]}
+                ]
+    # Most moves name an endpoint the archive holds (its key is the endpoint's id).
+    keys = [key for sync in expected for key, _ in sync]
+    assert sum("@" not in key for key in keys) > len(keys) / 2

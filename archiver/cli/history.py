@@ -126,8 +126,9 @@ def changes(
     """Every change in a time range, grouped by sync epoch, newest first, most important first.
 
     Each change has kinds (removed, added, returned, status, price, deprecation,
-    data_policy, context, quantization, limits, modalities, features, provider_renamed,
-    metadata, other) and a one-line summary.
+    data_policy, zdr, context, quantization, limits, modalities, features,
+    provider_renamed, metadata, other) and a one-line summary. An endpoint joining or
+    leaving the zero-data-retention list (data/zdr/endpoints.json) is a zdr change of it.
 
     \b
     Example:

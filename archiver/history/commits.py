@@ -21,6 +21,7 @@ from pathlib import Path
 import pygit2
 
 from archiver.archive.trailers import EPOCH_TRAILER
+from archiver.archive.zdr_ledger import LEDGER_PATH
 from archiver.errors import StoreError
 from archiver.paths import CATEGORIES, ROOT
 from archiver.times import parse_time
@@ -37,7 +38,8 @@ __all__ = [
     "shallow_digest",
 ]
 
-PATHSPECS = tuple(f"{ROOT}/{category}/" for category in CATEGORIES)
+# The entity folders and the ZDR ledger (its changes are told as endpoint changes).
+PATHSPECS = (*(f"{ROOT}/{category}/" for category in CATEGORIES), LEDGER_PATH)
 ZERO_OID = "0" * 40
 _COMMIT_MARK = b"\x1e"
 _FIELD_MARK = b"\x1f"

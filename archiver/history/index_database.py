@@ -16,7 +16,8 @@ from pathlib import Path
 
 __all__ = ["SCHEMA_VERSION", "aware", "connect_index", "epoch_seconds"]
 
-SCHEMA_VERSION = "1"
+# 2: the ZDR ledger is indexed beside the entity folders.
+SCHEMA_VERSION = "2"
 _SCHEMA = """
 CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE commits (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, epoch INTEGER NOT NULL);

@@ -20,9 +20,11 @@ import orjson
 import pygit2
 
 from archiver import jsonvalue
+from archiver.archive.zdr_ledger import LEDGER_PATH
 from archiver.errors import StoreError, UnsafeKeyError
 from archiver.history.classify import PriceChange, classify, render_path
 from archiver.history.index import Entry, HistoryIndex
+from archiver.history.zdr_changes import ledger_changes
 from archiver.paths import CATEGORIES, Category, category_dir, key_to_path, path_to_key
 
 __all__ = [
@@ -146,19 +148,23 @@ def changes(
     groups: list[SyncChanges] = []
     with HistoryIndex(repo_path) as index:
         reader = _Reader(index.repo)
-        for entry in index.entries_between(since, until, prefix):
+        entries = index.entries_between(since, until, prefix)
+        if category == "endpoint":  # The ZDR ledger's changes are told as endpoint changes.
+            entries += index.entries_between(since, until, LEDGER_PATH)
+            entries.sort(key=lambda entry: (-entry.seq, entry.path))
+        for entry in entries:
             try:
-                change = _change(index, reader, entry)
+                found = _changes(index, reader, entry)
             except (StoreError, jsonvalue.EncodeError, RecursionError, TypeError) as error:
                 if problems is None:
                     raise
                 problems.append(_unreadable_change(entry, error))
                 continue
-            if change is None:
+            if not found:
                 continue
             if not groups or groups[-1].commit != entry.commit:
                 groups.append(SyncChanges(entry.epoch, entry.commit, []))
-            groups[-1].changes.append(change)
+            groups[-1].changes.extend(found)
     for group in groups:
         group.changes.sort(key=lambda change: (CATEGORIES.index(change.category), change.key))
     return groups
@@ -280,8 +286,29 @@ def _version(entry: Entry, kind: str, last: Entity | None, entity: Entity | None
     return Version(entry.epoch, entry.commit, kind, entity, previous, patch)
 
 
+def _changes(index: HistoryIndex, reader: _Reader, entry: Entry) -> list[Change]:
+    """Return the classified changes one index entry records (none: not an entity file)."""
+    if entry.path == LEDGER_PATH:
+        return [
+            Change(
+                "endpoint",
+                key,
+                kinds,
+                entry.epoch,
+                entry.commit,
+                make_patch(before, after),
+                (),
+                before,
+                after,
+            )
+            for key, before, after, kinds in ledger_changes(index, reader.blob_entity, entry)
+        ]
+    change = _change(index, reader, entry)
+    return [change] if change is not None else []
+
+
 def _change(index: HistoryIndex, reader: _Reader, entry: Entry) -> Change | None:
-    """Return the classified change one index entry records (None: not an entity file)."""
+    """Return the classified change of an entity file (None: not an entity file)."""
     try:
         category, key = path_to_key(entry.path)
     except UnsafeKeyError:
