@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from archiver.archive.store import Store
+from archiver.archive.trailers import sync_epoch
 from archiver.capture.files import Capture
 from archiver.capture.transport import ReplayTransport
 from archiver.sync import VARIANT_TELEMETRY, SyncOptions, sync
@@ -165,8 +166,8 @@ def variant_figures(capture: Capture, path: str) -> dict[str, object]:
 
 
 def test_hourly_syncs_through_midnight(small_captures: list[Capture], tmp_path: Path) -> None:  # noqa: F811
-    """Real syncs 20:00 -> 07:00: the budget, every variant fetched after midnight,
-    unfetched variants untouched (no row, no gap), and each day's last value kept."""
+    """Real syncs from 20:00 to a period after midnight: the budget, every variant fetched
+    after midnight, unfetched variants untouched (no row, no gap), each day's last value kept."""
     first, later = small_captures[0], small_captures[1]
     keys = variant_keys(later)
     repo = tmp_path / "archive"
@@ -182,20 +183,28 @@ def test_hourly_syncs_through_midnight(small_captures: list[Capture], tmp_path: 
     replay = ReplayTransport(later)
     store = Store(repo)
     after_midnight: set[str] = set()
-    for hour in range(12):
+    for hour in range(4 + DAILY_BUCKET_PERIOD):
         epoch = start + timedelta(hours=hour)
         before = store.tracked("data/telemetry/model_variant/")
         seen = len(replay.requests)
+        # The schedule runs from the last sync that committed: a sync that changed nothing
+        # leaves no trace, so the next one takes its share again (the same capture replayed
+        # hour after hour changes nothing once every variant has been fetched).
+        head = store.head
+        assert head is not None
+        previous = sync_epoch(head)
+        assert previous is not None
         log = sync(repo, SyncOptions(base_url=replay.base_url, transport=replay, epoch=epoch))
         assert not log.failures, log.failures
-        due, unfetched = Schedule.between(epoch - timedelta(hours=1), epoch).split(keys)
+        due, unfetched = Schedule.between(previous, epoch).split(keys)
         requests = replay.requests[seen:]
         assert variant_requests(requests) == len(PER_VARIANT) * len(due)
         assert log.requests == len(requests)
         for path in PER_VARIANT:
             assert log.requests_by_source.get(path, 0) == len(due)
         # The budget: the hourly sources plus this hour's share of the variants.
-        share = math.ceil(2 * len(keys) / DAILY_BUCKET_PERIOD)
+        hours = epoch_hour(epoch) - epoch_hour(previous)
+        share = math.ceil(2 * len(keys) * hours / DAILY_BUCKET_PERIOD)
         assert variant_requests(requests) <= len(PER_VARIANT) * share
         rows = telemetry_rows(repo, f"{epoch:%Y-%m-%dT%H:%M:%SZ}")
         assert not set(rows) & set(unfetched), "an unfetched variant got a row or a gap"
