@@ -6,8 +6,11 @@ effective pricing and model activity per variant) and change every hour the way 
 does:
 
 - telemetry, every hour: endpoints' `stats`, `statsByTier`, `status`, heuristics, models'
-  design arena figures, variants' effective pricing and activity, drawn by
-  bench/telemetry_bench.py's simulator around each one's real figures;
+  design arena figures, drawn by bench/telemetry_bench.py's simulator around each one's real
+  figures; variants' effective pricing and activity on the sync's own schedule (each
+  variant every `DAILY_BUCKET_PERIOD` hours, `archiver.upstream.schedule`); and the hourly
+  uptime windows of the endpoints due (a 24th of them each hour, 72 hours each, values
+  drawn from the captured windows), stitched into the uptime series as a sync does;
 - entities, at the rates of the daily captures: `--daily` (3%) of endpoints and of models
   get another field value a day (context, parameters, limits, descriptions), spread over
   the hours, and `--prices` (0.3%) of endpoints a new price every hour (RESEARCH.md).
@@ -24,11 +27,14 @@ give the packed size.
 A year of hours takes too long here, so it simulates `--hours` (whole days) and extrapolates
 linearly: the packed size after them plus the growth per day after the first day (what the
 first day's commits weigh in the pack, subtracted) times the days left. Ours writes a new
-set of telemetry files each day, so growth is only linear over whole days. The output says
-what was extrapolated.
+set of telemetry files each day (each week for variants, from Monday: the simulation starts
+on a Thursday, so only runs of 5 days or more see a variants' week begin, and 8 days or more
+weigh it as a year does), so growth is only linear over whole days, and weeks. The output
+says what was extrapolated, and splits ours' growth by file family (each folder of data/,
+trees, commits: the packed bytes of the objects added after the first day).
 
-    python bench/growth_bench.py                 # 2 days, ~1.5 minutes
-    python bench/growth_bench.py --hours 168     # a week, a closer extrapolation, ~5 minutes
+    python bench/growth_bench.py                 # 2 days, ~4 minutes
+    python bench/growth_bench.py --hours 192 --no-usual  # 8 days, ours alone, ~20 minutes
     python bench/growth_bench.py --hours 6       # quick (rough extrapolation)
 """
 
@@ -41,7 +47,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -51,7 +57,7 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from telemetry_bench import Simulator, load_templates
+from telemetry_bench import Simulator, UptimeSimulator, load_templates, uptime_pool
 
 from archiver.archive.plan import make_plan
 from archiver.canonical import blob_id
@@ -61,7 +67,9 @@ from archiver.telemetry import TelemetryWriter
 from archiver.upstream import fields as telemetry
 from archiver.upstream import sources
 from archiver.upstream.entities import Fetched, catalog_variants, observe
+from archiver.upstream.extra_sources import UPTIME_KIND
 from archiver.upstream.fetch import Response
+from archiver.upstream.schedule import Schedule
 
 ROOT = Path(__file__).resolve().parents[1]
 DAILY = ROOT.parent / "shared" / "openrouter" / "captures" / "daily"
@@ -69,6 +77,7 @@ START = datetime(2026, 1, 1, tzinfo=UTC)
 YEAR_HOURS = 8760
 SIGNATURE = "openrouter-archiver <openrouter-archiver@users.noreply.github.com>"
 MB = 1e6
+VARIANT_KIND = "model_variant"
 # The usual way's files: which responses each one holds.
 BASELINE_FILES = {
     sources.V1_MODELS: "models.json",
@@ -94,8 +103,8 @@ class Upstream:
     endpoint_copies: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     models: dict[str, dict[str, Any]] = field(default_factory=dict)
 
-    def fetched(self) -> Fetched:
-        """Return the responses as a sync would have fetched them."""
+    def fetched(self, due: Collection[str]) -> Fetched:
+        """Return the responses as a sync would have fetched them (variant telemetry: `due`)."""
         return Fetched(
             v1_models=self._response(sources.V1_MODELS),
             catalog=self._response(sources.CATALOG_MODELS),
@@ -105,6 +114,7 @@ class Upstream:
             variant_telemetry={
                 key: {name: self._recorded(url) for name, url in urls.items()}
                 for key, urls in self.variant_urls.items()
+                if key in due
             },
         )
 
@@ -150,9 +160,9 @@ def load_upstream(capture: Path) -> Upstream:
     return upstream
 
 
-def simulator(upstream: Upstream, seed: int) -> Simulator:
+def simulator(upstream: Upstream, seed: int, daily: Path) -> Simulator:
     """Return telemetry_bench's simulator, seeded with these endpoints, models and variants."""
-    templates = load_templates()
+    templates = load_templates(daily)
     endpoint_ids = sorted(upstream.endpoint_copies)
     templates.endpoints = [
         telemetry.split_endpoint(upstream.endpoint_copies[i][0])[1] for i in endpoint_ids
@@ -266,7 +276,9 @@ def _change_model(model: dict[str, Any], rng: random.Random) -> None:
 class Ours:
     """The archiver's files, hour by hour: entity files that changed, the day's telemetry."""
 
-    def __init__(self) -> None:
+    def __init__(self, uptime: UptimeSimulator) -> None:
+        self.uptime = uptime
+        self.previous: datetime | None = None
         self.tracked: dict[str, str] = {}
         self.blobs: dict[str, bytes] = {}
         self.problems: list[str] = []
@@ -280,9 +292,16 @@ class Ours:
 
     def hour(self, upstream: Upstream, epoch: datetime) -> tuple[dict[str, bytes], list[str]]:
         """Return the files this hour's sync writes and removes."""
-        observed = observe(upstream.fetched())
+        # Variants' daily buckets are fetched on the sync's schedule (a few times a day each).
+        schedule = Schedule.between(self.previous, epoch)
+        due, later = schedule.split(sorted(upstream.variant_urls))
+        observed = observe(upstream.fetched(frozenset(due)))
         plan = make_plan(observed, self.tracked, self.read)
-        written = self.telemetry.writes(observed.telemetry, epoch, self.tracked, self.read)
+        # The uptime windows due this hour, stitched as a sync stitches them.
+        figures = {**observed.telemetry, UPTIME_KIND: self.uptime.windows(epoch)}
+        unfetched = {VARIANT_KIND: later}
+        written = self.telemetry.writes(figures, epoch, self.tracked, self.read, unfetched)
+        self.previous = epoch
         self.problems += observed.problems + written.problems
         writes = {**plan.writes, **written.writes}
         if not self.tracked:
@@ -367,6 +386,8 @@ class Packed:
     first_day: int = 0
     packed: int = 0
     seconds: float = 0.0
+    # {family: packed bytes of the objects added after the first day}.
+    families: dict[str, int] = field(default_factory=dict)
 
     @property
     def whole_days(self) -> bool:
@@ -411,41 +432,88 @@ def pack(repo: Path, packed: Packed, window: int) -> None:
             packed.first_hour = size
         else:
             packed.first_day = size
+    if packed.whole_days:
+        packed.families = family_growth(repo, "refs/tags/hour-24")
     packed.seconds = time.perf_counter() - started
+
+
+def family_growth(repo: Path, since: str) -> dict[str, int]:
+    """Return the packed bytes of the objects added after `since`, by file family.
+
+    A family is a folder of data/ (data/endpoint, data/telemetry/endpoint_uptime...), or the
+    trees and commits; an object's bytes are its size in the pack (a delta where git made one).
+    """
+    git = ["git", "-C", str(repo)]
+    listed = subprocess.run(
+        [*git, "rev-list", "--objects", "main", f"^{since}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    paths = dict(line.partition(" ")[::2] for line in listed)
+    checked = subprocess.run(
+        [*git, "cat-file", "--batch-check=%(objectname) %(objecttype) %(objectsize:disk)"],
+        input="".join(f"{name}\n" for name in paths),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    families: dict[str, int] = {}
+    for line in checked:
+        name, kind, size = line.split()
+        family = _family(kind, paths[name])
+        families[family] = families.get(family, 0) + int(size)
+    return families
+
+
+def _family(kind: str, path: str) -> str:
+    """Return the family of an object: trees, commits, or its folder under data/."""
+    if kind != "blob":
+        return f"{kind}s"
+    depth = 3 if path.startswith("data/telemetry/") else 2
+    return "/".join(path.split("/")[:depth])
 
 
 # --- the run ----------------------------------------------------------------------------
 
 
-def run(args: argparse.Namespace, workdir: Path) -> tuple[Packed, Packed, Ours, float]:
-    """Simulate the hours, import both ways, pack them; return the figures."""
+def run(args: argparse.Namespace, workdir: Path) -> tuple[Packed, Packed | None, Ours, float]:
+    """Simulate the hours, import both ways (or ours alone), pack them; return the figures."""
     started = time.perf_counter()
     upstream = load_upstream(args.capture)
-    simulated = simulator(upstream, args.seed)
+    simulated = simulator(upstream, args.seed, args.capture.parent)
     rng = random.Random(args.seed)
     rates = Rates(args.daily, args.prices)
-    ours, mine, theirs = Ours(), Importer(workdir / "ours"), Importer(workdir / "usual")
+    ours = Ours(UptimeSimulator(sorted(upstream.endpoint_copies), uptime_pool(), args.seed))
+    mine = Importer(workdir / "ours")
+    theirs = None if args.no_usual else Importer(workdir / "usual")
     for hour in range(args.hours):
         epoch = START + timedelta(hours=hour)
         if hour:
             next_hour(upstream, simulated, epoch, rates, rng)
         writes, removals = ours.hour(upstream, epoch)
         mine.commit(epoch, writes, removals)
-        theirs.commit(epoch, usual_files(upstream), [])
+        if theirs is not None:
+            theirs.commit(epoch, usual_files(upstream), [])
         if args.progress and hour % 24 == 23:
             print(f"  {hour + 1} hours, {time.perf_counter() - started:.0f}s", file=sys.stderr)
-    mine.close()
-    theirs.close()
     simulated_seconds = time.perf_counter() - started
-    results = []
+    results: list[Packed | None] = []
     for name, importer in (("ours", mine), ("usual", theirs)):
+        if importer is None:
+            results.append(None)
+            continue
+        importer.close()
         packed = Packed(name, args.hours, raw_bytes=importer.bytes)
         pack(importer.path, packed, args.window)
         results.append(packed)
+    assert results[0] is not None
     return results[0], results[1], ours, simulated_seconds
 
 
-def table(args: argparse.Namespace, ours: Packed, usual: Packed, archive: Ours) -> Iterator[str]:
+def table(
+    args: argparse.Namespace, ours: Packed, usual: Packed | None, archive: Ours
+) -> Iterator[str]:
     """Yield the report: what was simulated, then a Markdown table of both ways."""
     if args.hours >= YEAR_HOURS:
         scaled = "measured"
@@ -469,15 +537,35 @@ def table(args: argparse.Namespace, ours: Packed, usual: Packed, archive: Ours) 
         (ours, "ours (entity files + telemetry series)"),
         (usual, "usual (responses as sent, a few big files)"),
     ):
+        if packed is None:
+            continue
         yield (
             f"| {label} | {packed.raw_bytes / MB:,.0f} MB | {packed.packed / MB:,.1f} MB "
             f"| {packed.per_hour * 24 / MB:,.2f} MB | {packed.year / MB:,.0f} MB |"
         )
-    ratio = usual.year / ours.year
-    yield ""
-    yield f"usual / ours after a year: {ratio:.1f}x ({'smaller' if ratio > 1 else 'LARGER'})"
+    if usual is not None:
+        ratio = usual.year / ours.year
+        yield ""
+        yield f"usual / ours after a year: {ratio:.1f}x ({'smaller' if ratio > 1 else 'LARGER'})"
+    yield from family_table(ours)
     if archive.problems:
         yield f"sync problems: {len(archive.problems)}, e.g. {archive.problems[0]}"
+
+
+def family_table(ours: Packed) -> Iterator[str]:
+    """Yield ours' growth per year by file family (measured after the first day), largest first."""
+    if not ours.families:
+        return
+    scale = (YEAR_HOURS - 24) / (ours.hours - 24) / MB
+    yield ""
+    yield f"ours' growth a year by family (objects added after the first day, x{scale * MB:.0f}):"
+    yield ""
+    yield "| family | per day | a year |"
+    yield "|---|---|---|"
+    total = sum(ours.families.values())
+    for family, size in sorted([*ours.families.items(), ("total", total)], key=lambda i: -i[1]):
+        per_day = size * 24 / (ours.hours - 24) / MB
+        yield f"| {family} | {per_day:,.2f} MB | {size * scale:,.0f} MB |"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -491,6 +579,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", type=Path, help="build the repositories here and keep them")
     parser.add_argument("--progress", action="store_true", help="report every simulated day")
+    parser.add_argument("--no-usual", action="store_true", help="measure ours alone (faster)")
     args = parser.parse_args(argv)
     if args.hours < 2 or (args.hours > 24 and args.hours % 24):
         parser.error("--hours: give 2 to 24 hours, or whole days (48, 72, 168...)")
@@ -513,9 +602,10 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="growth-bench-") as folder:
             ours, usual, archive, simulated = run(args, Path(folder))
     print("\n".join(table(args, ours, usual, archive)))
+    usual_seconds = f" and {usual.seconds:.0f}s (usual)" if usual else ""
     print(
-        f"simulated in {simulated:.0f}s, packed in {ours.seconds:.0f}s (ours) and "
-        f"{usual.seconds:.0f}s (usual); bench took {time.perf_counter() - started:.0f}s"
+        f"simulated in {simulated:.0f}s, packed in {ours.seconds:.0f}s (ours){usual_seconds}; "
+        f"bench took {time.perf_counter() - started:.0f}s"
     )
     return 0
 

@@ -47,6 +47,8 @@ from archiver.upstream import sources
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "openrouter" / "captures"
 # The full captures when ../shared is there, else the small ones committed with the tests.
 CAPTURES = SHARED if SHARED.is_dir() else Path(__file__).resolve().parents[1] / "tests" / "captures"
+# Uptime windows were captured only for the tests (the shared captures predate the source).
+EXTRA = Path(__file__).resolve().parents[1] / "tests" / "captures" / "extra"
 START = datetime(2026, 1, 1, tzinfo=UTC)
 YEAR_HOURS = 8760
 SIGNATURE = ("openrouter-archiver", "openrouter-archiver@users.noreply.github.com")
@@ -77,6 +79,9 @@ class Templates:
     variants: list[dict[str, Any]] = field(default_factory=list)
     statuses: list[Any] = field(default_factory=list)
     float_share: dict[str, float] = field(default_factory=dict)
+    # How often statsByTier.default equals stats whole, and its leaves' share equal when not.
+    default_same: float = DEFAULT_TIER_SAME
+    default_leaf_same: float = 0.0
 
 
 def load_templates(folder: Path = CAPTURES / "daily") -> Templates:
@@ -90,7 +95,25 @@ def load_templates(folder: Path = CAPTURES / "daily") -> Templates:
         _take(templates, variants, response.url, response.body)
     templates.variants = list(variants.values())
     templates.float_share = _float_share(templates.endpoints)
+    templates.default_same, templates.default_leaf_same = _default_tier_share(templates.endpoints)
     return templates
+
+
+def _default_tier_share(endpoints: list[dict[str, Any]]) -> tuple[float, float]:
+    """Return the share of endpoints whose statsByTier.default equals stats, and the share of
+    leaves equal in those where it does not (in the captures: about 65% and 52%)."""
+    pairs = [
+        (figures["stats"], figures["statsByTier"]["default"])
+        for figures in endpoints
+        if isinstance(figures.get("stats"), dict)
+        and isinstance((figures.get("statsByTier") or {}).get("default"), dict)
+    ]
+    differing = [(stats, default) for stats, default in pairs if stats != default]
+    leaves = sum(len(stats) for stats, _ in differing)
+    equal = sum(repr(default.get(k)) == repr(v) for s, default in differing for k, v in s.items())
+    if not pairs or not leaves:
+        return DEFAULT_TIER_SAME, 0.0
+    return 1 - len(differing) / len(pairs), equal / leaves
 
 
 def _take(templates: Templates, variants: dict[str, dict[str, Any]], url: str, body: Any) -> None:
@@ -240,14 +263,24 @@ class Simulator:
     def _tiers(
         self, base: dict[str, Any], stats: dict[str, Any], endpoint_id: str
     ) -> dict[str, Any]:
-        """Return statsByTier: `default` mostly equals stats, other tiers drawn on their own."""
+        """Return statsByTier: `default` mostly equals stats, other tiers drawn on their own.
+
+        A `default` that is not stats whole still shares about half its leaves with it, as
+        in the captures (drawn leaf by leaf at the captures' share).
+        """
         tiers: dict[str, Any] = {}
+        templates = self.templates
         for tier, values in base.items():
-            same = tier == "default" and self.rng.random() < DEFAULT_TIER_SAME
+            same = tier == "default" and self.rng.random() < templates.default_same
             if same or not isinstance(values, dict):
                 tiers[tier] = dict(stats) if same else values
-            else:
-                tiers[tier] = self._stats(values, endpoint_id)
+                continue
+            drawn = self._stats(values, endpoint_id)
+            if tier == "default":
+                for name, value in stats.items():
+                    if self.rng.random() < templates.default_leaf_same:
+                        drawn[name] = value
+            tiers[tier] = drawn
         return tiers
 
     def _model(self, i: int) -> dict[str, Any]:
@@ -314,6 +347,60 @@ def _copy(value: Any) -> Any:
     if isinstance(value, list):
         return [_copy(v) for v in value]
     return value
+
+
+# --- hourly uptime windows ---------------------------------------------------------------
+
+# Upstream's window: about 72 hours back from the current (still open) hour.
+UPTIME_WINDOW_HOURS = 72
+# Share of hours a window leaves out (no requests that hour), as in the extra captures.
+UPTIME_HOLES = 0.04
+
+
+def uptime_pool(folder: Path = EXTRA) -> list[Any]:
+    """Return every hourly uptime value of the extra captures (the simulation draws from them)."""
+    pool: list[Any] = []
+    for path in sorted(Path(folder).glob("*.jsonl.gz")):
+        for response in read_capture(path).responses:
+            if response.url.startswith(sources.UPTIME_HOURLY) and isinstance(response.body, dict):
+                history = (response.body.get("data") or {}).get("history") or []
+                pool += [point.get("uptime") for point in history if isinstance(point, dict)]
+    return pool or [100, 100, 99.5, None]
+
+
+class UptimeSimulator:
+    """Each sync's uptime windows, as `archiver.upstream.uptime` schedules and reads them.
+
+    Every endpoint is due once a day (its slot by the sync's own schedule) and gets a window
+    of the last 72 hours. A closed hour has one value for good; the current hour is still
+    open, so its value is drawn again when the hour closes (the revision upstream makes).
+    """
+
+    def __init__(self, endpoint_ids: list[str], pool: list[Any], seed: int = 7) -> None:
+        self.endpoint_ids = endpoint_ids
+        self.pool = pool
+        self.seed = seed
+        self.previous: datetime | None = None
+
+    def windows(self, epoch: datetime) -> dict[str, dict[str, Any]]:
+        """Return {endpointId: {hour: uptime}} of the windows the sync at epoch fetches."""
+        # Imported here: the benchmark's other simulations do not need the upstream schedule.
+        from archiver.upstream.uptime import due_endpoints, uptime_schedule_at
+
+        due = due_endpoints(self.endpoint_ids, uptime_schedule_at(self.previous, epoch))
+        self.previous = epoch
+        return {endpoint_id: self._window(endpoint_id, epoch) for endpoint_id in due}
+
+    def _window(self, endpoint_id: str, epoch: datetime) -> dict[str, Any]:
+        """Return one endpoint's window ending at the sync's (open) hour."""
+        window: dict[str, Any] = {}
+        for back in range(UPTIME_WINDOW_HOURS):
+            hour = epoch - timedelta(hours=back)
+            # Seeded by endpoint and hour: overlapping windows agree on every closed hour.
+            rng = random.Random(f"{self.seed}/{endpoint_id}/{hour:%Y%m%d%H}/{back == 0}")
+            if rng.random() >= UPTIME_HOLES:
+                window[f"{hour:%Y-%m-%dT%H}:00:00Z"] = rng.choice(self.pool)
+        return window
 
 
 # --- the repository ---------------------------------------------------------------------

@@ -137,9 +137,11 @@ def telemetry_rows(repo: Path, stamp: str) -> dict[str, str]:
     """Return {key: first figure cell} of the model_variant rows written at one epoch."""
     rows: dict[str, str] = {}
     for path in (repo / "data/telemetry/model_variant").rglob("*.tsv"):
+        epoch = ""
         for line in path.read_text().splitlines()[1:]:
             cells = line.split("\t")
-            if cells[0] == f'"{stamp}"':
+            epoch = cells[0] or epoch  # An empty epoch cell is the line above's (format 2).
+            if epoch == f'"{stamp}"':
                 rows[cells[1].strip('"')] = cells[2] if len(cells) > 2 else ""
     return rows
 

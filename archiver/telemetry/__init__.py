@@ -1,7 +1,8 @@
 """Telemetry: the figures that change every hour, kept as compact time series under
 data/telemetry/ so that entity files change only when the entity does.
 
-One tab-separated file per kind, UTC day and shard, rows appended hour by hour::
+One tab-separated file per kind, UTC day (a week for ``model_variant``, in its Monday's
+folder) and shard, rows appended hour by hour (format 2, `FORMAT`)::
 
     data/telemetry/<kind>/<YYYY>/<MM-DD>/<shard>.tsv
 
@@ -10,7 +11,8 @@ One tab-separated file per kind, UTC day and shard, rows appended hour by hour::
   use the same number of digits, the fewest that put at most 256 keys in one file;
 - line 1 names the columns: ``epoch``, ``key``, then one column per leaf of the figures (a
   path through nested objects, segments joined by ``/`` and escaped as in JSON Pointer);
-- every further line is one key at one epoch, its figures flattened into cells:
+- every further line is one key at one epoch (an empty epoch cell: the epoch of the line
+  above, so a sync names its epoch once a file), its figures flattened into cells:
   empty (or missing at the end of the line) = same as this key's previous line in this file
   (absent when there is none); ``-`` = absent; ``{"@": ops}`` = the previous array patched
   (``[start, count]`` copies, ``[value]`` inserts, ``[index, {fields}]`` is an old object
@@ -20,6 +22,7 @@ A line is written only when a key's figures changed, so an hour in which nothing
 writes nothing. A key that stops being observed gets a line of ``-`` (a gap). The first line
 of a key in each file holds its whole state, so each file reads on its own. Appending lines
 keeps git's deltas between versions of a file tiny: the packed cost is the data itself.
+Format 1 files (every line naming its epoch, variants a file a day) read the same.
 
 The modules, in the order data flows through them: `codec` (a value to a cell and back),
 `checks` (what each field should hold), `leaves` (figures to cells, fast for known shapes),
@@ -32,7 +35,7 @@ or cli (it is handed figures and blob readers, not responses or repositories).
 """
 
 from archiver.telemetry.export import csv_cells, csv_columns, to_csv
-from archiver.telemetry.layout import KEYS_PER_SHARD, KINDS
+from archiver.telemetry.layout import FORMAT, KEYS_PER_SHARD, KINDS
 from archiver.telemetry.reader import (
     CHART_FIELDS,
     Sample,
@@ -48,6 +51,7 @@ from archiver.telemetry.writer import TelemetryWriter, TelemetryWrites, telemetr
 
 __all__ = [
     "CHART_FIELDS",
+    "FORMAT",
     "KEYS_PER_SHARD",
     "KINDS",
     "Sample",

@@ -12,17 +12,25 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from archiver.errors import ArchiverError
 
+# The version of the files' grammar and layout (data/README.md, "Format versions"); the
+# readers take every earlier one.
+FORMAT = 2
 ROOT = "data/telemetry"
 SUFFIX = ".tsv"
 KINDS = ("endpoint", "model", "model_variant")
 KEYS_PER_SHARD = 256
 MAX_SHARD_DIGITS = 4
 KIND_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
+# Days one file holds, by kind (one when not named). A new file restates each key's whole
+# state; variants' daily buckets (a month of daily rows, fetched a few times a day) cost more
+# to restate than a week of changes, so their files hold a week, Monday to Sunday (format 2).
+FILE_DAYS = {"model_variant": 7}
+_A_MONDAY = date(1970, 1, 5)
 _DAY = re.compile(r"\d\d-\d\d")
 _FILE = re.compile(rf"{ROOT}/([a-z][a-z0-9_]*)/(\d{{4}})/(\d\d)-(\d\d)/([0-9a-f]+)\{SUFFIX}")
 
@@ -40,8 +48,14 @@ def digits_for(keys: int) -> int:
     return digits
 
 
+def first_day(kind: str, day: date) -> date:
+    """Return the first day of the file period holding a day (itself, or a week's Monday)."""
+    days = FILE_DAYS.get(kind, 1)
+    return day - timedelta(days=(day - _A_MONDAY).days % days)
+
+
 def day_folder(kind: str, day: date) -> str:
-    """Return the folder of one kind's files for one UTC day."""
+    """Return the folder of one kind's files named by a UTC day (see `first_day`)."""
     return f"{ROOT}/{kind}/{day:%Y}/{day:%m-%d}/"
 
 
@@ -66,14 +80,20 @@ def kind_root(repo_path: str | Path, kind: str) -> Path:
 
 
 def day_folders(root: Path, start: str, end: str) -> list[Path]:
-    """Return a kind's day folders, oldest first, that may hold samples from start to end."""
+    """Return a kind's day folders, oldest first, that may hold samples from start to end.
+
+    A folder holds its day and the days up to the next folder (a week's file begins on its
+    Monday): the latest folder at or before start may hold start's samples, so it is in.
+    """
     folders: list[Path] = []
     if not root.is_dir():
         return folders
     for year in sorted(p for p in root.iterdir() if p.name.isdigit() and len(p.name) == 4):
         for day in sorted(p for p in year.iterdir() if _DAY.fullmatch(p.name)):
             text = f"{year.name}-{day.name}"
-            if start[:10] <= text <= end[:10]:
+            if text <= start[:10]:
+                folders[:] = [day]
+            elif text <= end[:10]:
                 folders.append(day)
     return folders
 
@@ -121,6 +141,15 @@ class TrackedFiles:
     def shards(self, kind: str, day: date) -> dict[str, str]:
         """Return {shard: path} of one kind's files of one day."""
         return self.days.get(kind, {}).get(day, {})
+
+    def folder_for(self, kind: str, day: date) -> date:
+        """Return the day of the folder a day's telemetry goes to.
+
+        Its period's first day; or, when an archive written in format 1 already has a folder
+        of a later day of the period (one a day), the latest of those: time stays in order.
+        """
+        start = first_day(kind, day)
+        return max((d for d in self.days.get(kind, {}) if start <= d <= day), default=start)
 
     def previous(self, kind: str, day: date, shard: str) -> list[str]:
         """Return the files of the latest day before this one that hold keys of this shard."""

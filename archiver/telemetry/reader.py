@@ -27,11 +27,10 @@ from archiver.telemetry.layout import (
     digest,
     epoch_cell,
     folder_day,
-    folder_text,
     kind_root,
     shard_path,
 )
-from archiver.telemetry.sheet import PARSE_ERRORS, apply_cells, lines, read_header
+from archiver.telemetry.sheet import PARSE_ERRORS, apply_cells, epoch_above, lines, read_header
 
 # What the site charts for every endpoint; `recent_endpoint_series` reads only these.
 CHART_FIELDS = (
@@ -109,11 +108,11 @@ def recent_series(
             result.setdefault(key, []).append(sample)
         return result
     last: dict[str, list[str]] = {}
-    for folder in folders:
-        if folder_text(folder) >= since[:10]:
-            for path in day_files(folder):
-                with reading(path):
-                    _file_fields(path, frozenset(fields), result, last)
+    # From the folder holding `since` (a week's file may begin before it): a superset.
+    for folder in day_folders(kind_root(repo_path, kind), since, "~"):
+        for path in day_files(folder):
+            with reading(path):
+                _file_fields(path, frozenset(fields), result, last)
     return result
 
 
@@ -161,13 +160,25 @@ def _key_lines(path: Path, key_cell: bytes) -> tuple[list[str], list[str]]:
     needle = b"\t" + key_cell
     found_lines: list[str] = []
     found = body.find(needle)
+    # Format 2 names a sync's epoch on its first line only: the epoch of a line that names
+    # none is the last one named above it, looked for back to the previous line found only.
+    epoch, searched = "", 0
     while found >= 0:
         end = found + len(needle)
         start = body.rfind(b"\n", 0, found) + 1
         # The key is the second cell: nothing but the epoch before it, a tab or line end after.
         if body[end : end + 1] in (b"\t", b"\n", b"") and body.find(b"\t", start, found) < 0:
             stop = body.find(b"\n", end)
-            found_lines.append(body[start : stop if stop >= 0 else len(body)].decode())
+            line = body[start : stop if stop >= 0 else len(body)].decode()
+            if start < found:
+                epoch = line[: found - start]
+            else:
+                epoch = epoch_above(body, start, searched) or epoch
+                if not epoch:
+                    raise ValueError("a line with no epoch has no line with one above it")
+                line = epoch + line
+            found_lines.append(line)
+            searched = start
         found = body.find(needle, end)
     return columns, found_lines
 
@@ -197,11 +208,16 @@ def _file_samples(
     """Yield (key, sample) for every change in one file within the range."""
     columns, body = read_header(path.read_bytes())
     state: dict[str, Leaves] = {}
+    epoch = ""
     for line in lines(body):
         cells = line.split("\t")
         leaves = state.setdefault(cells[1], {})
         apply_cells(leaves, columns, cells[2:])
-        epoch = cells[0][1:-1]
+        # An empty epoch cell (format 2) is the epoch of the line above.
+        if cells[0]:
+            epoch = cells[0][1:-1]
+        elif not epoch:
+            raise _no_epoch(path)
         if start <= epoch <= end and last.get(cells[1]) != leaves:
             last[cells[1]] = dict(leaves)
             yield key_of(cells[1]), {"epoch": epoch, **nest(leaves)}
@@ -223,6 +239,7 @@ def _file_fields(
     state: dict[str, list[str]] = {}
     texts: list[str] = []
     keys: list[str] = []
+    epoch = ""
     for line in lines(body):
         # Split no further than the last chosen column: the rest is never looked at.
         cells = line.split("\t", width)
@@ -230,6 +247,11 @@ def _file_fields(
             cells += [""] * (width - len(cells))
         picked = pick(cells)
         key_cell = picked[1]
+        # An empty epoch cell (format 2) is the epoch of the line above.
+        if picked[0]:
+            epoch = picked[0]
+        elif not epoch:
+            raise _no_epoch(path)
         # An empty cell keeps the key's value from its previous line in this file.
         before = state.get(key_cell, blank)
         now = state[key_cell] = [v or o for v, o in zip(picked[2:], before, strict=True)]
@@ -237,14 +259,20 @@ def _file_fields(
             last[key_cell] = now
             keys.append(key_cell)
             texts.append(
-                _sample_text(picked[0], names, now)
-                if ABSENT in now
-                else template % (picked[0], *now)
+                _sample_text(epoch, names, now) if ABSENT in now else template % (epoch, *now)
             )
     decoded: dict[str, str] = {}
     for key_cell, sample in zip(keys, jsonvalue.loads(f"[{','.join(texts)}]"), strict=True):
         key = decoded.get(key_cell) or decoded.setdefault(key_cell, key_of(key_cell))
         result.setdefault(key, []).append(sample)
+
+
+def _no_epoch(path: Path) -> StoreError:
+    """Return the error for a file whose first line names no epoch."""
+    return StoreError(
+        f"{path} starts with a line that names no epoch; "
+        f"restore it from history (git checkout <commit> -- {path})"
+    )
 
 
 def _sample_text(epoch: str, names: Sequence[str], texts: Sequence[str]) -> str:

@@ -2,7 +2,9 @@
 
 Owns the text of a telemetry file: a header line naming the columns (``epoch``, ``key``, then
 one per leaf), then one tab-separated row per key and change whose empty cells keep the key's
-previous value, ``-`` makes it absent and a patch cell rebuilds an array. `parse_sheet` reads
+previous value, ``-`` makes it absent and a patch cell rebuilds an array. Since format 2 an
+empty epoch cell is the epoch of the line above (one sync's rows name their epoch once);
+format 1 files, every line with its epoch, read the same. `parse_sheet` reads
 a file, `Sheet.row` writes the next row of a key, and `SheetCache` keeps parsed files by blob
 id so that a writer kept between hourly syncs re-reads nothing.
 """
@@ -74,7 +76,7 @@ def parse_sheet(data: bytes) -> Sheet:
     sheet = Sheet(columns, body)
     for line in lines(body):
         cells = line.split("\t")
-        sheet.last_epoch = cells[0]
+        sheet.last_epoch = cells[0] or sheet.last_epoch
         apply_cells(sheet.state.setdefault(cells[1], {}), sheet.columns, cells[2:])
     return sheet
 
@@ -84,6 +86,29 @@ def read_header(data: bytes) -> tuple[list[str], bytes]:
     head, _, body = data.partition(b"\n")
     names = orjson.loads(b"[" + head.replace(b"\t", b",") + b"]")
     return [str(name) for name in names[len(FIXED_COLUMNS) :]], body
+
+
+def elided(epoch: str, rows: list[str], last_epoch: str) -> list[str]:
+    """Return one sync's rows (each starting with its epoch cell) with the epoch written once.
+
+    Format 2: an empty epoch cell is the epoch of the line above, so only the first row
+    names it, and not even that one when the file's last line has the same epoch.
+    """
+    start = len(epoch)
+    first = rows[:1] if last_epoch != epoch else [row[start:] for row in rows[:1]]
+    return first + [row[start:] for row in rows[1:]]
+
+
+def epoch_above(body: bytes, start: int, since: int = 0) -> str:
+    """Return the epoch named by the last line from `since` up to the one at `start` ('': none).
+
+    A line naming its epoch starts with it (a JSON string); one leaving it out, with a tab.
+    """
+    if body[start : start + 1] != b'"':
+        start = body.rfind(b'\n"', max(since - 1, 0), start) + 1
+        if start == 0 and (since or body[:1] != b'"'):
+            return ""
+    return body[start : body.index(b"\t", start)].decode()
 
 
 def lines(body: bytes) -> list[str]:

@@ -31,7 +31,7 @@ from archiver.telemetry.layout import (
     utc,
 )
 from archiver.telemetry.leaves import LeafEncoder
-from archiver.telemetry.sheet import PARSE_ERRORS, ReadBlob, Sheet, SheetCache
+from archiver.telemetry.sheet import PARSE_ERRORS, ReadBlob, Sheet, SheetCache, elided
 
 # {key cell: (key, figures or their JSON bytes)} and {key cell: (key, leaves)}.
 Observed = dict[str, tuple[str, Any]]
@@ -88,7 +88,7 @@ class TelemetryWriter:
                 problems.add(str(kind), message, "", written=False)
                 continue
             skipped = frozenset(dump(key) for key in unfetched.get(kind, ()))
-            day = utc(epoch).date()
+            day = files.folder_for(kind, utc(epoch).date())
             job = _Kind(self, kind, day, stamp, files, read, result, problems, skipped)
             job.write(_observed(kind, observed_telemetry[kind], problems))
         result.problems = problems.lines(written=False) + result.problems
@@ -280,6 +280,7 @@ class _Kind:
         rows += [f"{stamp}\t{k}\n" for k in sorted(previous) if not observed.get(k, ("", {}))[1]]
         if not rows:
             return False
+        rows = elided(stamp, rows, sheet.last_epoch)
         sheet.last_epoch = stamp
         sheet.body += "".join(rows).encode()
         data = sheet.header() + sheet.body
