@@ -65,6 +65,25 @@ class IndexQueries:
         ).fetchone()
         return (int(row[0]), str(row[1])) if row else None
 
+    def seq_of(self, commit: str) -> int | None:
+        """Return the number of a commit on the indexed first-parent chain, or None if it is not."""
+        row = self.db.execute("SELECT seq FROM commits WHERE id = ?", (commit,)).fetchone()
+        return int(row[0]) if row else None
+
+    def newest_commit(self) -> str | None:
+        """Return the id of the newest indexed commit (the last that changed an entity file)."""
+        row = self.db.execute("SELECT id FROM commits ORDER BY seq DESC LIMIT 1").fetchone()
+        return str(row[0]) if row else None
+
+    def entries_after(self, seq: int, prefix: str = f"{ROOT}/") -> list[Entry]:
+        """Return the changes of the commits after commit number seq under prefix, newest first."""
+        rows = self.db.execute(
+            f"SELECT {_ENTRY_COLUMNS} FROM {_ENTRY_JOIN} WHERE x.seq > ? "
+            "AND x.path >= ? AND x.path < ? ORDER BY x.seq DESC, x.path",
+            (seq, prefix, _prefix_end(prefix)),
+        )
+        return [_entry(row) for row in rows]
+
     def first_epoch(self) -> datetime | None:
         """Return the epoch of the oldest indexed sync, or None when nothing is indexed."""
         row = self.db.execute("SELECT min(epoch) FROM commits").fetchone()

@@ -24,6 +24,7 @@ from archiver.archive.zdr_ledger import LEDGER_PATH
 from archiver.errors import StoreError, UnsafeKeyError
 from archiver.history.classify import PriceChange, classify, render_path
 from archiver.history.index import Entry, HistoryIndex
+from archiver.history.partial_clone import blobs_needed, fetch_missing_blobs
 from archiver.history.zdr_changes import ledger_changes
 from archiver.paths import CATEGORIES, Category, category_dir, key_to_path, path_to_key
 
@@ -33,6 +34,7 @@ __all__ = [
     "Version",
     "category_at",
     "changes",
+    "changes_after",
     "entity_at",
     "format_patch",
     "make_patch",
@@ -145,26 +147,46 @@ def changes(
     is reported there and left out, instead of raising StoreError.
     """
     prefix = f"{category_dir(category)}/" if category else "data/"
-    groups: list[SyncChanges] = []
     with HistoryIndex(repo_path) as index:
-        reader = _Reader(index.repo)
         entries = index.entries_between(since, until, prefix)
         if category == "endpoint":  # The ZDR ledger's changes are told as endpoint changes.
             entries += index.entries_between(since, until, LEDGER_PATH)
             entries.sort(key=lambda entry: (-entry.seq, entry.path))
-        for entry in entries:
-            try:
-                found = _changes(index, reader, entry)
-            except (StoreError, jsonvalue.EncodeError, RecursionError, TypeError) as error:
-                if problems is None:
-                    raise
-                problems.append(_unreadable_change(entry, error))
-                continue
-            if not found:
-                continue
-            if not groups or groups[-1].commit != entry.commit:
-                groups.append(SyncChanges(entry.epoch, entry.commit, []))
-            groups[-1].changes.extend(found)
+        return _classified(index, entries, problems)
+
+
+def changes_after(
+    repo_path: str | Path, base: str | None, problems: list[str] | None = None
+) -> tuple[list[SyncChanges], str | None]:
+    """Return the changes of the indexed commits after base (None: all), newest first, and the
+    newest indexed commit (the next base); only their blobs are read (or fetched)."""
+    with HistoryIndex(repo_path) as index:
+        seq = index.seq_of(base) if base else 0
+        if seq is None:
+            raise StoreError(f"commit {base} is not on the first-parent chain of {repo_path}")
+        return _classified(index, index.entries_after(seq), problems), index.newest_commit()
+
+
+def _classified(
+    index: HistoryIndex, entries: list[Entry], problems: list[str] | None
+) -> list[SyncChanges]:
+    """Return the classified changes of index entries (newest first), a group per sync."""
+    fetch_missing_blobs(index.repo, blobs_needed(index, entries))
+    reader = _Reader(index.repo)
+    groups: list[SyncChanges] = []
+    for entry in entries:
+        try:
+            found = _changes(index, reader, entry)
+        except (StoreError, jsonvalue.EncodeError, RecursionError, TypeError) as error:
+            if problems is None:
+                raise
+            problems.append(_unreadable_change(entry, error))
+            continue
+        if not found:
+            continue
+        if not groups or groups[-1].commit != entry.commit:
+            groups.append(SyncChanges(entry.epoch, entry.commit, []))
+        groups[-1].changes.extend(found)
     for group in groups:
         group.changes.sort(key=lambda change: (CATEGORIES.index(change.category), change.key))
     return groups
@@ -358,6 +380,9 @@ class _Reader:
         return self._cache[blob_id]
 
     def _load(self, blob_id: str, where: str) -> Entity:
+        if blob_id not in self.repo:
+            # A partial clone: fetch what no batch foresaw (the ZDR ledger's lookups).
+            fetch_missing_blobs(self.repo, [blob_id])
         blob = self.repo.get(blob_id)
         if not isinstance(blob, pygit2.Blob):
             raise StoreError(

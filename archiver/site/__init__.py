@@ -6,7 +6,8 @@ model, endpoint and provider (pricing charts, telemetry, a cost calculator), the
 monitor (with a month-sharded change index its filters search), the deprecations page and
 graveyard, Atom feeds (all changes, per model, provider and kind), a JSON API (entities,
 changes, pricing intervals) and a status page, with jinja2 templates from the top-level
-``templates/`` folder.
+``templates/`` folder. With ``cache=DIR`` it keeps what it derived from history there
+(`incremental`, `derived_cache`), so the next build reads only the commits since.
 
 May import: the shared modules, `archiver.archive` (the repository, sync records),
 `archiver.history` (entities at an epoch, changes) and `archiver.telemetry` (series), and

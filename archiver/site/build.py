@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from collections.abc import Iterable, Mapping
@@ -25,11 +26,13 @@ from archiver.site.feeds import FeedSpec, atom_feed, site_feeds
 from archiver.site.formats import iso
 from archiver.site.graveyard import deprecations_page, lifecycle_feeds
 from archiver.site.grid_data import GRID_PATH, grid_document
+from archiver.site.incremental import derived_history
 from archiver.site.metrics import load_metrics
 from archiver.site.page_contexts import ApiFile, SiteInfo
 from archiver.site.pricing_api import INDEX as PRICING_INDEX
 from archiver.site.pricing_api import Calculator, pricing_files
 from archiver.site.rows import Catalog
+from archiver.site.syncs import SyncRecord
 from archiver.site.timeline import Timeline, build_timeline
 from archiver.site.vet import vetted
 
@@ -52,22 +55,45 @@ class SiteReport:
     problems: list[str] = field(default_factory=list)
     # Archived files the site could not show (each left out, the rest built): exit 1.
     skipped: list[str] = field(default_factory=list)
+    # Files identical to the previous build's in out_dir: linked, not written again.
+    unchanged: int = 0
+    # How history was read: in full, or only the commits since the cache's head (and why).
+    history: str = ""
+    commits_read: int = 0
 
 
 class _Writer:
-    """Writes the site's files into a folder, counting them."""
+    """Writes the site's files into a folder, counting them; a file the previous build wrote
+    with the same bytes is linked from there, so an unchanged file is never written again."""
 
-    def __init__(self, root: Path, report: SiteReport) -> None:
+    def __init__(self, root: Path, report: SiteReport, previous: Path | None) -> None:
         self.root = root
         self.report = report
+        self.previous = previous
 
     def write(self, path: str, data: bytes) -> None:
         target = self.root / path
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        if self._link_unchanged(path, data, target):
+            self.report.unchanged += 1
+        else:
+            target.write_bytes(data)
         self.report.files += 1
         self.report.bytes += len(data)
         self.report.pages += path.endswith(".html")
+
+    def _link_unchanged(self, path: str, data: bytes, target: Path) -> bool:
+        """Link the previous build's file to target if its bytes are data; tell whether it did."""
+        if self.previous is None:
+            return False
+        old = self.previous / path
+        try:
+            if old.stat().st_size != len(data) or old.read_bytes() != data:
+                return False
+            os.link(old, target)
+        except OSError:
+            return False  # Absent, unreadable, or a file system without links: write it.
+        return True
 
     def render(self, template: jinja2.Template, context: Any) -> None:
         html = template.render(page=context, frame=context.frame)
@@ -80,15 +106,21 @@ def build_site(
     *,
     at: datetime | None = None,
     base_url: str = "/",
+    cache: str | Path | None = None,
+    built: datetime | None = None,
 ) -> SiteReport:
-    """Build the site of the archive at HEAD (or as of `at`) into out_dir, replacing it."""
+    """Build the site of the archive at HEAD (or as of `at`) into out_dir, replacing it.
+
+    cache: a folder keeping what the build derives from history, so that the next build
+    at HEAD reads only the commits since (archiver.site.incremental); the pages are the
+    same either way. built: the build time the pages show (default: now).
+    """
     started = time.monotonic()
     out = Path(out_dir).resolve()
     _check_out_dir(out)
     report = SiteReport(out)
-    projection = vetted(load_projection(repo_path, at, report.skipped), report.skipped)
-    unreadable: list[str] = []
-    groups = changes(repo_path, until=at, problems=unreadable)
+    groups, unreadable, syncs = _history(repo_path, at, cache, report)
+    projection = vetted(load_projection(repo_path, at, report.skipped, syncs), report.skipped)
     _add_once_per_file(report.skipped, unreadable)
     timeline = build_timeline(projection, groups)
     metrics = load_metrics(repo_path, at, report.problems)
@@ -97,7 +129,7 @@ def build_site(
     site = SiteInfo(
         epoch=projection.epoch,
         commit=projection.commit,
-        built=datetime.now(UTC),
+        built=built or datetime.now(UTC),
         at=at,
         base_url=base_url if base_url.endswith("/") else base_url + "/",
         counts={
@@ -108,7 +140,7 @@ def build_site(
     )
     staging = out.with_name(f".{out.name}.building")
     shutil.rmtree(staging, ignore_errors=True)
-    writer = _Writer(staging, report)
+    writer = _Writer(staging, report, out if (out / MARKER).exists() else None)
     pricing_api, calculators = _write_pricing(writer, site, catalog, groups)
     _write_pages(writer, site, catalog, timeline, metrics, end, calculators)
     api_files = [*_write_api(writer, site, catalog, groups, end), pricing_api]
@@ -125,6 +157,21 @@ def build_site(
     report.epoch = projection.epoch
     report.seconds = time.monotonic() - started
     return report
+
+
+def _history(
+    repo_path: str | Path, at: datetime | None, cache: str | Path | None, report: SiteReport
+) -> tuple[list[SyncChanges], list[str], list[SyncRecord] | None]:
+    """Return history's changes, the changes left out, and the sync log (None: not read yet)."""
+    if cache is not None and at is None:
+        derived = derived_history(repo_path, Path(cache))
+        report.history = derived.note
+        report.commits_read = derived.commits_read
+        return derived.groups, list(derived.problems), derived.syncs
+    unreadable: list[str] = []
+    groups = changes(repo_path, until=at, problems=unreadable)
+    report.history = "history read in full" + (" (--at)" if cache is not None else "")
+    return groups, unreadable, None
 
 
 def _add_once_per_file(problems: list[str], more: list[str]) -> None:

@@ -44,14 +44,18 @@ class Projection:
 
 
 def load_projection(
-    repo_path: str | Path, at: datetime | None = None, problems: list[str] | None = None
+    repo_path: str | Path,
+    at: datetime | None = None,
+    problems: list[str] | None = None,
+    syncs: list[SyncRecord] | None = None,
 ) -> Projection:
     """Return the archive as of `at` (None: HEAD's files as they are).
 
     problems: when given, a file that is not a JSON object is reported there and left out
-    (else StoreError): one bad file never stops the site.
+    (else StoreError): one bad file never stops the site. syncs: the sync log, when the
+    caller has read it already (archiver.site.incremental).
     """
-    syncs = read_syncs(repo_path, at)
+    syncs = read_syncs(repo_path, at) if syncs is None else syncs
     if at is not None and not syncs:
         raise StoreError(
             f"{repo_path} holds no sync at or before {at.isoformat()}; "

@@ -44,14 +44,19 @@ class SyncRecord:
     notes: tuple[str, ...]
 
 
-def read_syncs(repo_path: str | Path, at: datetime | None = None) -> list[SyncRecord]:
-    """Return the sync commits of HEAD's first-parent chain with epoch <= at, newest first."""
+def read_syncs(
+    repo_path: str | Path, at: datetime | None = None, after: str | None = None
+) -> list[SyncRecord]:
+    """Return the sync commits of HEAD's first-parent chain with epoch <= at, newest first.
+
+    after: stop at this commit (the newest one read before), leaving it and older ones out.
+    """
     repo = open_repository(repo_path)
     if repo.head_is_unborn:
         return []
     records: list[SyncRecord] = []
     commit: pygit2.Commit | None = repo.head.peel(pygit2.Commit)
-    while commit is not None:
+    while commit is not None and str(commit.id) != after:
         record = _record(commit)
         if record is not None and (at is None or record.epoch <= at):
             records.append(record)

@@ -1,0 +1,217 @@
+"""The site's history, read incrementally: only the commits since the last build's head.
+
+A full build classifies every change in history and parses every sync commit's message;
+both grow with every hourly commit, and in a partial clone (``--filter=blob:none``) every
+old blob would have to be fetched. So a build at HEAD given a cache folder keeps what it
+derived there (:mod:`archiver.site.derived_cache`, with the commit it covers) and the next
+build reads only the first-parent commits since that commit: their changes (their blobs
+fetched in one request in a partial clone) and their sync logs.
+
+Whatever the cache, the pages are the ones a full build writes: a missing cache, a damaged
+one, one written by other code (``build`` digests the archiver's source and the libraries
+that shape a change), or one whose head is not on HEAD's first-parent chain (a rewritten
+branch) is ignored, with a one-line note, and history is read in full.
+
+The history index (:mod:`archiver.history.index`) lives inside ``.git``; a cache folder
+outside ``.git/archiver`` also keeps a copy of it, put back in a clone that has none (a CI
+job's fresh checkout), so that the index, too, reads only the new commits.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib.metadata
+import shutil
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+import pygit2
+
+from archiver.errors import StoreError
+from archiver.history.commits import first_parent_chain, head_id, open_repository
+from archiver.history.index import INDEX_FILE
+from archiver.history.partial_clone import fetch_missing_blobs
+from archiver.history.versions import SyncChanges, changes_after
+from archiver.paths import CATEGORIES, category_dir
+from archiver.site.derived_cache import CachedHistory, read_cache, write_cache
+from archiver.site.syncs import SyncRecord, read_syncs
+
+__all__ = ["DerivedHistory", "build_digest", "default_cache_dir", "derived_history"]
+
+# The libraries whose output a cached change holds (patches, parsed numbers).
+_SHAPING_LIBRARIES = ("jsonpatch", "orjson")
+
+
+@dataclass(frozen=True)
+class DerivedHistory:
+    """The site's input from history: changes by sync, the sync log, and how they were read."""
+
+    groups: list[SyncChanges]
+    syncs: list[SyncRecord]
+    # Changes left out (a file that is not a JSON object), as a full read reports them.
+    problems: list[str]
+    # First-parent commits read this time (all of them on a full read).
+    commits_read: int
+    incremental: bool
+    note: str
+
+
+def default_cache_dir(repo_path: str | Path) -> Path:
+    """Return the cache folder inside the repository's .git, beside the history index."""
+    git_dir = Path(open_repository(repo_path).path)
+    return git_dir / INDEX_FILE.parent / "site-cache"
+
+
+def derived_history(repo_path: str | Path, cache_dir: Path) -> DerivedHistory:
+    """Return the site's history at HEAD, reading only what the cache does not cover; update it."""
+    repo = open_repository(repo_path)
+    git_dir = Path(repo.path)
+    _restore_index(cache_dir, git_dir)
+    head = head_id(repo)
+    _fetch_head_entities(repo)
+    cached = read_cache(cache_dir)
+    reason = _unusable(repo, cached, head)
+    derived, base = None, None
+    if cached is not None and not reason:
+        try:
+            derived, base = _since_cache(repo, repo_path, cached, head)
+        except StoreError as error:
+            reason = f"the site cache does not fit this history ({error}): history read in full"
+    if derived is None:
+        problems: list[str] = []
+        groups, base = changes_after(repo_path, None, problems)
+        count = _count_since(repo, head, "")
+        derived = DerivedHistory(groups, read_syncs(repo_path), problems, count, False, reason)
+    if head:
+        cache = CachedHistory(
+            build_digest(), head, base, derived.groups, derived.syncs, derived.problems
+        )
+        write_cache(cache_dir, cache)
+        _save_index(git_dir, cache_dir)
+    return derived
+
+
+def _since_cache(
+    repo: pygit2.Repository, repo_path: str | Path, cached: CachedHistory, head: str
+) -> tuple[DerivedHistory, str | None]:
+    """Return the cached history with the commits since its head added, and the new base."""
+    problems: list[str] = []
+    groups, base = changes_after(repo_path, cached.base, problems)
+    syncs = read_syncs(repo_path, after=cached.head)
+    commits = _count_since(repo, head, cached.head)
+    derived = DerivedHistory(
+        groups + cached.groups,
+        syncs + cached.syncs,
+        problems + cached.problems,
+        commits,
+        True,
+        f"history read incrementally: {commits} new commits since {cached.head[:12]}",
+    )
+    return derived, base
+
+
+def _unusable(repo: pygit2.Repository, cached: CachedHistory | None, head: str) -> str:
+    """Return why the cache cannot serve this build ("" when it can)."""
+    if cached is None:
+        return "no readable site cache: history read in full"
+    if cached.build != build_digest():
+        return "the site cache was made by another version of the archiver: history read in full"
+    if not head or not _on_chain(repo, head, cached.head):
+        return (
+            f"the site cache covers {cached.head[:12]}, not an ancestor of HEAD "
+            "(a rewritten branch?): history read in full"
+        )
+    return ""
+
+
+def _on_chain(repo: pygit2.Repository, head: str, commit: str) -> bool:
+    """Tell whether commit is on head's first-parent chain (walked back only until found)."""
+    return any(found == commit for found in first_parent_chain(repo, head))
+
+
+def _count_since(repo: pygit2.Repository, head: str, commit: str) -> int:
+    """Return how many first-parent commits lead from commit (excluded) to head."""
+    count = 0
+    for found in first_parent_chain(repo, head):
+        if found == commit:
+            break
+        count += 1
+    return count
+
+
+def _fetch_head_entities(repo: pygit2.Repository) -> None:
+    """Fetch HEAD's entity files in one request where a partial clone lacks them (bare)."""
+    if repo.head_is_unborn:
+        return
+    tree = repo.head.peel(pygit2.Commit).tree
+    blobs: list[str] = []
+    for category in CATEGORIES:
+        try:
+            folder = tree[category_dir(category)]
+        except KeyError:
+            continue
+        if isinstance(folder, pygit2.Tree):
+            blobs += _tree_blobs(folder)
+    fetch_missing_blobs(repo, blobs)
+
+
+def _tree_blobs(tree: pygit2.Tree) -> list[str]:
+    """Return the ids of every blob below a tree (trees are local in a blob-less clone)."""
+    found: list[str] = []
+    for entry in tree:
+        if isinstance(entry, pygit2.Tree):
+            found += _tree_blobs(entry)
+        elif entry.type == pygit2.GIT_OBJECT_BLOB:
+            found.append(str(entry.id))
+    return found
+
+
+@functools.cache
+def build_digest() -> str:
+    """Return a digest of the code that derives the cached data: its source and libraries."""
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parents[1]
+    for source in sorted(package.rglob("*.py")):
+        digest.update(source.relative_to(package).as_posix().encode() + b"\0")
+        digest.update(source.read_bytes() + b"\0")
+    for library in _SHAPING_LIBRARIES:
+        digest.update(f"{library}={importlib.metadata.version(library)}\0".encode())
+    return digest.hexdigest()
+
+
+def _index_copy(cache_dir: Path, git_dir: Path) -> Path | None:
+    """Return where the cache keeps a copy of the index (None: the cache is beside it)."""
+    if cache_dir.resolve().is_relative_to((git_dir / INDEX_FILE.parent).resolve()):
+        return None
+    return cache_dir / INDEX_FILE.name
+
+
+def _restore_index(cache_dir: Path, git_dir: Path) -> None:
+    """Put the cache's copy of the history index into .git when .git has none."""
+    copy = _index_copy(cache_dir, git_dir)
+    target = git_dir / INDEX_FILE
+    if copy is not None and copy.exists() and not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(copy, target)  # A damaged copy is rebuilt by the index itself.
+
+
+def _save_index(git_dir: Path, cache_dir: Path) -> None:
+    """Copy the history index into the cache (SQLite's backup: consistent, WAL included)."""
+    copy = _index_copy(cache_dir, git_dir)
+    source = git_dir / INDEX_FILE
+    if copy is None or not source.exists():
+        return
+    temporary = copy.with_name(f".{copy.name}.tmp")
+    temporary.unlink(missing_ok=True)
+    try:
+        reading, writing = sqlite3.connect(source), sqlite3.connect(temporary)
+        try:
+            reading.backup(writing)
+        finally:
+            writing.close()
+            reading.close()
+    except sqlite3.Error as error:
+        raise StoreError(f"could not copy the history index into {cache_dir}: {error}") from None
+    temporary.replace(copy)

@@ -1,0 +1,192 @@
+"""The hourly site build reads only the commits since its cache, in a blob-less clone, and
+writes exactly what a full build writes.
+
+The archive is the session's site archive (real captures, a hostile one, telemetry
+commits). A is the commit before its last sync that changed entities, B its HEAD: a CI
+job builds at A in a fresh partial clone and keeps its cache, the next job builds at B in
+another fresh partial clone from that cache. Its site must equal a full build at B byte for
+byte, and it must have read only A..B: the blobs of older versions stay unfetched.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from archiver import jsonvalue
+from archiver.archive.zdr_ledger import LEDGER_PATH
+from archiver.cli import main
+from archiver.history.index import INDEX_FILE
+from archiver.history.versions import changes
+from archiver.paths import path_to_key
+from archiver.site import SiteReport, build_site
+from archiver.site.derived_cache import CACHE_FILE
+from archiver.site.incremental import derived_history
+from archiver.site.syncs import read_syncs
+from archiver.site.urls import endpoint_page, model_page, provider_page
+from archiver.times import parse_time
+from tests.archive_helpers import git
+from tests.site_helpers import SiteArchive
+
+ENTITY_FOLDERS = ("data/model", "data/endpoint", "data/provider")
+# What history reads: the entity files and the ZDR ledger (told as endpoint changes).
+INDEXED = (*ENTITY_FOLDERS, LEDGER_PATH)
+# A clone's source must allow filters and wants by object id, as GitHub does.
+UPLOAD_PACK = "git -c uploadpack.allowfilter=1 -c uploadpack.allowanysha1inwant=1 upload-pack"
+
+
+@dataclass(frozen=True)
+class Builds:
+    """The commits A and B, the full build at B, and the cached build of A in out/."""
+
+    source: Path
+    a: str
+    b: str
+    full: Path
+    full_report: SiteReport
+    site_a: Path
+    root: Path
+
+
+def partial_clone(source: Path, target: Path, commit: str) -> Path:
+    """Clone source without blobs (as actions/checkout with filter: blob:none) at commit."""
+    subprocess.run(
+        ["git", "clone", "--quiet", "--filter=blob:none", "--no-checkout", "-u", UPLOAD_PACK,
+         f"file://{source}", str(target)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    git(target, "switch", "--quiet", "--detach", commit)
+    return target
+
+
+def missing_objects(repo: Path) -> set[str]:
+    """Return the ids of the objects a partial clone has not fetched."""
+    listed = git(repo, "rev-list", "--objects", "--all", "--missing=print")
+    return {line[1:] for line in listed.splitlines() if line.startswith("?")}
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    """Return {relative path: bytes} of every file below folder."""
+    return {
+        path.relative_to(folder).as_posix(): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def built_at(repo: Path, commit: str) -> datetime:
+    """Return a build time fixed by the commit's epoch, so two builds can be compared."""
+    epoch = git(repo, "log", "-1", "--format=%(trailers:key=Sync-Epoch,valueonly)", commit)
+    return parse_time(epoch.strip()) + timedelta(minutes=30)
+
+
+@pytest.fixture(scope="module")
+def builds(site_archive: SiteArchive, tmp_path_factory: pytest.TempPathFactory) -> Builds:
+    """Return A and B, a full build at B, and A's site built in a partial clone with a cache."""
+    root = tmp_path_factory.mktemp("incremental")
+    source = site_archive.repo
+    changed_last = git(source, "log", "-1", "--format=%H", "--", *ENTITY_FOLDERS).strip()
+    a, b = git(source, "rev-parse", f"{changed_last}^").strip(), git(source, "rev-parse", "HEAD")
+    b = b.strip()
+    full = root / "full"
+    full_report = build_site(source, full, built=built_at(source, b))
+    clone_a = partial_clone(source, root / "clone-a", a)
+    # The hour before, as the workflow runs it (the cache outside .git keeps the index too).
+    command = ["site", "--repo", str(clone_a), "--out", str(root / "out")]
+    result = CliRunner().invoke(main, [*command, "--cache", str(root / "cache")])
+    assert result.exit_code == 0, result.output
+    assert "no readable site cache: history read in full" in result.output
+    assert (root / "cache" / INDEX_FILE.name).exists()
+    site_a = root / "site-a"
+    shutil.copytree(root / "out", site_a)
+    return Builds(source, a, b, full, full_report, site_a, root)
+
+
+def test_a_new_commit_reads_only_its_changes_and_builds_what_a_full_build_builds(
+    builds: Builds,
+) -> None:
+    clone_b = partial_clone(builds.source, builds.root / "clone-b", builds.b)
+    # Each new commit's changes are read against its parent: both sides' blobs are needed.
+    raw = git(clone_b, "log", "--first-parent", "--raw", "--no-abbrev", "--no-renames",
+              "--format=", f"{builds.a}..HEAD", "--", *INDEXED)  # fmt: skip
+    needed = {blob for line in raw.splitlines() if line for blob in line.split()[2:4]}
+    unfetched = missing_objects(clone_b)
+    old_blobs = (needed - {"0" * 40}) & unfetched
+    assert old_blobs
+
+    report = build_site(
+        clone_b, builds.root / "out", cache=builds.root / "cache", built=built_at(clone_b, builds.b)
+    )
+
+    first_parents = git(clone_b, "rev-list", "--first-parent", "--count", f"{builds.a}..HEAD")
+    assert builds.full_report.history == "history read in full"
+    assert report.history.startswith("history read incrementally")
+    assert report.commits_read == int(first_parents)
+    # The old versions the new commits replaced were fetched, and nothing older.
+    left = missing_objects(clone_b)
+    assert not old_blobs & left
+    assert unfetched - left == old_blobs
+    incremental, full = files(builds.root / "out"), files(builds.full)
+    assert incremental.keys() == full.keys()
+    assert [path for path in full if incremental[path] != full[path]] == []
+    # Only what differs from A's site was written; the rest was linked from A's build.
+    before = files(builds.site_a)
+    differ = {path for path, data in full.items() if before.get(path) != data}
+    assert report.files - report.unchanged == len(differ)
+    assert report.unchanged == len(full) - len(differ) > 0
+    # Every page of an entity A..B changed is among them.
+    page_of = {"model": model_page, "endpoint": endpoint_page, "provider": provider_page}
+    changed = git(clone_b, "diff", "--name-only", builds.a, builds.b, "--", *ENTITY_FOLDERS)
+    pages = {page_of[category](key) for category, key in map(path_to_key, changed.split())}
+    assert pages & full.keys()
+    assert pages & full.keys() <= differ
+
+
+def _cache_document(cache: Path) -> dict[str, object]:
+    value = jsonvalue.loads((cache / CACHE_FILE).read_bytes())
+    assert isinstance(value, dict)
+    return value
+
+
+@pytest.mark.parametrize("damage", ["damaged", "other build", "not an ancestor"])
+def test_a_cache_that_does_not_fit_falls_back_to_a_full_read(
+    builds: Builds, damage: str, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+    shutil.copytree(builds.root / "cache", cache)
+    repo = builds.source
+    document = _cache_document(cache)
+    if damage == "damaged":
+        (cache / CACHE_FILE).write_bytes((cache / CACHE_FILE).read_bytes()[:-100])
+    elif damage == "other build":
+        document["build"] = "0" * 64
+        (cache / CACHE_FILE).write_bytes(jsonvalue.dumps(document))
+    else:
+        # A sync later rewritten away: the cache covers a commit B does not descend from.
+        repo = tmp_path / "clone"
+        subprocess.run(["git", "clone", "--quiet", str(builds.source), str(repo)], check=True)
+        tree = git(repo, "rev-parse", f"{builds.a}^{{tree}}").strip()
+        stray = git(repo, "commit-tree", tree, "-p", builds.a, "-m", "rewritten")
+        document["head"] = stray.strip()
+        (cache / CACHE_FILE).write_bytes(jsonvalue.dumps(document))
+
+    derived = derived_history(repo, cache)
+
+    expected = {
+        "damaged": "no readable site cache",
+        "other build": "another version of the archiver",
+        "not an ancestor": "not an ancestor of HEAD",
+    }[damage]
+    assert not derived.incremental
+    assert expected in derived.note and "history read in full" in derived.note
+    assert "\n" not in derived.note
+    assert derived.groups == changes(repo, problems=[])
+    assert derived.syncs == read_syncs(repo)
+    # The cache now covers B, for the next build.
+    assert _cache_document(cache)["head"] == builds.b
