@@ -22,6 +22,7 @@ from pathlib import Path
 import pygit2
 from pygit2.enums import CheckoutStrategy, SortMode
 
+from archiver.archive.push_refusal import explain_refusal
 from archiver.archive.store import Store
 from archiver.archive.synclog import SyncLog
 from archiver.archive.trailers import EPOCH_TRAILER, trailers
@@ -229,6 +230,14 @@ def push(target: Target, head: str, remote_head: str | None) -> bool:
     text = result.stdout + result.stderr
     if now != remote_head or any(marker in text for marker in TRANSIENT_PUSH_ERRORS):
         return False
+    refused = explain_refusal(text, target.branch)
+    if refused is not None:
+        # Pushing again cannot help. The commit is data fetched again by the next run, so an
+        # Actions runner may discard it with its workspace; a local clone pushes it next time.
+        raise PublishError(
+            f"GitHub refused the push to {target.label}: {refused}. The sync commit "
+            f"{head[:12]} stays local only; the next run after the fix archives again"
+        )
     raise PublishError(
         f"git push to {target.label} failed: {_push_reason(result)}; the sync commit "
         f"{head[:12]} stays local only"

@@ -28,7 +28,11 @@ DEFAULT_ENV = "ARCHIVER_WEBHOOK_URL"
     help="Watch list (default: notify.toml at the archive's root).",
 )
 @click.option("--after", help="Post every sync after this commit (default: HEAD's sync only).")
-@click.option("--site-url", help="The site's address, linked at the end of the message.")
+@click.option(
+    "--site-url",
+    help="The site's address, linked at the end of the message (default: GitHub Pages' "
+    "address of $GITHUB_REPOSITORY, as `archiver site` uses).",
+)
 @click.option("--timeout", type=float, default=10.0, show_default=True, help="Seconds per post.")
 @click.option("--dry-run", is_flag=True, help="Print the messages instead of posting them.")
 @reports_errors
@@ -53,13 +57,15 @@ def notify(
         archiver notify --after "$GITHUB_SHA" --dry-run
     """
     from archiver.notify import WebhookError, messages, newest_syncs, post, read_watch_list
+    from archiver.site.pages_address import configured_base_url
 
     url = os.environ.get(webhook_env, "").strip()
     if not url and not dry_run:
         click.echo(f"notify: {webhook_env} is not set; nothing posted")
         return
     rules = read_watch_list(watch or repo / "notify.toml")
-    texts = messages(repo, newest_syncs(repo, after), rules, site_url)
+    address = configured_base_url(site_url, repo)
+    texts = messages(repo, newest_syncs(repo, after), rules, address)
     if dry_run:
         for text in texts:
             click.echo(text + "\n")

@@ -29,12 +29,26 @@ from archiver.times import minute_text
 )
 @click.option(
     "--base-url",
-    default="/",
-    show_default=True,
-    help="Where the site is served (https://USER.github.io/REPO/), for links in feeds.",
+    help="Where the site is served, for links in feeds (default: GitHub Pages' address of "
+    "$GITHUB_REPOSITORY, https://USER.github.io/REPO/ or a CNAME's domain; else /).",
 )
+@click.option(
+    "--cache",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder keeping what the build derives from history, so the next build reads only "
+    "new commits (default: inside the repository's .git).",
+)
+@click.option("--no-cache", is_flag=True, help="Read the whole history; keep no cache.")
 @reports_errors
-def site(repo: Path, out: Path, at: datetime | None, base_url: str) -> None:
+def site(
+    repo: Path,
+    out: Path,
+    at: datetime | None,
+    base_url: str | None,
+    cache: Path | None,
+    no_cache: bool,
+) -> None:
     """Build the static site (endpoints grid, models, changes, feeds, JSON API) into a folder.
 
     Pages link to each other relatively, so the folder works offline and on any host.
@@ -45,14 +59,23 @@ def site(repo: Path, out: Path, at: datetime | None, base_url: str) -> None:
         archiver site --repo archive --out old-site --at 2026-07-18T00:00:00Z
     """
     from archiver.site import build_site
+    from archiver.site.incremental import default_cache_dir
+    from archiver.site.pages_address import configured_base_url
 
-    report = build_site(repo, out, at=at, base_url=base_url)
+    address = configured_base_url(base_url, repo) or "/"
+    if no_cache:
+        cache = None
+    elif cache is None:
+        cache = default_cache_dir(repo)
+    report = build_site(repo, out, at=at, base_url=address, cache=cache)
     epoch = minute_text(report.epoch) if report.epoch else "no sync yet"
     click.echo(f"Built {report.out_dir} from the sync of {epoch}")
     click.echo(
         f"  {report.pages} pages, {report.files} files, {report.bytes / 1e6:.1f} MB, "
-        f"in {report.seconds:.1f}s"
+        f"in {report.seconds:.1f}s ({report.unchanged} files unchanged)"
     )
+    if report.history:
+        click.echo(f"  {report.history}")
     for problem in report.problems:
         click.echo(f"  note: {problem}", err=True)
     for problem in report.skipped:

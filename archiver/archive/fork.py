@@ -1,0 +1,295 @@
+"""Bring upstream's code into a fork whose data/ moves every hour, keeping the fork's data.
+
+A fork and its upstream both commit a sync to data/ every hour, to the same files: GitHub's
+*Sync fork* then conflicts on nearly every data file (and offers to discard the fork's
+commits, which is its archive). Here instead: one ordinary commit on top of the fork's
+branch whose tree is the three-way merge of the code with the fork's own data/ and
+.gitattributes (and its CNAME and notify.toml, if any: `FORK_OWNED`), byte for byte, as
+they were. Upstream's data commits never enter
+the fork's history: it stays the linear chain of the fork's own syncs, read along the
+first parent by the history index, and the sync's push rules (archiver.archive.remote)
+keep working.
+
+The merge base is the upstream commit whose code the fork took last, named by the
+`Upstream-Code` trailer of the newest update commit; the first time, the fork point
+(`git merge-base`). Code the fork changed itself is kept; a fork change that conflicts with
+upstream's is refused, listing the files, and nothing is pushed.
+
+Only the git CLI runs here: the workflow clones commits only (`--filter=tree:0`), a partial
+clone libgit2 cannot open, and git fetches the few code objects the merge reads on demand.
+git 2.38's `merge-tree --write-tree` merges two commits at their own merge base, so three
+throwaway commits give it the base chosen above: the base's tree and two children of it,
+the fork's tree and upstream's tree, all three holding the fork's data: only code can
+conflict. The result is pushed without force; a sync that pushes meanwhile makes the next
+round redo the merge on top of it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from archiver.archive.push_refusal import explain_refusal
+from archiver.archive.remote import last_line
+from archiver.archive.worktree import OWNED
+from archiver.errors import StoreError
+
+UPSTREAM_TRAILER = "Upstream-Code"
+# What stays the fork's own: what a sync writes, and the fork's settings at the root (its
+# custom domain, its notification watch list), which upstream's would silently replace.
+FORK_OWNED = (*OWNED, "CNAME", "notify.toml")
+UPSTREAM_REMOTE = "upstream"
+DEFAULT_ATTEMPTS = 3
+
+
+class CodeUpdateError(StoreError):
+    """Upstream's code could not be brought into the fork; nothing was pushed."""
+
+
+@dataclass(frozen=True)
+class CodeUpdate:
+    """What an update did: the commit pushed (None: already up to date) and its inputs."""
+
+    commit: str | None
+    upstream_head: str
+    base: str
+    changed: tuple[str, ...]
+    branch: str
+
+
+def update_code(
+    repo: Path,
+    upstream: str,
+    *,
+    upstream_branch: str = "main",
+    remote: str = "origin",
+    attempts: int = DEFAULT_ATTEMPTS,
+) -> CodeUpdate:
+    """Commit upstream's code on top of remote's branch, the fork's data kept, and push it."""
+    branch = _checked_out_branch(repo)
+    upstream_head = _fetch_upstream(repo, upstream, upstream_branch)
+    for _ in range(attempts):
+        head = _fetch_own(repo, remote, branch)
+        base = _merge_base(repo, head, upstream_head)
+        tree, changed = _merged_tree(repo, head, base, upstream_head)
+        if not changed:
+            return CodeUpdate(None, upstream_head, base, (), branch)
+        commit = _commit(repo, tree, head, upstream, upstream_head, changed)
+        if _push(repo, remote, branch, commit, head):
+            # The local branch follows when it can (a work tree left as the remote has it).
+            git(repo, "merge", "--ff-only", "--quiet", commit, check=False)
+            return CodeUpdate(commit, upstream_head, base, changed, branch)
+    raise CodeUpdateError(
+        f"{remote}/{branch} moved during each of {attempts} attempts to push the code "
+        "update (the hourly sync pushing); run the update again"
+    )
+
+
+def parent_repository(repository: str, api_url: str, token: str | None = None) -> str:
+    """Return the clone URL of the repository a GitHub fork (owner/name) was forked from."""
+    request = urllib.request.Request(f"{api_url.rstrip('/')}/repos/{repository}")
+    request.add_header("Accept", "application/vnd.github+json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            reply = json.load(response)
+    except (OSError, ValueError) as error:
+        raise CodeUpdateError(
+            f"could not ask {api_url} which repository {repository} was forked from ({error}); "
+            "name it with --upstream OWNER/NAME"
+        ) from error
+    parent = reply.get("parent") if isinstance(reply, dict) else None
+    url = parent.get("clone_url") if isinstance(parent, dict) else None
+    if not isinstance(url, str):
+        raise CodeUpdateError(
+            f"{repository} is not a fork on GitHub; name its upstream with --upstream OWNER/NAME"
+        )
+    return url
+
+
+def upstream_url(name: str) -> str:
+    """Return a git URL for OWNER/NAME (a GitHub repository) or any URL or path as it is."""
+    if re.fullmatch(r"[A-Za-z0-9][\w.-]*/[\w.-]+", name) and not Path(name).exists():
+        return f"https://github.com/{name.removesuffix('.git')}.git"
+    return name
+
+
+def _checked_out_branch(repo: Path) -> str:
+    """Return the branch checked out in repo; refuse a detached HEAD or changed files."""
+    name = git(repo, "symbolic-ref", "--quiet", "--short", "HEAD", check=False)
+    if name.returncode != 0:
+        raise CodeUpdateError(f"HEAD of {repo} is detached; `git switch main` first")
+    changed = git(repo, "status", "--porcelain", "--untracked-files=no").stdout
+    if changed.strip():
+        raise CodeUpdateError(
+            f"{repo} has uncommitted changes ({changed.splitlines()[0][3:]}, ...); "
+            "commit or stash them before updating the code"
+        )
+    return name.stdout.strip()
+
+
+def _fetch_upstream(repo: Path, url: str, branch: str) -> str:
+    """Fetch upstream's branch into refs/remotes/upstream/; return its head."""
+    known = git(repo, "remote", "get-url", UPSTREAM_REMOTE, check=False)
+    verb = "set-url" if known.returncode == 0 else "add"
+    git(repo, "remote", verb, UPSTREAM_REMOTE, url)
+    # A partial clone fetches upstream's commits alone too (its hourly data is never read);
+    # git fails to fetch a whole pack into one. A full clone stays full: libgit2, which the
+    # sync uses, cannot open a partial one.
+    promisors = git(repo, "config", "--get-regexp", r"^remote\..*\.promisor$", check=False)
+    partial = "true" in promisors.stdout.split()
+    fetch = ["fetch", "--quiet", "--no-tags", *(["--filter=tree:0"] if partial else [])]
+    ref = f"refs/remotes/{UPSTREAM_REMOTE}/{branch}"
+    result = git(repo, *fetch, UPSTREAM_REMOTE, f"+refs/heads/{branch}:{ref}", check=False)
+    if result.returncode != 0:
+        raise CodeUpdateError(f"could not fetch {branch} from {url}: {last_line(result)}")
+    return _rev(repo, ref)
+
+
+def _fetch_own(repo: Path, remote: str, branch: str) -> str:
+    """Fetch the fork's own branch; return its head, which local commits must not be ahead of."""
+    ref = f"refs/remotes/{remote}/{branch}"
+    git(repo, "fetch", "--quiet", "--no-tags", remote, f"+refs/heads/{branch}:{ref}")
+    head, local = _rev(repo, ref), _rev(repo, "HEAD")
+    if not _is_ancestor(repo, local, head):
+        raise CodeUpdateError(
+            f"{branch} in {repo} has commits {remote}/{branch} lacks; push or drop them first: "
+            "the update commits on top of the fork as GitHub has it"
+        )
+    return head
+
+
+def _merge_base(repo: Path, head: str, upstream_head: str) -> str:
+    """Return the upstream commit whose code the fork holds (last update's, or fork point)."""
+    recorded = git(
+        repo,
+        "log",
+        "--first-parent",
+        "-n1",
+        f"--grep=^{UPSTREAM_TRAILER}:",
+        f"--format=%(trailers:key={UPSTREAM_TRAILER},valueonly)",
+        head,
+    ).stdout.split()
+    shared = git(repo, "merge-base", head, upstream_head, check=False).stdout.strip()
+    last = recorded[-1] if recorded and _is_ancestor(repo, recorded[-1], upstream_head) else None
+    # A merge made by hand since the last update is newer than what its trailer names.
+    if last and not (shared and _is_ancestor(repo, last, shared)):
+        return last
+    if not shared:
+        raise CodeUpdateError(
+            f"the fork in {repo} shares no history with upstream {upstream_head[:12]}; "
+            "is the upstream URL the repository this one was forked from?"
+        )
+    return shared
+
+
+def _merged_tree(repo: Path, head: str, base: str, upstream: str) -> tuple[str, tuple[str, ...]]:
+    """Return the merged tree (the fork's data, the code merged) and the code paths it changes."""
+    base_commit = _scratch_commit(repo, _with_data_of(repo, base, head), [])
+    ours = _scratch_commit(repo, f"{head}^{{tree}}", [base_commit])
+    theirs = _scratch_commit(repo, _with_data_of(repo, upstream, head), [base_commit])
+    return _merge_result(repo, head, ours, theirs)
+
+
+def _merge_result(repo: Path, head: str, ours: str, theirs: str) -> tuple[str, tuple[str, ...]]:
+    """Run merge-tree; return (tree, changed paths) or refuse the conflicting files."""
+    command = ("merge-tree", "--write-tree", "--name-only", "--no-messages", ours, theirs)
+    result = git(repo, *command, check=False)
+    lines = result.stdout.splitlines()
+    if result.returncode == 1:
+        conflicts = sorted(set(lines[1:]))
+        raise CodeUpdateError(
+            f"the fork's own code changes conflict with upstream's in {', '.join(conflicts)}; "
+            "merge those files by hand (git fetch upstream; git merge upstream/main), keep "
+            "the fork's data/, or undo the fork's edits to them, then run the update again"
+        )
+    if result.returncode != 0 or not lines:
+        raise CodeUpdateError(f"git merge-tree failed in {repo}: {last_line(result)}")
+    diff = git(repo, "diff-tree", "-r", "--name-only", "--no-renames", f"{head}^{{tree}}", lines[0])
+    return lines[0], tuple(diff.stdout.split("\n")[:-1])
+
+
+def _with_data_of(repo: Path, commit: str, data_commit: str) -> str:
+    """Return a tree: commit's tree with the fork's own paths taken from data_commit's."""
+    kept = [line for line in _root_entries(repo, commit) if _name(line) not in FORK_OWNED]
+    owned = [line for line in _root_entries(repo, data_commit) if _name(line) in FORK_OWNED]
+    listing = "".join(f"{line}\0" for line in kept + owned)
+    # --missing: in a partial clone the objects may stay on the server; the merge reads
+    # only the few it needs.
+    tree = git(repo, "mktree", "-z", "--missing", input_text=listing)
+    return tree.stdout.strip()
+
+
+def _root_entries(repo: Path, commit: str) -> list[str]:
+    """Return the `git ls-tree` lines of a commit's top folder."""
+    return git(repo, "ls-tree", "-z", "--full-tree", commit).stdout.split("\0")[:-1]
+
+
+def _name(entry: str) -> str:
+    """Return the file name of one ls-tree line."""
+    return entry.split("\t", 1)[1]
+
+
+def _scratch_commit(repo: Path, tree: str, parents: list[str]) -> str:
+    """Return a commit no ref names (git's gc drops it): an input of merge-tree."""
+    flags = [arg for parent in parents for arg in ("-p", parent)]
+    return git(repo, "commit-tree", tree, *flags, "-m", "archiver: merge input").stdout.strip()
+
+
+def _commit(
+    repo: Path, tree: str, head: str, url: str, upstream_head: str, changed: tuple[str, ...]
+) -> str:
+    """Return the update commit: one parent (the fork's head), upstream named in a trailer."""
+    shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
+    message = (
+        f"Code from upstream {upstream_head[:12]}; the fork's data/ unchanged\n\n"
+        f"From {url}: {len(changed)} file(s) changed ({shown}).\n\n"
+        f"{UPSTREAM_TRAILER}: {upstream_head}\n"
+    )
+    return git(repo, "commit-tree", tree, "-p", head, "-F", "-", input_text=message).stdout.strip()
+
+
+def _push(repo: Path, remote: str, branch: str, commit: str, head: str) -> bool:
+    """Push commit to remote's branch without force; False when the branch moved (retry)."""
+    result = git(repo, "push", "--porcelain", remote, f"{commit}:refs/heads/{branch}", check=False)
+    if result.returncode == 0:
+        return True
+    refused = explain_refusal(result.stdout + result.stderr, branch)
+    if refused is not None:
+        raise CodeUpdateError(f"GitHub refused the code update of {remote}/{branch}: {refused}")
+    # Refused because the hourly sync pushed first: the next round merges on top of it.
+    now = git(repo, "ls-remote", "--heads", remote, f"refs/heads/{branch}").stdout.split()
+    if now and now[0] != head:
+        return False
+    raise CodeUpdateError(f"git push to {remote}/{branch} failed: {last_line(result)}")
+
+
+def _rev(repo: Path, name: str) -> str:
+    """Return the commit a name points at."""
+    return git(repo, "rev-parse", "--verify", "--quiet", f"{name}^{{commit}}").stdout.strip()
+
+
+def _is_ancestor(repo: Path, older: str, newer: str) -> bool:
+    """Tell whether older is newer or one of its ancestors."""
+    return git(repo, "merge-base", "--is-ancestor", older, newer, check=False).returncode == 0
+
+
+def git(
+    repo: Path, *args: str, check: bool = True, input_text: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run git in repo; raise CodeUpdateError with git's words when check is set and it fails."""
+    # C locale: refusals are recognised by their text. No prompt: fail, never hang.
+    env = {**os.environ, "LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0"}
+    command = ["git", "-C", str(repo), *args]
+    result = subprocess.run(
+        command, input=input_text, capture_output=True, text=True, env=env, check=False
+    )
+    if check and result.returncode != 0:
+        raise CodeUpdateError(f"git {args[0]} failed in {repo}: {last_line(result)}")
+    return result
