@@ -16,7 +16,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "archiver"
 SHARED = {"errors", "jsonvalue", "canonical", "paths", "textsafe", "times", "backoff", "gc_pause"}
 # The verbs that drive a whole run may use every layer but the command line.
 ORCHESTRATORS = {"sync", "publish", "backfill", "notify"}
-LAYERS = ("upstream", "archive", "telemetry", "history", "capture", "site")
+LAYERS = ("upstream", "archive", "telemetry", "history", "capture", "site", "export")
 # What each layer may import besides the shared modules and itself.
 MAY_IMPORT: dict[str, set[str]] = {
     "upstream": set(),
@@ -25,6 +25,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "history": {"archive"},
     "capture": set(),
     "site": {"archive", "history", "telemetry"},
+    "export": {"archive", "history", "telemetry"},
 }
 MAX_LINES = 400
 

@@ -17,4 +17,15 @@ def main() -> None:
 
 
 # Each command module registers itself on `main` when imported.
-from archiver.cli import history, import_, notify, pricing, replay, site, sync, telemetry  # noqa: E402, F401
+from archiver.cli import (  # noqa: E402, F401
+    export,
+    history,
+    import_,
+    notify,
+    pricing,
+    replay,
+    site,
+    sync,
+    telemetry,
+    update_code,
+)

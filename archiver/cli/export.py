@@ -1,0 +1,70 @@
+"""`archiver export`: the archive as files any engine reads (today: Parquet)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from archiver.cli import main
+from archiver.cli.common import PartialFailure, repo_option, reports_errors
+from archiver.textsafe import one_line
+
+FORMATS = ("parquet",)
+
+
+@main.command()
+@repo_option
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(FORMATS),
+    default="parquet",
+    show_default=True,
+    help="The file format (Parquet, hive-partitioned by month).",
+)
+@click.option(
+    "--publish",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Also mirror the export into this folder (e.g. the built site's export/), "
+    "hard-linked where possible; files the export no longer holds are removed there.",
+)
+@click.argument("out", type=click.Path(path_type=Path))
+@reports_errors
+def export(repo: Path, output_format: str, publish: Path | None, out: Path) -> None:
+    """Export the whole history to OUT as tables any engine reads (DuckDB, pandas, Spark...).
+
+    Tables: models, endpoints, providers (each version with valid_from / valid_to), zdr,
+    changes, price_moves, telemetry_<kind> and uptime, partitioned by month
+    (OUT/<table>/month=YYYY-MM/part-0.parquet). A rerun into the same OUT writes only the
+    months new syncs touched and the newest one (OUT/manifest.json records the commit
+    exported; a rewritten history is exported again in full). Needs the `export` extra
+    (pyarrow). Exit 1 when some files could not be exported (each named on stderr).
+
+    \b
+    Example:
+        archiver export --format parquet export/
+        duckdb -c "SELECT count(*) FROM 'export/changes/*/*.parquet'"
+        archiver export .git/archiver/export --publish site/export
+    """
+    from archiver.export import export_parquet
+    from archiver.export.publish import mirror
+
+    report = export_parquet(repo, out)
+    if publish is not None:
+        click.echo(f"{publish}: {mirror(out, publish)} files, the export as of this run")
+    if report.up_to_date:
+        click.echo(f"{out}: already holds commit {report.head[:12]}; nothing written")
+        return
+    if report.note:
+        click.echo(f"note: {report.note}", err=True)
+    rows = ", ".join(f"{table} {count:,}" for table, count in sorted(report.rows.items()))
+    click.echo(
+        f"{out}: commit {report.head[:12]}, {len(report.written)} files written"
+        f" ({rows or 'no rows'}), {len(report.removed)} removed,"
+        f" {report.size / 1e6:.1f} MB in all, {report.seconds:.1f} s"
+    )
+    for problem in report.problems:
+        click.echo(f"skipped: {one_line(problem)}", err=True)
+    if report.problems:
+        raise PartialFailure(f"{len(report.problems)} files were left out of the export")

@@ -1,0 +1,24 @@
+"""Months, the export's partitions: a time's month as text, and a month's bounds."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from archiver.times import utc
+
+
+def month_of(moment: datetime) -> str:
+    """Return the UTC month of a moment as its partition value: 2026-07."""
+    return utc(moment).strftime("%Y-%m")
+
+
+def month_start(month: str) -> datetime:
+    """Return the first moment of a month (UTC)."""
+    return datetime.strptime(month, "%Y-%m").replace(tzinfo=UTC)
+
+
+def month_last_second(month: str) -> datetime:
+    """Return the last whole second of a month (the archive's epochs are whole seconds)."""
+    start = month_start(month)
+    following = (start + timedelta(days=32)).replace(day=1)
+    return following - timedelta(seconds=1)

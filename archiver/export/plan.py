@@ -1,0 +1,177 @@
+"""Which months a run writes: the manifest of the last export and what changed since.
+
+``OUT/manifest.json`` records the commit exported (``head``), the month its epoch falls in
+(the *current* month: where versions still in force are filed) and every partition written.
+A rerun reads it and writes only the months that can have changed:
+
+- nothing, when HEAD is the commit exported and every listed file is there;
+- when HEAD descends from it along first parents: for entity and ZDR intervals (filed by
+  the month they ended, or the current month while in force) and changes (by epoch), the
+  months of the new commits' epochs plus the old current month; for each telemetry kind,
+  the folders whose files the new commits touched (uptime revises past hours). Within those
+  months, rows the last export wrote that cannot have changed are kept, read back from its
+  files: the changes of commits it exported, versions whose interval is the same, telemetry
+  of the folders left alone; so an hourly rerun costs about one hour of history, not a month;
+- everything, with a one-line note, when there is no manifest, it is of another format,
+  a file it lists is gone, or history was rewritten (HEAD does not descend from it).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pygit2
+
+from archiver import jsonvalue
+from archiver.archive.trailers import EPOCH_TRAILER
+from archiver.canonical import canonical_bytes
+from archiver.export.months import month_of
+from archiver.history.commits import LogCommit, commit_epoch, first_parent_chain
+from archiver.telemetry.layout import ROOT as TELEMETRY_ROOT
+
+MANIFEST = "manifest.json"
+# Bumped when a table's columns change: rows kept from an older export would lack them, so
+# a rerun then writes everything again.
+FORMAT = 1
+# Telemetry appeared or went as a whole: every kind, every folder.
+EVERY_KIND = "*"
+_TELEMETRY_PATH = re.compile(r"([a-z][a-z0-9_]*)/(\d{4})/(\d\d)-(\d\d)/")
+
+
+@dataclass
+class Manifest:
+    """What the last export wrote: the commit, its current month, {table: {month: facts}}."""
+
+    head: str
+    current_month: str
+    tables: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+
+    def data(self) -> bytes:
+        """Return the manifest file's bytes (canonical JSON)."""
+        return canonical_bytes(
+            {
+                "format": FORMAT,
+                "head": self.head,
+                "current_month": self.current_month,
+                "tables": self.tables,
+            }
+        )
+
+
+@dataclass
+class Plan:
+    """What to write: every month (a full export), or the months and days new commits touched."""
+
+    full: bool
+    note: str | None = None
+    # {commit: epoch} of the first-parent commits after the one last exported.
+    new_commits: dict[str, datetime] = field(default_factory=dict)
+    entity_months: set[str] | None = None
+    change_months: set[str] | None = None
+    # {kind: the days (YYYY-MM-DD) naming the folders whose files changed}; None: all folders.
+    telemetry_days: dict[str, set[str] | None] = field(default_factory=dict)
+
+    def telemetry(self, kind: str) -> set[str] | None:
+        """Return the folders (by day) of one telemetry kind to read again (None: all of them)."""
+        if self.full or EVERY_KIND in self.telemetry_days:
+            return None
+        return self.telemetry_days.get(kind, set())
+
+
+def read_manifest(out: Path) -> Manifest | None:
+    """Return the manifest of an earlier export in out, or None (none, or unreadable)."""
+    try:
+        found = jsonvalue.loads((out / MANIFEST).read_bytes())
+        if found.get("format") != FORMAT:
+            return None
+        return Manifest(str(found["head"]), str(found["current_month"]), dict(found["tables"]))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def write_manifest(out: Path, manifest: Manifest) -> None:
+    """Write the manifest atomically (last: a crash before it makes the next run redo the work)."""
+    partial = out / (MANIFEST + ".partial")
+    partial.write_bytes(manifest.data())
+    partial.replace(out / MANIFEST)
+
+
+def make_plan(
+    repo: pygit2.Repository,
+    head: str,
+    before: Manifest | None,
+    missing: list[str],
+) -> Plan:
+    """Return what this run writes, given the last export's manifest (None: there is none)."""
+    if before is None:
+        return Plan(full=True)
+    if missing:
+        return Plan(True, f"{len(missing)} files of the last export are gone; exporting all")
+    new = _new_commits(repo, head, before.head)
+    if new is None:
+        note = (f"history was rewritten (HEAD no longer descends from {before.head[:12]}, "
+                "the commit last exported); exporting all")  # fmt: skip
+        return Plan(True, note)
+    epochs = {commit: epoch_of(repo, commit) for commit in new}
+    months = {month_of(epoch) for epoch in epochs.values()}
+    return Plan(
+        full=False,
+        new_commits=epochs,
+        entity_months=months | {before.current_month},
+        change_months=months,
+        telemetry_days=_telemetry_days(repo, before.head, head),
+    )
+
+
+def epoch_of(repo: pygit2.Repository, commit_id: str) -> datetime:
+    """Return a commit's epoch exactly as the history index reads it (trailer, merge, time)."""
+    commit = repo.get(commit_id)
+    assert isinstance(commit, pygit2.Commit), commit_id
+    trailer = commit.message_trailers.get(EPOCH_TRAILER, "")
+    parents = tuple(str(parent) for parent in commit.parent_ids)
+    return commit_epoch(repo, LogCommit(commit_id, parents, commit.commit_time, trailer, ()))
+
+
+def _new_commits(repo: pygit2.Repository, head: str, exported: str) -> list[str] | None:
+    """Return the first-parent commits after exported up to head (None: not an ancestor)."""
+    new: list[str] = []
+    for commit_id in first_parent_chain(repo, head):
+        if commit_id == exported:
+            return new
+        new.append(commit_id)
+    return None
+
+
+def _telemetry_days(repo: pygit2.Repository, old: str, new: str) -> dict[str, set[str] | None]:
+    """Return {kind: days} whose telemetry files differ between two commits (None: all days)."""
+    old_tree, new_tree = _subtree(repo, old), _subtree(repo, new)
+    found: dict[str, set[str] | None] = {}
+    if old_tree is None or new_tree is None:
+        return found if old_tree is new_tree else {EVERY_KIND: None}
+    for delta in old_tree.diff_to_tree(new_tree).deltas:
+        for path in {delta.old_file.path, delta.new_file.path}:
+            match = _TELEMETRY_PATH.match(path)
+            if match is None:
+                found[path.split("/")[0]] = None  # A layout this code does not know: all days.
+                continue
+            kind, year, month, day = match.groups()
+            days = found.setdefault(kind, set())
+            if days is not None:
+                days.add(f"{year}-{month}-{day}")
+    return found
+
+
+def _subtree(repo: pygit2.Repository, commit_id: str) -> pygit2.Tree | None:
+    """Return the telemetry folder's tree at a commit, or None when it has none."""
+    commit = repo.get(commit_id)
+    if not isinstance(commit, pygit2.Commit):
+        return None
+    try:
+        tree = repo.get(commit.tree[TELEMETRY_ROOT].id)
+    except KeyError:
+        return None
+    return tree if isinstance(tree, pygit2.Tree) else None
