@@ -18,13 +18,15 @@ import pytest
 from ruamel.yaml import YAML
 
 from archiver.cli import main
+from archiver.history.index import INDEX_FILE
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 SYNC = ROOT / ".github" / "workflows" / "sync.yml"
 CI = ROOT / ".github" / "workflows" / "ci.yml"
+UPDATE_CODE = ROOT / ".github" / "workflows" / "update-code.yml"
 # Programs a workflow step may run: the archiver, its installation, and the CI script.
-ALLOWED_STEPS = {("pip", "install", "."), ("bash", ".ci/run")}
+ALLOWED_STEPS = {("pip", "install", "."), ("pip", "install", ".[export]"), ("bash", ".ci/run")}
 # Kept zizmor finding: `unpinned-uses`. The actions (all GitHub's own, actions/*) use major
 # version tags, not commit hashes: the stored copies of those repositories we could read do
 # not show which commit each release tag names, and a hash we cannot verify is worse than a
@@ -138,8 +140,11 @@ def test_workflows_grant_least_privilege() -> None:
     sync_jobs = load(SYNC)["jobs"]
 
     assert load(SYNC)["permissions"] == {} and load(CI)["permissions"] == {}
-    assert sync_jobs["sync"]["permissions"] == {"contents": "write"}
-    assert sync_jobs["site"]["permissions"] == {"contents": "read"}
+    # pages: read only asks GitHub for the site's address (actions/configure-pages).
+    assert sync_jobs["sync"]["permissions"] == {"contents": "write", "pages": "read"}
+    assert sync_jobs["site"]["permissions"] == {"contents": "read", "pages": "read"}
+    assert load(UPDATE_CODE)["permissions"] == {}
+    assert load(UPDATE_CODE)["jobs"]["update"]["permissions"] == {"contents": "write"}
     assert sync_jobs["deploy"]["permissions"] == {"pages": "write", "id-token": "write"}
     assert load(CI)["jobs"]["test"]["permissions"] == {"contents": "read"}
     assert "--force" not in SYNC.read_text()
@@ -147,3 +152,82 @@ def test_workflows_grant_least_privilege() -> None:
 
 def test_ci_runs_the_same_command_as_local_ci() -> None:
     assert run_lines(CI) == [["bash", ".ci/run"]]
+
+
+def test_ci_skips_the_hourly_data_pushes() -> None:
+    triggers = load(CI)["on"]
+    assert triggers["push"]["paths-ignore"] == ["data/**"]
+    assert "pull_request" in triggers
+
+
+def steps_using(path: Path, action: str) -> list[dict[str, Any]]:
+    """Return every step of a workflow that uses an action (any version)."""
+    jobs = load(path)["jobs"].values()
+    return [s for job in jobs for s in job["steps"] if s.get("uses", "").startswith(action + "@")]
+
+
+def test_feed_and_notification_links_take_pages_address_from_github() -> None:
+    # A user.github.io repository or a custom domain: the address is GitHub's, not a guess.
+    text = SYNC.read_text()
+    assert "github.io/$REPOSITORY" not in text and "$OWNER.github.io" not in text
+    pages = steps_using(SYNC, "actions/configure-pages")
+    assert len(pages) == 2 and all(step.get("continue-on-error") for step in pages)
+    given = {"site": "--base-url", "notify": "--site-url"}
+    commands = [c for c in run_lines(SYNC) if c[0] == "archiver" and c[1] in given]
+    addresses = {c[1]: c[c.index(given[c[1]]) + 1] for c in commands}
+    assert addresses == {"notify": "$SITE_URL", "site": "$BASE_URL"}
+
+
+def test_pushing_steps_can_use_a_token_that_may_bypass_a_rule() -> None:
+    for path in (SYNC, UPDATE_CODE):
+        checkouts = steps_using(path, "actions/checkout")
+        pushing = [step for step in checkouts if step["with"].get("persist-credentials")]
+        assert pushing, path
+        for step in pushing:
+            assert step["with"]["token"] == "${{ secrets.ARCHIVER_PUSH_TOKEN || github.token }}"
+
+
+def test_update_code_runs_from_the_ui_on_the_archives_commits_alone() -> None:
+    workflow = load(UPDATE_CODE)
+    assert set(workflow["on"]) == {"workflow_dispatch"}
+    (checkout,) = steps_using(UPDATE_CODE, "actions/checkout")
+    assert checkout["with"]["filter"] == "tree:0" and checkout["with"]["fetch-depth"] == 0
+    # The work tree holds the code to install, never data/ (cone mode adds the root files).
+    assert checkout["with"]["sparse-checkout"].split() == ["archiver", "templates"]
+    (command,) = [c for c in run_lines(UPDATE_CODE) if c[0] == "archiver"]
+    assert command == ["archiver", "update-code", "--upstream", "$UPSTREAM"]
+
+
+def test_site_job_clones_without_old_blobs_and_keeps_its_derived_history() -> None:
+    steps = load(SYNC)["jobs"]["site"]["steps"]
+    uses = [step.get("uses", "").split("@")[0] for step in steps]
+    (checkout,) = [step for step in steps if step.get("uses", "").startswith("actions/checkout@")]
+    assert checkout["with"]["filter"] == "blob:none" and checkout["with"]["fetch-depth"] == 0
+    restore = steps[uses.index("actions/cache/restore")]
+    save = steps[uses.index("actions/cache/save")]
+    build = next(i for i, step in enumerate(steps) if "archiver site" in step.get("run", ""))
+    # Restored before the build, saved after it, under the same key; any earlier run's
+    # cache is the fallback, the newest first.
+    assert uses.index("actions/cache/restore") < build < uses.index("actions/cache/save")
+    assert restore["with"]["key"] == save["with"]["key"]
+    assert save["with"]["key"].startswith(restore["with"]["restore-keys"])
+    # The folder is where `archiver site` keeps its cache and the history index by default.
+    assert restore["with"]["path"] == save["with"]["path"] == f".git/{INDEX_FILE.parent}"
+    (command,) = [c for c in run_lines(SYNC) if c[:2] == ["archiver", "site"]]
+    assert "--no-cache" not in command and "--cache" not in command
+
+
+def test_site_job_publishes_the_parquet_export_with_the_site() -> None:
+    steps = load(SYNC)["jobs"]["site"]["steps"]
+    runs = [step.get("run", "") for step in steps]
+    assert "pip install .[export]" in runs
+    site = runs.index(next(run for run in runs if run.startswith("archiver site")))
+    export = runs.index(
+        "archiver export --format parquet .git/archiver/export --publish site/export"
+    )
+    upload = next(i for i, step in enumerate(steps) if "upload-pages" in step.get("uses", ""))
+    # After the site is built (into a fresh folder), before it is uploaded; a failed export
+    # never keeps the site from deploying; the export folder is inside the cached folder.
+    assert site < export < upload and steps[export]["continue-on-error"] is True
+    (cached,) = {step["with"]["path"] for step in steps if "cache" in step.get("uses", "")}
+    assert ".git/archiver/export".startswith(cached + "/")
