@@ -3,6 +3,10 @@ per sync. Ours (observe + plan + pygit2 commit) vs the usual way (write every fi
 `git add -A`, `git commit`), each sync in its own process for honest time and peak memory.
 
     python bench/scale_bench.py [--endpoints 50000] [--syncs 3] [--changed 0.01]
+        [--ways ours,usual] [--capture PATH]
+
+To compare two trees under the same load, run this file from each with PYTHONPATH set to
+that tree and --capture naming the same capture (a tree outside /work finds no ../shared).
 
 HTTP is left out here (bench/fetch_bench.py measures it): each sync reads the responses'
 bodies (JSON bytes) from a file one at a time, as if they had just arrived, and parses them;
@@ -105,9 +109,11 @@ print(done - started, done - arrived, max(own, children))
 """
 
 
-def synthetic_fetched(endpoints: int, seed: int) -> tuple[Fetched, list[dict[str, Any]]]:
+def synthetic_fetched(
+    endpoints: int, seed: int, template: Path = CAPTURE
+) -> tuple[Fetched, list[dict[str, Any]]]:
     """Return Fetched responses of a catalog with this many endpoints, and the endpoint list."""
-    capture = read_capture(CAPTURE)
+    capture = read_capture(template)
     by_path = {r.url.split("?")[0]: r for r in capture.responses}
     real = [
         e for r in capture.responses if r.url.startswith(ENDPOINT_STATS) for e in r.body["data"]
@@ -223,12 +229,15 @@ def main() -> None:
         default=0,
         help="then this many measured syncs in which every endpoint's traffic figures move too",
     )
+    parser.add_argument("--ways", default="ours,usual", help="which ways to run, comma-separated")
+    parser.add_argument("--capture", type=Path, default=CAPTURE, help="the template capture")
     args = parser.parse_args()
+    ways = [way for way in ("ours", "usual") if way in args.ways.split(",")]
     chance = random.Random(7)
-    fetched, made = synthetic_fetched(args.endpoints, seed=7)
+    fetched, made = synthetic_fetched(args.endpoints, seed=7, template=args.capture)
     rows = {"": "", " traffic": ", every endpoint's traffic figures moving"}
     results: dict[str, list[tuple[float, float, float, float]]] = {
-        f"{way}{row}": [] for row in rows for way in ("ours", "usual")
+        f"{way}{row}": [] for row in rows for way in ways
     }
     with tempfile.TemporaryDirectory() as workdir:
         work = Path(workdir)
@@ -242,7 +251,7 @@ def main() -> None:
             write_bodies(fetched, data)
             # One sync an hour, from the start of a day.
             epoch = f"2026-07-20T{number:02}:00:00Z"
-            for way in ("ours", "usual"):
+            for way in ways:
                 measured = run_sync(way, work / way, data, epoch)
                 if number:  # the first sync builds the archive; the rest are the hourly case
                     results[f"{way}{row}"].append(measured)
@@ -267,7 +276,7 @@ def main() -> None:
                 f"{statistics.median(r[3] for r in runs):.2f} |"
             )
     for row, label in rows.items():
-        if results[f"ours{row}"]:
+        if results.get(f"ours{row}") and results.get(f"usual{row}"):
             ours, usual = (
                 statistics.median(r[0] for r in results[f"{w}{row}"]) for w in ("ours", "usual")
             )
