@@ -24,18 +24,19 @@ import hashlib
 import importlib.metadata
 import shutil
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pygit2
 
+from archiver import jsonvalue
 from archiver.errors import StoreError
 from archiver.history.commits import first_parent_chain, head_id, open_repository
 from archiver.history.index import INDEX_FILE
 from archiver.history.partial_clone import fetch_missing_blobs
 from archiver.history.versions import SyncChanges, changes_after
 from archiver.paths import CATEGORIES, category_dir
-from archiver.site.derived_cache import CachedHistory, read_cache, write_cache
+from archiver.site.derived_cache import CACHE_FILE, CachedHistory, read_cache, write_cache
 from archiver.site.syncs import SyncRecord, read_syncs
 
 __all__ = ["DerivedHistory", "build_digest", "default_cache_dir", "derived_history"]
@@ -88,7 +89,15 @@ def derived_history(repo_path: str | Path, cache_dir: Path) -> DerivedHistory:
         cache = CachedHistory(
             build_digest(), head, base, derived.groups, derived.syncs, derived.problems
         )
-        write_cache(cache_dir, cache)
+        try:
+            write_cache(cache_dir, cache)
+        except (jsonvalue.EncodeError, RecursionError, TypeError):
+            # A change holds a value JSON cannot write back (a hostile file nested too
+            # deep, reported as a problem): no cache, so the next build reads all history,
+            # as it would without one; never a cache that differs from the history.
+            (cache_dir / CACHE_FILE).unlink(missing_ok=True)
+            note = "the site cache was not written (a change holds a value nested too deep)"
+            return replace(derived, note=f"{derived.note}; {note}" if derived.note else note)
         _save_index(git_dir, cache_dir)
     return derived
 
