@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import http.server
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -39,7 +39,13 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 @contextmanager
 def serve_folder(folder: Path) -> Iterator[str]:
     """Serve a folder on 127.0.0.1 at a free port; yield its base URL."""
-    handler = functools.partial(_Quiet, directory=str(folder))
+    with serve_handler(functools.partial(_Quiet, directory=str(folder))) as url:
+        yield url
+
+
+@contextmanager
+def serve_handler(handler: Callable[..., http.server.BaseHTTPRequestHandler]) -> Iterator[str]:
+    """Serve a request handler on 127.0.0.1 at a free port, threaded; yield the base URL."""
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

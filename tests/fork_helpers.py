@@ -10,13 +10,13 @@ from __future__ import annotations
 import contextlib
 import http.server
 import json
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 from archiver.capture.files import Capture
 from archiver.capture.transport import ReplayTransport
 from archiver.sync import SyncOptions, Upstream, fetch_upstream
+from tests.browser import serve_handler
 
 # GitHub's words for a refused push, as its pre-receive hook prints them.
 GH006 = [
@@ -64,14 +64,8 @@ def github_api(replies: dict[str, object]) -> Iterator[str]:
         def log_message(self, format: str, *args: object) -> None:
             """Keep the test's output quiet."""
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_handler(Handler) as url:
+        yield url.rstrip("/")
 
 
 def fetched(capture: Capture) -> Upstream:
