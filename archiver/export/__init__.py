@@ -3,13 +3,15 @@ BigQuery, Hugging Face datasets).
 
 Owns `archiver export --format parquet OUT/`: entity versions as validity intervals
 (`entities`: one table per category, typed columns flattened from each version plus its
-canonical JSON), every classified change and price move (`changes`, read through
-:mod:`archiver.history`'s public API), every telemetry series and the uptime series
-(`series`, through :mod:`archiver.telemetry`'s readers), the zero-data-retention ledger as
-membership intervals (`zdr`), all partitioned by month in hive style
+canonical JSON), every classified change and price move (`changes`, classified and
+described by :mod:`archiver.history`), both read in one walk over each file's versions
+(`history_tables`: each version read from git once), every telemetry series and the uptime
+series (`series`, through :mod:`archiver.telemetry`'s readers), the zero-data-retention
+ledger as membership intervals (`zdr`), all partitioned by month in hive style
 (``OUT/<table>/month=YYYY-MM/part-0.parquet``); which months a rerun must write (`plan`,
-with the manifest ``OUT/manifest.json``), the Parquet files themselves (`parquet`, the one
-module that imports pyarrow) and the run (`run`).
+with the manifest ``OUT/manifest.json``), where rows go and what the last export wrote
+(`tables`), the Parquet files themselves (`parquet`, the one module that imports pyarrow)
+and the run (`run`).
 
 pyarrow is an optional dependency (the ``export`` extra): without it the export raises
 :class:`ExportUnavailable`, an ArchiverError that says what to install.

@@ -1,8 +1,8 @@
-"""Every classified change and every price move, a month at a time, from the history's API.
+"""Every classified change and every price move, from the history's own reading of them.
 
-The kinds, summaries and price moves are the history's own (`History.changes`,
-`described_changes`, `change_json`): the same words `archiver changes --json` prints, never
-classified again here. Two tables:
+The kinds, summaries and price moves are the history's own (`entry_changes`, the reader of
+`History.changes`; `described_changes`, `change_json`): the same words `archiver changes
+--json` prints, never classified again here. Two tables:
 
 - ``changes``: one row per entity per sync (epoch, commit, category, key, kinds, classes,
   summary, details, price moves and JSON Patch as JSON text);
@@ -19,9 +19,14 @@ from typing import Any
 from archiver import jsonvalue
 from archiver.export.columns import DOUBLE, STRING, STRINGS, TIME, Column, decimal, number, text
 from archiver.export.entities import ModelNames
-from archiver.export.months import month_last_second, month_start
+from archiver.export.months import month_of
 from archiver.history.change_json import change_json, described_changes
-from archiver.history.versions import changes
+from archiver.history.kinds import importance
+from archiver.history.versions import Change, SyncChanges
+from archiver.paths import CATEGORIES
+
+Row = dict[str, Any]
+Rows = list[Row]
 
 # Rows by sync, then entity.
 ORDER = ("epoch", "commit", "category", "key")
@@ -76,34 +81,49 @@ class NamesAt(Mapping[str, str]):
         return len(self.names.versions)
 
 
-def month_rows(
-    repo: str,
-    month: str,
-    names: ModelNames,
-    problems: list[str],
-    since: datetime | None = None,
-    commits: Collection[str] | None = None,
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Return (change rows, price move rows) of the syncs whose epoch falls in a month, oldest
-    first (only from since on, and only of the given commits, when those are given)."""
-    change_rows: list[dict[str, Any]] = []
-    move_rows: list[dict[str, Any]] = []
-    start = max(month_start(month), since) if since else month_start(month)
-    groups = changes(repo, start, month_last_second(month), None, problems)
-    for group in reversed(groups):
-        if commits is not None and group.commit not in commits:
-            continue
-        for change, about in described_changes(group, NamesAt(names, group.epoch)):
-            found = change_json(change, about)
+class ChangeRows:
+    """The change and price move rows of one run, by sync, each sync's in the order it lists
+    its changes (most important first), as `archiver changes --json` does."""
+
+    def __init__(self, names: ModelNames) -> None:
+        self.names = names
+        # {commit: (epoch, [(order, change row, price move rows)])}
+        self._syncs: dict[str, tuple[datetime, list[tuple[Any, Row, list[Row]]]]] = {}
+
+    def add(self, path: str, found: list[Change]) -> None:
+        """Add the changes one index entry (of the file at path) records."""
+        if not found:
+            return
+        epoch, commit = found[0].epoch, found[0].commit
+        group = SyncChanges(epoch, commit, found)
+        listed = self._syncs.setdefault(commit, (epoch, []))[1]
+        for position, (change, about) in enumerate(
+            described_changes(group, NamesAt(self.names, epoch))
+        ):
+            found_json = change_json(change, about)
             common = {
-                "epoch": group.epoch,
-                "commit": group.commit,
+                "epoch": epoch,
+                "commit": commit,
                 "category": change.category,
                 "key": text(change.key),
             }
-            change_rows.append({**common, **_change_cells(found)})
-            move_rows += [{**common, **_move_cells(move)} for move in found["prices"]]
-    return change_rows, move_rows
+            # A sync lists its changes by importance, then by entity, then by file read.
+            order = (importance(about), CATEGORIES.index(change.category), change.key, path)
+            moves = [{**common, **_move_cells(move)} for move in found_json["prices"]]
+            listed.append(((*order, position), {**common, **_change_cells(found_json)}, moves))
+
+    def months(self, wanted: Collection[str]) -> tuple[dict[str, Rows], dict[str, Rows]]:
+        """Return ({month: change rows}, {month: price move rows}) of the wanted months."""
+        change_rows: dict[str, Rows] = {month: [] for month in wanted}
+        move_rows: dict[str, Rows] = {month: [] for month in wanted}
+        for epoch, listed in self._syncs.values():
+            month = month_of(epoch)
+            if month not in change_rows:
+                continue
+            for _, change_row, moves in sorted(listed, key=lambda item: item[0]):
+                change_rows[month].append(change_row)
+                move_rows[month] += moves
+        return change_rows, move_rows
 
 
 def _change_cells(found: Mapping[str, Any]) -> dict[str, Any]:

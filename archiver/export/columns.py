@@ -96,3 +96,16 @@ def exact(value: Any) -> str | None:
     if decimal(value) is None:
         return None
     return str(value)
+
+
+def price_cells(value: Any) -> tuple[str | None, float | None]:
+    """Return (`exact`, `number`) of one price, reading its decimal once."""
+    if value is None:
+        return None, None  # Most SKUs: not priced.
+    exact_value = decimal(value)
+    if exact_value is None:
+        return None, None
+    written = text(value) if isinstance(value, str) else str(value)
+    if isinstance(value, int | float):
+        return written, float(value) if abs(value) < 1e308 else None
+    return written, float(exact_value)

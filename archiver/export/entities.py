@@ -14,20 +14,18 @@ archived decimal (``price_prompt``) and as a double in dollars per unit
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import pygit2
-
 from archiver import jsonvalue
 from archiver.errors import UnsafeKeyError
-from archiver.export.columns import BOOL, INT, STRING, TIME, Column, cell, dig, exact, number
+from archiver.export.columns import BOOL, INT, STRING, TIME, Column, cell, dig, price_cells
 from archiver.history.index import Entry, HistoryIndex
 from archiver.history.kinds import model_name
-from archiver.history.partial_clone import fetch_missing_blobs
 from archiver.history.price_moves import PRICE_LABELS
+from archiver.history.versions import EntityReader
 from archiver.paths import Category, category_dir, path_to_key
 
 LEAD = [
@@ -117,12 +115,28 @@ class Interval:
     change: str
 
 
-def intervals(index: HistoryIndex, category: Category, problems: list[str]) -> list[Interval]:
-    """Return every version of every entity of a category, from the history index alone."""
+@dataclass(frozen=True)
+class EntityFile:
+    """One entity file's changes along HEAD's first parents, oldest first, and its versions."""
+
+    key: str
+    path: str
+    entries: list[Entry]
+    intervals: list[Interval]
+
+    def versions(self) -> Iterator[tuple[Entry, Interval | None]]:
+        """Yield each change with the version it made (None for a removal)."""
+        made = iter(self.intervals)
+        for entry in self.entries:
+            yield entry, next(made) if entry.new_blob is not None else None
+
+
+def files(index: HistoryIndex, category: Category, problems: list[str]) -> list[EntityFile]:
+    """Return every file of a category with its changes and versions, from the index alone."""
     by_path: dict[str, list[Entry]] = {}
     for entry in reversed(index.entries_between(None, None, f"{category_dir(category)}/")):
         by_path.setdefault(entry.path, []).append(entry)
-    found: list[Interval] = []
+    found: list[EntityFile] = []
     for path, entries in by_path.items():
         try:
             key = path_to_key(path)[1]
@@ -130,7 +144,7 @@ def intervals(index: HistoryIndex, category: Category, problems: list[str]) -> l
             problems.append(f"{path}: not a file the archiver writes (its key cannot be read); "
                             "left out of the export")  # fmt: skip
             continue
-        found += _file_intervals(key, path, entries)
+        found.append(EntityFile(key, path, entries, _file_intervals(key, path, entries)))
     return found
 
 
@@ -147,74 +161,57 @@ def _file_intervals(key: str, path: str, entries: list[Entry]) -> list[Interval]
 
 
 class ModelNames:
-    """Each model's display name over time, read from a version's file only when asked."""
+    """Each model's display name over time, read from a version's file only when not known."""
 
-    def __init__(self, repo: pygit2.Repository, found: Iterable[Interval]) -> None:
-        self.repo = repo
+    def __init__(self, reader: EntityReader, found: Iterable[Interval]) -> None:
+        self.reader = reader
         self.versions: dict[str, list[Interval]] = {}
         for interval in sorted(found, key=lambda interval: interval.valid_from):
             self.versions.setdefault(interval.key, []).append(interval)
+        self._starts = {key: [v.valid_from for v in found] for key, found in self.versions.items()}
         self._names: dict[str, str] = {}
+
+    def learn(self, interval: Interval, entity: Mapping[str, Any]) -> None:
+        """Remember the name a model version holds (read for its row: not read again)."""
+        self._names[interval.blob] = model_name(entity, interval.key)
 
     def name(self, key: str, at: datetime) -> str | None:
         """Return a model's name at a moment: its version then, or its last before (None)."""
-        versions = self.versions.get(key, [])
-        index = bisect_right([v.valid_from for v in versions], at)
+        index = bisect_right(self._starts.get(key, []), at)
         if not index:
             return None
-        version = versions[index - 1]
+        version = self.versions[key][index - 1]
         if version.blob not in self._names:
-            document = _document(self.repo, version, [])
-            entity = document[0] if document else {}
-            self._names[version.blob] = model_name(entity, key)
+            document = read_document(self.reader, version, [])
+            self.learn(version, document[0] if document else {})
         return self._names[version.blob]
 
 
-def rows(
-    repo: pygit2.Repository,
-    category: str,
-    chosen: Iterable[Interval],
-    problems: list[str],
-) -> list[dict[str, Any]]:
-    """Return the table rows of the chosen versions (a version that is no JSON object: skipped)."""
-    table = columns(category)
-    chosen = list(chosen)
-    # A partial clone (the site job's) lacks old blobs: fetch them in one request, not one each.
-    fetch_missing_blobs(repo, (interval.blob for interval in chosen))
-    found = []
-    for interval in chosen:
-        document = _document(repo, interval, problems)
-        if document is not None:
-            found.append(_row(category, table, interval, *document))
-    return found
-
-
-def _document(
-    repo: pygit2.Repository, interval: Interval, problems: list[str]
+def read_document(
+    reader: EntityReader, interval: Interval, problems: list[str]
 ) -> tuple[dict[str, Any], str] | None:
     """Return (the entity, its canonical JSON text) of one version, or None with a problem."""
     where = f"{interval.path} in commit {interval.commit[:12]}"
-    blob = repo.get(interval.blob)
-    if not isinstance(blob, pygit2.Blob):
-        problems.append(f"{where}: blob missing (a shallow or partial clone?); left out")
-        return None
     try:
-        entity = jsonvalue.loads(blob.data)
-        source = blob.data.decode("utf-8")
+        found = reader.document(interval.blob)
+        if found is None:
+            problems.append(f"{where}: blob missing (a shallow or partial clone?); left out")
+            return None
+        source = found.data.decode("utf-8")
     except (jsonvalue.DecodeError, RecursionError, UnicodeDecodeError, ValueError) as error:
         problems.append(f"{where}: not JSON the export can read ({error}); left out")
         return None
-    if not isinstance(entity, dict):
+    if not isinstance(found.value, dict):
         problems.append(f"{where}: holds JSON that is not an object; left out")
         return None
-    return entity, source
+    return found.value, source
 
 
-def _row(
-    category: str, table: list[Column], interval: Interval, entity: dict[str, Any], source: str
+def row(
+    category: str, interval: Interval, entity: Mapping[str, Any], source: str
 ) -> dict[str, Any]:
     """Return one version's row."""
-    row: dict[str, Any] = {
+    found: dict[str, Any] = {
         "key": interval.key,
         "valid_from": interval.valid_from,
         "valid_to": interval.valid_to,
@@ -223,11 +220,10 @@ def _row(
         "json": source,
     }
     for column in FIELDS[category]:
-        row[column.name] = cell(column.type, dig(entity, column.path))
+        found[column.name] = cell(column.type, dig(entity, column.path))
     if category in PRICE_ROOT:
         pricing = dig(entity, PRICE_ROOT[category])
         prices: Mapping[str, Any] = pricing if isinstance(pricing, Mapping) else {}
         for sku in SKUS:
-            row[f"price_{sku}"] = exact(prices.get(sku))
-            row[f"price_{sku}_usd"] = number(prices.get(sku))
-    return row
+            found[f"price_{sku}"], found[f"price_{sku}_usd"] = price_cells(prices.get(sku))
+    return found

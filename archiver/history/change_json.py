@@ -33,6 +33,7 @@ def described_changes(
                 change.after,
                 returned="returned" in change.kinds,
                 model_names=model_names,
+                changed=change.changed,
             ),
         )
         for change in group.changes

@@ -14,12 +14,12 @@ is added once, in :mod:`archiver.history.kind_rules`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from archiver.history.classify import changed_leaves
+from archiver.history.classify import Part, changed_leaves
 from archiver.history.kind_rules import ABSENT, COPY_ROOTS, Kind, field_kind, field_text
 from archiver.history.price_moves import MILLION, dollars, price_moves
 
@@ -99,8 +99,13 @@ def describe(
     *,
     returned: bool = False,
     model_names: Mapping[str, str] | None = None,
+    changed: Collection[tuple[Part, ...]] | None = None,
 ) -> Described:
-    """Return what a change from before to after (None: absent on that side) means."""
+    """Return what a change from before to after (None: absent on that side) means.
+
+    changed: `changed_leaves(before, after)`, when the caller has it already (a Change
+    read from history carries it): the two versions are then not compared again.
+    """
     entity = after if after is not None else before or {}
     subject = _subject(category, key, entity, model_names or {})
     details: list[Detail] = []
@@ -110,8 +115,10 @@ def describe(
         kind, word = (Kind.RETURNED, "returned") if returned else (Kind.ADDED, f"new {category}")
         details.append(Detail(kind, f"{word}: {_figures(category, after)}"))
     if before is not None and after is not None:
-        details += _price_details(category, before, after)
-        details += _field_details(category, before, after)
+        if changed is None:
+            changed = changed_leaves(before, after)
+        details += _price_details(category, before, after, changed)
+        details += _field_details(category, before, after, changed)
     details = _unique(details)
     details.sort(key=lambda detail: list(Kind).index(detail.kind))
     kinds = tuple(dict.fromkeys(detail.kind for detail in details))
@@ -151,40 +158,46 @@ def _subject(category: str, key: str, entity: Entity, names: Mapping[str, str]) 
     return f"{names.get(model_key, model_key)} on {provider}{suffix}"
 
 
-def _price_details(category: str, before: Entity, after: Entity) -> list[Detail]:
+def _price_details(
+    category: str, before: Entity, after: Entity, changed: Collection[tuple[Part, ...]]
+) -> list[Detail]:
     """Return a detail per price that moved."""
     root = PRICE_ROOTS.get(category)
     if root is None:
         return []
     return [
         Detail(Kind.PRICE, move.text, move.cheaper, move.percent)
-        for move in price_moves(root, before, after)
+        for move in price_moves(root, before, after, changed)
     ]
 
 
-def _field_details(category: str, before: Entity, after: Entity) -> list[Detail]:
+def _field_details(
+    category: str, before: Entity, after: Entity, changed: Collection[tuple[Part, ...]]
+) -> list[Detail]:
     """Return a detail per changed field that is not a price (prices are read apart)."""
     details = []
     roots = COPY_ROOTS.get(category, ())
-    fields = _changed_fields(before, after)
-    changed = {field[1:] if field[:1] and field[0] in roots else field for field in fields}
+    fields = _changed_fields(before, after, changed)
+    owned = {field[1:] if field[:1] and field[0] in roots else field for field in fields}
     for field in sorted(fields):
         if field[:1] and field[0] in roots and len(field) == 1:
             details.append(_listing(field[0], before, after))
             continue
         own = field[1:] if field[:1] and field[0] in roots else field
         kind = _provider_kind(own) if category == "provider" else field_kind(category, own)
-        if kind is Kind.PRICE or _is_echo(own, changed):
+        if kind is Kind.PRICE or _is_echo(own, owned):
             continue
         old, new = _dig(before, field, ABSENT), _dig(after, field, ABSENT)
         details.append(Detail(kind, field_text(own, old, new)))
     return details
 
 
-def _changed_fields(before: Entity, after: Entity) -> set[tuple[str, ...]]:
+def _changed_fields(
+    before: Entity, after: Entity, changed: Collection[tuple[Part, ...]]
+) -> set[tuple[str, ...]]:
     """Return the fields that differ: a path cut at its first list index, or a whole copy."""
     fields: set[tuple[str, ...]] = set()
-    for parts in changed_leaves(before, after):
+    for parts in changed:
         field: list[str] = []
         for part in parts:
             if isinstance(part, int):

@@ -15,12 +15,12 @@ Values stay the exact decimals of the JSON: ``"0.0000005586"`` per token reads
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from archiver.history.classify import decimal_price
+from archiver.history.classify import Part, decimal_price
 
 __all__ = ["PriceMove", "dollars", "price_moves", "signed_percent"]
 
@@ -46,6 +46,8 @@ PRICE_LABELS = {
 PER_UNIT = {"web_search": "per search", "request": "per request"}
 NOT_PRICES = frozenset({"discount", "min_prompt_tokens", "display_pricing", "overrides"})
 SKU_LABELS = {"Input Price": "input", "Output Price": "output", "Cache Read": "cache read"}
+# Where prices live besides the pricing object (which holds its own display_pricing).
+PRICE_COPIES: tuple[tuple[str, ...], ...] = (("display_pricing",), ("tiers",), ("pricing_json",))
 
 
 @dataclass(frozen=True)
@@ -73,18 +75,42 @@ class PriceMove:
         return self.new > self.old if self.label == "discount" else self.new < self.old
 
 
-def price_moves(pricing_root: tuple[str, ...], before: Any, after: Any) -> list[PriceMove]:
-    """Return every price move between two entities whose prices sit under pricing_root."""
-    old_pricing = _object(_dig(before, pricing_root))
-    new_pricing = _object(_dig(after, pricing_root))
-    moves = _field_moves(old_pricing, new_pricing, _units(before), _units(after))
-    moves += _override_moves(old_pricing.get("overrides"), new_pricing.get("overrides"))
-    moves += _discount_moves(old_pricing.get("discount"), new_pricing.get("discount"))
+def price_moves(
+    pricing_root: tuple[str, ...],
+    before: Any,
+    after: Any,
+    changed: Collection[tuple[Part, ...]] | None = None,
+) -> list[PriceMove]:
+    """Return every price move between two entities whose prices sit under pricing_root.
+
+    changed: the paths of the leaves that differ (`classify.changed_leaves`), when known:
+    a place prices live with no differing leaf below it holds the same prices on both
+    sides, and is not read.
+    """
+    places = (pricing_root, *PRICE_COPIES)
+    below = None
+    if changed is not None:
+        below = [parts for parts in changed if any(parts[: len(p)] == p for p in places)]
+        if not below:
+            return []
+
+    def moved(path: tuple[str, ...]) -> bool:
+        return below is None or any(parts[: len(path)] == path for parts in below)
+
+    moves: list[PriceMove] = []
+    if moved(pricing_root):
+        old_pricing = _object(_dig(before, pricing_root))
+        new_pricing = _object(_dig(after, pricing_root))
+        moves = _field_moves(old_pricing, new_pricing, _units(before), _units(after))
+        moves += _override_moves(old_pricing.get("overrides"), new_pricing.get("overrides"))
+        moves += _discount_moves(old_pricing.get("discount"), new_pricing.get("discount"))
     # Copies move by the same pair of values (read in the same unit): keep the first.
     seen = {(move.old, move.new) for move in moves}
-    for prefix, old_list, new_list in _display_lists(before, after, pricing_root):
-        moves += _unseen(_display_moves(prefix, old_list, new_list), seen)
-    moves += _unseen(_rate_card_moves(before, after), seen)
+    for path, prefix, old_list, new_list in _display_lists(before, after, pricing_root):
+        if moved(path):
+            moves += _unseen(_display_moves(prefix, old_list, new_list), seen)
+    if moved(("pricing_json",)):
+        moves += _unseen(_rate_card_moves(before, after), seen)
     return moves
 
 
@@ -163,14 +189,14 @@ def _discount_moves(old: Any, new: Any) -> list[PriceMove]:
 
 def _display_lists(
     before: Any, after: Any, pricing_root: tuple[str, ...]
-) -> Iterator[tuple[str, Any, Any]]:
-    """Yield (tier name, old list, new list) of every display_pricing list of an entity."""
-    for path, name in (((*pricing_root, "display_pricing"), ""), (("display_pricing",), "")):
-        yield name, _dig(before, path), _dig(after, path)
+) -> Iterator[tuple[tuple[str, ...], str, Any, Any]]:
+    """Yield (path, tier name, old list, new list) of every display_pricing list of an entity."""
+    for path in ((*pricing_root, "display_pricing"), ("display_pricing",)):
+        yield path, "", _dig(before, path), _dig(after, path)
     old_tiers, new_tiers = _object(_dig(before, ("tiers",))), _object(_dig(after, ("tiers",)))
     for tier in sorted(old_tiers.keys() | new_tiers.keys()):
         path = (tier, "display_pricing")
-        yield f"{tier} tier ", _dig(old_tiers, path), _dig(new_tiers, path)
+        yield ("tiers", *path), f"{tier} tier ", _dig(old_tiers, path), _dig(new_tiers, path)
 
 
 def _display_moves(prefix: str, old: Any, new: Any) -> list[PriceMove]:

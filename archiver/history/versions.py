@@ -9,43 +9,47 @@ the entity as it was before its removal, so what changed while it was gone shows
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import jsonpatch
-import orjson
 import pygit2
 
 from archiver import jsonvalue
 from archiver.archive.zdr_ledger import LEDGER_PATH
 from archiver.errors import StoreError, UnsafeKeyError
-from archiver.history.classify import PriceChange, classify, render_path
+from archiver.history.blob_stream import BlobStream
+from archiver.history.classify import Part, PriceChange, changed_leaves, classify
 from archiver.history.index import Entry, HistoryIndex
-from archiver.history.partial_clone import blobs_needed, fetch_missing_blobs
+from archiver.history.partial_clone import blobs_needed, fetch_missing_blobs, promisor_remote
+from archiver.history.patches import VALUE_WIDTH, Patch, format_patch, make_patch
 from archiver.history.zdr_changes import ledger_changes
 from archiver.paths import CATEGORIES, Category, category_dir, key_to_path, path_to_key
 
 __all__ = [
+    "VALUE_WIDTH",
     "Change",
+    "EntityReader",
     "SyncChanges",
     "Version",
     "category_at",
     "changes",
     "changes_after",
     "entity_at",
+    "entry_changes",
     "format_patch",
     "make_patch",
     "versions",
 ]
 
 Entity = dict[str, Any]
-Patch = list[dict[str, Any]]
 KINDS = {"A": "added", "M": "changed", "D": "removed"}
-VALUE_WIDTH = 120
-_SORTED = orjson.OPT_SORT_KEYS
+# The errors that leave one change out (reported) instead of stopping a reader of many.
+CHANGE_ERRORS = (StoreError, jsonvalue.EncodeError, RecursionError, TypeError)
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,9 @@ class Change:
     prices: tuple[PriceChange, ...]
     before: Entity | None
     after: Entity | None
+    # The paths of the leaves that differ (classify.changed_leaves), when the reader had them:
+    # the summary reads them instead of comparing the two versions again.
+    changed: tuple[tuple[Part, ...], ...] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -88,7 +95,7 @@ def versions(repo_path: str | Path, category: Category, key: str) -> list[Versio
     """Return every version of one entity, newest first."""
     path = key_to_path(category, key)
     with HistoryIndex(repo_path) as index:
-        reader = _Reader(index.repo)
+        reader = EntityReader(index.repo)
         found: list[Version] = []
         last: Entity | None = None
         for entry in index.entries_for(path):
@@ -108,7 +115,7 @@ def entity_at(repo_path: str | Path, category: Category, key: str, at: datetime)
         entry = index.last_entry(path, found[0]) if found else None
         if entry is None or entry.new_blob is None:
             return None
-        return _Reader(index.repo).entity(entry.new_blob, entry)
+        return EntityReader(index.repo).entity(entry.new_blob, entry)
 
 
 def category_at(
@@ -122,7 +129,7 @@ def category_at(
     with HistoryIndex(repo_path) as index:
         found = index.seq_at(at)
         files = index.files_at(found[0], f"{folder}/") if found else {}
-        reader = _Reader(index.repo)
+        reader = EntityReader(index.repo)
         entities: dict[str, Entity] = {}
         for path, key, blob_id in _keyed(files):
             try:
@@ -171,17 +178,11 @@ def _classified(
     index: HistoryIndex, entries: list[Entry], problems: list[str] | None
 ) -> list[SyncChanges]:
     """Return the classified changes of index entries (newest first), a group per sync."""
-    fetch_missing_blobs(index.repo, blobs_needed(index, entries))
-    reader = _Reader(index.repo)
+    reader = EntityReader(index.repo)
+    reader.prefetch(blobs_needed(index, entries))
     groups: list[SyncChanges] = []
     for entry in entries:
-        try:
-            found = _changes(index, reader, entry)
-        except (StoreError, jsonvalue.EncodeError, RecursionError, TypeError) as error:
-            if problems is None:
-                raise
-            problems.append(_unreadable_change(entry, error))
-            continue
+        found = entry_changes(index, reader, entry, problems)
         if not found:
             continue
         if not groups or groups[-1].commit != entry.commit:
@@ -192,113 +193,32 @@ def _classified(
     return groups
 
 
+def entry_changes(
+    index: HistoryIndex, reader: EntityReader, entry: Entry, problems: list[str] | None
+) -> list[Change]:
+    """Return the classified changes one index entry records (none: not an entity file).
+
+    problems: when given, a change that cannot be read or compared is reported there and
+    left out (none returned) instead of raising.
+    """
+    try:
+        if entry.path == LEDGER_PATH:
+            return _ledger_changes(index, reader, entry)
+        change = _change(index, reader, entry)
+    except CHANGE_ERRORS as error:
+        if problems is None:
+            raise
+        problems.append(_unreadable_change(entry, error))
+        return []
+    return [change] if change is not None else []
+
+
 def _unreadable_change(entry: Entry, error: Exception) -> str:
     """Return the one-line problem for a change that cannot be shown."""
     if isinstance(error, StoreError):
         return f"{error}; its change was left out"
     where = f"{entry.path} in commit {entry.commit[:12]}"
     return f"{where}: its change cannot be compared ({error}); left out: fix or revert that commit"
-
-
-def format_patch(
-    patch: Sequence[Mapping[str, Any]], before: Any, width: int = VALUE_WIDTH
-) -> list[str]:
-    """Return a JSON Patch as readable lines, resolving paths and old values against before."""
-    document = jsonvalue.loads(jsonvalue.dumps(before if before is not None else {}))
-    lines = []
-    for operation in patch:
-        lines.append(_describe(operation, document, width))
-        try:
-            document = jsonpatch.apply_patch(document, [dict(operation)])
-        except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException):
-            break
-    return lines
-
-
-def make_patch(before: Entity | None, after: Entity | None) -> Patch:
-    """Return the JSON Patch from before to after (None: absent, patched as an empty object)."""
-    return _diff(before or {}, after or {}, "")
-
-
-def _diff(before: Any, after: Any, pointer: str) -> Patch:
-    """Return the patch between two JSON values at pointer, skipping equal subtrees."""
-    if isinstance(before, dict) and isinstance(after, dict):
-        patch: Patch = [
-            {"op": "remove", "path": pointer + _token(key)} for key in before if key not in after
-        ]
-        for key, value in after.items():
-            if key not in before:
-                patch.append({"op": "add", "path": pointer + _token(key), "value": value})
-            elif not _same(before[key], value):
-                patch += _diff(before[key], value, pointer + _token(key))
-        return patch
-    if isinstance(before, list) and isinstance(after, list):
-        # jsonpatch finds insertions, removals and moves inside a list; prefix its paths.
-        return [_prefixed(op, pointer) for op in jsonpatch.make_patch(before, after).patch]
-    return [{"op": "replace", "path": pointer, "value": after}]
-
-
-def _prefixed(operation: dict[str, Any], pointer: str) -> dict[str, Any]:
-    """Return a patch operation with pointer put in front of its paths."""
-    moved = {"from": pointer + operation["from"]} if "from" in operation else {}
-    return {**operation, "path": pointer + operation["path"], **moved}
-
-
-def _token(key: str) -> str:
-    """Return the JSON pointer step for a key."""
-    return "/" + key.replace("~", "~0").replace("/", "~1")
-
-
-def _same(before: Any, after: Any) -> bool:
-    """Tell whether two JSON values are identical, types included (1, 1.0 and true differ)."""
-    return bool(before == after) and jsonvalue.dumps(before, option=_SORTED) == jsonvalue.dumps(
-        after, option=_SORTED
-    )
-
-
-def _describe(operation: Mapping[str, Any], document: Any, width: int) -> str:
-    """Return one readable line for one patch operation, applied to document next."""
-    op = operation.get("op")
-    where = _readable(document, str(operation.get("path", "")))
-    value = _shown(operation.get("value"), width)
-    if op == "replace":
-        return f"{where}: {_shown(_resolve(document, operation['path']), width)} -> {value}"
-    if op == "add":
-        return f"+ {where} {value}"
-    if op == "remove":
-        return f"- {where} {_shown(_resolve(document, operation['path']), width)}"
-    source = str(operation.get("from", ""))
-    moved = _shown(_resolve(document, source), width)
-    return f"~ {where} {moved} ({op} from {_readable(document, source)})"
-
-
-def _readable(document: Any, pointer: str) -> str:
-    """Return a JSON pointer as a dotted path, with [n] where the container is a list."""
-    parts: list[str | int] = []
-    current = document
-    for token in jsonpatch.JsonPointer(pointer).parts if pointer else []:
-        if isinstance(current, list):
-            index = int(token) if str(token).isdigit() else len(current)
-            parts.append(index)
-            current = current[index] if index < len(current) else None
-        else:
-            parts.append(str(token))
-            current = current.get(token) if isinstance(current, dict) else None
-    return render_path(parts)
-
-
-def _resolve(document: Any, pointer: str) -> Any:
-    """Return the value at a JSON pointer, or None when it is absent."""
-    try:
-        return jsonpatch.JsonPointer(pointer).resolve(document)
-    except (jsonpatch.JsonPointerException, KeyError, IndexError, TypeError):
-        return None
-
-
-def _shown(value: Any, width: int) -> str:
-    """Return a value as compact JSON, cut to width characters."""
-    text = jsonvalue.dumps(value).decode()
-    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def _version(entry: Entry, kind: str, last: Entity | None, entity: Entity | None) -> Version:
@@ -308,28 +228,25 @@ def _version(entry: Entry, kind: str, last: Entity | None, entity: Entity | None
     return Version(entry.epoch, entry.commit, kind, entity, previous, patch)
 
 
-def _changes(index: HistoryIndex, reader: _Reader, entry: Entry) -> list[Change]:
-    """Return the classified changes one index entry records (none: not an entity file)."""
-    if entry.path == LEDGER_PATH:
-        return [
-            Change(
-                "endpoint",
-                key,
-                kinds,
-                entry.epoch,
-                entry.commit,
-                make_patch(before, after),
-                (),
-                before,
-                after,
-            )
-            for key, before, after, kinds in ledger_changes(index, reader.blob_entity, entry)
-        ]
-    change = _change(index, reader, entry)
-    return [change] if change is not None else []
+def _ledger_changes(index: HistoryIndex, reader: EntityReader, entry: Entry) -> list[Change]:
+    """Return the endpoint changes a change of the ZDR ledger tells."""
+    return [
+        Change(
+            "endpoint",
+            key,
+            kinds,
+            entry.epoch,
+            entry.commit,
+            make_patch(before, after),
+            (),
+            before,
+            after,
+        )
+        for key, before, after, kinds in ledger_changes(index, reader.blob_entity, entry)
+    ]
 
 
-def _change(index: HistoryIndex, reader: _Reader, entry: Entry) -> Change | None:
+def _change(index: HistoryIndex, reader: EntityReader, entry: Entry) -> Change | None:
     """Return the classified change of an entity file (None: not an entity file)."""
     try:
         category, key = path_to_key(entry.path)
@@ -342,10 +259,21 @@ def _change(index: HistoryIndex, reader: _Reader, entry: Entry) -> Change | None
         returned = earlier is not None
         before = reader.entity(earlier.old_blob, earlier) if earlier else None
     after = reader.entity(entry.new_blob, entry)
-    found = classify(category, before, after, returned=returned)
-    patch = make_patch(before, after)
+    # One comparison of the two versions, shared by the classes, the patch and the summary.
+    changed = changed_leaves(before, after) if before is not None and after is not None else None
+    found = classify(category, before, after, returned=returned, changed=changed)
+    patch = make_patch(before, after, changed)
     return Change(
-        category, key, found.kinds, entry.epoch, entry.commit, patch, found.prices, before, after
+        category,
+        key,
+        found.kinds,
+        entry.epoch,
+        entry.commit,
+        patch,
+        found.prices,
+        before,
+        after,
+        tuple(changed) if changed is not None else None,
     )
 
 
@@ -360,12 +288,40 @@ def _keyed(files: Mapping[str, str]) -> list[tuple[str, str, str]]:
     return found
 
 
-class _Reader:
-    """Entities read from blobs, each blob parsed once per call."""
+@dataclass(frozen=True)
+class Document:
+    """One blob as read: its bytes and the JSON value they hold (any JSON, not only objects)."""
 
-    def __init__(self, repo: pygit2.Repository) -> None:
+    data: bytes
+    value: Any
+
+
+class EntityReader:
+    """Entities read from blobs, each parsed once while it is among the last `capacity` read
+    (None: every one, for as long as the reader lives)."""
+
+    def __init__(self, repo: pygit2.Repository, capacity: int | None = None) -> None:
         self.repo = repo
-        self._cache: dict[str, Entity] = {}
+        self.capacity = capacity
+        self._cache: OrderedDict[str, Any] = OrderedDict()
+        self._stream: BlobStream | None = None
+
+    @contextmanager
+    def planned(self, blob_ids: Iterable[str | None]) -> Iterator[None]:
+        """Read these blobs, in this order, through one git process (see blob_stream)."""
+        with BlobStream(self.repo.path, (blob for blob in blob_ids if blob)) as stream:
+            self._stream = stream
+            try:
+                yield
+            finally:
+                self._stream = None
+
+    def prefetch(self, blob_ids: Iterable[str | None]) -> None:
+        """Fetch, in one request, the blobs among blob_ids a partial clone lacks."""
+        # Elsewhere nothing can be fetched: telling present blobs from missing ones would
+        # read each blob once more, for nothing.
+        if promisor_remote(self.repo) is not None:
+            fetch_missing_blobs(self.repo, blob_ids)
 
     def entity(self, blob_id: str | None, entry: Entry) -> Entity | None:
         """Return the entity a blob holds (None for no blob), naming entry's commit on errors."""
@@ -375,26 +331,50 @@ class _Reader:
 
     def blob_entity(self, blob_id: str, where: str) -> Entity:
         """Return the JSON object a blob holds, or raise StoreError naming where it is."""
-        if blob_id not in self._cache:
-            self._cache[blob_id] = self._load(blob_id, where)
-        return self._cache[blob_id]
-
-    def _load(self, blob_id: str, where: str) -> Entity:
-        if blob_id not in self.repo:
-            # A partial clone: fetch what no batch foresaw (the ZDR ledger's lookups).
-            fetch_missing_blobs(self.repo, [blob_id])
-        blob = self.repo.get(blob_id)
-        if not isinstance(blob, pygit2.Blob):
-            raise StoreError(
-                f"{where}: blob {blob_id[:12]} is missing from the repository; "
-                "fetch the full history (git fetch --unshallow) and retry"
-            )
-        try:
-            value = jsonvalue.loads(blob.data)
-        except jsonvalue.DecodeError as error:
-            raise StoreError(
-                f"{where} is not valid JSON ({error}); fix or revert that commit"
-            ) from None
+        if blob_id in self._cache:
+            self._cache.move_to_end(blob_id)
+            value = self._cache[blob_id]
+        else:
+            try:
+                found = self.document(blob_id)
+            except jsonvalue.DecodeError as error:
+                raise StoreError(
+                    f"{where} is not valid JSON ({error}); fix or revert that commit"
+                ) from None
+            if found is None:
+                raise StoreError(
+                    f"{where}: blob {blob_id[:12]} is missing from the repository; "
+                    "fetch the full history (git fetch --unshallow) and retry"
+                )
+            value = found.value
         if not isinstance(value, dict):
             raise StoreError(f"{where} holds JSON that is not an object; fix or revert that commit")
         return value
+
+    def document(self, blob_id: str) -> Document | None:
+        """Return a blob's bytes and value (None: the repository lacks it); raise what parsing
+        raised (jsonvalue.DecodeError, RecursionError...) for a blob that is not JSON."""
+        data = self._data(blob_id)  # Bytes are not kept: each version's row asks once.
+        if data is None:
+            return None
+        if blob_id in self._cache:
+            self._cache.move_to_end(blob_id)
+            return Document(data, self._cache[blob_id])
+        value = jsonvalue.loads(data)
+        self._cache[blob_id] = value
+        if self.capacity is not None and len(self._cache) > self.capacity:
+            self._cache.popitem(last=False)
+        return Document(data, value)
+
+    def _data(self, blob_id: str) -> bytes | None:
+        """Return a blob's bytes, fetched first in a partial clone that lacks it (None: absent)."""
+        if self._stream is not None:
+            streamed = self._stream.read(blob_id)
+            if streamed is None or isinstance(streamed, bytes):
+                return streamed
+        blob = self.repo.get(blob_id)
+        if blob is None:
+            # A partial clone: fetch what no batch foresaw (the ZDR ledger's lookups).
+            fetch_missing_blobs(self.repo, [blob_id])
+            blob = self.repo.get(blob_id)
+        return blob.data if isinstance(blob, pygit2.Blob) else None
