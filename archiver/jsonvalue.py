@@ -4,7 +4,9 @@ orjson reads integers beyond 64 bits and decimals beyond double precision by rou
 silently (``123456789012345678901234567890`` becomes ``1.2345678901234568e+29``), refuses
 ``1e400`` and cannot write integers beyond 64 bits. Such literals are rare, so:
 
-- ``loads`` scans the bytes for a literal that might not fit (16 or more digits, or a
+- ``loads`` reads compact text with orjson and writes it back: the same bytes mean every
+  literal was read exactly (upstream's JSON.stringify and orjson spell numbers alike).
+  Otherwise it scans the bytes for a literal that might not fit (16 or more digits, or a
   three-digit exponent) and looks closer only there; only if one really does not fit is the
   document read by the standard library, which keeps big integers as ``int`` and such
   decimals as ``ExactNumber`` (a float that remembers its literal);
@@ -63,8 +65,6 @@ _INT = re.compile(rb"-?[0-9]+")
 _FLOAT = re.compile(rb"-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 _INT64 = range(-(2**63), 2**64)
-# Upstream listings are larger than this; telemetry cells and figures are far smaller.
-_OWN_SIZE = 64 * 1024
 _SPACES = frozenset((b" ", b"\t", b"\n", b"\r"))
 _UNREAD = object()
 
@@ -152,11 +152,12 @@ def loads(data: bytes | bytearray | memoryview | str) -> Any:
     """
     raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else bytes(data)
     value: Any = _UNREAD
-    if len(raw) < _OWN_SIZE and raw[1:2] not in _SPACES:
-        # Compact texts this size are mostly the archiver's own (telemetry cells, an
-        # endpoint's figures), written by orjson: if it writes back the same bytes, every
-        # literal is a double's shortest form or a 64-bit integer, so nothing was rounded.
-        # Four times cheaper than scanning for suspect literals, which stays the fallback.
+    if raw[1:2] not in _SPACES:
+        # Compact text (the archiver's own telemetry, upstream's listings): if orjson writes
+        # back the same bytes, every literal is a double's shortest form or a 64-bit integer,
+        # so nothing was rounded. Writing back costs about a third of the read, less than
+        # scanning for suspect literals (a listing holds thousands of 16-digit latencies),
+        # which stays the fallback.
         try:
             value = orjson.loads(raw)
             if orjson.dumps(value) == raw:

@@ -3,7 +3,11 @@ per sync. Ours (observe + plan + pygit2 commit) vs the usual way (write every fi
 `git add -A`, `git commit`), each sync in its own process for honest time and peak memory.
 
     python bench/scale_bench.py [--endpoints 50000] [--syncs 3] [--changed 0.01]
-        [--ways ours,usual] [--capture PATH]
+        [--traffic-syncs 0] [--ways ours,usual] [--capture PATH] [--profile FOLDER]
+
+Besides the table, the CPU seconds of each phase of our sync (parsing the bodies, observing
+them, the plan, the telemetry writer, the commit, the rest); --profile writes a cProfile of
+each measured sync (`python -m pstats FOLDER/ours-1.prof`).
 
 To compare two trees under the same load, run this file from each with PYTHONPATH set to
 that tree and --capture naming the same capture (a tree outside /work finds no ../shared).
@@ -16,6 +20,7 @@ parsing, observing, planning, telemetry and the commit are measured.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
 import os
 import pickle
@@ -27,7 +32,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -51,7 +56,7 @@ ONE_SYNC = """
 import pickle, sys, time
 from pathlib import Path
 import orjson
-way, repo, data, epoch = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+way, repo, data, epoch, profile = sys.argv[1:6]
 index = pickle.loads(Path(data + ".index").read_bytes())
 bodies = open(data, "rb")
 
@@ -61,30 +66,57 @@ def arriving(order):
         bodies.seek(offset)
         yield key, url, bodies.read(size)
 
+# CPU seconds by phase of the sync (ours): what the remaining work is made of.
+phases = {}
+
+def timed(label, work, *args):
+    begun = time.process_time()
+    try:
+        return work(*args)
+    finally:
+        phases[label] = phases.get(label, 0.0) + time.process_time() - begun
+
+def measured(owner, name, label):
+    work = getattr(owner, name)
+    setattr(owner, name, lambda *args, **kwargs: timed(label, lambda: work(*args, **kwargs)))
+
+if profile:
+    import cProfile
+    profiler = cProfile.Profile()
+    profiler.enable()
 started = time.perf_counter()
 if way == "ours":
-    # What archiver.sync does with each response as it arrives (fetch_sources), minus HTTP.
+    # What archiver.sync does with each response as it arrives (fetch_sources), minus HTTP;
+    # bodies are parsed as the fetch layer parses them (numbers exact).
+    from archiver.jsonvalue import loads
     from archiver.upstream import sources
     from archiver.upstream.fetch import Response
     from archiver.upstream.entities import Observer
     from archiver.gc_pause import paused_gc
     from archiver.archive.store import Store
-    from archiver.sync import archive
+    from archiver import sync
     from archiver.archive.synclog import SyncLog
     from archiver.times import parse_time
+    measured(sync, "make_plan", "plan")
+    measured(sync, "telemetry_writes", "telemetry")
+    measured(Store, "commit", "commit")
     store = Store(repo)
     observer = Observer()
     with paused_gc():
-        listings = [Response(u, orjson.loads(b), status=200) for _, u, b in arriving(index[0])]
+        parsed = [timed("parse", loads, b) for _, _, b in arriving(index[0])]
+        urls = [entry[1] for entry in index[0]]
+        listings = [Response(u, body, status=200) for u, body in zip(urls, parsed)]
         names = {path: name for name, path in sources.LISTINGS.items()}
         observer.listings({names[response.url]: response for response in listings})
-        del listings
+        del listings, parsed
         for key, url, body in arriving(index[1]):
-            observer.endpoint_listing(key, Response(url, orjson.loads(body), status=200))
+            response = Response(url, timed("parse", loads, body), status=200)
+            timed("observe", observer.endpoint_listing, key, response)
+        del response
         arrived = time.perf_counter()
-        observed = observer.observed()
+        observed = timed("observe", observer.observed)
     log = SyncLog(epoch=parse_time(epoch))
-    archive(store, observed, log, 0.10)
+    sync.archive(store, observed, log, 0.10)
 else:
     # The usual way archives the same data: every endpoint as sent, telemetry included.
     import json
@@ -105,7 +137,11 @@ status = Path("/proc/self/status").read_text()
 own = int(status.split("VmHWM:")[1].split()[0]) / 1024
 children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 done = time.perf_counter()
+if profile:
+    profiler.disable()
+    profiler.dump_stats(profile)
 print(done - started, done - arrived, max(own, children))
+print(orjson.dumps(phases).decode())
 """
 
 
@@ -198,24 +234,39 @@ def write_bodies(fetched: Fetched, data: Path) -> None:
     Path(f"{data}.index").write_bytes(pickle.dumps(order))
 
 
-def run_sync(way: str, repo: Path, data: Path, epoch: str) -> tuple[float, float, float, float]:
-    """Run one sync in a child process.
+PHASES = ("parse", "observe", "plan", "telemetry", "commit")
 
-    Return (sync seconds, CPU seconds, peak MB, seconds after the last body arrived): in a
-    real sync the work done as each body arrives overlaps the wait for the others.
-    """
+
+class Measured(NamedTuple):
+    """One sync's figures."""
+
+    seconds: float
+    cpu: float
+    peak_mb: float
+    # In a real sync the work done as each body arrives overlaps the wait for the others.
+    after_last_body: float
+    # CPU seconds by phase (ours); "other" is the rest: start-up, reading the tree, ...
+    phases: dict[str, float]
+
+
+def run_sync(way: str, repo: Path, data: Path, epoch: str, profile: Path | None) -> Measured:
+    """Run one sync in a child process (profiled into the file `profile` names, if any)."""
     # Write back what earlier steps left dirty, so no sync pays for another's disk writes.
     os.sync()
-    child = subprocess.Popen(
-        [sys.executable, "-c", ONE_SYNC, way, str(repo), str(data), epoch], stdout=subprocess.PIPE
-    )
+    command = [sys.executable, "-c", ONE_SYNC, way, str(repo), str(data), epoch, str(profile or "")]
+    child = subprocess.Popen(command, stdout=subprocess.PIPE)
     _, status, usage = os.wait4(child.pid, 0)
     assert child.stdout is not None
-    seconds, after, peak = (float(n) for n in child.stdout.read().decode().split())
+    figures, phase_line = child.stdout.read().decode().splitlines()[-2:]
     child.stdout.close()
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{way} sync failed")
-    return seconds, usage.ru_utime + usage.ru_stime, peak, after
+    seconds, after, peak = (float(n) for n in figures.split())
+    cpu = usage.ru_utime + usage.ru_stime
+    phases: dict[str, float] = orjson.loads(phase_line)
+    if phases:
+        phases["other"] = cpu - sum(phases.values())
+    return Measured(seconds, cpu, peak, after, phases)
 
 
 def main() -> None:
@@ -231,16 +282,24 @@ def main() -> None:
     )
     parser.add_argument("--ways", default="ours,usual", help="which ways to run, comma-separated")
     parser.add_argument("--capture", type=Path, default=CAPTURE, help="the template capture")
+    parser.add_argument(
+        "--profile", type=Path, help="write a cProfile of each measured sync into this folder"
+    )
+    parser.add_argument(
+        "--keep", type=Path, help="build the archives in this new folder and keep them there"
+    )
     args = parser.parse_args()
+    if args.profile:
+        args.profile.mkdir(parents=True, exist_ok=True)
     ways = [way for way in ("ours", "usual") if way in args.ways.split(",")]
     chance = random.Random(7)
     fetched, made = synthetic_fetched(args.endpoints, seed=7, template=args.capture)
     rows = {"": "", " traffic": ", every endpoint's traffic figures moving"}
-    results: dict[str, list[tuple[float, float, float, float]]] = {
-        f"{way}{row}": [] for row in rows for way in ways
-    }
-    with tempfile.TemporaryDirectory() as workdir:
-        work = Path(workdir)
+    results: dict[str, list[Measured]] = {f"{way}{row}": [] for row in rows for way in ways}
+    with contextlib.ExitStack() as cleanup:
+        if args.keep:
+            args.keep.mkdir(parents=True)
+        work = args.keep or Path(cleanup.enter_context(tempfile.TemporaryDirectory()))
         subprocess.run(["git", "init", "-q", "-b", "main", str(work / "usual")], check=True)
         data = work / "bodies"
         for number in range(1 + args.syncs + args.traffic_syncs):
@@ -252,7 +311,8 @@ def main() -> None:
             # One sync an hour, from the start of a day.
             epoch = f"2026-07-20T{number:02}:00:00Z"
             for way in ways:
-                measured = run_sync(way, work / way, data, epoch)
+                profile = args.profile / f"{way}-{number}.prof" if args.profile and number else None
+                measured = run_sync(way, work / way, data, epoch, profile)
                 if number:  # the first sync builds the archive; the rest are the hourly case
                     results[f"{way}{row}"].append(measured)
             change_some(made, args.changed, chance)
@@ -275,12 +335,26 @@ def main() -> None:
                 f"{statistics.median(r[1] for r in runs):.2f} | {max(r[2] for r in runs):.0f} | "
                 f"{statistics.median(r[3] for r in runs):.2f} |"
             )
+    _print_phases(results)
     for row, label in rows.items():
         if results.get(f"ours{row}") and results.get(f"usual{row}"):
             ours, usual = (
                 statistics.median(r[0] for r in results[f"{w}{row}"]) for w in ("ours", "usual")
             )
             print(f"usual / ours{label}: {usual / ours:.1f}x")
+
+
+def _print_phases(results: dict[str, list[Measured]]) -> None:
+    """Print the median CPU seconds of each phase, for the ways that report phases."""
+    print()
+    print(f"| CPU s by phase | {' | '.join((*PHASES, 'other'))} |")
+    print(f"|---|{'---|' * (len(PHASES) + 1)}")
+    for name, runs in results.items():
+        if runs and runs[0].phases:
+            cells = [statistics.median(r.phases.get(p, 0.0) for r in runs) for p in PHASES]
+            cells.append(statistics.median(r.phases["other"] for r in runs))
+            print(f"| {name} | {' | '.join(f'{cell:.2f}' for cell in cells)} |")
+    print()
 
 
 def _fetched_again(fetched: Fetched, made: list[dict[str, Any]]) -> Fetched:

@@ -246,7 +246,9 @@ class Store:
         # Checked again here: recover() writes too, and a link may have appeared meanwhile.
         refuse_linked_folders(self.root, blobs)
         index = self.repo.index
-        index.read(force=True)
+        # Reread only if the file changed since it was read (a commit's check just read it):
+        # a 50,000-entry index takes a tenth of a second to parse.
+        index.read(force=False)
         for path, blob_id in blobs.items():
             target = self.root / path
             if blob_id is None:

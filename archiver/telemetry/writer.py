@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+import orjson
+
 from archiver import jsonvalue
 from archiver.canonical import blob_id
 from archiver.telemetry.checks import Problems
@@ -138,7 +140,8 @@ def _stitch_uptime(
 def _observed(kind: str, figures_by_key: Any, problems: Problems) -> Observed:
     """Return {key cell: (key, figures)} for the keys of one kind that may be usable.
 
-    Figures are an object, or its compact JSON bytes (how a sync holds endpoint figures);
+    Figures are an object, or its JSON bytes as orjson wrote them (how a sync holds most
+    endpoint figures: orjson reads them back exactly);
     they are flattened shard by shard, so only one shard's leaves are alive at a time.
     """
     if not isinstance(figures_by_key, Mapping):
@@ -199,7 +202,9 @@ class _Kind:
         usable: Flattened = {}
         for key_cell, (key, given) in observed.items():
             try:
-                figures = jsonvalue.loads(given) if type(given) is bytes else given
+                # Bytes are figures as orjson wrote them (archiver.upstream.endpoints): it
+                # reads them back exactly, without jsonvalue's round trip.
+                figures = orjson.loads(given) if type(given) is bytes else given
                 if not isinstance(figures, Mapping):
                     kind_name = type(figures).__name__
                     message = f"figures are a {kind_name}, expected an object; skipped"

@@ -27,7 +27,7 @@ from typing import Any
 import orjson
 
 from archiver import jsonvalue
-from archiver.canonical import canonical_bytes, json_bytes
+from archiver.canonical import canonical_bytes
 from archiver.errors import UnsafeKeyError
 from archiver.paths import Category, key_to_path
 from archiver.upstream import fields as telemetry
@@ -56,6 +56,9 @@ PROVIDER_FIELDS = frozenset(
 )
 OWN_FIELD = "provider_info_endpoint"
 ABSENT_FIELD = "provider_info_absent"
+# An endpoint's telemetry: its compact JSON as orjson wrote it, so orjson alone reads it back
+# exactly; or, when a number needs more than orjson holds (rare), the object itself.
+Figures = bytes | dict[str, Any]
 
 
 @dataclass
@@ -64,13 +67,15 @@ class _Endpoint:
 
     rank: tuple[bool, str]
     file: bytes
-    figures: bytes | None
+    figures: Figures | None
     provider: tuple[str, bytes] | None
 
     def content(self) -> tuple[bytes, bytes, bytes]:
         """Return what decides between two copies of one endpoint: everything it holds."""
         provider = self.provider[1] if self.provider else b""
-        return (self.file, provider, self.figures or b"")
+        figures = self.figures
+        text = jsonvalue.dumps(figures) if isinstance(figures, dict) else figures
+        return (self.file, provider, text or b"")
 
 
 @dataclass
@@ -78,7 +83,7 @@ class EndpointParts:
     """What the endpoint listings hold, ready for the planner and the telemetry store."""
 
     files: dict[str, bytes] = field(default_factory=dict)
-    telemetry: dict[str, bytes] = field(default_factory=dict)
+    telemetry: dict[str, Figures] = field(default_factory=dict)
     providers: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
@@ -176,17 +181,23 @@ class EndpointCollector:
         info = entity.get("provider_info")
         provider = None
         if isinstance(info, dict) and isinstance(info.get("slug"), str):
-            shared = {k: v for k, v in info.items() if k in PROVIDER_FIELDS}
-            own = {k: v for k, v in info.items() if k not in PROVIDER_FIELDS}
+            shared_names, own_names = _provider_split(tuple(info))
+            shared = {k: info[k] for k in shared_names}
+            own = {k: info[k] for k in own_names}
             try:
-                record = json_bytes(shared, orjson.OPT_SORT_KEYS)
+                record = jsonvalue.dumps(shared, orjson.OPT_SORT_KEYS)
             except jsonvalue.EncodeError as error:
                 if isinstance(error, jsonvalue.NestingError):
                     error.path.insert(0, "provider_info")
                 problems.append(f"{label}: endpoint {item['id']!r}: {error}; {_NOT_WRITTEN}")
                 return None
-            # Endpoints of one provider carry the same record: share its bytes.
-            provider = (info["slug"], self._providers.setdefault(record, record))
+            # Endpoints of one provider carry the same record: share its bytes (a copy only
+            # as big as them: orjson's own result keeps its whole buffer).
+            kept = self._providers.get(record)
+            if kept is None:
+                kept = bytes(memoryview(record))
+                self._providers[kept] = kept
+            provider = (info["slug"], kept)
             entity["provider_info"] = info["slug"]
             if own:
                 entity[OWN_FIELD] = own
@@ -196,23 +207,37 @@ class EndpointCollector:
             # One hostile value costs its own endpoint only; the listing is kept from removing.
             problems.append(f"{label}: endpoint {item['id']!r}: {error}; {_NOT_WRITTEN}")
             return None
-        return _Endpoint(rank, file, _figures_bytes(figures, label, item["id"], problems), provider)
+        return _Endpoint(rank, file, _figures_kept(figures, label, item["id"], problems), provider)
 
 
 _NOT_WRITTEN = "not written (its archived version, if any, is kept)"
 
 
-def _figures_bytes(
+@functools.lru_cache(maxsize=256)
+def _provider_split(names: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Return (provider-level fields, the endpoint's own) of a `provider_info`'s field names."""
+    shared = tuple(name for name in names if name in PROVIDER_FIELDS)
+    return shared, tuple(name for name in names if name not in PROVIDER_FIELDS)
+
+
+def _figures_kept(
     figures: dict[str, Any], label: str, endpoint_id: str, problems: list[str]
-) -> bytes | None:
-    """Return an endpoint's telemetry as compact JSON (None: none, or it cannot be written)."""
+) -> Figures | None:
+    """Return an endpoint's telemetry as it is kept (None: none, or it cannot be written)."""
     if not figures:
         return None
     try:
-        return json_bytes(figures)
+        # Bytes orjson wrote hold only numbers it reads back exactly: the telemetry writer
+        # reads them without the round trip jsonvalue.loads makes to be sure.
+        return bytes(memoryview(orjson.dumps(figures)))
+    except orjson.JSONEncodeError:
+        pass
+    try:
+        jsonvalue.dumps(figures)
     except jsonvalue.EncodeError as error:
         problems.append(f"{label}: endpoint {endpoint_id!r} telemetry: {error}; skipped this sync")
         return None
+    return figures
 
 
 def _rank(model_key: str) -> tuple[bool, str]:

@@ -46,7 +46,7 @@ class Observed:
     catalog_whole: bool
     keys_with_endpoint: set[str] = field(default_factory=set)
     problems: list[str] = field(default_factory=list)
-    # {kind: {key: figures}}; endpoint figures are held as compact JSON bytes.
+    # {kind: {key: figures}}; endpoint figures are held as orjson's bytes (endpoints.Figures).
     telemetry: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def part_whole(self, category: str, part: str, old: Mapping[str, Any] | None) -> bool:
