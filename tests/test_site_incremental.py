@@ -16,22 +16,29 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import orjson
 import pytest
 from click.testing import CliRunner
 
 from archiver import jsonvalue
 from archiver.archive.zdr_ledger import LEDGER_PATH
+from archiver.canonical import canonical_bytes
 from archiver.cli import main
 from archiver.history.index import INDEX_FILE
+from archiver.history.kinds import model_name
 from archiver.history.versions import changes
-from archiver.paths import path_to_key
+from archiver.paths import key_to_path, path_to_key
 from archiver.site import SiteReport, build_site
-from archiver.site.derived_cache import CACHE_FILE
-from archiver.site.incremental import derived_history
+from archiver.site.card_cache import CardStore
+from archiver.site.cards import ChangeCard
+from archiver.site.context import load_projection
+from archiver.site.derived_cache import CACHE_FILE, read_cache
+from archiver.site.incremental import build_digest, derived_history
 from archiver.site.syncs import read_syncs
+from archiver.site.timeline import Timeline, build_timeline
 from archiver.site.urls import endpoint_page, model_page, provider_page
-from archiver.times import parse_time
-from tests.archive_helpers import git
+from archiver.times import format_epoch, parse_time
+from tests.archive_helpers import git, head
 from tests.site_helpers import SiteArchive
 
 ENTITY_FOLDERS = ("data/model", "data/endpoint", "data/provider")
@@ -135,6 +142,10 @@ def test_a_new_commit_reads_only_its_changes_and_builds_what_a_full_build_builds
     incremental, full = files(builds.root / "out"), files(builds.full)
     assert incremental.keys() == full.keys()
     assert [path for path in full if incremental[path] != full[path]] == []
+    # The cache written back (A's entity lines kept as read, B's added) reads as history at B.
+    cached = read_cache(builds.root / "cache")
+    assert cached is not None and cached.head == builds.b
+    assert cached.groups == changes(builds.source, problems=[])
     # Only what differs from A's site was written; the rest was linked from A's build.
     before = files(builds.site_a)
     differ = {path for path, data in full.items() if before.get(path) != data}
@@ -149,9 +160,16 @@ def test_a_new_commit_reads_only_its_changes_and_builds_what_a_full_build_builds
 
 
 def _cache_document(cache: Path) -> dict[str, object]:
-    value = jsonvalue.loads((cache / CACHE_FILE).read_bytes())
+    """Return the cache file's first line: the changes, the sync log, the head and the build."""
+    value = jsonvalue.loads((cache / CACHE_FILE).read_bytes().partition(b"\n")[0])
     assert isinstance(value, dict)
     return value
+
+
+def _write_cache_document(cache: Path, document: dict[str, object]) -> None:
+    """Replace the cache file's first line, keeping its entity lines."""
+    entities = (cache / CACHE_FILE).read_bytes().partition(b"\n")[2]
+    (cache / CACHE_FILE).write_bytes(jsonvalue.dumps(document) + b"\n" + entities)
 
 
 @pytest.mark.parametrize("damage", ["damaged", "other build", "not an ancestor"])
@@ -166,7 +184,7 @@ def test_a_cache_that_does_not_fit_falls_back_to_a_full_read(
         (cache / CACHE_FILE).write_bytes((cache / CACHE_FILE).read_bytes()[:-100])
     elif damage == "other build":
         document["build"] = "0" * 64
-        (cache / CACHE_FILE).write_bytes(jsonvalue.dumps(document))
+        _write_cache_document(cache, document)
     else:
         # A sync later rewritten away: the cache covers a commit B does not descend from.
         repo = tmp_path / "clone"
@@ -174,7 +192,7 @@ def test_a_cache_that_does_not_fit_falls_back_to_a_full_read(
         tree = git(repo, "rev-parse", f"{builds.a}^{{tree}}").strip()
         stray = git(repo, "commit-tree", tree, "-p", builds.a, "-m", "rewritten")
         document["head"] = stray.strip()
-        (cache / CACHE_FILE).write_bytes(jsonvalue.dumps(document))
+        _write_cache_document(cache, document)
 
     derived = derived_history(repo, cache)
 
@@ -190,3 +208,79 @@ def test_a_cache_that_does_not_fit_falls_back_to_a_full_read(
     assert derived.syncs == read_syncs(repo)
     # The cache now covers B, for the next build.
     assert _cache_document(cache)["head"] == builds.b
+
+
+def _cards(timeline: Timeline, category: str) -> list[ChangeCard]:
+    """Return every card of one category's entities."""
+    return [
+        card
+        for (kind, _), cards in timeline.by_entity.items()
+        if kind == category
+        for card in cards
+    ]
+
+
+def _writable(value: object) -> bool:
+    try:
+        orjson.dumps(value)
+    except orjson.JSONEncodeError:
+        return False
+    return True
+
+
+def _renamed_model(clone: Path, model_key: str, name: str) -> str:
+    """Commit a sync an hour after HEAD's that renames one model (its catalog name)."""
+    path = clone / key_to_path("model", model_key)
+    entity = jsonvalue.loads(path.read_bytes())
+    entity["catalog"]["name"] = name
+    path.write_bytes(canonical_bytes(entity))
+    epoch = format_epoch(built_at(clone, "HEAD") + timedelta(minutes=30))
+    git(clone, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam",
+        f"Sync {epoch}\n\nSync-Epoch: {epoch}")  # fmt: skip
+    return head(clone)
+
+
+def test_a_kept_card_whose_model_was_renamed_is_described_again(
+    site_archive: SiteArchive, tmp_path: Path
+) -> None:
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "--quiet", str(site_archive.repo), str(clone))
+    kept = tmp_path / "cards"
+    # The build before: every card described and kept.
+    projection = load_projection(clone, None, [], None)
+    groups = changes(clone, problems=[])
+    store = CardStore.read(kept, build_digest())
+    before = build_timeline(projection, groups, store.parts)
+    store.write(kept, groups)
+    assert store.described == sum(len(group.changes) for group in groups)
+    # An endpoint card whose summary names its model by the model's current name.
+    card = next(
+        card
+        for card in _cards(before, "endpoint")
+        if card.model_key in projection.models
+        and card.summary.startswith(model_name(projection.models[card.model_key], card.model_key))
+    )
+    renamed = f"Renamed {card.model_key}"
+    commit = _renamed_model(clone, card.model_key, renamed)
+
+    projection = load_projection(clone, None, [], None)
+    groups = changes(clone, problems=[])
+    store = CardStore.read(kept, build_digest())
+    after = build_timeline(projection, groups, store.parts)
+
+    assert after == build_timeline(projection, groups)
+    old = [
+        found for found in after.by_entity[("endpoint", card.key)] if found.commit == card.commit
+    ]
+    assert old and all(found.summary.startswith(f"{renamed} on ") for found in old)
+    # Only the cards that name the renamed model, and the new commit's, were described again.
+    naming = [
+        found
+        for found in _cards(before, "endpoint") + _cards(before, "model")
+        if found.model_key == card.model_key
+    ]
+    new = sum(len(group.changes) for group in groups if group.commit == commit)
+    # A change whose patch JSON cannot hold (the hostile capture's) is never kept.
+    never_kept = sum(not _writable(change.patch) for group in groups for change in group.changes)
+    assert store.described == len(naming) + new + never_kept
+    assert store.reused == sum(len(group.changes) for group in groups) - store.described

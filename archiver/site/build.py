@@ -14,10 +14,12 @@ from typing import Any
 import jinja2
 
 from archiver.errors import ArchiverError
+from archiver.gc_pause import paused_gc
 from archiver.history.pricing import pricing_histories
 from archiver.history.versions import SyncChanges, changes
 from archiver.site import pages
 from archiver.site.api import api_documents
+from archiver.site.card_cache import CardStore
 from archiver.site.catalog import build_catalog
 from archiver.site.change_index import index_files
 from archiver.site.context import Projection, load_projection
@@ -26,7 +28,7 @@ from archiver.site.feeds import FeedSpec, atom_feed, site_feeds
 from archiver.site.formats import iso
 from archiver.site.graveyard import deprecations_page, lifecycle_feeds
 from archiver.site.grid_data import GRID_PATH, grid_document
-from archiver.site.incremental import derived_history
+from archiver.site.incremental import build_digest, derived_history
 from archiver.site.metrics import load_metrics
 from archiver.site.page_contexts import ApiFile, SiteInfo
 from archiver.site.pricing_api import INDEX as PRICING_INDEX
@@ -115,6 +117,21 @@ def build_site(
     at HEAD reads only the commits since (archiver.site.incremental); the pages are the
     same either way. built: the build time the pages show (default: now).
     """
+    # History is millions of JSON objects without reference cycles; with the collector on,
+    # each of its full passes walks them all: a cost that grew with the length of history.
+    with paused_gc():
+        return _build(repo_path, out_dir, at, base_url, cache, built)
+
+
+def _build(
+    repo_path: str | Path,
+    out_dir: str | Path,
+    at: datetime | None,
+    base_url: str,
+    cache: str | Path | None,
+    built: datetime | None,
+) -> SiteReport:
+    """Build the site (see build_site)."""
     started = time.monotonic()
     out = Path(out_dir).resolve()
     _check_out_dir(out)
@@ -122,7 +139,7 @@ def build_site(
     groups, unreadable, syncs = _history(repo_path, at, cache, report)
     projection = vetted(load_projection(repo_path, at, report.skipped, syncs), report.skipped)
     _add_once_per_file(report.skipped, unreadable)
-    timeline = build_timeline(projection, groups)
+    timeline = _timeline(projection, groups, cache if at is None else None, report)
     metrics = load_metrics(repo_path, at, report.problems)
     catalog = build_catalog(projection, metrics, timeline.last_changes())
     end = projection.epoch or datetime.now(UTC)
@@ -172,6 +189,22 @@ def _history(
     groups = changes(repo_path, until=at, problems=unreadable)
     report.history = "history read in full" + (" (--at)" if cache is not None else "")
     return groups, unreadable, None
+
+
+def _timeline(
+    projection: Projection,
+    groups: list[SyncChanges],
+    cache: str | Path | None,
+    report: SiteReport,
+) -> Timeline:
+    """Return the site's history; with a cache, each change's card parts are kept there."""
+    if cache is None:
+        return build_timeline(projection, groups)
+    cards = CardStore.read(Path(cache), build_digest())
+    timeline = build_timeline(projection, groups, cards.parts)
+    cards.write(Path(cache), groups)
+    report.history += f"; {cards.described} changes described, {cards.reused} kept"
+    return timeline
 
 
 def _add_once_per_file(problems: list[str], more: list[str]) -> None:

@@ -23,7 +23,16 @@ from archiver.site.formats import count, money, per_million
 from archiver.site.urls import endpoint_page, model_page, provider_page
 from archiver.site.values import as_float, dig
 
-__all__ = ["KIND_LABELS", "ChangeCard", "Figure", "PriceLine", "change_card"]
+__all__ = [
+    "KIND_LABELS",
+    "CardParts",
+    "ChangeCard",
+    "Figure",
+    "PriceLine",
+    "card_from_parts",
+    "card_parts",
+    "change_card",
+]
 
 # The kinds the monitor filters by and the feeds are split by (archiver.history.kinds).
 KIND_LABELS = {kind.value: label for kind, label in LABELS_BY_KIND.items()}
@@ -125,16 +134,56 @@ class ChangeCard:
         return None
 
 
+@dataclass(frozen=True)
+class CardParts:
+    """What a card shows that its change alone decides: the costly part, kept between builds.
+
+    Only the description's subject reads the current projection (the model names passed
+    to describe); titles, pages and provider names are filled in by card_from_parts.
+    """
+
+    prices: tuple[PriceLine, ...]
+    lines: tuple[str, ...]
+    hidden_lines: int
+    figures: tuple[Figure, ...]
+    described: Described
+
+
 def change_card(
     change: Change, projection: Projection, model_names: Mapping[str, str] | None = None
 ) -> ChangeCard:
     """Return the card of one change (model_names: {modelKey: name} for its summary)."""
+    return card_from_parts(change, card_parts(change, model_names), projection)
+
+
+def card_parts(change: Change, model_names: Mapping[str, str] | None = None) -> CardParts:
+    """Return the parts of a change's card that do not depend on the projection."""
+    prices = _price_lines(change)
+    lines, hidden = _field_lines(change, bool(prices))
+    entity = change.after or change.before or {}
+    return CardParts(
+        prices=prices,
+        lines=lines,
+        hidden_lines=hidden,
+        figures=_figures(change.category, entity) if _lifecycle(change) else (),
+        described=describe(
+            change.category,
+            change.key,
+            change.before,
+            change.after,
+            returned="returned" in change.kinds,
+            model_names=model_names,
+            changed=change.changed,
+        ),
+    )
+
+
+def card_from_parts(change: Change, parts: CardParts, projection: Projection) -> ChangeCard:
+    """Return the card of a change from its parts and the names and pages of the projection."""
     entity = change.after or change.before or {}
     model_key, provider_key, tag = _subjects(change.category, change.key, entity)
     model = projection.models.get(model_key) or (entity if change.category == "model" else {})
     title, subtitle = _titles(change, entity, model, model_key, projection)
-    prices = _price_lines(change)
-    lines, hidden = _field_lines(change, bool(prices))
     provider = projection.providers.get(provider_key, {})
     return ChangeCard(
         category=change.category,
@@ -152,18 +201,11 @@ def change_card(
         if provider
         else _display(entity, provider_key),
         provider_tag=tag,
-        prices=prices,
-        lines=lines,
-        hidden_lines=hidden,
-        figures=_figures(change.category, entity) if _lifecycle(change) else (),
-        described=describe(
-            change.category,
-            change.key,
-            change.before,
-            change.after,
-            returned="returned" in change.kinds,
-            model_names=model_names,
-        ),
+        prices=parts.prices,
+        lines=parts.lines,
+        hidden_lines=parts.hidden_lines,
+        figures=parts.figures,
+        described=parts.described,
         provider_listed=provider_key in projection.providers,
     )
 

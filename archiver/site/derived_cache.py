@@ -5,12 +5,17 @@ derived data: JSON (never pickle: a cache restored from CI storage is data, not 
 entity version stored once (a change's `after` is the next change's `before`), numbers
 written back digit for digit by :mod:`archiver.jsonvalue`. A file that does not parse, or
 holds another format, reads as no cache at all.
+
+The first line holds the changes (entities by number) and the sync log; then each entity
+version is a line of its own JSON (which never holds a raw newline). A build writes back the
+lines it read as they were: only the versions of new commits are encoded, so the hourly
+write does not re-encode all of history.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,7 +28,7 @@ from archiver.site.syncs import CategoryFigures, SyncRecord
 __all__ = ["CACHE_FILE", "CachedHistory", "read_cache", "write_cache"]
 
 CACHE_FILE = "derived-history.json"
-FORMAT = 1
+FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -37,12 +42,14 @@ class CachedHistory:
     groups: list[SyncChanges]
     syncs: list[SyncRecord]
     problems: list[str]
+    # Entity versions read from the file, each with its line: written back as they were.
+    encoded: list[tuple[dict[str, Any], bytes]] = field(default_factory=list, compare=False)
 
 
 def write_cache(folder: Path, cached: CachedHistory) -> None:
     """Write the cache file into folder, atomically (a crash leaves the old file or none)."""
     folder.mkdir(parents=True, exist_ok=True)
-    entities = _EntityTable()
+    entities = _EntityTable(cached.encoded)
     head = jsonvalue.dumps(
         {
             "format": FORMAT,
@@ -54,20 +61,27 @@ def write_cache(folder: Path, cached: CachedHistory) -> None:
             "problems": cached.problems,
         }
     )
-    # The entities go in as the bytes already written for them: each is encoded once.
-    data = head[:-1] + b',"entities":[' + b",".join(entities.encoded) + b"]}"
     temporary = folder / f".{CACHE_FILE}.{os.getpid()}"
-    temporary.write_bytes(data)
+    with temporary.open("wb") as file:
+        file.write(head + b"\n")
+        for line in entities.encoded:
+            file.write(line + b"\n")
     temporary.replace(folder / CACHE_FILE)
 
 
 def read_cache(folder: Path) -> CachedHistory | None:
     """Return the cache in folder, or None when it is missing, damaged or of another format."""
     try:
-        document = jsonvalue.loads((folder / CACHE_FILE).read_bytes())
-        if document.get("format") != FORMAT:
+        data = (folder / CACHE_FILE).read_bytes()
+        first, _, rest = data.partition(b"\n")
+        document = jsonvalue.loads(first)
+        if document.get("format") != FORMAT or not data.endswith(b"\n"):
             return None
-        entities = document["entities"]
+        lines = rest.split(b"\n")[:-1]
+        # One parse of all versions (an array of the lines), not one call per line.
+        entities = jsonvalue.loads(b"[" + b",".join(lines) + b"]")
+        if len(entities) != len(lines):
+            return None
         return CachedHistory(
             build=str(document["build"]),
             head=str(document["head"]),
@@ -75,6 +89,7 @@ def read_cache(folder: Path) -> CachedHistory | None:
             groups=[_read_group(group, entities) for group in document["groups"]],
             syncs=[_read_sync(record) for record in document["syncs"]],
             problems=[str(problem) for problem in document["problems"]],
+            encoded=list(zip(entities, lines, strict=True)),
         )
     except (OSError, jsonvalue.DecodeError, KeyError, IndexError, TypeError, ValueError):
         return None  # Derived data: unreadable means rebuilt, never repaired.
@@ -85,10 +100,14 @@ def read_cache(folder: Path) -> CachedHistory | None:
 class _EntityTable:
     """Entity versions by reference: each distinct one encoded once."""
 
-    def __init__(self) -> None:
+    def __init__(self, known: list[tuple[dict[str, Any], bytes]]) -> None:
         self.encoded: list[bytes] = []
         self._by_bytes: dict[bytes, int] = {}
         self._by_identity: dict[int, int] = {}
+        for entity, data in known:
+            self._by_identity[id(entity)] = self._by_bytes.setdefault(data, len(self.encoded))
+            if self._by_identity[id(entity)] == len(self.encoded):
+                self.encoded.append(data)
 
     def ref(self, entity: dict[str, Any] | None) -> int | None:
         """Return the number of an entity in the table (None for None), adding it if new."""

@@ -24,8 +24,9 @@ import hashlib
 import importlib.metadata
 import shutil
 import sqlite3
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import pygit2
 
@@ -57,6 +58,8 @@ class DerivedHistory:
     commits_read: int
     incremental: bool
     note: str
+    # The cache file's entity versions and their lines, written back without re-encoding.
+    encoded: list[tuple[dict[str, Any], bytes]] = field(default_factory=list, compare=False)
 
 
 def default_cache_dir(repo_path: str | Path) -> Path:
@@ -87,7 +90,13 @@ def derived_history(repo_path: str | Path, cache_dir: Path) -> DerivedHistory:
         derived = DerivedHistory(groups, read_syncs(repo_path), problems, count, False, reason)
     if head:
         cache = CachedHistory(
-            build_digest(), head, base, derived.groups, derived.syncs, derived.problems
+            build_digest(),
+            head,
+            base,
+            derived.groups,
+            derived.syncs,
+            derived.problems,
+            derived.encoded,
         )
         try:
             write_cache(cache_dir, cache)
@@ -117,6 +126,7 @@ def _since_cache(
         commits,
         True,
         f"history read incrementally: {commits} new commits since {cached.head[:12]}",
+        cached.encoded,
     )
     return derived, base
 

@@ -8,7 +8,7 @@ history, and every endpoint's and model's price at every sync where it changed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -16,7 +16,7 @@ from typing import Any
 
 from archiver.history.kinds import Kind, importance, model_name
 from archiver.history.versions import Change, SyncChanges
-from archiver.site.cards import ChangeCard, change_card
+from archiver.site.cards import CardParts, ChangeCard, card_from_parts, card_parts
 from archiver.site.context import Projection
 from archiver.site.formats import per_million
 from archiver.site.values import dig
@@ -90,12 +90,24 @@ class Timeline:
         return cards
 
 
-def build_timeline(projection: Projection, groups: Sequence[SyncChanges]) -> Timeline:
-    """Return the site's history from history.changes() groups (newest first)."""
+# Returns a change's card parts, given the model names: described now or kept from before.
+PartsSource = Callable[[Change, Mapping[str, str]], CardParts]
+
+
+def build_timeline(
+    projection: Projection, groups: Sequence[SyncChanges], parts: PartsSource = card_parts
+) -> Timeline:
+    """Return the site's history from history.changes() groups (newest first).
+
+    parts: where each change's card parts come from (archiver.site.card_cache keeps them
+    between builds); the cards are the same either way.
+    """
     timeline = Timeline()
     names = {key: model_name(entity, key) for key, entity in projection.models.items()}
     for group in groups:
-        found = (change_card(change, projection, names) for change in group.changes)
+        found = (
+            card_from_parts(change, parts(change, names), projection) for change in group.changes
+        )
         cards = sorted(found, key=lambda card: importance(card.described))
         for card in cards:
             timeline.by_entity.setdefault((card.category, card.key), []).append(card)
