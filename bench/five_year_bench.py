@@ -23,14 +23,15 @@ as .github/workflows/sync.yml runs them:
 - site job, before: `git clone` of the whole history, `archiver site`;
 - site job, after: the previous hour's run (partial clone of the commit before the sync,
   `archiver site`: its cache-miss time is printed) leaves `.git/archiver`; then the timed
-  run: `git clone --filter=blob:none`, the cache copied in, `archiver site`.
+  run: `git clone --depth 1 --filter=blob:none`, the cache copied in, `archiver site` (which
+  deepens the clone to the cache's head, the commit before the sync).
 
 The synthetic history lacks the real telemetry history's bytes: a full clone is charged the
 missing bytes (the year's packed size from the growth simulation minus the clone's) at the
 marginal bytes per second of clones of that tree's simulated history (real content: its
-deltas cost what the real ones do; both trees' clones timed in turn); a blob-less clone is
-charged the missing trees and commits the same way (their share of growth, from growth_bench's
-families where the tree reports them; 0 where it does not). Both are printed as extrapolated.
+deltas cost what the real ones do; both trees' clones timed in turn). A shallow blob-less
+clone is charged nothing: it fetches HEAD's trees and the commits since the cache, whose
+size does not grow with history. Both are printed as extrapolated.
 
     python bench/five_year_bench.py                 # full: see bench/README.md for its time
     python bench/five_year_bench.py --quick         # tests' small captures, toy sizes: minutes
@@ -258,8 +259,9 @@ def previous_site_run(side: Side, remote: Path, work: Path) -> tuple[Path, float
 def site_job(side: Side, remote: Path, work: Path, cache: Path | None) -> dict[str, float]:
     """Time the site job: its clone (whole or blob-less), the cache restored, `archiver site`."""
     clone = work / "site-job"
-    blobs = [] if cache is None else ["--filter=blob:none"]
-    steps = {"clone": run(["git", "clone", "-q", *blobs, f"file://{remote}", str(clone)])}
+    # As the workflow checks out: the whole history before; HEAD alone, blob-less, after.
+    options = [] if cache is None else ["--depth", "1", "--filter=blob:none"]
+    steps = {"clone": run(["git", "clone", "-q", *options, f"file://{remote}", str(clone)])}
     steps["clone bytes"] = _size(clone / ".git")
     if cache is not None:
         started = time.perf_counter()
@@ -341,17 +343,16 @@ def build_synthetic(work: Path, capture: Path, years: int, year_hours: int) -> P
 def site_seconds(side: Side, year: int) -> tuple[float, float]:
     """Return the site job's (measured, extrapolated) wall seconds at year N.
 
-    The clone is charged the bytes the synthetic history lacks at the rate a clone of the
-    growth simulation's real history ran: every missing byte for a full clone, the missing
-    trees and commits for a blob-less one.
+    A full clone is charged the bytes the synthetic history lacks at the rate a clone of the
+    growth simulation's real history ran; the shallow clone (with a cache) nothing: what it
+    fetches (HEAD, the commits since the cache) does not grow with history.
     """
     steps, growth = side.site_job[year], side.growth
     assert growth is not None
     measured = steps["clone"] + steps.get("restore", 0.0) + steps["build"]
     if "restore" in steps:
-        real, rate = growth.tree_share * growth.at_year(year), growth.partial_rate
-    else:
-        real, rate = growth.at_year(year), growth.full_rate
+        return measured, measured
+    real, rate = growth.at_year(year), growth.full_rate
     return measured, measured + max(0.0, real - steps["clone bytes"]) / rate
 
 
@@ -386,7 +387,7 @@ def report(sides: list[Side], args: argparse.Namespace, took: float) -> list[str
         f"{args.capture_b.name} an hour later; `pip install .` measured once per tree "
         f"(before {before.install:.0f} s, after {after.install:.0f} s) and counted in every "
         "sync job. Site job: measured, then extrapolated to the real history's bytes "
-        "(clone charged the missing bytes at its own rate).",
+        "(a full clone charged the missing bytes at its own rate; a shallow clone nothing).",
         "",
         "| year | sync job before | sync job after | site job before | site job after "
         "| site job before, measured | site job after, measured |",

@@ -9,11 +9,12 @@ its prefix (a branch at that hour). For each size, the job as it ran before issu
 it runs now, each step timed:
 
 - before: a full clone (every blob of history), then `build_site` reading all history;
-- now: the previous hour's run leaves its cache (a partial clone at the previous commit,
-  built with a cache: the first run's full read, which fetches every blob it needs in one
-  request, is timed too, as the cost of a cache miss); then the hour's run: a partial clone
-  (`--filter=blob:none`), the cache folder copied in (as actions/cache restores it), and
-  the incremental build, which reads one new commit.
+- now, as .github/workflows/sync.yml runs it: the previous hour's run leaves its cache (a
+  shallow blob-less clone at the previous commit, built without a cache: it fetches the
+  whole history and reads it all, fetching every blob it needs in one request; timed too,
+  as the cost of a cache miss); then the hour's run: a shallow blob-less clone (`--depth 1
+  --filter=blob:none`), the cache folder copied in (as actions/cache restores it), and the
+  incremental build, which deepens the clone to the cached commit and reads one new commit.
 
 Not timed: installing Python and the archiver, the cache's upload and download (it is
 compressed by actions/cache; its size is printed), the Pages upload (the whole site every
@@ -131,6 +132,7 @@ def _measure(work: Path, source: Path, hours: int) -> Job:
     job.full_clone_bytes = _size(here / "full" / ".git")
     # The previous hour's run, whose cache this hour's run restores.
     _clone(source, here / "previous", f"h{hours}-previous", partial=True)
+    # Its cache miss fetched the whole history (timed with the build).
     job.cache_miss_build = _timed(
         job,
         "cache_miss_build",
@@ -138,7 +140,7 @@ def _measure(work: Path, source: Path, hours: int) -> Job:
             here / "previous", here / "site-previous", cache=_cache(here / "previous")
         ),
     )
-    # Now: a blob-less clone, the cache restored, one new commit read.
+    # Now: a shallow blob-less clone, the cache restored, one new commit fetched and read.
     job.partial_clone = _timed(
         job, "partial_clone", lambda: _clone(source, here / "now", f"h{hours}", partial=True)
     )
@@ -168,8 +170,11 @@ def _cache(clone: Path) -> Path:
 
 
 def _clone(source: Path, target: Path, branch: str, partial: bool) -> None:
-    """Clone one branch of source over the file:// protocol, as CI clones over https."""
-    blobs = ["--filter=blob:none"] if partial else []
+    """Clone one branch of source over the file:// protocol, as CI clones over https.
+
+    partial: as the site job checks out, the branch's head alone without blobs; else all.
+    """
+    blobs = ["--depth", "1", "--filter=blob:none"] if partial else []
     command = ["git", "clone", "--quiet", "--no-local", *blobs, "--branch", branch]
     subprocess.run([*command, f"file://{source}", str(target)], check=True)
 

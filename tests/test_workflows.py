@@ -198,11 +198,12 @@ def test_update_code_runs_from_the_ui_on_the_archives_commits_alone() -> None:
     assert command == ["archiver", "update-code", "--upstream", "$UPSTREAM"]
 
 
-def test_site_job_clones_without_old_blobs_and_keeps_its_derived_history() -> None:
+def test_site_job_clones_head_alone_and_keeps_its_derived_history() -> None:
     steps = load(SYNC)["jobs"]["site"]["steps"]
     uses = [step.get("uses", "").split("@")[0] for step in steps]
     (checkout,) = [step for step in steps if step.get("uses", "").startswith("actions/checkout@")]
-    assert checkout["with"]["filter"] == "blob:none" and checkout["with"]["fetch-depth"] == 0
+    # Shallow and blob-less: `archiver site` deepens it only as far as its cache needs.
+    assert checkout["with"]["filter"] == "blob:none" and checkout["with"]["fetch-depth"] == 1
     restore = steps[uses.index("actions/cache/restore")]
     save = steps[uses.index("actions/cache/save")]
     build = next(i for i, step in enumerate(steps) if "archiver site" in step.get("run", ""))

@@ -37,9 +37,14 @@ from archiver.times import minute_text
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
     help="Folder keeping what the build derives from history, so the next build reads only "
-    "new commits (default: inside the repository's .git).",
+    "new commits, and a shallow clone is deepened only to the commit it covers (default: "
+    "inside the repository's .git).",
 )
-@click.option("--no-cache", is_flag=True, help="Read the whole history; keep no cache.")
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Read the whole history (all of a shallow clone's, fetched); keep no cache.",
+)
 @reports_errors
 def site(
     repo: Path,
@@ -58,6 +63,7 @@ def site(
         archiver site --repo archive --out site
         archiver site --repo archive --out old-site --at 2026-07-18T00:00:00Z
     """
+    from archiver.history.shallow_fetch import fetch_history_after
     from archiver.site import build_site
     from archiver.site.incremental import default_cache_dir
     from archiver.site.pages_address import configured_base_url
@@ -67,6 +73,9 @@ def site(
         cache = None
     elif cache is None:
         cache = default_cache_dir(repo)
+    if cache is None or at is not None:
+        # Read in full: a shallow clone's root would pass for a sync adding everything.
+        fetch_history_after(repo, None)
     report = build_site(repo, out, at=at, base_url=address, cache=cache)
     epoch = minute_text(report.epoch) if report.epoch else "no sync yet"
     click.echo(f"Built {report.out_dir} from the sync of {epoch}")

@@ -5,7 +5,9 @@ both grow with every hourly commit, and in a partial clone (``--filter=blob:none
 old blob would have to be fetched. So a build at HEAD given a cache folder keeps what it
 derived there (:mod:`archiver.site.derived_cache`, with the commit it covers) and the next
 build reads only the first-parent commits since that commit: their changes (their blobs
-fetched in one request in a partial clone) and their sync logs.
+fetched in one request in a partial clone) and their sync logs. A shallow clone (the CI
+job's ``--depth 1``) is first deepened just to that commit, or fetched whole when the cache
+cannot serve (:mod:`archiver.history.shallow_fetch`).
 
 Whatever the cache, the pages are the ones a full build writes: a missing cache, a damaged
 one, one written by other code (``build`` digests the archiver's source and the libraries
@@ -35,6 +37,11 @@ from archiver.errors import StoreError
 from archiver.history.commits import first_parent_chain, head_id, open_repository
 from archiver.history.index import INDEX_FILE
 from archiver.history.partial_clone import fetch_missing_blobs
+from archiver.history.shallow_fetch import (
+    fetch_history_after,
+    indexed_head,
+    keep_index_across_deepening,
+)
 from archiver.history.versions import SyncChanges, changes_after
 from archiver.paths import CATEGORIES, category_dir
 from archiver.site.derived_cache import CACHE_FILE, CachedHistory, read_cache, write_cache
@@ -70,12 +77,13 @@ def default_cache_dir(repo_path: str | Path) -> Path:
 
 def derived_history(repo_path: str | Path, cache_dir: Path) -> DerivedHistory:
     """Return the site's history at HEAD, reading only what the cache does not cover; update it."""
-    repo = open_repository(repo_path)
-    git_dir = Path(repo.path)
+    git_dir = Path(open_repository(repo_path).path)
     _restore_index(cache_dir, git_dir)
+    cached = read_cache(cache_dir)
+    fetched = _fetch_history(repo_path, git_dir, cached)
+    repo = open_repository(repo_path)  # Opened after the fetch: the clone's new boundary.
     head = head_id(repo)
     _fetch_head_entities(repo)
-    cached = read_cache(cache_dir)
     reason = _unusable(repo, cached, head)
     derived, base = None, None
     if cached is not None and not reason:
@@ -88,6 +96,8 @@ def derived_history(repo_path: str | Path, cache_dir: Path) -> DerivedHistory:
         groups, base = changes_after(repo_path, None, problems)
         count = _count_since(repo, head, "")
         derived = DerivedHistory(groups, read_syncs(repo_path), problems, count, False, reason)
+    if fetched:
+        derived = replace(derived, note=f"{derived.note}; {fetched}" if derived.note else fetched)
     if head:
         cache = CachedHistory(
             build_digest(),
@@ -109,6 +119,22 @@ def derived_history(repo_path: str | Path, cache_dir: Path) -> DerivedHistory:
             return replace(derived, note=f"{derived.note}; {note}" if derived.note else note)
         _save_index(git_dir, cache_dir)
     return derived
+
+
+def _fetch_history(repo_path: str | Path, git_dir: Path, cached: CachedHistory | None) -> str:
+    """Deepen a shallow clone to the cache's head (all of history without a usable cache).
+
+    The cache serves only a build of this code whose history index was saved with it: the
+    index is the one thing read below the cache's head (a returning entity's earlier
+    version), and it holds real history only if it covers exactly that head.
+    """
+    covered = None
+    if cached is not None and cached.build == build_digest():
+        covered = cached.head if indexed_head(git_dir) == cached.head else None
+    deepening = fetch_history_after(repo_path, covered)
+    if covered is not None and deepening.reached:
+        keep_index_across_deepening(git_dir, covered)
+    return deepening.note
 
 
 def _since_cache(
