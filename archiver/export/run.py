@@ -31,8 +31,9 @@ from archiver.export.history_tables import ENTITY_TABLES, write_history
 from archiver.export.months import month_of
 from archiver.export.plan import MANIFEST, Manifest, Plan, epoch_of, make_plan, read_manifest
 from archiver.export.tables import ExportReport, Rows, TableWriter
-from archiver.history.commits import head_id
+from archiver.history.commits import first_parent_chain, head_id, open_repository
 from archiver.history.index import HistoryIndex
+from archiver.history.shallow_fetch import fetch_history_after
 from archiver.telemetry.uptime import KIND as UPTIME_KIND
 
 __all__ = ["ENTITY_TABLES", "ExportReport", "ExportUnavailable", "export_parquet"]
@@ -51,12 +52,13 @@ def export_parquet(repo: str | Path, out: str | Path) -> ExportReport:
     started = time.perf_counter()
     repo, out = Path(repo), Path(out)
     _check_out(out)
+    before = read_manifest(out)
+    missing = _missing(out, before)
+    _fetch_history(repo, before.head if before is not None and not missing else None)
     with HistoryIndex(repo) as index:
         head = head_id(index.repo)
         if not head:
             raise ArchiverError(f"{repo} has no commits to export; run `archiver sync` first")
-        before = read_manifest(out)
-        missing = _missing(out, before)
         if before is not None and before.head == head and not missing:
             size = sum(f["bytes"] for t in before.tables.values() for f in t.values())
             return ExportReport(out, head, up_to_date=True, size=size)
@@ -69,6 +71,23 @@ def export_parquet(repo: str | Path, out: str | Path) -> ExportReport:
     writer.finish(head, current)
     writer.report.seconds = time.perf_counter() - started
     return writer.report
+
+
+def _fetch_history(repo: Path, exported: str | None) -> None:
+    """Fetch all of history into a shallow clone (the site job's) unless it holds the last export.
+
+    The hourly job's site step has already deepened the clone to the commit its cache covers,
+    which is the last export's head too: then nothing is fetched. Otherwise (no export yet, or
+    the last one failed) the whole history is fetched, so that the history index rebuilds from
+    real history rather than from a shallow root. A whole clone is left alone.
+    """
+    clone = open_repository(repo)
+    if not clone.is_shallow:
+        return
+    head = head_id(clone)
+    if exported is not None and head and exported in first_parent_chain(clone, head):
+        return
+    fetch_history_after(repo, None)
 
 
 def _check_out(out: Path) -> None:

@@ -19,6 +19,7 @@ from archiver import jsonvalue
 from archiver.archive.zdr_ledger import LEDGER_PATH
 from archiver.export.columns import STRING, TIME, Column, text
 from archiver.history.index import HistoryIndex
+from archiver.history.partial_clone import fetch_missing_blobs
 
 TABLE = "zdr"
 COLUMNS = [
@@ -47,10 +48,14 @@ def intervals(index: HistoryIndex, problems: list[str]) -> list[dict[str, Any]]:
     """Return one row per membership interval of the ledger along HEAD's first parents."""
     rows: list[dict[str, Any]] = []
     members: dict[Member, _Open] = {}
-    for entry in reversed(index.entries_between(None, None, LEDGER_PATH)):
-        if entry.path != LEDGER_PATH:
-            continue
+    entries = [e for e in index.entries_between(None, None, LEDGER_PATH) if e.path == LEDGER_PATH]
+    # A partial clone (the site job's) lacks old versions: fetch them in one request first.
+    fetch_missing_blobs(index.repo, (entry.new_blob for entry in entries))
+    for entry in reversed(entries):
         blob = index.repo.get(entry.new_blob) if entry.new_blob else None
+        if entry.new_blob and not isinstance(blob, pygit2.Blob):
+            problems.append(f"{LEDGER_PATH} in commit {entry.commit[:12]} is missing; left out")
+            continue
         data = blob.data if isinstance(blob, pygit2.Blob) else None
         listed = _members(data, entry.commit, problems)
         if listed is None:
