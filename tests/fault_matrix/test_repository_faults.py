@@ -586,7 +586,17 @@ def test_a_repo_path_that_cannot_be_a_folder_gives_one_line(
 
 def test_replay_stops_on_the_first_ctrl_c() -> None:
     command = [sys.executable, "-m", "archiver", "replay", str(SMALL_V1_MODELS[0])]
-    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # Started as from a terminal, Ctrl-C at its default: a child inherits an ignored SIGINT,
+    # and while another thread of this test process runs system() (which ignores SIGINT and
+    # SIGQUIT meanwhile), the child would start ignoring it and Python would never raise
+    # KeyboardInterrupt (seen in /proc/<pid>/status under the full suite).
+    server = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     assert server.stdout is not None
     assert server.stdout.readline().startswith("http://127.0.0.1:")
     server.send_signal(signal.SIGINT)
