@@ -183,3 +183,19 @@ def test_the_export_after_a_shallow_site_build_equals_a_full_export(
     export_parquet(clone, fresh)
     assert not (clone / ".git" / "shallow").exists()
     assert files(fresh) == files(whole)
+
+
+def test_a_shallow_clone_whose_remote_is_gone_fails_in_one_line(
+    upstream: Upstream, tmp_path: Path
+) -> None:
+    clone = shallow_clone(upstream.bare, tmp_path / "clone")
+    git(clone, "remote", "set-url", "origin", f"file://{tmp_path / 'gone.git'}")
+
+    result = CliRunner().invoke(main, ["site", "--repo", str(clone), "--out", str(tmp_path / "s")])
+
+    assert result.exit_code != 0
+    assert "Traceback" not in result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "could not fetch history (--unshallow)" in lines[0], lines
+    assert "check the network" in lines[0]
+    assert not (tmp_path / "s").exists() or not any((tmp_path / "s").iterdir())

@@ -19,7 +19,7 @@ import pygit2
 from archiver.errors import StoreError
 from archiver.history.index import Entry, HistoryIndex
 
-__all__ = ["blobs_needed", "fetch_missing_blobs", "promisor_remote"]
+__all__ = ["blobs_needed", "fetch_missing_blobs", "git_fetch", "promisor_remote"]
 
 
 def blobs_needed(index: HistoryIndex, entries: Iterable[Entry]) -> Iterator[str | None]:
@@ -37,24 +37,13 @@ def fetch_missing_blobs(repo: pygit2.Repository, blob_ids: Iterable[str | None])
     remote = promisor_remote(repo) if missing else None
     if remote is None:
         return 0
-    git = shutil.which("git")
-    if git is None:
-        raise StoreError("reading a partial clone needs the git command; install git (2.29+)")
-    command = [
-        git, f"--git-dir={repo.path}", "-c", "fetch.negotiationAlgorithm=noop", "fetch",
-        "--quiet", "--no-tags", "--no-write-fetch-head", "--recurse-submodules=no",
-        "--filter=blob:none", "--stdin", remote,
-    ]  # fmt: skip
-    done = subprocess.run(
-        command, input="\n".join(missing).encode(), capture_output=True, check=False
+    git_fetch(
+        repo,
+        ["-c", "fetch.negotiationAlgorithm=noop", "fetch", "--filter=blob:none", "--stdin", remote],
+        stdin="\n".join(missing),
+        what=f"{len(missing)} blobs from {remote}",
+        advice="check the network, or clone without --filter and retry",
     )
-    if done.returncode:
-        problem = done.stderr.decode(errors="replace").strip().splitlines()
-        raise StoreError(
-            f"could not fetch {len(missing)} blobs from {remote} into {repo.path} "
-            f"(git fetch exit {done.returncode}: {problem[-1] if problem else 'no message'}); "
-            "check the network, or clone without --filter and retry"
-        )
     return len(missing)
 
 
@@ -69,3 +58,25 @@ def promisor_remote(repo: pygit2.Repository) -> str | None:
         if promisor and config.get_bool(entry.name):
             return str(entry.name[len("remote.") : -len(".promisor")])
     return None
+
+
+def git_fetch(
+    repo: pygit2.Repository, arguments: list[str], stdin: str, what: str, advice: str
+) -> None:
+    """Run one quiet `git fetch` into repo (arguments: options, `fetch`, then its own).
+
+    A failure raises one line naming what was fetched, git's last word and the advice.
+    """
+    git = shutil.which("git")
+    if git is None:
+        raise StoreError("reading history from a clone's remote needs the git command (2.29+)")
+    at = arguments.index("fetch") + 1
+    quiet = ["--quiet", "--no-tags", "--no-write-fetch-head", "--recurse-submodules=no"]
+    command = [git, f"--git-dir={repo.path}", *arguments[:at], *quiet, *arguments[at:]]
+    done = subprocess.run(command, input=stdin.encode(), capture_output=True, check=False)
+    if done.returncode:
+        problem = done.stderr.decode(errors="replace").strip().splitlines()
+        raise StoreError(
+            f"could not fetch {what} into {repo.path} (git fetch exit {done.returncode}: "
+            f"{problem[-1] if problem else 'no message'}); {advice}"
+        )

@@ -20,9 +20,7 @@ boundary: :func:`keep_index_across_deepening` records the new boundary in it.
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,7 +34,7 @@ from archiver.history.commits import (
     shallow_digest,
 )
 from archiver.history.index import INDEX_FILE
-from archiver.history.partial_clone import promisor_remote
+from archiver.history.partial_clone import git_fetch, promisor_remote
 
 __all__ = ["Deepening", "fetch_history_after", "indexed_head", "keep_index_across_deepening"]
 
@@ -129,19 +127,11 @@ def _remote(repo: pygit2.Repository) -> str:
 
 def _fetch(repo: pygit2.Repository, remote: str, head: str, depth_option: str) -> None:
     """Run one git fetch of head's history from remote, keeping a partial clone's filter."""
-    git = shutil.which("git")
-    if git is None:
-        raise StoreError("deepening a shallow clone needs the git command; install git (2.29+)")
     blobs = ["--filter=blob:none"] if promisor_remote(repo) is not None else []
-    command = [
-        git, f"--git-dir={repo.path}", "fetch", "--quiet", "--no-tags", "--no-write-fetch-head",
-        "--recurse-submodules=no", depth_option, *blobs, remote, head,
-    ]  # fmt: skip
-    done = subprocess.run(command, capture_output=True, check=False)
-    if done.returncode:
-        problem = done.stderr.decode(errors="replace").strip().splitlines()
-        raise StoreError(
-            f"could not fetch history ({depth_option}) from {remote} into {repo.path} "
-            f"(git fetch exit {done.returncode}: {problem[-1] if problem else 'no message'}); "
-            "check the network, or clone the whole history and retry"
-        )
+    git_fetch(
+        repo,
+        ["fetch", depth_option, *blobs, remote, head],
+        stdin="",
+        what=f"history ({depth_option}) from {remote}",
+        advice="check the network, or clone the whole history and retry",
+    )
