@@ -326,7 +326,7 @@ def test_calculator_shows_the_cost_the_command_line_computes(
     page.fill("[data-calc-inputs] input[name=output]", "4321")
     page.fill("[data-calc-inputs] input[name=at]", when.strftime("%Y-%m-%dT%H:%M"))
     page.wait_for_function(
-        "document.querySelector('[data-calc-status]').textContent.includes('250,000')"
+        "() => document.querySelector('[data-calc-status]').textContent.includes('250,000')"
     )
     shown = _table(page)
     cli = run_json("cost", "--repo", str(site_archive.repo), MOVING, "--at", format_epoch(when),
@@ -334,7 +334,7 @@ def test_calculator_shows_the_cost_the_command_line_computes(
     assert shown == [(row["endpoint"], row["cost_text"] or "\u2013") for row in cli["costs"]]
     page.fill("[data-calc-inputs] input[name=at]", "")
     page.wait_for_function(
-        "!document.querySelector('[data-calc-status]').textContent.includes('T0')"
+        "() => !document.querySelector('[data-calc-status]').textContent.includes('T0')"
     )
     now = run_json("cost", "--repo", str(site_archive.repo), MOVING, "--input", "250000",
                    "--output", "4321")  # fmt: skip
@@ -343,7 +343,7 @@ def test_calculator_shows_the_cost_the_command_line_computes(
     assert shown and latest and shown != latest, "the moment changes the prices"
     page.fill("[data-calc-inputs] input[name=at]", "2020-01-01T00:00")
     page.wait_for_function(
-        "document.querySelector('[data-calc-status]').textContent.includes('before')"
+        "() => document.querySelector('[data-calc-status]').textContent.includes('before')"
     )
     assert _table(page) == []
 

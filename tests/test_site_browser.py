@@ -60,7 +60,7 @@ def test_grid_search_and_facets_match_the_archive(
     screenshot(page, "grid")
 
     page.fill("[data-search]", "deepseek")
-    page.wait_for_function("document.querySelector('[data-count]').textContent !== ''")
+    page.wait_for_function("() => document.querySelector('[data-count]').textContent !== ''")
     expected = [
         e
         for e in endpoints.values()

@@ -79,8 +79,10 @@ def test_grid_renders_only_what_is_in_view(page: Any, site_url: str, archive: Si
     assert total > 4 * viewport_rows
     assert 0 < _rendered_rows(page) < 3 * viewport_rows
     page.locator("[data-grid-scroll]").evaluate("wrap => { wrap.scrollTop = wrap.scrollHeight; }")
+    # Predicates are functions, never bare expressions: Playwright polls a bare expression
+    # with eval() inside the page, which the site's CSP (no unsafe-eval) refuses.
     page.wait_for_function(
-        f"document.querySelector('#endpoint-grid tbody tr[aria-rowindex=\"{total + 1}\"]')"
+        f"() => document.querySelector('#endpoint-grid tbody tr[aria-rowindex=\"{total + 1}\"]')"
     )
     assert 0 < _rendered_rows(page) < 3 * viewport_rows
     ids = grid_column(page)
@@ -105,7 +107,7 @@ def test_url_state_round_trips(page: Any, site_url: str, archive: SiteArchive) -
     assert re.search(r"[?&]q=a(&|$)", page.url) and "sort=output" in page.url
     assert "dir=desc" in page.url and "f=tools" in page.url
 
-    page.wait_for_function("location.search.includes('f=tools')")
+    page.wait_for_function("() => location.search.includes('f=tools')")
     page.reload()
     assert grid_column(page) == shown
     assert page.input_value("[data-search]") == "a"
@@ -116,11 +118,12 @@ def test_url_state_round_trips(page: Any, site_url: str, archive: SiteArchive) -
 
     # Back undoes the facet (pushed), forward restores it.
     page.go_back()
-    page.wait_for_function("!document.querySelector('input[data-facet=f][value=tools]').checked")
+    tools = "document.querySelector('input[data-facet=f][value=tools]').checked"
+    page.wait_for_function(f"() => !{tools}")
     unfaceted = grid_column(page)
     assert len(unfaceted) > len(shown) and "f=tools" not in page.url
     page.go_forward()
-    page.wait_for_function("document.querySelector('input[data-facet=f][value=tools]').checked")
+    page.wait_for_function(f"() => {tools}")
     assert grid_column(page) == shown
 
 
