@@ -25,14 +25,16 @@ from click.testing import CliRunner
 from archiver.canonical import canonical_bytes
 from archiver.capture.files import Capture, read_capture
 from archiver.cli import main
-from archiver.export import ExportReport, export_parquet
+from archiver.export import ExportReport, export_parquet, series
 from archiver.export.parquet import read_rows
 from archiver.export.plan import MANIFEST
 from archiver.history.api import History
 from archiver.history.versions import category_at
 from archiver.paths import key_to_path
+from archiver.telemetry.codec import PATCH
 from archiver.times import format_epoch, parse_time
 from tests.small_captures import HERE, SMALL_DAILY, SMALL_V1_MODELS, copy_archive, sync_small
+from tests.test_export_telemetry import assert_rows_replay_to_reader
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
 # Files and their (bytes, mtime) in an export folder.
@@ -190,6 +192,19 @@ def test_uptime_rows_are_the_stitched_series(exported: Exported) -> None:
     )
     assert [(format_epoch(h), u) for h, u in rows] == [(h, v) for h, v in points]
     assert count == len(points) > 24
+
+
+def test_telemetry_rows_replay_to_what_archiver_telemetry_reads(exported: Exported) -> None:
+    telemetry = exported.repo / "data" / "telemetry"
+    # The variants' month-long arrays are stored as patches: the export writes them whole.
+    assert any(PATCH in p.read_text() for p in (telemetry / "model_variant").rglob("*.tsv"))
+    checked = 0
+    for kind in series.telemetry_kinds(exported.repo):
+        rows = []
+        for path in sorted((exported.out / series.table_name(kind)).rglob("*.parquet")):
+            rows.extend(read_rows(path))
+        checked += assert_rows_replay_to_reader(exported.repo, kind, rows)
+    assert checked > 1000
 
 
 # -- incremental -----------------------------------------------------------------------------

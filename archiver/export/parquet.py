@@ -44,6 +44,17 @@ def write_partition(
 ) -> int:
     """Write one month's rows (column -> values) to path atomically; return its size in bytes."""
     table = pa.table({c.name: data[c.name] for c in columns}, schema=schema(columns))
+    return write_table(path, table)
+
+
+def sorted_table(parts: Sequence[Any], columns: Sequence[Column], order: Sequence[str]) -> Any:
+    """Return Arrow tables of one month as one, in the table's schema, sorted (stably) by order."""
+    table = pa.concat_tables([part.cast(schema(columns)) for part in parts])
+    return table.sort_by([(name, "ascending") for name in order]) if order else table
+
+
+def write_table(path: Path, table: Any) -> int:
+    """Write an Arrow table to path atomically; return its size in bytes."""
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
     # Written beside it, then renamed: a reader never sees half a file, a crash leaves none.
@@ -57,6 +68,11 @@ def write_partition(
     )
     os.replace(partial, path)
     return path.stat().st_size
+
+
+def read_table(path: Path) -> Any:
+    """Return a partition as an Arrow table."""
+    return pq.read_table(path)
 
 
 def read_rows(path: Path) -> list[dict[str, Any]]:

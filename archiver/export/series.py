@@ -1,14 +1,19 @@
 """Telemetry as tables: every series of every kind, and the stitched hourly uptime.
 
-Read through :mod:`archiver.telemetry`'s readers a folder at a time, as the archive stores
-them (a folder holds a day, or a week for variants, up to the next folder): a key's first
-row of each folder holds its whole state, as each telemetry file does, so a folder's rows
-read on their own and a rerun reads again only the folders whose files changed. Tables:
+Read a folder at a time, as the archive stores them (a folder holds a day, or a week for
+variants, up to the next folder): a key's first line in each file holds its whole state, so
+a folder's rows read on their own and a rerun reads again only the folders whose files
+changed. Tables:
 
 - ``telemetry_<kind>`` (endpoint, endpoint_documented, model, model_variant, and any kind a
-  later version adds): one row per sample (key, epoch, the figures as JSON text: a sample
-  holds until the key's next one; ``{}`` is a gap, the key was not observed), and the
-  figures people chart as double columns (``p50_latency``, ``uptime_last_1d``...);
+  later version adds): one row per line of the archive's files, a key at a sync (key,
+  epoch; the row holds until the key's next one). ``changed`` is the JSON object of the
+  figures the line wrote, by stored column (``{"stats/p50_latency": 812, ...}``),
+  ``absent`` lists those it made absent (a gap: all of them), and ``restated`` marks a key's
+  first row of each stored file, whose ``changed`` is the key's whole state (what it does
+  not name is absent). The figures people chart are double columns (``p50_latency``...) holding
+  the key's value at that epoch, carried forward. Read with Arrow (`sheet_columns`): a year
+  is tens of millions of rows, too many for a Python object each.
 - ``uptime``: one row per endpoint and hour (key, hour, uptime in percent; null where
   upstream had no figure).
 """
@@ -17,22 +22,27 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from archiver import jsonvalue
-from archiver.export.columns import DOUBLE, STRING, TIME, Column, dig, number, text
-from archiver.telemetry import iter_samples
-from archiver.telemetry.layout import KIND_NAME, ROOT, day_folders, folder_text, kind_root
+from archiver.errors import StoreError
+from archiver.export.columns import BOOL, DOUBLE, STRING, STRINGS, TIME, Column
+from archiver.telemetry.layout import (
+    KIND_NAME,
+    ROOT,
+    day_files,
+    day_folders,
+    folder_text,
+    kind_root,
+)
+from archiver.telemetry.reader import reading
 from archiver.telemetry.uptime import KIND as UPTIME_KIND
-from archiver.telemetry.uptime import uptime_between
-from archiver.times import parse_time
 
 UPTIME_TABLE = "uptime"
 UPTIME = [Column("key", STRING), Column("hour", TIME), Column("uptime", DOUBLE)]
 _PERCENTILES = ("p50", "p75", "p90", "p95", "p99")
-# The figures of each kind people chart, as doubles; every figure is in the `figures` JSON.
+# The figures of each kind people chart, as doubles; every figure is in `changed`.
 CHARTED: dict[str, list[Column]] = {
     "endpoint": [
         Column("status", DOUBLE, ("status",)),
@@ -76,7 +86,8 @@ def columns(kind: str) -> list[Column]:
     if kind == UPTIME_KIND:
         return UPTIME
     lead = [Column("key", STRING), Column("epoch", TIME)]
-    return [*lead, *CHARTED.get(kind, []), Column("figures", STRING)]
+    written = [Column("restated", BOOL), Column("changed", STRING), Column("absent", STRINGS)]
+    return [*lead, *CHARTED.get(kind, []), *written]
 
 
 @dataclass(frozen=True)
@@ -109,45 +120,49 @@ def folders(repo: Path, kind: str) -> Folders:
     return Folders([Unit(a, b) for a, b in zip(starts, [*starts[1:], None], strict=True)])
 
 
-def unit_rows(repo: Path, kind: str, unit: Unit, problems: list[str]) -> list[dict[str, Any]]:
-    """Return one kind's rows of one folder."""
-    since = f"{unit.start}T00:00:00Z"
+def unit_table(repo: Path, kind: str, unit: Unit) -> Any:
+    """Return one kind's rows of one folder as an Arrow table (None: no rows).
+
+    Raises StoreError naming a file that cannot be read.
+    """
+    from archiver.export.parquet import schema
+    from archiver.export.sheet_columns import Charted, read_sheets
+    from archiver.export.uptime_columns import read_uptime_day
+    from archiver.telemetry.sheet import PARSE_ERRORS
+
+    since, until = _bounds(unit)
+    charted = [Charted(c.name, "/".join(c.path)) for c in CHARTED.get(kind, [])]
+
+    def read(files: list[bytes]) -> Any:
+        if kind == UPTIME_KIND:
+            return read_uptime_day(files, unit.start)
+        return read_sheets(files, charted, since, until)
+
+    folder = kind_root(repo, kind) / unit.start[:4] / unit.start[5:]
+    paths = day_files(folder)
+    try:
+        found = read([path.read_bytes() for path in paths])
+    except PARSE_ERRORS as error:
+        # Read alone, file by file, to name the one that cannot be read.
+        for path in paths:
+            with reading(path):
+                read([path.read_bytes()])
+        raise StoreError(f"{folder} could not be read as telemetry ({error})") from None
+    if found is None or not found.num_rows:
+        return None
+    target = schema(columns(kind))
+    return found if found.schema.equals(target) else found.cast(target)
+
+
+def _bounds(unit: Unit) -> tuple[str, str | None]:
+    """Return the first and last epochs (ISO) a folder's rows may have (None: no end)."""
     until = None
     if unit.end is not None:
         last = date.fromisoformat(unit.end) - timedelta(days=1)
         until = f"{last.isoformat()}T23:59:59Z"
-    if kind == UPTIME_KIND:
-        return [
-            {"key": text(key), "hour": parse_time(hour), "uptime": number(value)}
-            for key, points in uptime_between(repo, since, until or "~").items()
-            for hour, value in points
-        ]
-    charted = CHARTED.get(kind, [])
-    found = []
-    for key, sample in iter_samples(repo, kind, since, until):
-        epoch = sample.pop("epoch")
-        row = {"key": text(key), "epoch": _time(epoch), "figures": _figures(sample, problems)}
-        for column in charted:
-            row[column.name] = number(dig(sample, column.path))
-        found.append(row)
-    return found
+    return f"{unit.start}T00:00:00Z", until
 
 
-def row_day(kind: str, row: dict[str, Any]) -> str:
-    """Return the UTC day a row belongs to."""
-    moment: datetime = row["hour"] if kind == UPTIME_KIND else row["epoch"]
-    return moment.astimezone(UTC).date().isoformat()
-
-
-def _time(epoch: str) -> datetime:
-    """Return a sample's epoch (ISO text) as a time."""
-    return parse_time(epoch)
-
-
-def _figures(sample: dict[str, Any], problems: list[str]) -> str | None:
-    """Return a sample's figures as JSON text (None, with a problem, when JSON cannot hold them)."""
-    try:
-        return jsonvalue.dumps(sample).decode()
-    except (jsonvalue.EncodeError, RecursionError, TypeError) as error:
-        problems.append(f"a telemetry sample could not be written as JSON ({error}); left empty")
-        return None
+def time_column(kind: str) -> str:
+    """Return the column a kind's rows are filed by (and sorted by, after the key)."""
+    return "hour" if kind == UPTIME_KIND else "epoch"

@@ -96,12 +96,40 @@ class TableWriter:
                 rows = sorted(rows, key=lambda row: tuple(row[c] for c in order))
             data = {c.name: [row.get(c.name) for row in rows] for c in columns}
             path = self.parquet.partition_path(self.out, name, month)
-            listed[month] = {
-                "rows": len(rows),
-                "bytes": self.parquet.write_partition(path, columns, data),
-            }
-            self.report.written.append(path.relative_to(self.out).as_posix())
-            self.report.rows[name] = self.report.rows.get(name, 0) + len(rows)
+            self._written(name, month, len(rows), self.parquet.write_partition(path, columns, data))
+
+    def old_table(self, name: str, month: str) -> Any:
+        """Return what the last export wrote for a month of a table, as Arrow (None: nothing)."""
+        if self.full or month not in self.old.get(name, {}):
+            return None
+        return self.parquet.read_table(self.parquet.partition_path(self.out, name, month))
+
+    def arrow_table(
+        self,
+        name: str,
+        columns: Sequence[Column],
+        by_month: Mapping[str, Sequence[Any]],
+        owned: set[str] | None,
+        order: tuple[str, ...],
+    ) -> None:
+        """Write a table's months given as Arrow tables (a month's parts joined and sorted)."""
+        listed = self.tables.setdefault(name, {})
+        for month in sorted(set(by_month) if owned is None else owned):
+            parts = [part for part in by_month.get(month) or [] if part.num_rows]
+            if not parts:
+                self._remove(name, month)
+                listed.pop(month, None)
+                continue
+            table = self.parquet.sorted_table(parts, columns, order)
+            path = self.parquet.partition_path(self.out, name, month)
+            self._written(name, month, table.num_rows, self.parquet.write_table(path, table))
+
+    def _written(self, name: str, month: str, rows: int, size: int) -> None:
+        """Record one partition written."""
+        self.tables[name][month] = {"rows": rows, "bytes": size}
+        path = self.parquet.partition_path(self.out, name, month)
+        self.report.written.append(path.relative_to(self.out).as_posix())
+        self.report.rows[name] = self.report.rows.get(name, 0) + rows
 
     def finish(self, head: str, current: str) -> None:
         """Remove what a full export no longer fills, then write the manifest."""

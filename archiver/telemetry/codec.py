@@ -138,7 +138,12 @@ def changed_cell(previous: str | None, text: str) -> str:
 
 def patched(previous: str | None, cell: str) -> str:
     """Return the leaf text a patch cell makes of the previous array."""
-    old = jsonvalue.loads(previous) if previous else []
+    return dump(patch_array(jsonvalue.loads(previous) if previous else [], cell))
+
+
+def patch_array(old: list[Any], cell: str) -> list[Any]:
+    """Return the array a patch cell makes of the previous one (given parsed: a reader that
+    replays many patches of one array keeps it parsed)."""
     new: list[Any] = []
     for op in jsonvalue.loads(cell)["@"]:
         if len(op) == 1:
@@ -147,7 +152,7 @@ def patched(previous: str | None, cell: str) -> str:
             new.append({**old[op[0]], **op[1]})
         else:
             new.extend(old[op[0] : op[0] + op[1]])
-    return dump(new)
+    return new
 
 
 def _array_ops(old: list[Any], new: list[Any]) -> list[list[Any]]:

@@ -1,0 +1,113 @@
+"""Telemetry files split into columns by Arrow: their lines, cells, keys and numbers.
+
+What the telemetry tables (`sheet_columns`) and the uptime table (`uptime_columns`) share:
+a folder's files read as one array of cells with, for each cell, its line and place, and for
+each line its file; keys read from their JSON cells; every cell checked to be JSON in one
+parse; figures read as doubles as `archiver.export.columns.number` reads them. Nothing here
+loops over lines in Python.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from archiver import jsonvalue
+from archiver.export.columns import text
+from archiver.telemetry.codec import key_of
+from archiver.telemetry.sheet import read_header
+
+# What `number` reads as a figure: a JSON number, or a string holding a decimal; anything else
+# (true, an array, "n/a", "NaN") is no double.
+_DECIMAL = r'^"?\s*[+-]?(\d(_?\d)*\.?(\d(_?\d)*)?|\.\d(_?\d)*)([eE][+-]?\d(_?\d)*)?\s*"?$'
+
+
+@dataclass(frozen=True)
+class Split:
+    """A folder's files as cells: `flat` holds every cell, line after line, file after file."""
+
+    headers: list[list[str]]  # Each file's data columns (its header past epoch and key).
+    flat: pa.Array
+    starts: np.ndarray[Any, Any]  # Where each line's cells start in `flat` (and the end).
+    widths: np.ndarray[Any, Any]  # How many cells each line has.
+    file_of: np.ndarray[Any, Any]  # Each line's file.
+    line_of: np.ndarray[Any, Any]  # Each cell's line.
+    place: np.ndarray[Any, Any]  # Each cell's data column in its line (<0: epoch or key).
+    keys: pa.Array  # Each line's key.
+
+    def first_cells(self, at: int) -> pa.Array:
+        """Return each line's cell at a place every line has (0: epoch, 1: key)."""
+        return self.flat.take(pa.array(self.starts[:-1] + at))
+
+
+def split_files(files: Sequence[bytes]) -> Split | None:
+    """Return the files' lines split into cells (None: no lines).
+
+    Raises ValueError when a file is not UTF-8, its header not JSON, or a line has no key.
+    """
+    headers, bodies = [], []
+    for data in files:
+        columns, body = read_header(data)
+        body_text = body.decode().removesuffix("\n")
+        if body_text:
+            headers.append(columns)
+            bodies.append(body_text)
+    if not bodies:
+        return None
+    per_file = pc.split_pattern(pa.array(bodies), "\n")
+    file_of = np.repeat(np.arange(len(bodies)), np.diff(np.asarray(per_file.offsets)))
+    cells = pc.split_pattern(per_file.values, "\t")
+    starts = np.asarray(cells.offsets)
+    widths = np.diff(starts)
+    if int(widths.min()) < 2:
+        raise ValueError("a line has no key cell")
+    flat = cells.values
+    line_of = np.repeat(np.arange(len(file_of)), widths)
+    place = np.arange(len(flat)) - starts[:-1][line_of] - 2
+    keys = _keys(flat.take(pa.array(starts[:-1] + 1)))
+    return Split(headers, flat, starts, widths, file_of, line_of, place, keys)
+
+
+def _keys(key_cells: pa.Array) -> pa.Array:
+    """Return the keys of JSON string cells (escaped ones, and odd ones, read by Python)."""
+    plain = np.asarray(pc.equal(pc.count_substring(key_cells, '"'), 2)) & np.asarray(
+        pc.and_(pc.starts_with(key_cells, '"'), pc.ends_with(key_cells, '"'))
+    )
+    plain &= ~np.asarray(pc.match_substring(key_cells, "\\"))
+    keys = pc.utf8_slice_codeunits(key_cells, 1, -1)
+    if plain.all():
+        return keys
+    odd = np.nonzero(~plain)[0]
+    decoded = [text(key_of(cell)) for cell in key_cells.take(pa.array(odd)).to_pylist()]
+    return pc.replace_with_mask(keys, pa.array(~plain), pa.array(decoded, pa.string()))
+
+
+def check_json(cells: pa.Array) -> None:
+    """Raise ValueError unless every cell is exactly one JSON value (parsed in one call)."""
+    if not len(cells):
+        return
+    whole = pc.binary_join(pa.ListArray.from_arrays(pa.array([0, len(cells)]), cells), ",")
+    array = "[" + str(whole[0].as_py()) + "]"
+    try:
+        parsed = orjson.loads(array)
+    except orjson.JSONDecodeError:
+        parsed = jsonvalue.loads(array)  # Integers past 64 bits, lone surrogates: still JSON.
+    if len(parsed) != len(cells):
+        raise ValueError("a cell is not one JSON value")
+
+
+def numbers(cells: pa.Array) -> pa.Array:
+    """Return JSON cells as doubles: numbers and decimal strings; null for anything else."""
+    numeric = pc.match_substring_regex(cells, _DECIMAL)
+    figures = pc.if_else(numeric, cells, pa.scalar(None, pa.string()))
+    doubles = pc.cast(
+        pc.replace_substring(pc.utf8_trim(figures, ' "\t\n\r'), "_", ""), pa.float64()
+    )
+    # As `number`: JSON has no infinity, and a double past 1e308 is not taken as one.
+    return pc.if_else(pc.less(pc.abs(doubles), 1e308), doubles, pa.scalar(None, pa.float64()))
