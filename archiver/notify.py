@@ -36,7 +36,7 @@ import httpx
 from archiver.archive.trailers import EPOCH_TRAILER
 from archiver.errors import ArchiverError
 from archiver.history.commits import first_parent_chain, head_id, open_repository
-from archiver.history.kinds import Described, Kind, describe, importance, model_name
+from archiver.history.kinds import Described, Kind, describe_change, importance, model_name
 from archiver.history.versions import SyncChanges, category_at, changes
 from archiver.textsafe import one_line
 from archiver.times import format_epoch, parse_time
@@ -191,14 +191,7 @@ def _matched(
     """Return the meaning of a sync's changes that match a rule, most important first."""
     found = []
     for change in group.changes:
-        about = describe(
-            change.category,
-            change.key,
-            change.before,
-            change.after,
-            returned="returned" in change.kinds,
-            model_names=names,
-        )
+        about = describe_change(change, names)
         model, provider = _subjects(change.category, change.key, change.after or change.before)
         model_names = (*model, *(names[key] for key in model if key in names))
         if any(rule.matches(about, model_names, provider) for rule in rules):

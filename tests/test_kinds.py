@@ -5,14 +5,14 @@ from __future__ import annotations
 import copy
 import itertools
 import json
+from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
 from archiver.cli import main
-from archiver.history.kinds import Kind, describe, importance
+from archiver.history.kinds import Kind, describe, describe_change, importance, model_name
 from archiver.history.versions import Change, changes
 from tests.small_captures import SyncedArchive
 
@@ -21,11 +21,6 @@ from tests.small_captures import SyncedArchive
 def every_change(v1_then_daily_archive: SyncedArchive) -> list[Change]:
     """Return every change of the archive synced from all the small captures."""
     return [change for group in changes(v1_then_daily_archive.path) for change in group.changes]
-
-
-def _describe(change: Change) -> Any:
-    returned = "returned" in change.kinds
-    return describe(change.category, change.key, change.before, change.after, returned=returned)
 
 
 def _dollars(per_token: str) -> str:
@@ -40,7 +35,7 @@ def test_every_real_change_gets_a_named_kind(every_change: list[Change]) -> None
     assert len(every_change) > 500
     unnamed = {}
     for change in every_change:
-        described = _describe(change)
+        described = describe_change(change)
         assert described.details, change.key
         for detail in described.details:
             if detail.kind is Kind.OTHER:
@@ -66,7 +61,7 @@ def test_a_price_cut_reads_with_exact_decimals_and_its_percent(every_change: lis
         sign = "+" if share > 0 else ""
         rounded = share.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
         expected = f"input {_dollars(old)} -> {_dollars(new)} per M tokens, {sign}{rounded}%"
-        described = _describe(change)
+        described = describe_change(change)
         assert Kind.PRICE in described.kinds
         assert expected in [detail.text for detail in described.details]
         model, provider = change.after["model"], change.after["provider_display_name"]
@@ -77,10 +72,10 @@ def test_a_price_cut_reads_with_exact_decimals_and_its_percent(every_change: lis
 def test_the_old_price_classes_are_all_price_kinds(every_change: list[Change]) -> None:
     for change in every_change:
         if {"price_up", "price_down"} & set(change.kinds):
-            assert Kind.PRICE in _describe(change).kinds, change.key
+            assert Kind.PRICE in describe_change(change).kinds, change.key
         if {"added", "removed", "returned"} & set(change.kinds):
             lifecycle = {Kind.ADDED, Kind.REMOVED, Kind.RETURNED}
-            assert lifecycle & set(_describe(change).kinds), change.key
+            assert lifecycle & set(describe_change(change).kinds), change.key
 
 
 def test_cli_orders_each_sync_by_importance_then_price_move(
@@ -143,3 +138,18 @@ def test_an_unknown_or_new_field_is_shown_and_never_crashes(every_change: list[C
     renamed = copy.deepcopy(before)
     renamed["provider_display_name"] = "Someone Else"
     assert importance(found) < importance(describe("endpoint", change.key, before, renamed))
+
+
+def test_a_change_from_history_reads_as_its_two_versions_compared_afresh(
+    every_change: list[Change],
+) -> None:
+    # describe_change reuses the leaves history compared; describe compares them again:
+    # the site, the change JSON and notify must read the same whichever they use.
+    models = [c for c in every_change if c.category == "model"]
+    names = {c.key: f"{model_name(c.after or c.before, c.key)} (renamed)" for c in models}
+    both_sides = [c for c in every_change if c.before is not None and c.after is not None]
+    assert both_sides and all(c.changed is not None for c in both_sides)
+    for change in every_change:
+        afresh = describe_change(replace(change, changed=None), names)
+        assert describe_change(change, names) == afresh, change.key
+    assert models and all(describe_change(c, names).subject.endswith(" (renamed)") for c in models)

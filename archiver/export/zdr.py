@@ -13,13 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import pygit2
-
 from archiver import jsonvalue
 from archiver.archive.zdr_ledger import LEDGER_PATH
 from archiver.export.columns import STRING, TIME, Column, text
 from archiver.history.index import HistoryIndex
-from archiver.history.partial_clone import fetch_missing_blobs
+from archiver.history.partial_clone import BlobReader
 
 TABLE = "zdr"
 COLUMNS = [
@@ -49,14 +47,14 @@ def intervals(index: HistoryIndex, problems: list[str]) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     members: dict[Member, _Open] = {}
     entries = [e for e in index.entries_between(None, None, LEDGER_PATH) if e.path == LEDGER_PATH]
+    blobs = BlobReader(index.repo)
     # A partial clone (the site job's) lacks old versions: fetch them in one request first.
-    fetch_missing_blobs(index.repo, (entry.new_blob for entry in entries))
+    blobs.prefetch(entry.new_blob for entry in entries)
     for entry in reversed(entries):
-        blob = index.repo.get(entry.new_blob) if entry.new_blob else None
-        if entry.new_blob and not isinstance(blob, pygit2.Blob):
+        data = blobs.data(entry.new_blob) if entry.new_blob else None
+        if entry.new_blob and data is None:
             problems.append(f"{LEDGER_PATH} in commit {entry.commit[:12]} is missing; left out")
             continue
-        data = blob.data if isinstance(blob, pygit2.Blob) else None
         listed = _members(data, entry.commit, problems)
         if listed is None:
             continue

@@ -12,7 +12,7 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from archiver import jsonvalue
-from archiver.history.kinds import Described, describe, importance
+from archiver.history.kinds import Described, describe_change, importance
 from archiver.history.versions import Change, SyncChanges
 from archiver.times import format_epoch
 
@@ -23,21 +23,7 @@ def described_changes(
     group: SyncChanges, model_names: Mapping[str, str], wanted: Collection[str] = ()
 ) -> list[tuple[Change, Described]]:
     """Return a sync's changes with their meaning, most important first, of the wanted kinds."""
-    found = [
-        (
-            change,
-            describe(
-                change.category,
-                change.key,
-                change.before,
-                change.after,
-                returned="returned" in change.kinds,
-                model_names=model_names,
-                changed=change.changed,
-            ),
-        )
-        for change in group.changes
-    ]
+    found = [(change, describe_change(change, model_names)) for change in group.changes]
     found = [item for item in found if not wanted or set(wanted) & set(item[1].kinds)]
     found.sort(key=lambda item: importance(item[1]))
     return found

@@ -4,8 +4,10 @@
 the JSON, no I/O) and returns a :class:`Described`: the :class:`Kind` of every fact that
 changed (a price, the context, the data policy...), each fact as a phrase, and a summary
 line such as ``GLM 5.2 on Novita: input $0.5586 -> $0.2198 per M tokens, -60.7%``.
-:func:`importance` sorts the changes of one sync: arrivals, departures and status first,
-then prices by the size of the move, metadata last.
+:func:`describe_change` does the same for a :class:`~archiver.history.versions.Change` read
+from history, reusing the leaves it already compared. :func:`importance` sorts the changes
+of one sync: arrivals, departures and status first, then prices by the size of the move,
+metadata last.
 
 The CLI (``archiver changes --kind``), the site's monitor, its feeds and ``archiver
 notify`` all read changes through this module, so a new kind (say, zero data retention)
@@ -22,8 +24,18 @@ from typing import Any
 from archiver.history.classify import Part, changed_leaves
 from archiver.history.kind_rules import ABSENT, COPY_ROOTS, Kind, field_kind, field_text
 from archiver.history.price_moves import MILLION, dollars, price_moves
+from archiver.history.versions import Change
 
-__all__ = ["KIND_LABELS", "Described", "Detail", "Kind", "describe", "importance", "model_name"]
+__all__ = [
+    "KIND_LABELS",
+    "Described",
+    "Detail",
+    "Kind",
+    "describe",
+    "describe_change",
+    "importance",
+    "model_name",
+]
 
 KIND_LABELS: dict[Kind, str] = {
     Kind.REMOVED: "removed",
@@ -123,6 +135,19 @@ def describe(
     details.sort(key=lambda detail: list(Kind).index(detail.kind))
     kinds = tuple(dict.fromkeys(detail.kind for detail in details))
     return Described(category, key, subject, kinds or (Kind.OTHER,), tuple(details))
+
+
+def describe_change(change: Change, model_names: Mapping[str, str] | None = None) -> Described:
+    """Return what a change read from history means (model_names: {modelKey: name})."""
+    return describe(
+        change.category,
+        change.key,
+        change.before,
+        change.after,
+        returned="returned" in change.kinds,
+        model_names=model_names,
+        changed=change.changed,
+    )
 
 
 def importance(described: Described) -> tuple[int, Decimal, int, str]:

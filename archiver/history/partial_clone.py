@@ -2,10 +2,12 @@
 
 A clone made with ``--filter=blob:none`` holds every commit and tree but only the blobs its
 checkout needed. git fetches a missing blob when a git command reads it, one round trip
-per blob, and pygit2 (libgit2) cannot fetch at all. So a reader about to read a known set
-of blobs first asks for the missing ones here: one ``git fetch`` of their ids from the
-promisor remote, as git's own batch prefetch does. A repository that is not a partial
-clone has nowhere to fetch from: a blob missing there is reported by its reader, as before.
+per blob, and pygit2 (libgit2) cannot fetch at all: it reads such a blob as missing. So
+old versions are read through :class:`BlobReader`: a reader about to read a known set of
+blobs first asks it for the missing ones (``prefetch``: one ``git fetch`` of their ids from
+the promisor remote, as git's own batch prefetch does), and a blob no batch foresaw is
+fetched alone when read. A repository that is not a partial clone has nowhere to fetch
+from: a blob missing there reads as None, and its reader reports it.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import pygit2
 from archiver.errors import StoreError
 from archiver.history.index import Entry, HistoryIndex
 
-__all__ = ["blobs_needed", "fetch_missing_blobs", "git_fetch", "promisor_remote"]
+__all__ = ["BlobReader", "blobs_needed", "fetch_missing_blobs", "git_fetch", "promisor_remote"]
 
 
 def blobs_needed(index: HistoryIndex, entries: Iterable[Entry]) -> Iterator[str | None]:
@@ -31,20 +33,45 @@ def blobs_needed(index: HistoryIndex, entries: Iterable[Entry]) -> Iterator[str 
             yield earlier.old_blob
 
 
+class BlobReader:
+    """The blobs of a repository's versions, read with pygit2, in a partial clone fetched
+    first where it lacks them: many in one request (prefetch), or one when read alone."""
+
+    def __init__(self, repo: pygit2.Repository) -> None:
+        self.repo = repo
+        # Read once: the remote that fills a partial clone does not change while it is read.
+        self.remote = promisor_remote(repo)
+
+    def prefetch(self, blob_ids: Iterable[str | None]) -> int:
+        """Fetch the blobs among blob_ids the repository lacks, in one request; return how many."""
+        # Elsewhere nothing can be fetched: telling present blobs from missing ones would
+        # look each one up for nothing.
+        if self.remote is None:
+            return 0
+        missing = sorted({blob for blob in blob_ids if blob and blob not in self.repo})
+        if missing:
+            options = ["-c", "fetch.negotiationAlgorithm=noop", "fetch", "--filter=blob:none"]
+            git_fetch(
+                self.repo,
+                [*options, "--stdin", self.remote],
+                stdin="\n".join(missing),
+                what=f"{len(missing)} blobs from {self.remote}",
+                advice="check the network, or clone without --filter and retry",
+            )
+        return len(missing)
+
+    def data(self, blob_id: str) -> bytes | None:
+        """Return a blob's bytes (None: the repository lacks it and has nowhere to fetch it)."""
+        blob = self.repo.get(blob_id)
+        if blob is None and self.remote is not None:
+            self.prefetch([blob_id])  # No batch foresaw it: one request for this one blob.
+            blob = self.repo.get(blob_id)
+        return blob.data if isinstance(blob, pygit2.Blob) else None
+
+
 def fetch_missing_blobs(repo: pygit2.Repository, blob_ids: Iterable[str | None]) -> int:
     """Fetch the blobs among blob_ids the repository lacks, in one request; return how many."""
-    missing = sorted({blob for blob in blob_ids if blob and blob not in repo})
-    remote = promisor_remote(repo) if missing else None
-    if remote is None:
-        return 0
-    git_fetch(
-        repo,
-        ["-c", "fetch.negotiationAlgorithm=noop", "fetch", "--filter=blob:none", "--stdin", remote],
-        stdin="\n".join(missing),
-        what=f"{len(missing)} blobs from {remote}",
-        advice="check the network, or clone without --filter and retry",
-    )
-    return len(missing)
+    return BlobReader(repo).prefetch(blob_ids)
 
 
 def promisor_remote(repo: pygit2.Repository) -> str | None:

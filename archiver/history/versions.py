@@ -25,7 +25,7 @@ from archiver.errors import StoreError, UnsafeKeyError
 from archiver.history.blob_stream import BlobStream
 from archiver.history.classify import Part, PriceChange, changed_leaves, classify
 from archiver.history.index import Entry, HistoryIndex
-from archiver.history.partial_clone import blobs_needed, fetch_missing_blobs, promisor_remote
+from archiver.history.partial_clone import BlobReader, blobs_needed
 from archiver.history.patches import VALUE_WIDTH, Patch, format_patch, make_patch
 from archiver.history.zdr_changes import ledger_changes
 from archiver.paths import CATEGORIES, Category, category_dir, key_to_path, path_to_key
@@ -303,6 +303,7 @@ class EntityReader:
     def __init__(self, repo: pygit2.Repository, capacity: int | None = None) -> None:
         self.repo = repo
         self.capacity = capacity
+        self.blobs = BlobReader(repo)
         self._cache: OrderedDict[str, Any] = OrderedDict()
         self._stream: BlobStream | None = None
 
@@ -318,10 +319,7 @@ class EntityReader:
 
     def prefetch(self, blob_ids: Iterable[str | None]) -> None:
         """Fetch, in one request, the blobs among blob_ids a partial clone lacks."""
-        # Elsewhere nothing can be fetched: telling present blobs from missing ones would
-        # read each blob once more, for nothing.
-        if promisor_remote(self.repo) is not None:
-            fetch_missing_blobs(self.repo, blob_ids)
+        self.blobs.prefetch(blob_ids)
 
     def entity(self, blob_id: str | None, entry: Entry) -> Entity | None:
         """Return the entity a blob holds (None for no blob), naming entry's commit on errors."""
@@ -372,9 +370,4 @@ class EntityReader:
             streamed = self._stream.read(blob_id)
             if streamed is None or isinstance(streamed, bytes):
                 return streamed
-        blob = self.repo.get(blob_id)
-        if blob is None:
-            # A partial clone: fetch what no batch foresaw (the ZDR ledger's lookups).
-            fetch_missing_blobs(self.repo, [blob_id])
-            blob = self.repo.get(blob_id)
-        return blob.data if isinstance(blob, pygit2.Blob) else None
+        return self.blobs.data(blob_id)

@@ -11,6 +11,9 @@ the archive does not hold (or holds twice) keeps the ledger's names: key
 ``<model_id>@<tag>``, no page.
 
 The ledger's first version is where the record starts, not news: it reports no change.
+Telling who a member is reads every endpoint file of the sync: in a partial clone those
+old versions are fetched first, in one request per sync (:class:`BlobReader`), not one
+round trip per file.
 """
 
 from __future__ import annotations
@@ -22,21 +25,26 @@ from archiver.archive.zdr_ledger import listed
 from archiver.errors import StoreError, UnsafeKeyError
 from archiver.history.classify import classify
 from archiver.history.index import Entry, HistoryIndex
+from archiver.history.partial_clone import BlobReader
 from archiver.paths import path_to_key
 
 __all__ = ["ledger_changes"]
 
 Entity = dict[str, Any]
-# Reads the JSON object a blob holds (archiver.history.versions' reader, cached by blob).
-BlobReader = Callable[[str, str], Entity]
+# Reads the JSON object a blob holds (archiver.history.versions' reader, cached by blob),
+# or raises StoreError naming where (the second argument) the blob is.
+EntityRead = Callable[[str, str], Entity]
 
 
 def ledger_changes(
-    index: HistoryIndex, read: BlobReader, entry: Entry
+    index: HistoryIndex, read: EntityRead, entry: Entry
 ) -> list[tuple[str, Entity, Entity, tuple[str, ...]]]:
     """Return (endpoint key, before, after, classes) for each endpoint a ledger change moved."""
     if entry.status != "M" or entry.old_blob is None or entry.new_blob is None:
         return []
+    blobs = BlobReader(index.repo)
+    # Both versions in one request where the caller's own batch did not hold them.
+    blobs.prefetch((entry.old_blob, entry.new_blob))
     where = f"{entry.path} in commit {entry.commit[:12]}"
     old = listed(read(entry.old_blob, where))
     new = listed(read(entry.new_blob, where))
@@ -44,7 +52,7 @@ def ledger_changes(
     moved += [(member, False) for member in old.keys() - new.keys()]
     if not moved:
         return []
-    resolver = _Resolver(index, read, entry.seq)
+    resolver = _Resolver(index, read, blobs, entry.seq)
     found = []
     for member, joined in sorted(moved):
         names = (new if joined else old)[member]
@@ -57,8 +65,8 @@ def ledger_changes(
 class _Resolver:
     """Finds the archived endpoint a ledger member names, as of a sync (or the one before)."""
 
-    def __init__(self, index: HistoryIndex, read: BlobReader, seq: int) -> None:
-        self.index, self.read, self.seq = index, read, seq
+    def __init__(self, index: HistoryIndex, read: EntityRead, blobs: BlobReader, seq: int) -> None:
+        self.index, self.read, self.blobs, self.seq = index, read, blobs, seq
         self._maps: dict[int, dict[tuple[str, str], list[tuple[str, Entity]]]] = {}
 
     def endpoint(self, member: tuple[str, str], names: Mapping[str, object]) -> tuple[str, Entity]:
@@ -82,7 +90,9 @@ class _Resolver:
         """Return {(permaslug, provider slug): [(key, file)]} of the endpoints as of seq."""
         if seq not in self._maps:
             found: dict[tuple[str, str], list[tuple[str, Entity]]] = {}
-            for path, blob_id in sorted(self.index.files_at(seq, "data/endpoint/").items()):
+            files = self.index.files_at(seq, "data/endpoint/")
+            self.blobs.prefetch(files.values())
+            for path, blob_id in sorted(files.items()):
                 try:
                     key, entity = path_to_key(path)[1], self.read(blob_id, path)
                 except (StoreError, UnsafeKeyError):

@@ -15,7 +15,7 @@ from typing import Any
 
 from archiver.history.classify import PriceChange, render_path
 from archiver.history.kinds import KIND_LABELS as LABELS_BY_KIND
-from archiver.history.kinds import Described, Detail, describe
+from archiver.history.kinds import Described, Detail, describe_change
 from archiver.history.versions import Change, format_patch
 from archiver.site.catalog import model_name, provider_name
 from archiver.site.context import Entity, Projection
@@ -166,15 +166,7 @@ def card_parts(change: Change, model_names: Mapping[str, str] | None = None) -> 
         lines=lines,
         hidden_lines=hidden,
         figures=_figures(change.category, entity) if _lifecycle(change) else (),
-        described=describe(
-            change.category,
-            change.key,
-            change.before,
-            change.after,
-            returned="returned" in change.kinds,
-            model_names=model_names,
-            changed=change.changed,
-        ),
+        described=describe_change(change, model_names),
     )
 
 
