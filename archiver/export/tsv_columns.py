@@ -25,6 +25,7 @@ from archiver.telemetry.sheet import read_header
 
 # What `number` reads as a figure: a JSON number, or a string holding a decimal; anything else
 # (true, an array, "n/a", "NaN") is no double.
+_NUMBER_LEADS = pa.array(list("-0123456789"))
 _DECIMAL = r'^"?\s*[+-]?(\d(_?\d)*\.?(\d(_?\d)*)?|\.\d(_?\d)*)([eE][+-]?\d(_?\d)*)?\s*"?$'
 
 
@@ -103,11 +104,22 @@ def check_json(cells: pa.Array) -> None:
 
 
 def numbers(cells: pa.Array) -> pa.Array:
-    """Return JSON cells as doubles: numbers and decimal strings; null for anything else."""
-    numeric = pc.match_substring_regex(cells, _DECIMAL)
-    figures = pc.if_else(numeric, cells, pa.scalar(None, pa.string()))
-    doubles = pc.cast(
-        pc.replace_substring(pc.utf8_trim(figures, ' "\t\n\r'), "_", ""), pa.float64()
-    )
+    """Return checked JSON cells (or `-`, or null) as doubles: numbers and decimal strings;
+    null for anything else."""
+    # A JSON number starts with a digit or a minus sign (alone, `-` is an absent cell); a
+    # decimal string (rare) is the only cell the regex needs to look at.
+    lead = pc.utf8_slice_codeunits(cells, 0, 1)
+    plain = pc.and_(pc.is_in(lead, value_set=_NUMBER_LEADS), pc.not_equal(cells, "-"))
+    texts = pc.if_else(plain, cells, pa.scalar(None, pa.string()))
+    quoted = np.asarray(pc.fill_null(pc.equal(lead, '"'), False))
+    if quoted.any():
+        strings = cells.filter(pa.array(quoted))
+        decimals = pc.if_else(
+            pc.match_substring_regex(strings, _DECIMAL),
+            pc.replace_substring(pc.utf8_trim(strings, ' "\t\n\r'), "_", ""),
+            pa.scalar(None, pa.string()),
+        )
+        texts = pc.replace_with_mask(texts, pa.array(quoted), decimals)
+    doubles = pc.cast(texts, pa.float64())
     # As `number`: JSON has no infinity, and a double past 1e308 is not taken as one.
     return pc.if_else(pc.less(pc.abs(doubles), 1e308), doubles, pa.scalar(None, pa.float64()))
