@@ -345,19 +345,21 @@ def _commit(git: pygit2.Repository, blobs: dict[str, bytes], epoch: str) -> None
     git.create_commit("refs/heads/main", signature, signature, message, tree, [head.id])
 
 
+@pytest.mark.parametrize("absent", ["pyarrow", "numpy"])
 def test_without_pyarrow_the_command_says_which_extra_to_install(
-    exported: Exported, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    exported: Exported, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, absent: str
 ) -> None:
     import importlib.util
 
     real = importlib.util.find_spec
     monkeypatch.setattr(
-        importlib.util, "find_spec", lambda name, *a: None if name == "pyarrow" else real(name, *a)
+        importlib.util, "find_spec", lambda name, *a: None if name == absent else real(name, *a)
     )
     result = CliRunner().invoke(main, ["export", "--repo", str(exported.repo), str(tmp_path / "x")])
     assert result.exit_code == 3
     assert result.stderr.strip().count("\n") == 0
     assert "openrouter-archiver[export]" in result.stderr and "Traceback" not in result.output
+    assert absent in result.stderr
 
 
 def test_a_folder_that_is_not_an_export_is_refused(exported: Exported, tmp_path: Path) -> None:

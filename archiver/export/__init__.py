@@ -6,14 +6,15 @@ Owns `archiver export --format parquet OUT/`: entity versions as validity interv
 canonical JSON), every classified change and price move (`changes`, classified and
 described by :mod:`archiver.history`), both read in one walk over each file's versions
 (`history_tables`: each version read from git once), every telemetry series and the uptime
-series (`series`, through :mod:`archiver.telemetry`'s readers), the zero-data-retention
-ledger as membership intervals (`zdr`), all partitioned by month in hive style
-(``OUT/<table>/month=YYYY-MM/part-0.parquet``); which months a rerun must write (`plan`,
-with the manifest ``OUT/manifest.json``), where rows go and what the last export wrote
-(`tables`), the Parquet files themselves (`parquet`, the one module that imports pyarrow)
-and the run (`run`).
+series (`series`: a folder of files at a time, split into columns by Arrow in `tsv_columns`,
+`sheet_columns` and `uptime_columns`, as :mod:`archiver.telemetry`'s readers read them),
+the zero-data-retention ledger as membership intervals (`zdr`), all partitioned by month
+in hive style (``OUT/<table>/month=YYYY-MM/part-0.parquet``); which months a rerun must
+write (`plan`, with the manifest ``OUT/manifest.json``), where rows go and what the last
+export wrote (`tables`), the Parquet files themselves (`parquet`) and the run (`run`).
 
-pyarrow is an optional dependency (the ``export`` extra): without it the export raises
+pyarrow and numpy are optional dependencies (the ``export`` extra), imported only by
+`parquet` and the column readers: without them the export raises
 :class:`ExportUnavailable`, an ArchiverError that says what to install.
 
 May import: the shared modules, `archiver.archive`, `archiver.history`, `archiver.telemetry`

@@ -48,9 +48,11 @@ class ExportUnavailable(ArchiverError):
 
 def export_parquet(repo: str | Path, out: str | Path) -> ExportReport:
     """Export the archive at repo to Parquet tables in out, writing only what changed."""
-    if importlib.util.find_spec("pyarrow") is None:
+    lacking = [name for name in ("pyarrow", "numpy") if importlib.util.find_spec(name) is None]
+    if lacking:
         raise ExportUnavailable(
-            "the Parquet export needs pyarrow: pip install 'openrouter-archiver[export]'"
+            f"the Parquet export needs {' and '.join(lacking)}: "
+            "pip install 'openrouter-archiver[export]'"
         )
     started = time.perf_counter()
     repo, out = Path(repo), Path(out)
