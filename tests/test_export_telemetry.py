@@ -224,3 +224,9 @@ def test_a_damaged_uptime_file_is_named(
     with pytest.raises(StoreError) as raised:
         series.unit_table(tmp_path, "endpoint_uptime", unit)
     assert str(path) in str(raised.value), damage
+
+
+def test_a_kind_folder_with_no_days_exports_nothing(tmp_path: Path) -> None:
+    (tmp_path / "data" / "telemetry" / "endpoint" / "2026").mkdir(parents=True)
+    assert series.telemetry_kinds(tmp_path) == ["endpoint"]
+    assert series.folders(tmp_path, "endpoint").units == []

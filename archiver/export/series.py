@@ -117,7 +117,8 @@ class Folders:
 def folders(repo: Path, kind: str) -> Folders:
     """Return a kind's folders as units."""
     starts = [folder_text(f) for f in day_folders(kind_root(repo, kind), "", "~")]
-    return Folders([Unit(a, b) for a, b in zip(starts, [*starts[1:], None], strict=True)])
+    ends: list[str | None] = [*starts[1:], None] if starts else []
+    return Folders([Unit(a, b) for a, b in zip(starts, ends, strict=True)])
 
 
 def unit_table(repo: Path, kind: str, unit: Unit) -> Any:
