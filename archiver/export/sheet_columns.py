@@ -1,14 +1,15 @@
-"""One telemetry file read as columns: Arrow splits its lines and cells, no Python per line.
+"""A folder of telemetry files read as columns: Arrow splits lines and cells, no Python per line.
 
 A year of telemetry is some five gigabytes of cells and tens of millions of lines; building a
-Python object per line (let alone per figure) costs hours. Here a file becomes one Arrow table
-of its lines, in C++ loops: the epoch and key of each line, the figures the line wrote as a
-JSON object (`changed`), the figures it made absent (`absent`), and the charted figures
-carried forward per key as doubles. Only what is rare is left to Python: an array patch
-cell (rebuilt from the key's previous array) and a key that needs JSON unescaping.
+Python object per line (let alone per figure) costs hours. Here a folder's files become one
+Arrow table of their lines, in C++ loops (`tsv_columns` splits them): the epoch and key of
+each line, the figures the line wrote as a JSON object (`changed`), the figures it made
+absent (`absent`), and the charted figures carried forward per key as doubles. Only what is
+rare is left to Python: an array patch cell (rebuilt from the key's previous array) and a
+key that needs JSON unescaping.
 
-Every cell is checked to be one JSON value (all of a file's cells are parsed in one call and
-counted), so a damaged file raises instead of writing broken JSON into a table.
+Every cell is checked to be one JSON value (all of a folder's cells are parsed in one call
+and counted), so a damaged file raises instead of writing broken JSON into a table.
 """
 
 from __future__ import annotations
@@ -46,8 +47,8 @@ def read_sheets(
     (the key's first line in its file: it holds the whole state), changed (JSON object:
     stored column -> value, every figure the line wrote), absent (stored columns the line
     made absent). The files are read as one (each step runs once a folder, not once a
-    file), each with its own header. Raises ValueError (or an Arrow error, which
-    is one) when a file is not well formed.
+    file), each with its own header. Raises ValueError (or an Arrow error, which is one)
+    when a file is not well formed.
     """
     split = split_files(files)
     if split is None:
