@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 import pytest
 
-from archiver.history.kinds import Kind, describe, importance, model_name
+from archiver.history.kinds import Kind, describe_change, importance, model_name
 from archiver.history.versions import category_at, changes
 from archiver.telemetry import endpoint_series
 from tests.browser import needs_chromium, screenshot
@@ -191,18 +191,7 @@ def test_changes_monitor_filters(page: Any, base_url: str, archive: SiteArchive)
     models = category_at(archive.repo, "model", datetime.max)
     names = {key: model_name(entity, key) for key, entity in models.items()}
     by_sync = [
-        [
-            describe(
-                c.category,
-                c.key,
-                c.before,
-                c.after,
-                returned="returned" in c.kinds,
-                model_names=names,
-            )
-            for c in group.changes
-        ]
-        for group in changes(archive.repo)
+        [describe_change(c, names) for c in group.changes] for group in changes(archive.repo)
     ]
     priced = [d for sync in by_sync for d in sync if Kind.PRICE in d.kinds]
     shown = page.locator("[data-results] article.card")
