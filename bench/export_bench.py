@@ -6,8 +6,9 @@ capture, endpoints cloned to `--endpoints` (1,300), ~0.3% of them changing every
 by `git fast-import`. Its telemetry is bench/telemetry_bench.py's simulation (every
 endpoint's, model's and variant's figures moving hour by hour around real ones, and the
 uptime windows stitched as a sync stitches them), written through the archive's own
-`TelemetryWriter` into the work tree for the last `--telemetry-hours` (72) of the year: a
-year of it would take hours to simulate. Telemetry is exported a month at a time, each
+`TelemetryWriter` into the work tree for the last `--telemetry-hours` (72) of the year
+(each variant every 12 hours, as the sync's schedule fetches them): a year of it would take
+hours to simulate. Telemetry is exported a month at a time, each
 month on its own, so its cost is linear in the months: the year's figure is the measured
 one scaled to 8,760 hours, and the output says so.
 
@@ -49,6 +50,7 @@ from archiver.export import ExportReport, export_parquet
 from archiver.history.index import HistoryIndex
 from archiver.telemetry import TelemetryWriter
 from archiver.telemetry.writer import UPTIME_KIND
+from archiver.upstream.schedule import Schedule
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "openrouter" / "captures"
 SMALL = Path(__file__).resolve().parents[1] / "tests" / "captures"
@@ -116,10 +118,17 @@ def write_telemetry(repo: Path, args: argparse.Namespace) -> int:
     blobs: dict[str, bytes] = {}
     samples = 0
     first = START + timedelta(hours=args.hours - args.telemetry_hours)
+    previous: datetime | None = None
     for hour in range(args.telemetry_hours):
         epoch = first + timedelta(hours=hour)
         figures: dict[str, Any] = {**simulator.hour(epoch), UPTIME_KIND: uptime.windows(epoch)}
-        written = writer.writes(figures, epoch, tracked, blobs.__getitem__)
+        # As a sync does: each variant is fetched every 12 hours (archiver.upstream.schedule),
+        # the others stand.
+        due, later = Schedule.between(previous, epoch).split(figures.get("model_variant", {}))
+        figures["model_variant"] = {key: figures["model_variant"][key] for key in due}
+        previous = epoch
+        unfetched = {"model_variant": later}
+        written = writer.writes(figures, epoch, tracked, blobs.__getitem__, unfetched)
         samples += written.samples
         for path, data in written.writes.items():
             tracked[path] = path + f"@{hour}"
