@@ -22,22 +22,18 @@ file is left out; they never stop the export.
 from __future__ import annotations
 
 import importlib.util
-import os
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 from archiver.errors import ArchiverError
-from archiver.export import series
 from archiver.export.history_tables import ENTITY_TABLES, write_history
 from archiver.export.months import month_of
-from archiver.export.plan import MANIFEST, Manifest, Plan, epoch_of, make_plan, read_manifest
+from archiver.export.plan import MANIFEST, Manifest, epoch_of, make_plan, read_manifest
 from archiver.export.tables import ExportReport, TableWriter
+from archiver.export.telemetry_tables import write_telemetry
 from archiver.history.commits import first_parent_chain, head_id, open_repository
 from archiver.history.index import HistoryIndex
 from archiver.history.shallow_fetch import fetch_history_after
-from archiver.telemetry.uptime import KIND as UPTIME_KIND
 
 __all__ = ["ENTITY_TABLES", "ExportReport", "ExportUnavailable", "export_parquet"]
 
@@ -72,7 +68,7 @@ def export_parquet(repo: str | Path, out: str | Path) -> ExportReport:
         writer = TableWriter(out, before, plan)
         writer.report.head = head
         write_history(index, plan, current, writer)
-    writer.timed("telemetry", lambda: _telemetry(repo, plan, writer))
+    writer.timed("telemetry", lambda: write_telemetry(repo, plan, writer))
     writer.finish(head, current)
     writer.report.seconds = time.perf_counter() - started
     return writer.report
@@ -118,79 +114,3 @@ def _missing(out: Path, before: Manifest | None) -> list[str]:
         for month in months
         if not partition_path(out, table, month).is_file()
     ]
-
-
-def _telemetry(repo: Path, plan: Plan, writer: TableWriter) -> None:
-    """Write every telemetry kind's table and the uptime table, a folder of files at a time."""
-    kinds = series.telemetry_kinds(repo)
-    if (repo / "data" / "telemetry" / UPTIME_KIND).is_dir():
-        kinds.append(UPTIME_KIND)
-    for kind in kinds:
-        table, found = series.table_name(kind), series.folders(repo, kind)
-        changed = plan.telemetry(kind)
-        chosen = set(found.units) if changed is None else _units_of(found, changed)
-        months = _months_of(chosen, sorted(writer.old.get(table, {})))
-        parts = _sample_tables(repo, kind, found, chosen, months, writer)
-        owned = None if changed is None else set(parts)
-        order = ("key", series.time_column(kind))
-        writer.arrow_table(table, series.columns(kind), parts, owned, order)
-
-
-def _sample_tables(
-    repo: Path,
-    kind: str,
-    found: series.Folders,
-    chosen: set[series.Unit],
-    months: set[str],
-    writer: TableWriter,
-) -> dict[str, list[Any]]:
-    """Return one kind's rows by month as Arrow tables: the chosen folders read again, the rows
-    of the others as the last export wrote them."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    table, time = series.table_name(kind), series.time_column(kind)
-    by_month: dict[str, list[Any]] = {}
-    for month in months:
-        old = writer.old_table(table, month)
-        if old is not None:
-            days = pc.strftime(old[time], format="%Y-%m-%d")
-            kept = [d for d in pc.unique(days).to_pylist() if found.holding(d) not in chosen]
-            by_month[month] = [old.filter(pc.is_in(days, value_set=pa.array(kept, pa.string())))]
-    units = sorted(chosen, key=lambda unit: unit.start)
-    # Arrow's kernels let go of the GIL: folders are read side by side, one per core.
-    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        read = list(pool.map(lambda unit: _unit_table(repo, kind, unit), units))
-    for unit, rows in zip(units, read, strict=True):
-        if isinstance(rows, ArchiverError):  # A damaged file: the rest is still exported.
-            writer.report.problems.append(f"{table} from {unit.start}: {rows}; left out")
-            continue
-        if rows is None:
-            continue
-        row_months = pc.strftime(rows[time], format="%Y-%m")
-        for month in pc.unique(row_months).to_pylist():
-            by_month.setdefault(month, []).append(rows.filter(pc.equal(row_months, month)))
-    return by_month
-
-
-def _unit_table(repo: Path, kind: str, unit: series.Unit) -> Any:
-    """Return a folder's rows as Arrow (None: none), or the error that left it out."""
-    try:
-        return series.unit_table(repo, kind, unit)
-    except ArchiverError as error:
-        return error
-
-
-def _units_of(found: series.Folders, days: set[str]) -> set[series.Unit]:
-    """Return the folders holding these days (a folder since removed: the one before it)."""
-    return {unit for day in days if (unit := found.holding(day)) is not None}
-
-
-def _months_of(chosen: set[series.Unit], listed: list[str]) -> set[str]:
-    """Return the months, of those an earlier export wrote, that the chosen folders span."""
-    return {
-        month
-        for unit in chosen
-        for month in listed
-        if unit.start[:7] <= month and (unit.end is None or month <= unit.end[:7])
-    }
