@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 import zipfile
+from dataclasses import dataclass
 from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path
@@ -19,7 +21,7 @@ from click.testing import CliRunner
 
 from archiver.cli import main
 from archiver.history.versions import changes
-from archiver.site import build_site
+from archiver.site import SiteReport, build_site
 from archiver.site.markdown import render_markdown
 from archiver.times import parse_time
 from tests.archive_helpers import blob, git, keys_at
@@ -29,6 +31,14 @@ OLD_EPOCH = "2026-07-18T15:00:00Z"
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@dataclass(frozen=True)
+class Built:
+    """A site built once for the module, and what the build reported about it."""
+
+    folder: Path
+    report: SiteReport
+
+
 @pytest.fixture
 def archive(site_archive: SiteArchive) -> SiteArchive:
     """Return the session's site archive (tests/conftest.py); read only."""
@@ -36,12 +46,17 @@ def archive(site_archive: SiteArchive) -> SiteArchive:
 
 
 @pytest.fixture(scope="module")
-def site(site_archive: SiteArchive, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Return the site built from HEAD, with a base URL for the feeds."""
+def built(site_archive: SiteArchive, tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """Build the site from HEAD once, with a base URL for the feeds; return it and its report."""
     out = tmp_path_factory.mktemp("site") / "site"
-    archive = site_archive
-    build_site(archive.repo, out, base_url="https://example.org/archive/")
-    return out
+    report = build_site(site_archive.repo, out, base_url="https://example.org/archive/")
+    return Built(out, report)
+
+
+@pytest.fixture
+def site(built: Built) -> Path:
+    """Return the module's site folder (read only)."""
+    return built.folder
 
 
 def _json(path: Path) -> dict[str, Any]:
@@ -62,9 +77,9 @@ def test_every_entity_has_a_page(archive: SiteArchive, site: Path) -> None:
         assert (site / page).is_file(), page
 
 
-def test_report_counts_what_was_written(archive: SiteArchive, tmp_path: Path) -> None:
-    report = build_site(archive.repo, tmp_path / "out")
-    files = [path for path in (tmp_path / "out").rglob("*") if path.is_file()]
+def test_report_counts_what_was_written(built: Built) -> None:
+    report = built.report
+    files = [path for path in built.folder.rglob("*") if path.is_file()]
     assert report.files == len(files)
     assert report.bytes == sum(path.stat().st_size for path in files)
     assert report.pages == sum(path.suffix == ".html" for path in files)
@@ -270,13 +285,18 @@ def test_hostile_text_is_escaped_everywhere(archive: SiteArchive, site: Path) ->
         assert "javascript:" not in text.replace("javascript:window", ""), path
 
 
-def test_cli_builds_and_reports(archive: SiteArchive, tmp_path: Path) -> None:
-    out = tmp_path / "cli-site"
+def test_cli_builds_and_reports(archive: SiteArchive, site_folder: Path, tmp_path: Path) -> None:
+    # Into a copy of a site an earlier build made: the command replaces its own output.
+    out = Path(shutil.copytree(site_folder, tmp_path / "cli-site"))
     result = CliRunner().invoke(main, ["site", "--repo", str(archive.repo), "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert re.search(r"\d+ pages, \d+ files, [\d.]+ MB, in [\d.]+s", result.output)
-    again = CliRunner().invoke(main, ["site", "--repo", str(archive.repo), "--out", str(out)])
-    assert again.exit_code == 0, again.output
+    assert (out / "index.html").is_file() and files_under(out) == files_under(site_folder)
+
+
+def files_under(folder: Path) -> set[str]:
+    """Return the relative paths of every file in a folder."""
+    return {str(path.relative_to(folder)) for path in folder.rglob("*") if path.is_file()}
 
 
 def test_cli_refuses_a_folder_it_did_not_build(archive: SiteArchive, tmp_path: Path) -> None:

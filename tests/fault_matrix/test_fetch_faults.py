@@ -8,10 +8,12 @@ listing's entities stay byte-identical, everything else is archived as usual, on
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -39,8 +41,10 @@ PEAK_RSS_BOUND_MB = 400
 # Not a speed bound: only stops a sync that hangs (the failure these tests guard against).
 HANG_GUARD_S = 300
 HOSTILE = ("\n::add-mask::x", "\r::error::y", "\u2028::warning::z", "##[set-output name=a]b")
+# The peak is VmHWM, this process's own high-water mark: Linux carries ru_maxrss across
+# fork and exec, so it would report the pytest worker's size (over 500 MB after a few modules).
 RUN_WITH_PEAK_RSS = """
-import resource, sys
+import re, sys
 from archiver.cli import main
 from archiver.upstream.entities import catalog_key
 from archiver.archive.plan import CategoryCounts
@@ -49,7 +53,9 @@ try:
     main(sys.argv[1:], prog_name="archiver")
 except SystemExit as exit:
     code = exit.code
-print(f"peak-rss-kb {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}", file=sys.stderr)
+with open("/proc/self/status") as status:
+    peak = re.search(r"VmHWM:\\s+(\\d+) kB", status.read())[1]
+print(f"peak-rss-kb {peak}", file=sys.stderr)
 sys.exit(code)
 """
 
@@ -204,21 +210,40 @@ def test_the_size_limit_is_an_option(small_archive: Path, small_captures: list[C
     assert status_clean(small_archive)
 
 
+def clean_sync_process_seconds(base: Path, capture: Capture, scratch: Path) -> float:
+    """Return how long a fault-free `archiver sync` process of the capture takes, over HTTP."""
+    repo = copy_archive(base, scratch / "timed")
+    with ReplayServer(capture) as server:
+        started = time.monotonic()
+        done = run_sync_process(repo, server, capture)
+        elapsed = time.monotonic() - started
+    assert done.returncode == 0, done.stderr
+    return elapsed
+
+
 def test_a_body_that_trickles_forever_is_cut_off_by_the_deadline(
     small_archive: Path,
+    small_base: Path,
+    tmp_path: Path,
     small_captures: list[Capture],
     clean: dict[str, bytes],
     victim: tuple[str, set[str]],
 ) -> None:
     url, paths = victim
     before, commits = files_at(small_archive, "HEAD"), commit_count(small_archive)
-    # The deadline leaves the rest of the sync ample time even on a busy machine: only the
-    # trickling body may miss it (the test waits for it, so it is not longer than needed).
+    # The deadline leaves the rest of the sync ample time even on a busy machine: four times
+    # what the same sync without the fault takes here and now, and never under 20 s (a load
+    # spike after the measuring must not fail it), so only the trickling body misses it.
+    clean_seconds = clean_sync_process_seconds(small_base, small_captures[1], tmp_path)
+    deadline = max(20, math.ceil(4 * clean_seconds))
     with ReplayServer(small_captures[1], faults=[Fault(url, body="trickle")]) as server:
-        done = run_sync_process(small_archive, server, small_captures[1], "--deadline", "30")
+        done = run_sync_process(
+            small_archive, server, small_captures[1], "--deadline", str(deadline)
+        )
     assert done.returncode == 1, done.stderr
+    model = load(before[min(paths)])["model"]
     assert failed_lines(done.stderr) == [
-        f"FAILED: endpoints of {load(before[min(paths)])['model']}: sync deadline of 30 s reached "
+        f"FAILED: endpoints of {model}: sync deadline of {deadline} s reached "
         f"before {server.base_url}{url} was fetched; the next sync fetches it"
     ]
     assert commit_count(small_archive) == commits + 1
