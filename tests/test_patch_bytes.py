@@ -2,8 +2,8 @@
 that are compared byte for byte (and rebuilt only when their bytes change).
 
 Python hashes strings with a seed that changes from process to process; anything that walks
-a set of member names comes out in another order each run. Each run here is its own
-process, with its own seed.
+a set of member names comes out in another order each run (jsonpatch before 1.48 did, for
+the objects inside a list). Each run here is its own process, with its own seed.
 """
 
 from __future__ import annotations

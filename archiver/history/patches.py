@@ -79,35 +79,11 @@ def _diff(before: Any, after: Any, pointer: str) -> Patch:
         return patch
     if isinstance(before, list) and isinstance(after, list):
         # jsonpatch finds insertions, removals and moves inside a list; prefix its paths.
-        return [_prefixed(op, pointer) for op in _list_patch(before, after)]
+        # (From 1.48 on it compares an object's members in document order; before, through
+        # sets of names, whose order changed with each process's string hashing: the same
+        # change got other bytes each run. pyproject asks for 1.48.)
+        return [_prefixed(op, pointer) for op in jsonpatch.make_patch(before, after).patch]
     return [{"op": "replace", "path": pointer, "value": after}]
-
-
-class _OrderedDiff(jsonpatch.DiffBuilder):  # type: ignore[misc]
-    """jsonpatch's diff, with an object's members compared in document order.
-
-    jsonpatch goes through sets of member names, whose order follows Python's string
-    hashing, which changes from one process to the next: the same change would get its
-    operations in another order, and the archive's pages and exports other bytes, each run.
-    """
-
-    def _compare_dicts(self, path: str, src: dict[str, Any], dst: dict[str, Any]) -> None:
-        for key in src:
-            if key not in dst:
-                self._item_removed(path, str(key), src[key])
-        for key in dst:
-            if key not in src:
-                self._item_added(path, str(key), dst[key])
-        for key in src:
-            if key in dst:
-                self._compare_values(path, key, src[key], dst[key])
-
-
-def _list_patch(before: list[Any], after: list[Any]) -> Patch:
-    """Return jsonpatch's operations turning one list into another, the same in every run."""
-    builder = _OrderedDiff(before, after, jsonpatch.JsonPatch.json_dumper)
-    builder._compare_values("", None, before, after)
-    return list(builder.execute())
 
 
 def _prefixed(operation: dict[str, Any], pointer: str) -> dict[str, Any]:
