@@ -124,3 +124,18 @@ def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     """Return a fresh 1,440 px page that records console errors; the test fails on any."""
     with recording_page(browser, request.node.name) as opened:
         yield opened
+
+
+@pytest.hookimpl(tryfirst=True)  # Before xdist reads the groups off the markers.
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Keep the tests that share a module fixture on one worker (`--dist loadgroup`).
+
+    A module fixture (an archive, a built site, a browser) is built on every worker that runs
+    one of its tests; the rest of the suite spreads test by test, so no long file holds one
+    worker alone at the end of the run.
+    """
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        definitions = info.name2fixturedefs.values() if info is not None else []
+        if any(defs and defs[-1].scope == "module" for defs in definitions):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
