@@ -21,7 +21,7 @@ import pygit2
 from archiver.errors import StoreError
 from archiver.history.index import Entry, HistoryIndex
 
-__all__ = ["BlobReader", "blobs_needed", "fetch_missing_blobs", "git_fetch", "promisor_remote"]
+__all__ = ["BlobReader", "blobs_needed", "git_fetch", "promisor_remote"]
 
 
 def blobs_needed(index: HistoryIndex, entries: Iterable[Entry]) -> Iterator[str | None]:
@@ -67,11 +67,6 @@ class BlobReader:
             self.prefetch([blob_id])  # No batch foresaw it: one request for this one blob.
             blob = self.repo.get(blob_id)
         return blob.data if isinstance(blob, pygit2.Blob) else None
-
-
-def fetch_missing_blobs(repo: pygit2.Repository, blob_ids: Iterable[str | None]) -> int:
-    """Fetch the blobs among blob_ids the repository lacks, in one request; return how many."""
-    return BlobReader(repo).prefetch(blob_ids)
 
 
 def promisor_remote(repo: pygit2.Repository) -> str | None:

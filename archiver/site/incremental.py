@@ -36,7 +36,7 @@ from archiver import jsonvalue
 from archiver.errors import StoreError
 from archiver.history.commits import first_parent_chain, head_id, open_repository
 from archiver.history.index import INDEX_FILE
-from archiver.history.partial_clone import fetch_missing_blobs
+from archiver.history.partial_clone import BlobReader
 from archiver.history.shallow_fetch import (
     fetch_history_after,
     indexed_head,
@@ -199,7 +199,7 @@ def _fetch_head_entities(repo: pygit2.Repository) -> None:
             continue
         if isinstance(folder, pygit2.Tree):
             blobs += _tree_blobs(folder)
-    fetch_missing_blobs(repo, blobs)
+    BlobReader(repo).prefetch(blobs)
 
 
 def _tree_blobs(tree: pygit2.Tree) -> list[str]:
