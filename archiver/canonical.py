@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -35,6 +36,18 @@ def blob_id(data: bytes) -> str:
     """Return the hex object id git gives a blob holding exactly these bytes."""
     header = b"blob %d\x00" % len(data)
     return hashlib.sha1(header + data, usedforsecurity=False).hexdigest()
+
+
+class StagedBlob(NamedTuple):
+    """Bytes already written to the object store, before the commit that names them."""
+
+    blob: str
+    size: int
+
+
+# Writes bytes into the object store now and says where: a writer that makes many big files
+# hands each over as soon as it is made instead of holding them all until the commit.
+StageBlob = Callable[[bytes], StagedBlob]
 
 
 def is_canonical(data: bytes) -> bool:

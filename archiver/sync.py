@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import orjson
 
-from archiver.archive.plan import DEFAULT_MAX_REMOVAL_SHARE, Plan, RemovalGuard, make_plan
+from archiver.archive.plan import DEFAULT_MAX_REMOVAL_SHARE, RemovalGuard, make_plan
 from archiver.archive.removal_window import RemovalWindow
 from archiver.archive.store import Store
 from archiver.archive.synclog import SyncLog
@@ -188,26 +188,31 @@ def _archive(
     plan = make_plan(
         observed, tracked, store.read, max_removal_share=max_removal_share, window=guard
     )
-    _log_plan(plan, log)
+    log.counts = plan.counts
+    log.failures += plan.refused + plan.held_back
+    log.notes += plan.corrupt
     log.part_peaks = window.recorded(log.epoch, plan.sizes).trailer_value()
     extra = extras.extra.figures(observed, tracked, store.read)
     unfetched = {"model_variant": extras.unfetched, **extra.unfetched}
     kinds = {**_fetched_telemetry(observed), **extra.kinds}
-    figures = telemetry_writes(kinds, log.epoch, tracked, store.read, telemetry, unfetched)
+    figures = telemetry_writes(
+        kinds, log.epoch, tracked, store.read, telemetry, unfetched, stage=store.stage
+    )
     log.failures += figures.problems + extra.problems
     log.notes += figures.notes + extra.notes
     log.telemetry_samples = figures.samples
-    log.telemetry_files = len(figures.writes)
+    log.telemetry_files = len(figures.writes) + len(figures.staged)
     writes = {**plan.writes, **figures.writes, **_ledger_writes(store, extras.zdr, log)}
     if log.changed:
         writes.update(_archive_files(store))
-    log.bytes_written = sum(len(data) for data in writes.values())
-    log.files_written = len(writes)
+    staged_bytes = sum(staged.size for staged in figures.staged.values())
+    log.bytes_written = sum(map(len, writes.values())) + staged_bytes
+    log.files_written = len(writes) + len(figures.staged)
     if not log.changed:
         return
     # The commit message carries the duration: measure it up to the commit.
     log.seconds = time.monotonic() - log.started
-    result = store.commit(writes, plan.removals, log.message())
+    result = store.commit(writes, plan.removals, log.message(), staged=figures.staged)
     log.commit_id = result.commit_id if result else None
 
 
@@ -371,13 +376,6 @@ def _offered(options: SyncOptions) -> Callable[[Response], Response | None]:
         return response
 
     return offered
-
-
-def _log_plan(plan: Plan, log: SyncLog) -> None:
-    """Copy the plan's counts and problems into the log."""
-    log.counts = plan.counts
-    log.failures += plan.refused + plan.held_back
-    log.notes += plan.corrupt
 
 
 def _archive_files(store: Store) -> dict[str, bytes]:

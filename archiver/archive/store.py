@@ -36,6 +36,7 @@ from archiver.archive.worktree import (
     refuse_unclean,
     write_atomically,
 )
+from archiver.canonical import StagedBlob
 from archiver.errors import StoreError
 
 JOURNAL = "archiver-sync.json"
@@ -134,15 +135,26 @@ class Store:
         self._check_index(self.head)
         refuse_unclean(self.repo, self.root)
 
+    def stage(self, data: bytes) -> StagedBlob:
+        """Write bytes into the object store now, for a later commit to name (see commit)."""
+        return _guarded(self.root, lambda: StagedBlob(str(self.repo.create_blob(data)), len(data)))
+
     def commit(
         self,
         writes: dict[str, bytes],
         removals: Iterable[str],
         message: str,
         signature: pygit2.Signature | None = None,
+        staged: Mapping[str, StagedBlob] = {},
     ) -> CommitResult | None:
-        """Commit these changes on top of HEAD; return None when the tree would not change."""
-        return _guarded(self.root, lambda: self._commit(writes, removals, message, signature))
+        """Commit these changes on top of HEAD; return None when the tree would not change.
+
+        `staged` names files by blobs `stage` already wrote: an object nothing names is
+        harmless (git gc prunes it), so a crash between staging and committing loses nothing.
+        """
+        return _guarded(
+            self.root, lambda: self._commit(writes, removals, message, signature, staged)
+        )
 
     def _commit(
         self,
@@ -150,6 +162,7 @@ class Store:
         removals: Iterable[str],
         message: str,
         signature: pygit2.Signature | None,
+        staged: Mapping[str, StagedBlob],
     ) -> CommitResult | None:
         """Do commit()'s work (errors of the operating system and libgit2 not yet translated)."""
         self.recover()
@@ -157,8 +170,9 @@ class Store:
         head = self.head
         refuse_detached(self.repo, self.root)
         self._check_index(head)
-        refuse_linked_folders(self.root, [*writes, *removals])
+        refuse_linked_folders(self.root, [*writes, *staged, *removals])
         changes: dict[str, pygit2.Oid | None] = dict.fromkeys(removals)
+        changes.update((path, pygit2.Oid(hex=blob)) for path, (blob, _) in staged.items())
         changes.update((path, self.repo.create_blob(data)) for path, data in writes.items())
         tree_id = _tree_with(self.repo, head.tree if head is not None else None, changes)
         tree_id = tree_id or self.repo.TreeBuilder().write()
@@ -168,7 +182,7 @@ class Store:
         signature = signature or self.signature()
         parents = [head.id] if head is not None else []
         commit_id = self.repo.create_commit(None, signature, signature, message, tree_id, parents)
-        paths = sorted(writes) + removals
+        paths = sorted({*writes, *staged}) + removals
         self._write_journal(head, commit_id, paths)
         self._move_branch(commit_id, message)
         self._update_work_tree(paths, writes)

@@ -141,16 +141,24 @@ class SheetCache:
         self._sheets: dict[str, Sheet] = {}
 
     def load(self, blob: str, read: ReadBlob, *, keep: bool) -> Sheet:
-        """Return the parsed file of a blob (taken out of the cache unless keep: it will change)."""
+        """Return the parsed file of a blob (taken out of the cache unless keep: it will change).
+
+        A sheet kept for reading has no body; one taken out to change gets its body back.
+        """
         sheet = self._sheets.get(blob) if keep else self._sheets.pop(blob, None)
         if sheet is None:
             sheet = parse_sheet(read(blob))
             if keep:
                 self.remember(blob, sheet)
+        elif not keep:
+            sheet.body = read(blob).partition(b"\n")[2]
         return sheet
 
     def remember(self, blob: str, sheet: Sheet) -> None:
         """Cache a parsed file under its blob id, forgetting the oldest beyond the cache size."""
+        # Its state is what saves the next sync a parse; its body is the bulk of a day file,
+        # which its blob holds: reading that back is an inflate, not a parse.
+        sheet.body = b""
         sheets = self._sheets
         sheets[blob] = sheet
         while len(sheets) > 1 and sum(len(s.state) for s in sheets.values()) > SHEET_CACHE_KEYS:

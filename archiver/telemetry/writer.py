@@ -19,7 +19,7 @@ from typing import Any
 import orjson
 
 from archiver import jsonvalue
-from archiver.canonical import blob_id
+from archiver.canonical import StageBlob, StagedBlob, blob_id
 from archiver.telemetry.checks import Problems
 from archiver.telemetry.codec import Leaves, dump, key_of
 from archiver.telemetry.layout import (
@@ -45,6 +45,8 @@ class TelemetryWrites:
     """The telemetry files one sync writes (full new contents), and what it saw."""
 
     writes: dict[str, bytes] = field(default_factory=dict)
+    # Files already written to the object store (when the caller passed a way to stage them).
+    staged: dict[str, StagedBlob] = field(default_factory=dict)
     samples: int = 0
     # Telemetry that was not written (a sync failure), and telemetry written that looks odd.
     problems: list[str] = field(default_factory=list)
@@ -70,11 +72,15 @@ class TelemetryWriter:
         tracked: Mapping[str, str],
         read: ReadBlob,
         unfetched: Mapping[str, Collection[str]] | None = None,
+        stage: StageBlob | None = None,
     ) -> TelemetryWrites:
         """Return the telemetry files a sync at this epoch writes: the files it changes, whole.
 
         `unfetched` names, per kind, keys whose source was not due this sync: their last
         figures stand (no row, no gap), unlike a key left out, which records a gap.
+        With `stage`, each changed day file goes into the object store as soon as it is made
+        (in `staged`): a day's files grow hour by hour, and holding them all until the commit
+        would make a late hour's sync hold the whole day in memory.
         """
         result = TelemetryWrites()
         unfetched = unfetched or {}
@@ -91,7 +97,7 @@ class TelemetryWriter:
                 continue
             skipped = frozenset(dump(key) for key in unfetched.get(kind, ()))
             day = files.folder_for(kind, utc(epoch).date())
-            job = _Kind(self, kind, day, stamp, files, read, result, problems, skipped)
+            job = _Kind(self, kind, day, stamp, files, read, result, problems, skipped, stage)
             job.write(_observed(kind, observed_telemetry[kind], problems))
         result.problems = problems.lines(written=False) + result.problems
         result.notes = problems.lines(written=True) + result.notes
@@ -105,15 +111,17 @@ def telemetry_writes(
     read: ReadBlob,
     writer: TelemetryWriter | None = None,
     unfetched: Mapping[str, Collection[str]] | None = None,
+    stage: StageBlob | None = None,
 ) -> TelemetryWrites:
     """Return the telemetry files a sync at this epoch writes: the files it changes, whole.
 
     `tracked` is {path: blob id} at HEAD and `read` a blob's bytes. Pass the same `writer` to
     every sync of a process (an import of many captures, a benchmark) to keep its caches.
-    `unfetched` ({kind: keys}) names keys not fetched this sync, whose figures stand.
+    `unfetched` ({kind: keys}) names keys not fetched this sync, whose figures stand; `stage`
+    writes each changed day file into the object store at once (TelemetryWriter.writes).
     """
     writer = writer or TelemetryWriter()
-    return writer.writes(observed_telemetry, epoch, tracked, read, unfetched)
+    return writer.writes(observed_telemetry, epoch, tracked, read, unfetched, stage)
 
 
 # Windows of hourly uptime: stitched into their own day files, not appended as changes.
@@ -180,6 +188,7 @@ class _Kind:
     problems: Problems
     # Key cells not fetched this sync: neither a row nor a gap, their last figures stand.
     unfetched: frozenset[str] = frozenset()
+    stage: StageBlob | None = None
 
     def write(self, observed: Observed) -> None:
         """Add this kind's changed files to the result."""
@@ -289,9 +298,14 @@ class _Kind:
         sheet.last_epoch = stamp
         sheet.body += "".join(rows).encode()
         data = sheet.header() + sheet.body
-        self.result.writes[path] = data
+        if self.stage is None:
+            self.result.writes[path] = data
+            blob = blob_id(data)
+        else:
+            self.result.staged[path] = staged = self.stage(data)
+            blob = staged.blob
         self.result.samples += len(rows)
-        self.writer.sheets.remember(blob_id(data), sheet)
+        self.writer.sheets.remember(blob, sheet)
         return True
 
     def _note_dropped(self, key: str, before: Leaves | None, now: Leaves) -> None:
