@@ -64,7 +64,11 @@ def _problem(category: Category, key: str, entity: Entity, projection: Projectio
         jsonvalue.dumps(entity)
     except jsonvalue.EncodeError as error:
         return str(error)
-    for other, reference in _references(category, entity):
+    references = _references(category, entity)
+    if category == "endpoint" and not any(other == "model" for other, _ in references):
+        # Its row, its grid cell and its model page link all need the model's key.
+        return "it names no model (no model_variant_slug)"
+    for other, reference in references:
         try:
             key_to_path(other, reference)
         except UnsafeKeyError as error:

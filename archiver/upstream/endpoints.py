@@ -273,6 +273,10 @@ def _reference_problem(category: Category, key: str) -> str | None:
 
 def _unsafe_reference(entity: Mapping[str, Any]) -> str | None:
     """Return why an endpoint's model or provider reference is unsafe, or None."""
+    model_key = entity.get("model_variant_slug")
+    if not isinstance(model_key, str) or not model_key:
+        # Every reader (removals, the site, prices) finds an endpoint's model by this key.
+        return f"its model_variant_slug {model_key!r} is not a model key"
     info = entity.get("provider_info")
     references = (
         ("model", entity.get("model_variant_slug")),
