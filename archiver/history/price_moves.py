@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from archiver.history.classify import Part, decimal_price
@@ -124,7 +124,11 @@ def dollars(amount: Decimal) -> str:
 
 def signed_percent(value: Decimal) -> str:
     """Return a change in percent to one decimal, with its sign: -60.7%, +12.5%."""
-    rounded = value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    try:
+        rounded = value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    except InvalidOperation:
+        # Past the context's 28 digits (a price of 1e400 upstream): E notation, no traceback.
+        return f"{'+' if value > 0 else ''}{value:.1e}%"
     return f"{'+' if rounded > 0 else ''}{rounded}%"
 
 

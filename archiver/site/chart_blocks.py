@@ -12,6 +12,7 @@ JavaScript). Values in readouts and legends are exact, as archived; axis labels 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -267,7 +268,9 @@ def telemetry_status_strip(metrics: EndpointMetrics, end: datetime) -> Markup | 
 def _value(point: PricePoint, metric: str) -> float | None:
     """Return one metric of a price point as a float (None: absent or unpriced)."""
     value = point.values.get(metric) if point.values else None
-    return float(value) if value is not None else None
+    number = float(value) if value is not None else None
+    # A price past a double's range (1e400 upstream) cannot be drawn: a gap, not a crash.
+    return number if number is not None and math.isfinite(number) else None
 
 
 def exact_money(value: float) -> str:

@@ -60,6 +60,8 @@ def count(value: int | float | None) -> str:
     """Return a count with thousands separators, or an en dash."""
     if value is None:
         return "\u2013"
+    if isinstance(value, int):
+        return f"{value:,}"  # Exact, and no float overflow for an integer of 400 digits.
     return f"{value:,.0f}"
 
 

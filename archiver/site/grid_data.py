@@ -24,8 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-import orjson
-
+from archiver import jsonvalue
 from archiver.site import formats
 from archiver.site.env import tint
 from archiver.site.rows import FEATURES, EndpointRow
@@ -62,7 +61,9 @@ def grid_document(rows: Sequence[EndpointRow]) -> bytes:
         "facets": facets,
         "labels": {"features": FEATURES},
     }
-    return orjson.dumps(document)
+    # jsonvalue: an upstream integer beyond 64 bits (a hostile context length) is written
+    # digit for digit where orjson alone refuses it and the whole build fails.
+    return jsonvalue.dumps(document)
 
 
 def facet_tokens(row: EndpointRow) -> list[str]:

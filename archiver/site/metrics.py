@@ -7,6 +7,7 @@ without it (or a build without that module) gives no figures and no charts, neve
 from __future__ import annotations
 
 import importlib
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -151,7 +152,11 @@ def _number(value: Any) -> float | None:
     """Return a figure as a float, or None when it is not a number."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    return float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # An upstream integer of 400 digits: no figure a chart can draw.
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _whole(value: Any) -> int | None:

@@ -1,0 +1,61 @@
+"""A price or a telemetry figure beyond a double's range, sent once, broke history for good.
+
+A price that moves to "1e400" made the percent of its move overflow the decimal context:
+`archiver changes`, `notify` and `site` raised for every later run, since the move stays
+in history. A latency of 10**400 made the site's charts raise. Both are archived exactly;
+now the change reads as a price move and the site is built, the chart leaving a gap.
+A real small archive, one real sync of an edited real capture, the command line.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from archiver.capture.files import Capture, CapturedResponse
+from archiver.cli import main
+from tests.small_captures import small_archive, small_base, small_captures, sync_small
+
+__all__ = ["small_archive", "small_base", "small_captures"]
+
+ENDPOINTS = "/api/frontend/v1/stats/endpoint?"
+
+
+def _with_huge_figures(capture: Capture) -> tuple[Capture, str, str]:
+    """Return a capture whose first endpoint costs 1e400 a token and whose second has a
+    10**400 ms latency, with those endpoints' ids."""
+    edits = [
+        lambda item: {**item, "pricing": {**item["pricing"], "prompt": "1e400"}},
+        lambda item: {**item, "stats": {**(item.get("stats") or {}), "p50_latency": 10**400}},
+    ]
+    responses: list[CapturedResponse] = []
+    edited: list[str] = []
+    for response in capture.responses:
+        items = response.body.get("data") if isinstance(response.body, dict) else None
+        if len(edited) < len(edits) and response.url.startswith(ENDPOINTS) and items:
+            first = edits[len(edited)](items[0])
+            edited.append(first["id"])
+            body = {**response.body, "data": [first, *items[1:]]}
+            response = CapturedResponse(response.method, response.url, response.status, body)
+        responses.append(response)
+    assert len(edited) == len(edits)
+    priced, slow = edited
+    return Capture(capture.time, capture.source, "edited", tuple(responses)), priced, slow
+
+
+def test_huge_price_and_latency_leave_changes_and_the_site_working(
+    small_archive: Path, small_captures: list[Capture], tmp_path: Path
+) -> None:
+    edited, priced, slow = _with_huge_figures(small_captures[1])
+    assert sync_small(small_archive, edited).commit_id
+
+    changes = CliRunner().invoke(main, ["changes", "--repo", str(small_archive), "--json"])
+    out = tmp_path / "site"
+    site = CliRunner().invoke(main, ["site", "--repo", str(small_archive), "--out", str(out)])
+
+    assert changes.exit_code == 0, changes.output
+    assert priced in changes.stdout and "e+" in changes.stdout  # The move, its percent shown.
+    assert site.exit_code == 0, site.output
+    assert (out / "endpoint" / f"{priced}.html").is_file()
+    assert (out / "endpoint" / f"{slow}.html").is_file()
