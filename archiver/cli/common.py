@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+import pygit2
 
 from archiver.errors import ArchiverError
 from archiver.textsafe import one_line
@@ -53,6 +54,13 @@ def reports_errors(command: F) -> F:
             return command(*args, **kwargs)
         except ArchiverError as error:
             raise CommandFailed(str(error)) from error
+        except pygit2.GitError as error:
+            # A ref to a missing object, a lost tree or blob: the library reads what git
+            # holds, so a damaged repository surfaces here rather than as a traceback.
+            raise CommandFailed(
+                f"git cannot read the repository: {error}; check it with `git fsck` and "
+                "repair it (or clone it afresh), then run again"
+            ) from error
         except OSError as error:
             # The library names paths in its own errors; this net keeps any it missed to
             # one line (a --repo under a file, a full disk) instead of a traceback.
