@@ -83,6 +83,28 @@ def _refuse_older_than_archive(repo: str | Path, captures: list[Capture]) -> Non
         )
 
 
+def refuse_epoch_out_of_order(repo: str | Path, epoch: datetime, now: datetime) -> None:
+    """Raise if a sync's given epoch is after now + FUTURE_SLACK or before the latest sync.
+
+    Either would write history out of time order: a future epoch makes every later hourly
+    sync look older than HEAD, and an earlier one puts a sync after newer ones.
+    """
+    if epoch > now + FUTURE_SLACK:
+        raise ArchiverError(
+            f"refusing --epoch {format_epoch(epoch)}: it is in the future (now is "
+            f"{format_epoch(now)}); give a time at or before now"
+        )
+    if not Path(repo, ".git").exists():
+        return
+    latest = Store(repo, create=False).latest_epoch()
+    if latest is not None and hour_epoch(epoch) < latest:
+        raise ArchiverError(
+            f"refusing --epoch {format_epoch(epoch)}: the archive's latest sync is "
+            f"{format_epoch(latest)}; history is written in time order, so sync older "
+            "hours into a new archive first"
+        )
+
+
 def _name(capture: Capture) -> str:
     """Return how a capture is named in messages."""
     label = capture.path.name if capture.path else "capture"

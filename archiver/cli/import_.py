@@ -16,6 +16,7 @@ from archiver.cli.common import (
     reports_errors,
 )
 from archiver.cli.sync import print_summary
+from archiver.textsafe import one_line
 
 
 @main.command(name="import")
@@ -46,7 +47,8 @@ def import_(repo: Path, captures: tuple[Path, ...], max_removal_share: float) ->
     failures: list[str] = []
 
     def report(capture: Capture, log: SyncLog) -> None:
-        click.echo(f"{capture.path.name if capture.path else 'capture'}:")
+        # A file name is text too: one line, never a workflow command (`::error::x.gz`).
+        click.echo(f"{one_line(capture.path.name) if capture.path else 'capture'}:")
         print_summary(log)
         failures.extend(log.failures)
 

@@ -24,7 +24,8 @@ DEFAULT_ENV = "ARCHIVER_WEBHOOK_URL"
 )
 @click.option(
     "--watch",
-    type=click.Path(dir_okay=False, path_type=Path),
+    # exists=True: a mistyped --watch must not fall back to the default rule silently.
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Watch list (default: notify.toml at the archive's root).",
 )
 @click.option("--after", help="Post every sync after this commit (default: HEAD's sync only).")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,12 @@ from archiver.upstream.fetch import (
     show_default=True,
     help="Where OpenRouter is (env ARCHIVER_BASE_URL); point it at `archiver replay` to test.",
 )
-@click.option("--epoch", type=IsoTime(), help="Sync hour to record (default: now), for backfills.")
+@click.option(
+    "--epoch",
+    type=IsoTime(),
+    help="Sync hour to record (default: now), for backfills; one before the latest sync or "
+    "over an hour ahead of now is refused (exit 3).",
+)
 @click.option("--concurrency", type=click.IntRange(1, 64), default=8, show_default=True)
 @click.option("--timeout", type=click.FloatRange(0.1), default=30.0, show_default=True)
 @click.option(
@@ -108,6 +114,10 @@ def sync(
 
     if keepalive_days is not None and not push:
         raise click.UsageError("--keepalive-days needs --push")
+    if epoch is not None:
+        from archiver.backfill import refuse_epoch_out_of_order
+
+        refuse_epoch_out_of_order(repo, epoch, datetime.now(UTC))
 
     options = SyncOptions(
         base_url=base_url,
