@@ -18,6 +18,7 @@ from archiver.telemetry.codec import dotted, dump
 from archiver.telemetry.layout import day_files, day_folders, kind_root
 from archiver.telemetry.reader import reading
 from archiver.telemetry.sheet import read_header
+from archiver.textsafe import one_line
 
 
 def csv_columns(repo_path: str | Path, kind: str) -> list[str]:
@@ -48,9 +49,11 @@ def csv_cells(sample: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
     for name, value in sample.items():
         if not prefix and name == "epoch":
             continue
-        column = f"{prefix}{name}"
+        # one_line: upstream names and strings reach a terminal or a CI log as printed; a
+        # line break in a quoted cell would start a line there (`::error::`...).
+        column = f"{prefix}{one_line(name)}"
         if isinstance(value, dict) and value:
             cells.update(csv_cells(value, column + "."))
         else:
-            cells[column] = value if isinstance(value, str) else dump(value)
+            cells[column] = one_line(value) if isinstance(value, str) else dump(value)
     return cells
