@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+import shutil
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import orjson
+import pytest
 
 from archiver.capture.files import Capture
 from archiver.paths import path_to_key
@@ -96,3 +101,28 @@ def capture_entities(capture: Capture) -> CaptureEntities:
 def load(data: bytes) -> Any:
     """Parse JSON bytes."""
     return orjson.loads(data)
+
+
+def built_once(factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]) -> Path:
+    """Return a folder that `build` filled once for the whole run, on whichever worker asked
+    first; the others wait for it. Read only: copy what a test writes to.
+
+    Under xdist every worker is a process with its own session fixtures, so a session build
+    ran once per worker. The folder sits beside the workers' temp folders (one parent per run,
+    never reused by the next run), and the lock makes a late worker wait for the build rather
+    than repeat it. A build that failed leaves no `.done`: the next worker builds afresh.
+    """
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        folder = factory.mktemp(name)
+        build(folder)
+        return folder
+    shared = factory.getbasetemp().parent
+    folder, done = shared / name, shared / f"{name}.done"
+    with open(shared / f"{name}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # Released when the file closes, even on a failure.
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            build(folder)
+            done.touch()
+    return folder

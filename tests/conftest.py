@@ -8,6 +8,8 @@ every oddity of the real data kept. The full captures in ../shared are for the b
 
 from __future__ import annotations
 
+import pickle
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,12 +20,27 @@ from click.testing import CliRunner
 from archiver.capture.files import Capture, read_capture
 from archiver.cli import main
 from archiver.site import build_site
+from tests.archive_helpers import built_once
 from tests.browser import launch_chromium, recording_page, serve_folder
-from tests.site_helpers import SiteArchive, build_test_archive
-from tests.small_captures import SMALL_DAILY, SMALL_V1_MODELS, SyncedArchive, sync_small
+from tests.site_helpers import (
+    HeadBuild,
+    SiteArchive,
+    build_test_archive,
+    built_at,
+    load_site_archive,
+    save_site_archive,
+)
+from tests.small_captures import (
+    SMALL_DAILY,
+    SMALL_V1_MODELS,
+    SyncedArchive,
+    copy_archive,
+    sync_small,
+)
 
 DAILY = SMALL_DAILY
 V1_MODELS = SMALL_V1_MODELS
+SITE_ARCHIVE_FACTS = "site-archive.json"
 
 
 def _committed(paths: list[Path], what: str) -> list[Path]:
@@ -61,24 +78,41 @@ def daily_capture(daily_paths: list[Path]) -> Capture:
 def v1_then_daily_archive(
     tmp_path_factory: pytest.TempPathFactory, v1_models_paths: list[Path], daily_paths: list[Path]
 ) -> SyncedArchive:
-    """Return an archive synced from every capture, June's v1-models then July's daily ones."""
-    repo = tmp_path_factory.mktemp("v1-then-daily") / "archive"
-    captures = [read_capture(path) for path in [*v1_models_paths, *daily_paths]]
-    logs = [sync_small(repo, capture) for capture in captures]
-    for capture, log in zip(captures, logs, strict=True):
-        assert log.commit_id, f"sync of {capture.path} committed nothing"
-    return SyncedArchive(repo, captures, logs)
+    """Return an archive synced from every capture, June's v1-models then July's daily ones.
+
+    Synced once for the run; each worker reads its own copy (a history read writes its index
+    into .git), with the sync logs the one build kept.
+    """
+    paths = [*v1_models_paths, *daily_paths]
+
+    def build(folder: Path) -> None:
+        logs = [sync_small(folder / "archive", path) for path in paths]
+        for path, log in zip(paths, logs, strict=True):
+            assert log.commit_id, f"sync of {path} committed nothing"
+        (folder / "logs.pickle").write_bytes(pickle.dumps(logs))
+
+    shared = built_once(tmp_path_factory, "v1-then-daily", build)
+    repo = copy_archive(shared / "archive", tmp_path_factory.mktemp("v1-then-daily") / "archive")
+    logs = pickle.loads((shared / "logs.pickle").read_bytes())
+    return SyncedArchive(repo, [read_capture(path) for path in paths], logs)
 
 
 @pytest.fixture(scope="session")
 def daily_imported_archive(
     tmp_path_factory: pytest.TempPathFactory, daily_paths: list[Path]
 ) -> Path:
-    """Return an archive of the three daily captures made by `archiver import`."""
-    repo = tmp_path_factory.mktemp("daily-imported") / "archive"
-    result = CliRunner().invoke(main, ["import", "--repo", str(repo), *map(str, daily_paths)])
-    assert result.exit_code == 0, result.output
-    return repo
+    """Return an archive of the three daily captures made by `archiver import`.
+
+    Imported once for the run; each worker reads its own copy.
+    """
+
+    def build(folder: Path) -> None:
+        command = ["import", "--repo", str(folder / "archive"), *map(str, daily_paths)]
+        result = CliRunner().invoke(main, command)
+        assert result.exit_code == 0, result.output
+
+    shared = built_once(tmp_path_factory, "daily-imported", build)
+    return copy_archive(shared / "archive", tmp_path_factory.mktemp("daily-imported") / "archive")
 
 
 @pytest.fixture(scope="session")
@@ -87,17 +121,43 @@ def site_archive(
 ) -> SiteArchive:
     """Return the site's archive: 2 v1-models and 3 daily captures, a hostile one, telemetry.
 
-    Built once; the site and browser tests read it and must not write to it.
+    Built once for the run (tests/archive_helpers.py `built_once`); each worker reads its own
+    copy, since a site build writes its history index into .git. Tests must not write to it.
     """
-    return build_test_archive(tmp_path_factory.mktemp("site-archive"), v1_models_paths, daily_paths)
+
+    def build(folder: Path) -> None:
+        made = build_test_archive(folder, v1_models_paths, daily_paths)
+        save_site_archive(made, folder / SITE_ARCHIVE_FACTS)
+
+    shared = built_once(tmp_path_factory, "site-archive", build)
+    # The whole folder: the captures made for it (hostile, with ZDR lists) lie beside it.
+    root = tmp_path_factory.mktemp("site-archive") / "copy"
+    shutil.copytree(shared, root, symlinks=True)
+    return load_site_archive(root / SITE_ARCHIVE_FACTS, root / "archive")
 
 
 @pytest.fixture(scope="session")
 def site_folder(site_archive: SiteArchive, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Return the site built once from `site_archive` (read only)."""
-    out = tmp_path_factory.mktemp("served-site") / "site"
-    build_site(site_archive.repo, out)
-    return out
+    """Return the site built once for the run from `site_archive` (read only)."""
+
+    def build(folder: Path) -> None:
+        build_site(site_archive.repo, folder / "site")
+
+    return built_once(tmp_path_factory, "served-site", build) / "site"
+
+
+@pytest.fixture(scope="session")
+def site_at_head(site_archive: SiteArchive, tmp_path_factory: pytest.TempPathFactory) -> HeadBuild:
+    """Return the site built at HEAD with its build time fixed by HEAD's epoch, once for the
+    run: what the incremental and shallow builds must equal byte for byte (read only)."""
+
+    def build(folder: Path) -> None:
+        repo = site_archive.repo
+        report = build_site(repo, folder / "site", built=built_at(repo, "HEAD"))
+        (folder / "history.txt").write_text(report.history)
+
+    shared = built_once(tmp_path_factory, "site-at-head", build)
+    return HeadBuild(shared / "site", (shared / "history.txt").read_text())
 
 
 @pytest.fixture(scope="session")

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import copy
 import importlib
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from archiver.archive.store import Store
 from archiver.backfill import import_captures
 from archiver.capture.files import CapturedResponse, read_capture, write_capture
-from archiver.times import format_epoch, hour_epoch
+from archiver.times import format_epoch, hour_epoch, parse_time
+from tests.archive_helpers import git
 
 # What a hostile upstream might put in a description: none of it may run on the site.
 EVIL_DESCRIPTION = (
@@ -39,6 +42,31 @@ class SiteArchive:
     telemetry_endpoint: str | None
     # The endpoint whose data policy the hostile capture changes (training false -> true).
     policy_endpoint: str = ""
+
+
+@dataclass(frozen=True)
+class HeadBuild:
+    """A full build of the site archive at HEAD, and how that build read history."""
+
+    folder: Path
+    history: str
+
+
+def save_site_archive(archive: SiteArchive, path: Path) -> None:
+    """Write what the tests know about an archive (all but its path) as JSON."""
+    known = {name: value for name, value in asdict(archive).items() if name != "repo"}
+    path.write_bytes(orjson.dumps(known))
+
+
+def load_site_archive(path: Path, repo: Path) -> SiteArchive:
+    """Return the SiteArchive save_site_archive wrote, for the copy of its archive at repo."""
+    return SiteArchive(repo=repo, **orjson.loads(path.read_bytes()))
+
+
+def built_at(repo: Path, commit: str) -> datetime:
+    """Return a build time fixed by the commit's epoch, so two builds can be compared."""
+    epoch = git(repo, "log", "-1", "--format=%(trailers:key=Sync-Epoch,valueonly)", commit)
+    return parse_time(epoch.strip()) + timedelta(minutes=30)
 
 
 def build_test_archive(root: Path, v1_paths: list[Path], daily_paths: list[Path]) -> SiteArchive:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import orjson
@@ -28,7 +28,7 @@ from archiver.history.index import INDEX_FILE
 from archiver.history.kinds import model_name
 from archiver.history.versions import changes
 from archiver.paths import key_to_path, path_to_key
-from archiver.site import SiteReport, build_site
+from archiver.site import build_site
 from archiver.site.card_cache import CardStore
 from archiver.site.cards import ChangeCard
 from archiver.site.context import load_projection
@@ -37,9 +37,9 @@ from archiver.site.incremental import build_digest, derived_history
 from archiver.site.syncs import read_syncs
 from archiver.site.timeline import Timeline, build_timeline
 from archiver.site.urls import endpoint_page, model_page, provider_page
-from archiver.times import format_epoch, parse_time
+from archiver.times import format_epoch
 from tests.archive_helpers import git, head
-from tests.site_helpers import SiteArchive
+from tests.site_helpers import HeadBuild, SiteArchive, built_at
 
 ENTITY_FOLDERS = ("data/model", "data/endpoint", "data/provider")
 # What history reads: the entity files and the ZDR ledger (told as endpoint changes).
@@ -56,7 +56,7 @@ class Builds:
     a: str
     b: str
     full: Path
-    full_report: SiteReport
+    full_history: str
     site_a: Path
     root: Path
 
@@ -87,22 +87,18 @@ def files(folder: Path) -> dict[str, bytes]:
     }
 
 
-def built_at(repo: Path, commit: str) -> datetime:
-    """Return a build time fixed by the commit's epoch, so two builds can be compared."""
-    epoch = git(repo, "log", "-1", "--format=%(trailers:key=Sync-Epoch,valueonly)", commit)
-    return parse_time(epoch.strip()) + timedelta(minutes=30)
-
-
 @pytest.fixture(scope="module")
-def builds(site_archive: SiteArchive, tmp_path_factory: pytest.TempPathFactory) -> Builds:
+def builds(
+    site_archive: SiteArchive, site_at_head: HeadBuild, tmp_path_factory: pytest.TempPathFactory
+) -> Builds:
     """Return A and B, a full build at B, and A's site built in a partial clone with a cache."""
     root = tmp_path_factory.mktemp("incremental")
     source = site_archive.repo
     changed_last = git(source, "log", "-1", "--format=%H", "--", *ENTITY_FOLDERS).strip()
     a, b = git(source, "rev-parse", f"{changed_last}^").strip(), git(source, "rev-parse", "HEAD")
     b = b.strip()
-    full = root / "full"
-    full_report = build_site(source, full, built=built_at(source, b))
+    # The full build at B (HEAD), built once for the run: test_site_shallow compares with it too.
+    full, full_history = site_at_head.folder, site_at_head.history
     clone_a = partial_clone(source, root / "clone-a", a)
     # The hour before, as the workflow runs it (the cache outside .git keeps the index too).
     command = ["site", "--repo", str(clone_a), "--out", str(root / "out")]
@@ -112,7 +108,7 @@ def builds(site_archive: SiteArchive, tmp_path_factory: pytest.TempPathFactory) 
     assert (root / "cache" / INDEX_FILE.name).exists()
     site_a = root / "site-a"
     shutil.copytree(root / "out", site_a)
-    return Builds(source, a, b, full, full_report, site_a, root)
+    return Builds(source, a, b, full, full_history, site_a, root)
 
 
 def test_a_new_commit_reads_only_its_changes_and_builds_what_a_full_build_builds(
@@ -132,7 +128,7 @@ def test_a_new_commit_reads_only_its_changes_and_builds_what_a_full_build_builds
     )
 
     first_parents = git(clone_b, "rev-list", "--first-parent", "--count", f"{builds.a}..HEAD")
-    assert builds.full_report.history == "history read in full"
+    assert builds.full_history == "history read in full"
     assert report.history.startswith("history read incrementally")
     assert report.commits_read == int(first_parents)
     # The old versions the new commits replaced were fetched, and nothing older.

@@ -23,11 +23,11 @@ from click.testing import CliRunner
 from archiver.cli import main
 from archiver.history.index import INDEX_FILE, HistoryIndex
 from archiver.history.shallow_fetch import Deepening, fetch_history_after
-from archiver.site import build_site
+from archiver.site import SiteReport, build_site
 from archiver.site.incremental import default_cache_dir
 from tests.archive_helpers import git, head
-from tests.site_helpers import SiteArchive
-from tests.test_site_incremental import ENTITY_FOLDERS, built_at, files, partial_clone
+from tests.site_helpers import HeadBuild, SiteArchive, built_at
+from tests.test_site_incremental import ENTITY_FOLDERS, files, partial_clone
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,9 @@ class Upstream:
 
 
 @pytest.fixture(scope="module")
-def upstream(site_archive: SiteArchive, tmp_path_factory: pytest.TempPathFactory) -> Upstream:
+def upstream(
+    site_archive: SiteArchive, site_at_head: HeadBuild, tmp_path_factory: pytest.TempPathFactory
+) -> Upstream:
     """Return the upstream, a full build at its HEAD, and the .git/archiver of a build at A."""
     root = tmp_path_factory.mktemp("shallow")
     bare = root / "upstream.git"
@@ -53,8 +55,9 @@ def upstream(site_archive: SiteArchive, tmp_path_factory: pytest.TempPathFactory
     # A: the commit before the last sync that changed entities, whose old blobs C needs.
     changed_last = git(bare, "log", "-1", "--format=%H", "--", *ENTITY_FOLDERS).strip()
     a = git(bare, "rev-parse", f"{changed_last}^").strip()
-    full = root / "full"
-    build_site(site_archive.repo, full, built=built_at(bare, c))
+    # The full build at C, built once for the run (test_site_incremental compares with it too).
+    assert head(site_archive.repo) == c
+    full = site_at_head.folder
     # The hour before: a blob-less clone at A, built with the default cache in .git/archiver.
     clone_a = partial_clone(bare, root / "clone-a", a)
     result = CliRunner().invoke(main, ["site", "--repo", str(clone_a), "--out", str(root / "a")])
@@ -99,16 +102,34 @@ def commits_held(repo: Path) -> list[str]:
     return git(repo, "rev-list", "HEAD").split()
 
 
-def test_a_shallow_clone_is_deepened_only_to_the_cached_head(
-    upstream: Upstream, tmp_path: Path
-) -> None:
-    clone = shallow_clone(upstream.bare, tmp_path / "clone")
-    assert commits_held(clone) == [upstream.c]
-    shutil.copytree(upstream.cached_folder, clone / ".git" / INDEX_FILE.parent)
+@dataclass(frozen=True)
+class HourlyJob:
+    """This hour's site job: its shallow clone of C with last hour's cache, and its build."""
 
+    clone: Path
+    held_before: list[str]
+    report: SiteReport
+    site: Path
+
+
+@pytest.fixture(scope="module")
+def site_job(upstream: Upstream, tmp_path_factory: pytest.TempPathFactory) -> HourlyJob:
+    """Run this hour's site job once for the module (tests copy the clone to change it)."""
+    root = tmp_path_factory.mktemp("hourly")
+    clone = shallow_clone(upstream.bare, root / "clone")
+    held_before = commits_held(clone)
+    shutil.copytree(upstream.cached_folder, clone / ".git" / INDEX_FILE.parent)
     report = build_site(
-        clone, tmp_path / "site", cache=default_cache_dir(clone), built=built_at(clone, "HEAD")
+        clone, root / "site", cache=default_cache_dir(clone), built=built_at(clone, "HEAD")
     )
+    return HourlyJob(clone, held_before, report, root / "site")
+
+
+def test_a_shallow_clone_is_deepened_only_to_the_cached_head(
+    upstream: Upstream, site_job: HourlyJob
+) -> None:
+    clone, report = site_job.clone, site_job.report
+    assert site_job.held_before == [upstream.c]
 
     since_a = git(clone, "rev-list", "--first-parent", "--count", f"{upstream.a}..HEAD").strip()
     assert report.history.startswith(f"history read incrementally: {since_a} new commits")
@@ -122,7 +143,7 @@ def test_a_shallow_clone_is_deepened_only_to_the_cached_head(
     # whole history indexes them (no rebuild from the clone's shallow root, which would pass
     # for a sync adding everything).
     assert index_rows(clone) == index_rows(upstream.bare)
-    built, full = files(tmp_path / "site"), files(upstream.full)
+    built, full = files(site_job.site), files(upstream.full)
     assert built.keys() == full.keys()
     assert [path for path in full if built[path] != full[path]] == []
 
@@ -156,7 +177,7 @@ def test_a_whole_clone_is_left_alone(site_archive: SiteArchive, tmp_path: Path) 
 
 
 def test_the_export_after_a_shallow_site_build_equals_a_full_export(
-    upstream: Upstream, site_archive: SiteArchive, tmp_path: Path
+    upstream: Upstream, site_job: HourlyJob, site_archive: SiteArchive, tmp_path: Path
 ) -> None:
     """The hourly job exports after the site: last hour's export (at A) is brought up to C
     with the history the site's deepening fetched, and an export with no earlier one fetches
@@ -170,10 +191,10 @@ def test_the_export_after_a_shallow_site_build_equals_a_full_export(
     git(at_a, "reset", "--quiet", "--hard", upstream.a)
     hourly = tmp_path / "hourly"
     export_parquet(at_a, hourly)
-    clone = shallow_clone(upstream.bare, tmp_path / "clone")
-    shutil.copytree(upstream.cached_folder, clone / ".git" / INDEX_FILE.parent)
-    build_site(clone, tmp_path / "site", cache=default_cache_dir(clone))
+    # The clone as this hour's site job left it (deepened to A), copied: the export deepens it.
+    clone = Path(shutil.copytree(site_job.clone, tmp_path / "clone", symlinks=True))
     held = commits_held(clone)
+    assert held == commits_held(site_job.clone) and upstream.a in held
 
     export_parquet(clone, hourly)
     assert commits_held(clone) == held  # Nothing more fetched: A was already there.
