@@ -8,6 +8,8 @@ stderr; what was fetched is committed); 2 usage error; 3 the command could not r
 from __future__ import annotations
 
 import functools
+import os
+import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +24,8 @@ from archiver.times import parse_time
 
 EXIT_PARTIAL = 1
 EXIT_FAILED = 3
+# What a shell reports for a process that SIGPIPE ended, as `git log | head` leaves git.
+EXIT_READER_GONE = 141
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -61,6 +65,13 @@ def reports_errors(command: F) -> F:
                 f"git cannot read the repository: {error}; check it with `git fsck` and "
                 "repair it (or clone it afresh), then run again"
             ) from error
+        except BrokenPipeError:
+            # The reader went away (`archiver changes | head`): nothing is wrong with the
+            # archive, so no error; stdout is pointed at /dev/null so that Python's own
+            # flush at exit does not fail on the closed pipe again.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise SystemExit(EXIT_READER_GONE) from None
         except OSError as error:
             # The library names paths in its own errors; this net keeps any it missed to
             # one line (a --repo under a file, a full disk) instead of a traceback.
