@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-import pytest
 
 from archiver.capture.files import Capture, CapturedResponse
 from archiver.paths import key_to_path
@@ -23,39 +22,46 @@ __all__ = ["small_archive", "small_base", "small_captures"]
 ENDPOINTS = "/api/frontend/v1/stats/endpoint?"
 
 
-def _with_model_key(capture: Capture, value: Any) -> tuple[Capture, str]:
-    """Return a capture whose first endpoint of the first non-empty listing has that key."""
+BAD_KEYS: list[Any] = [None, 7, "", ["openai/gpt-4.1"]]
+
+
+def _with_model_keys(capture: Capture, values: list[Any]) -> tuple[Capture, list[str]]:
+    """Return a capture whose first endpoint in each of the first non-empty listings has one
+    of these keys (one listing a value), and those endpoints' ids."""
     responses: list[CapturedResponse] = []
-    edited = ""
+    edited: list[str] = []
     for response in capture.responses:
         items = response.body.get("data") if isinstance(response.body, dict) else None
-        if not edited and response.url.startswith(ENDPOINTS) and items:
-            edited = items[0]["id"]
+        if len(edited) < len(values) and response.url.startswith(ENDPOINTS) and items:
+            value = values[len(edited)]
+            edited.append(items[0]["id"])
             body = {
                 **response.body,
                 "data": [{**items[0], "model_variant_slug": value}, *items[1:]],
             }
             response = CapturedResponse(response.method, response.url, response.status, body)
         responses.append(response)
-    assert edited, "the capture has no endpoint listing"
+    assert len(edited) == len(values), "the capture has too few endpoint listings"
     return Capture(capture.time, capture.source, "edited", tuple(responses)), edited
 
 
-@pytest.mark.parametrize("value", [None, 7, "", ["openai/gpt-4.1"]])
+# One sync meets every bad key (each in its own listing): the refusal is per endpoint, so
+# each is checked on its own all the same.
 def test_an_endpoint_without_a_model_key_is_refused_and_its_file_kept(
-    small_archive: Path, small_captures: list[Capture], value: Any
+    small_archive: Path, small_captures: list[Capture]
 ) -> None:
-    edited, endpoint_id = _with_model_key(small_captures[1], value)
-    path = key_to_path("endpoint", endpoint_id)
-    before = git(small_archive, "show", f"HEAD:{path}")
+    edited, endpoint_ids = _with_model_keys(small_captures[1], BAD_KEYS)
+    paths = [key_to_path("endpoint", endpoint_id) for endpoint_id in endpoint_ids]
+    before = [git(small_archive, "show", f"HEAD:{path}") for path in paths]
 
     log = sync_small(small_archive, edited)
 
-    assert any(
-        endpoint_id in failure and "model_variant_slug" in failure for failure in log.failures
-    )
+    for endpoint_id in endpoint_ids:
+        assert any(
+            endpoint_id in failure and "model_variant_slug" in failure for failure in log.failures
+        ), endpoint_id
     assert log.commit_id and head(small_archive) == log.commit_id
-    assert git(small_archive, "show", f"HEAD:{path}") == before
+    assert [git(small_archive, "show", f"HEAD:{path}") for path in paths] == before
     for name in git(
         small_archive, "ls-tree", "-r", "--name-only", "HEAD", "data/endpoint/"
     ).split():
