@@ -8,19 +8,22 @@ oddity of the real data kept. Tests that need a real archive use these: they run
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from archiver.archive.synclog import SyncLog
-from archiver.capture.files import Capture, read_capture
+from archiver.capture.files import Capture, CapturedResponse, read_capture
 from archiver.capture.transport import ReplayTransport
 from archiver.sync import SyncOptions, sync
 
 HERE = Path(__file__).resolve().parent / "captures"
 SMALL_DAILY = sorted((HERE / "daily").glob("*.jsonl.gz"))
 SMALL_V1_MODELS = sorted((HERE / "v1-models").glob("*.jsonl.gz"))
+ENDPOINT_LISTING = "/api/frontend/v1/stats/endpoint?"
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,25 @@ def sync_small(repo: Path, capture: Capture | Path) -> SyncLog:
         capture = read_capture(capture)
     replay = ReplayTransport(capture)
     return sync(repo, SyncOptions(base_url=replay.base_url, transport=replay, epoch=capture.time))
+
+
+def with_first_endpoints_edited(
+    capture: Capture, edits: Sequence[Callable[[dict[str, Any]], dict[str, Any]]]
+) -> tuple[Capture, list[str]]:
+    """Return a capture whose first endpoint in each of the first non-empty endpoint listings
+    is edited (one listing an edit, in order), and those endpoints' ids."""
+    responses: list[CapturedResponse] = []
+    edited: list[str] = []
+    for response in capture.responses:
+        items = response.body.get("data") if isinstance(response.body, dict) else None
+        if len(edited) < len(edits) and response.url.startswith(ENDPOINT_LISTING) and items:
+            first = edits[len(edited)](items[0])
+            edited.append(items[0]["id"])
+            body = {**response.body, "data": [first, *items[1:]]}
+            response = CapturedResponse(response.method, response.url, response.status, body)
+        responses.append(response)
+    assert len(edited) == len(edits), "the capture has too few endpoint listings"
+    return Capture(capture.time, capture.source, "edited", tuple(responses)), edited
 
 
 def copy_archive(source: Path, target: Path) -> Path:

@@ -7,42 +7,27 @@ archive. Real small captures, synced in-process.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from archiver.capture.files import Capture, CapturedResponse
+import tests.small_captures as small
+from archiver.capture.files import Capture
 from archiver.paths import key_to_path
 from tests.archive_helpers import git, head, status_clean
-from tests.small_captures import small_archive, small_base, small_captures, sync_small
+from tests.small_captures import small_archive, small_base, small_captures
 
 __all__ = ["small_archive", "small_base", "small_captures"]
-
-ENDPOINTS = "/api/frontend/v1/stats/endpoint?"
 
 
 BAD_KEYS: list[Any] = [None, 7, "", ["openai/gpt-4.1"]]
 
 
-def _with_model_keys(capture: Capture, values: list[Any]) -> tuple[Capture, list[str]]:
-    """Return a capture whose first endpoint in each of the first non-empty listings has one
-    of these keys (one listing a value), and those endpoints' ids."""
-    responses: list[CapturedResponse] = []
-    edited: list[str] = []
-    for response in capture.responses:
-        items = response.body.get("data") if isinstance(response.body, dict) else None
-        if len(edited) < len(values) and response.url.startswith(ENDPOINTS) and items:
-            value = values[len(edited)]
-            edited.append(items[0]["id"])
-            body = {
-                **response.body,
-                "data": [{**items[0], "model_variant_slug": value}, *items[1:]],
-            }
-            response = CapturedResponse(response.method, response.url, response.status, body)
-        responses.append(response)
-    assert len(edited) == len(values), "the capture has too few endpoint listings"
-    return Capture(capture.time, capture.source, "edited", tuple(responses)), edited
+def _setting_model_key(value: Any) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """Return an edit that gives an endpoint this model_variant_slug."""
+    return lambda endpoint: {**endpoint, "model_variant_slug": value}
 
 
 # One sync meets every bad key (each in its own listing): the refusal is per endpoint, so
@@ -50,11 +35,12 @@ def _with_model_keys(capture: Capture, values: list[Any]) -> tuple[Capture, list
 def test_an_endpoint_without_a_model_key_is_refused_and_its_file_kept(
     small_archive: Path, small_captures: list[Capture]
 ) -> None:
-    edited, endpoint_ids = _with_model_keys(small_captures[1], BAD_KEYS)
+    edits = [_setting_model_key(value) for value in BAD_KEYS]
+    edited, endpoint_ids = small.with_first_endpoints_edited(small_captures[1], edits)
     paths = [key_to_path("endpoint", endpoint_id) for endpoint_id in endpoint_ids]
     before = [git(small_archive, "show", f"HEAD:{path}") for path in paths]
 
-    log = sync_small(small_archive, edited)
+    log = small.sync_small(small_archive, edited)
 
     for endpoint_id in endpoint_ids:
         assert any(

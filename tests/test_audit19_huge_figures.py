@@ -13,13 +13,12 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from archiver.capture.files import Capture, CapturedResponse
+import tests.small_captures as small
+from archiver.capture.files import Capture
 from archiver.cli import main
-from tests.small_captures import small_archive, small_base, small_captures, sync_small
+from tests.small_captures import small_archive, small_base, small_captures
 
 __all__ = ["small_archive", "small_base", "small_captures"]
-
-ENDPOINTS = "/api/frontend/v1/stats/endpoint?"
 
 
 def _with_huge_figures(capture: Capture) -> tuple[Capture, str, str]:
@@ -29,26 +28,15 @@ def _with_huge_figures(capture: Capture) -> tuple[Capture, str, str]:
         lambda item: {**item, "pricing": {**item["pricing"], "prompt": "1e400"}},
         lambda item: {**item, "stats": {**(item.get("stats") or {}), "p50_latency": 10**400}},
     ]
-    responses: list[CapturedResponse] = []
-    edited: list[str] = []
-    for response in capture.responses:
-        items = response.body.get("data") if isinstance(response.body, dict) else None
-        if len(edited) < len(edits) and response.url.startswith(ENDPOINTS) and items:
-            first = edits[len(edited)](items[0])
-            edited.append(first["id"])
-            body = {**response.body, "data": [first, *items[1:]]}
-            response = CapturedResponse(response.method, response.url, response.status, body)
-        responses.append(response)
-    assert len(edited) == len(edits)
-    priced, slow = edited
-    return Capture(capture.time, capture.source, "edited", tuple(responses)), priced, slow
+    edited, (priced, slow) = small.with_first_endpoints_edited(capture, edits)
+    return edited, priced, slow
 
 
 def test_huge_price_and_latency_leave_changes_and_the_site_working(
     small_archive: Path, small_captures: list[Capture], tmp_path: Path
 ) -> None:
     edited, priced, slow = _with_huge_figures(small_captures[1])
-    assert sync_small(small_archive, edited).commit_id
+    assert small.sync_small(small_archive, edited).commit_id
 
     changes = CliRunner().invoke(main, ["changes", "--repo", str(small_archive), "--json"])
     out = tmp_path / "site"

@@ -18,32 +18,16 @@ from pathlib import Path
 import orjson
 from click.testing import CliRunner
 
-from archiver.capture.files import Capture, CapturedResponse
+import tests.small_captures as small
+from archiver.capture.files import Capture
 from archiver.cli import main
 from archiver.paths import key_to_path
 from tests.archive_helpers import git
-from tests.small_captures import small_archive, small_base, small_captures, sync_small
+from tests.small_captures import small_archive, small_base, small_captures
 
 __all__ = ["small_archive", "small_base", "small_captures"]
 
-ENDPOINTS = "/api/frontend/v1/stats/endpoint?"
 HUGE = 10**400
-
-
-def _with_huge_context(capture: Capture) -> tuple[Capture, str]:
-    """Return a capture whose first listed endpoint has a 401-digit context length."""
-    responses: list[CapturedResponse] = []
-    edited = ""
-    for response in capture.responses:
-        items = response.body.get("data") if isinstance(response.body, dict) else None
-        if not edited and response.url.startswith(ENDPOINTS) and items:
-            edited = items[0]["id"]
-            first = {**items[0], "context_length": HUGE}
-            body = {**response.body, "data": [first, *items[1:]]}
-            response = CapturedResponse(response.method, response.url, response.status, body)
-        responses.append(response)
-    assert edited
-    return Capture(capture.time, capture.source, "edited", tuple(responses)), edited
 
 
 def _hand_edit_without_model(repo: Path, keep: str) -> str:
@@ -62,8 +46,10 @@ def _hand_edit_without_model(repo: Path, keep: str) -> str:
 def test_the_site_builds_past_a_huge_number_and_an_endpoint_naming_no_model(
     small_archive: Path, small_captures: list[Capture], tmp_path: Path
 ) -> None:
-    edited, huge_id = _with_huge_context(small_captures[1])
-    log = sync_small(small_archive, edited)
+    edited, (huge_id,) = small.with_first_endpoints_edited(
+        small_captures[1], [lambda endpoint: {**endpoint, "context_length": HUGE}]
+    )
+    log = small.sync_small(small_archive, edited)
     assert log.commit_id and f'"context_length": {HUGE},' in git(
         small_archive, "show", f"HEAD:{key_to_path('endpoint', huge_id)}"
     )

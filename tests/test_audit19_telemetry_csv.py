@@ -11,43 +11,35 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from click.testing import CliRunner
 
-from archiver.capture.files import Capture, CapturedResponse
+import tests.small_captures as small
+from archiver.capture.files import Capture
 from archiver.cli import main
 from archiver.textsafe import COMMAND_PREFIXES
-from tests.small_captures import small_archive, small_base, small_captures, sync_small
+from tests.small_captures import small_archive, small_base, small_captures
 
 __all__ = ["small_archive", "small_base", "small_captures"]
 
-ENDPOINTS = "/api/frontend/v1/stats/endpoint?"
 STATUS = "\n::error::pwned\r\x1b[31m"
 WEIRD_NAME = "weird\nname"
 
 
-def _with_string_telemetry(capture: Capture) -> tuple[Capture, str]:
-    """Return a capture whose first listed endpoint sends hostile strings as telemetry."""
-    responses: list[CapturedResponse] = []
-    edited = ""
-    for response in capture.responses:
-        items = response.body.get("data") if isinstance(response.body, dict) else None
-        if not edited and response.url.startswith(ENDPOINTS) and items:
-            edited = items[0]["id"]
-            stats = {**(items[0].get("stats") or {}), WEIRD_NAME: "::add-mask::x"}
-            first = {**items[0], "status": STATUS, "stats": stats}
-            body = {**response.body, "data": [first, *items[1:]]}
-            response = CapturedResponse(response.method, response.url, response.status, body)
-        responses.append(response)
-    assert edited
-    return Capture(capture.time, capture.source, "edited", tuple(responses)), edited
+def _hostile_strings(endpoint: dict[str, Any]) -> dict[str, Any]:
+    """Return an endpoint sending hostile strings as telemetry."""
+    stats = {**(endpoint.get("stats") or {}), WEIRD_NAME: "::add-mask::x"}
+    return {**endpoint, "status": STATUS, "stats": stats}
 
 
 def test_telemetry_csv_keeps_hostile_strings_on_their_row(
     small_archive: Path, small_captures: list[Capture]
 ) -> None:
-    edited, endpoint_id = _with_string_telemetry(small_captures[1])
-    assert sync_small(small_archive, edited).commit_id
+    edited, (endpoint_id,) = small.with_first_endpoints_edited(
+        small_captures[1], [_hostile_strings]
+    )
+    assert small.sync_small(small_archive, edited).commit_id
     command = ["telemetry", "endpoint", endpoint_id, "--repo", str(small_archive)]
 
     as_json = CliRunner().invoke(main, [*command, "--format", "json"])
