@@ -68,10 +68,8 @@ def _refuse_future(captures: list[Capture], now: datetime) -> None:
 
 def _refuse_older_than_archive(repo: str | Path, captures: list[Capture]) -> None:
     """Raise if any capture predates the archive's latest sync epoch."""
-    if not captures or not Path(repo, ".git").exists():
-        return
-    latest = Store(repo, create=False).latest_epoch()
-    if latest is None:
+    latest = _latest_sync(repo)
+    if not captures or latest is None:
         return
     older = [c for c in captures if hour_epoch(c.time) < latest]
     if older:
@@ -94,15 +92,20 @@ def refuse_epoch_out_of_order(repo: str | Path, epoch: datetime, now: datetime) 
             f"refusing --epoch {format_epoch(epoch)}: it is in the future (now is "
             f"{format_epoch(now)}); give a time at or before now"
         )
-    if not Path(repo, ".git").exists():
-        return
-    latest = Store(repo, create=False).latest_epoch()
+    latest = _latest_sync(repo)
     if latest is not None and hour_epoch(epoch) < latest:
         raise ArchiverError(
             f"refusing --epoch {format_epoch(epoch)}: the archive's latest sync is "
             f"{format_epoch(latest)}; history is written in time order, so sync older "
             "hours into a new archive first"
         )
+
+
+def _latest_sync(repo: str | Path) -> datetime | None:
+    """Return the archive's latest sync epoch (None: no archive or no sync yet)."""
+    if not Path(repo, ".git").exists():
+        return None
+    return Store(repo, create=False).latest_epoch()
 
 
 def _name(capture: Capture) -> str:

@@ -48,10 +48,10 @@ def export(repo: Path, output_format: str, publish: Path | None, out: Path) -> N
         archiver export .git/archiver/export --publish site/export
     """
     from archiver.export import export_parquet
-    from archiver.export.publish import mirror
+    from archiver.export.publish import mirror, refuse_foreign_folder
 
     if publish is not None:
-        _refuse_foreign_folder(publish)
+        refuse_foreign_folder(publish)  # Before the export's work, not after it.
     report = export_parquet(repo, out)
     if publish is not None:
         click.echo(f"{publish}: {mirror(out, publish)} files, the export as of this run")
@@ -70,27 +70,3 @@ def export(repo: Path, output_format: str, publish: Path | None, out: Path) -> N
         click.echo(f"skipped: {one_line(problem)}", err=True)
     if report.problems:
         raise PartialFailure(f"{len(report.problems)} files were left out of the export")
-
-
-def _refuse_foreign_folder(publish: Path) -> None:
-    """Raise if --publish holds a file no export writes (only manifest.json and Parquet).
-
-    The mirror removes every file the export does not hold: pointed at the site's root, or
-    at the repository itself, it would delete the site, the work tree and .git.
-    """
-    from archiver.errors import ArchiverError
-    from archiver.export.plan import MANIFEST
-
-    if not publish.is_dir():
-        return
-    for path in publish.rglob("*"):
-        name = path.relative_to(publish)
-        if path.is_dir() and not path.is_symlink():
-            continue
-        if name.as_posix() == MANIFEST or (len(name.parts) > 1 and name.suffix == ".parquet"):
-            continue
-        raise ArchiverError(
-            f"{publish} holds {name}, which no export writes; --publish removes what the "
-            "export does not hold, so give it an empty or new folder (e.g. site/export) or "
-            "one an earlier --publish filled"
-        )

@@ -12,11 +12,18 @@ import os
 import shutil
 from pathlib import Path
 
-__all__ = ["mirror"]
+from archiver.errors import ArchiverError
+from archiver.export.plan import MANIFEST
+
+__all__ = ["mirror", "refuse_foreign_folder"]
 
 
 def mirror(source: Path, target: Path) -> int:
-    """Make target hold exactly source's files (same names, same bytes); return how many."""
+    """Make target hold exactly source's files (same names, same bytes); return how many.
+
+    Raises ArchiverError, touching nothing, when target holds a file no export writes.
+    """
+    refuse_foreign_folder(target)
     wanted = {path.relative_to(source) for path in source.rglob("*") if path.is_file()}
     if target.exists():
         for path in sorted(target.rglob("*"), reverse=True):
@@ -38,3 +45,24 @@ def mirror(source: Path, target: Path) -> int:
         except OSError:  # Another file system, or links not allowed: copy the bytes.
             shutil.copyfile(source / name, placed)
     return len(wanted)
+
+
+def refuse_foreign_folder(publish: Path) -> None:
+    """Raise if --publish holds a file no export writes (only manifest.json and Parquet).
+
+    The mirror removes every file the export does not hold: pointed at the site's root, or
+    at the repository itself, it would delete the site, the work tree and .git.
+    """
+    if not publish.is_dir():
+        return
+    for path in publish.rglob("*"):
+        name = path.relative_to(publish)
+        if path.is_dir() and not path.is_symlink():
+            continue
+        if name.as_posix() == MANIFEST or (len(name.parts) > 1 and name.suffix == ".parquet"):
+            continue
+        raise ArchiverError(
+            f"{publish} holds {name}, which no export writes; --publish removes what the "
+            "export does not hold, so give it an empty or new folder (e.g. site/export) or "
+            "one an earlier --publish filled"
+        )
