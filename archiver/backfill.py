@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
+from archiver.archive.epoch_order import FUTURE_SLACK
 from archiver.archive.store import Store
 from archiver.archive.synclog import SyncLog
 from archiver.capture.files import Capture, read_capture
@@ -15,9 +16,6 @@ from archiver.errors import ArchiverError
 from archiver.sync import EVERY_SOURCE, SyncOptions, sync
 from archiver.times import format_epoch, hour_epoch
 from archiver.upstream.fetch import Response
-
-# A capture's clock may run a little ahead; beyond this it is dated wrongly, not early.
-FUTURE_SLACK = timedelta(hours=1)
 
 
 def import_captures(
@@ -78,26 +76,6 @@ def _refuse_older_than_archive(repo: str | Path, captures: list[Capture]) -> Non
             f"refusing to import {len(older)} capture(s) older than the archive's latest sync "
             f"({format_epoch(latest)}): {names}; history is written in time order, so import "
             "older captures into a new archive first"
-        )
-
-
-def refuse_epoch_out_of_order(repo: str | Path, epoch: datetime, now: datetime) -> None:
-    """Raise if a sync's given epoch is after now + FUTURE_SLACK or before the latest sync.
-
-    Either would write history out of time order: a future epoch makes every later hourly
-    sync look older than HEAD, and an earlier one puts a sync after newer ones.
-    """
-    if epoch > now + FUTURE_SLACK:
-        raise ArchiverError(
-            f"refusing --epoch {format_epoch(epoch)}: it is in the future (now is "
-            f"{format_epoch(now)}); give a time at or before now"
-        )
-    latest = _latest_sync(repo)
-    if latest is not None and hour_epoch(epoch) < latest:
-        raise ArchiverError(
-            f"refusing --epoch {format_epoch(epoch)}: the archive's latest sync is "
-            f"{format_epoch(latest)}; history is written in time order, so sync older "
-            "hours into a new archive first"
         )
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pygit2
 
+from archiver.archive.epoch_order import refuse_epoch_out_of_order
 from archiver.archive.remote import (
     PublishError as PublishError,  # Re-exported: callers catch it here.
 )
@@ -35,13 +36,13 @@ from archiver.archive.remote import (
 )
 from archiver.archive.store import Store
 from archiver.archive.synclog import CATEGORY_LABELS, SyncLog
+from archiver.archive.unseen import unseen_endpoints
 from archiver.backoff import backoff_delay
 from archiver.sync import (
     SyncOptions,
     Upstream,
     archive,
     fetch_upstream,
-    unseen_endpoints,
     upstream_schedule,
 )
 from archiver.textsafe import markdown_text, one_line
@@ -83,6 +84,7 @@ def sync_and_push(
         target, recovered = prepare(store, remote, branch)
         # As `sync` does: the archive says which listings removal needs and what is due.
         options = options or SyncOptions()
+        refuse_epoch_out_of_order(store, options.epoch)
         unseen, schedule = unseen_endpoints(store), upstream_schedule(store, options)
         upstream = fetch_upstream(options, on_response, unseen=unseen, schedule=schedule)
         rounds = _Rounds(attempts, backoff, keepalive_days)

@@ -13,18 +13,17 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import orjson
 
+from archiver.archive.epoch_order import refuse_epoch_out_of_order
 from archiver.archive.plan import DEFAULT_MAX_REMOVAL_SHARE, RemovalGuard, make_plan
 from archiver.archive.removal_window import RemovalWindow
 from archiver.archive.store import Store
 from archiver.archive.synclog import SyncLog
 from archiver.archive.trailers import sync_epoch, trailers
+from archiver.archive.unseen import UnseenEndpoints, unseen_endpoints
 from archiver.archive.zdr_ledger import LEDGER_PATH, ledger_write
 from archiver.canonical import blob_id
-from archiver.errors import UnsafeKeyError
 from archiver.gc_pause import paused_gc
-from archiver.paths import category_dir, path_to_key
 from archiver.telemetry import TelemetryWriter, telemetry_writes
 from archiver.times import hour_epoch
 from archiver.upstream import sources
@@ -94,10 +93,6 @@ class FetchExtras:
     extra: ExtraSources = field(default_factory=ExtraSources)
 
 
-# {endpoint ids some listing held} -> {modelKey: variant} of archived endpoints not among them.
-UnseenEndpoints = Callable[[set[str]], dict[str, str]]
-
-
 def fetch_upstream(
     options: SyncOptions,
     on_response: Callable[[Response], None] | None = None,
@@ -141,6 +136,7 @@ def sync(
         # Every refusal comes before the fetch: at once, not after a minute of fetching.
         recovered = store.recover()
         store.check_ready()
+        refuse_epoch_out_of_order(store, options.epoch)
         unseen, schedule = unseen_endpoints(store), upstream_schedule(store, options)
         upstream = fetch_upstream(options, on_response, on_planned, unseen, schedule)
         log = upstream.new_log()
@@ -235,33 +231,6 @@ def upstream_schedule(store: Store, options: SyncOptions) -> Schedule:
     head = store.head
     previous = sync_epoch(head) if head is not None else None
     return Schedule.between(previous, hour_epoch(options.epoch))
-
-
-def unseen_endpoints(store: Store) -> UnseenEndpoints:
-    """Return the archive's answer to "which models hold archived endpoints not seen?"."""
-    tracked = store.tracked(f"{category_dir('endpoint')}/")
-
-    def lookup(seen: set[str]) -> dict[str, str]:
-        models: dict[str, str] = {}
-        for path, blob in tracked.items():
-            try:
-                key = path_to_key(path)[1]
-            except UnsafeKeyError:
-                continue  # Not ours; the plan leaves it alone too.
-            if key in seen:
-                continue
-            try:
-                entity = orjson.loads(store.read(blob))
-            except orjson.JSONDecodeError:
-                continue  # The plan reports a corrupt file and rewrites it.
-            if not isinstance(entity, dict):
-                continue
-            model_key, variant = entity.get("model_variant_slug"), entity.get("variant")
-            if isinstance(model_key, str):
-                models.setdefault(model_key, variant if isinstance(variant, str) else "standard")
-        return models
-
-    return lookup
 
 
 def _fetched_telemetry(observed: Observed) -> dict[str, dict[str, Any]]:

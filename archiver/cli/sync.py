@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -114,10 +113,6 @@ def sync(
 
     if keepalive_days is not None and not push:
         raise click.UsageError("--keepalive-days needs --push")
-    if epoch is not None:
-        from archiver.backfill import refuse_epoch_out_of_order
-
-        refuse_epoch_out_of_order(repo, epoch, datetime.now(UTC))
 
     options = SyncOptions(
         base_url=base_url,
