@@ -14,6 +14,13 @@ def utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+def stamp(moment: datetime, pattern: str) -> str:
+    """Return strftime(pattern) of a moment in UTC with a four-digit year: C's %Y writes the
+    year 1 as "1", which no ISO 8601 reader (nor the archive's own) takes back."""
+    moment = utc(moment)
+    return moment.strftime(pattern.replace("%Y", f"{moment.year:04d}"))
+
+
 def hour_epoch(moment: datetime | None = None) -> datetime:
     """Return the sync epoch for a moment (default now): its hour, aligned down, in UTC."""
     return utc(moment or datetime.now(UTC)).replace(minute=0, second=0, microsecond=0)
@@ -21,7 +28,7 @@ def hour_epoch(moment: datetime | None = None) -> datetime:
 
 def format_epoch(moment: datetime) -> str:
     """Return a time as ISO 8601 UTC with a Z, to the second: 2026-11-22T05:00:00Z."""
-    return utc(moment).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return stamp(moment, "%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_time(text: str) -> datetime:
@@ -35,9 +42,9 @@ def parse_time(text: str) -> datetime:
 
 def minute_text(moment: datetime) -> str:
     """Return a time as people read it in a summary: 2026-11-22 05:00 UTC."""
-    return utc(moment).strftime("%Y-%m-%d %H:%M UTC")
+    return stamp(moment, "%Y-%m-%d %H:%M UTC")
 
 
 def day_text(moment: datetime) -> str:
     """Return a time's UTC day: 2026-11-22."""
-    return utc(moment).strftime("%Y-%m-%d")
+    return stamp(moment, "%Y-%m-%d")

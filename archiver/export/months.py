@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from archiver.times import utc
+from archiver.times import stamp
 
 
 def month_of(moment: datetime) -> str:
     """Return the UTC month of a moment as its partition value: 2026-07."""
-    return utc(moment).strftime("%Y-%m")
+    return stamp(moment, "%Y-%m")
 
 
 def month_start(month: str) -> datetime:

@@ -21,6 +21,7 @@ from archiver.site.cards import KIND_LABELS, ChangeCard
 from archiver.site.formats import iso
 from archiver.site.timeline import SyncGroup
 from archiver.site.urls import href
+from archiver.times import stamp
 
 __all__ = ["INDEX_DIR", "MANIFEST", "index_files"]
 
@@ -35,7 +36,7 @@ def index_files(groups: Sequence[SyncGroup]) -> Iterator[tuple[str, bytes]]:
     """Yield (path, JSON bytes) of every month's shard, then the manifest."""
     months: dict[str, list[SyncGroup]] = {}
     for group in groups:
-        months.setdefault(group.epoch.strftime("%Y-%m"), []).append(group)
+        months.setdefault(stamp(group.epoch, "%Y-%m"), []).append(group)
     listed: list[dict[str, Any]] = []
     for month, found in sorted(months.items(), reverse=True):
         path = f"{INDEX_DIR}/{month}.json"

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from archiver.errors import ArchiverError
-from archiver.times import parse_time
+from archiver.times import parse_time, stamp
 
 __all__ = ["DAYS", "EndpointMetrics", "MetricPoint", "load_metrics"]
 
@@ -123,7 +123,7 @@ def _with_uptime(
 
 def _hour_text(moment: datetime) -> str:
     """Return an hour as the uptime series spell it."""
-    return moment.strftime("%Y-%m-%dT%H:00:00Z")
+    return stamp(moment, "%Y-%m-%dT%H:00:00Z")
 
 
 def _grouped(pairs: Iterable[tuple[str, Mapping[str, Any]]]) -> dict[str, list[Mapping[str, Any]]]:

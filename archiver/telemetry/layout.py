@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from archiver.errors import ArchiverError
+from archiver.times import stamp
 
 # The version of the files' grammar and layout (data/README.md, "Format versions"); the
 # readers take every earlier one.
@@ -56,7 +57,7 @@ def first_day(kind: str, day: date) -> date:
 
 def day_folder(kind: str, day: date) -> str:
     """Return the folder of one kind's files named by a UTC day (see `first_day`)."""
-    return f"{ROOT}/{kind}/{day:%Y}/{day:%m-%d}/"
+    return f"{ROOT}/{kind}/{day.year:04d}/{day:%m-%d}/"
 
 
 def utc(epoch: datetime) -> datetime:
@@ -66,7 +67,7 @@ def utc(epoch: datetime) -> datetime:
 
 def epoch_cell(epoch: datetime) -> str:
     """Return the epoch as its cell: a JSON string, UTC, to the second."""
-    return f'"{utc(epoch):%Y-%m-%dT%H:%M:%SZ}"'
+    return f'"{stamp(epoch, "%Y-%m-%dT%H:%M:%SZ")}"'
 
 
 # --- on disk, for the readers ---------------------------------------------------------------
