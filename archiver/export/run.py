@@ -22,6 +22,7 @@ file is left out; they never stop the export.
 from __future__ import annotations
 
 import importlib.util
+import re
 import time
 from pathlib import Path
 
@@ -36,6 +37,10 @@ from archiver.history.index import HistoryIndex
 from archiver.history.shallow_fetch import fetch_history_after
 
 __all__ = ["ENTITY_TABLES", "ExportReport", "ExportUnavailable", "export_parquet"]
+
+# A partition as `archiver.export.parquet` writes it, or the part it writes first and renames.
+_PARTITION = re.compile(r"[a-z_]+/month=\d{4}-\d{2}/part-0\.parquet(\.partial)?")
+_PARTITION_FOLDER = re.compile(r"[a-z_]+(/month=\d{4}-\d{2})?")
 
 
 class ExportUnavailable(ArchiverError):
@@ -92,14 +97,34 @@ def _fetch_history(repo: Path, exported: str | None) -> None:
 
 
 def _check_out(out: Path) -> None:
-    """Refuse an output folder that holds anything but an earlier export (it would be mixed)."""
+    """Refuse an output folder that holds anything but an earlier export (it would be mixed).
+
+    An export stopped before its manifest (killed, or out of disk) left only partitions: they
+    are removed, and this run exports in full, as it would into an empty folder.
+    """
     if out.exists() and not out.is_dir():
         raise ArchiverError(f"{out} is a file; give a folder for the export")
-    if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST).is_file():
+    if not out.is_dir() or not any(out.iterdir()) or (out / MANIFEST).is_file():
+        return
+    entries = sorted(out.rglob("*"), reverse=True)  # Files before the folders holding them.
+    if not all(_ours(path, out) for path in entries):
         raise ArchiverError(
             f"{out} holds files that are not an archiver export (no {MANIFEST}); "
             "give an empty or new folder"
         )
+    for path in entries:
+        if path.is_file() or path.is_symlink():
+            path.unlink()
+        else:
+            path.rmdir()
+
+
+def _ours(path: Path, out: Path) -> bool:
+    """Tell whether a file or folder in out is one an export writes."""
+    name = path.relative_to(out).as_posix()
+    if path.is_dir() and not path.is_symlink():
+        return _PARTITION_FOLDER.fullmatch(name) is not None
+    return name == f"{MANIFEST}.partial" or _PARTITION.fullmatch(name) is not None
 
 
 def _missing(out: Path, before: Manifest | None) -> list[str]:
