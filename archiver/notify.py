@@ -97,6 +97,9 @@ def read_watch_list(path: Path) -> list[Rule]:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise NotifyError(f"{path}: cannot read the watch list ({error}); fix the file") from None
+    except RecursionError:  # tomllib recurses once per nested array or inline table.
+        message = f"{path}: cannot read the watch list (nested too deep); fix the file"
+        raise NotifyError(message) from None
     rules = data.get("watch")
     if not isinstance(rules, list) or not all(isinstance(rule, dict) for rule in rules):
         raise NotifyError(f"{path}: no [[watch]] rules; add one (see the README, `notify`)")

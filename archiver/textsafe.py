@@ -8,7 +8,11 @@ end one: ``one_line`` shows every character that some reader takes for a line br
 terminal control as an escape (``\\n``, ``\\x85``, ``\\u2028``), and escapes the first
 character of a leading command prefix (``\\x3a:add-mask::x``). It leaves backslashes alone,
 so applying it twice changes nothing. ``markdown_text`` does the same, then backslash-escapes
-what Markdown would read as markup (tables, links, HTML, emphasis, code).
+what Markdown would read as markup (tables, links, HTML, emphasis, code). Invisible
+characters (a zero-width space, a word joiner, a byte order mark) are escaped too: otherwise
+"Together" and "Together" plus one of them read alike. ``json_text`` writes the same
+characters in JSON as ``\\u`` escapes: the same value, nothing a terminal acts on.
+``cell_text`` marks a CSV cell that a spreadsheet would run as a formula as text.
 """
 
 from __future__ import annotations
@@ -16,9 +20,15 @@ from __future__ import annotations
 import re
 
 COMMAND_PREFIXES = ("::", "##[")
-# C0 and C1 controls (U+0085 NEL among them), DEL, the Unicode line and paragraph
-# separators, and the bidi controls that reorder what a reader sees (Trojan Source).
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+# What starts a formula in a spreadsheet's cell (OWASP's CSV injection list).
+FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
+# C1 controls (U+0085 NEL, U+009B CSI, U+009D OSC among them), DEL, the Unicode line and
+# paragraph separators, the bidi controls that reorder what a reader sees (Trojan Source),
+# and the invisible characters that make two names look the same.
+_UNSEEN = "\x7f-\x9f\u061c\u200b\u200e\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
+_UNSAFE = re.compile(f"[\x00-\x1f{_UNSEEN}]")
+# In JSON text C0 controls are escaped already, and a line feed between values is layout.
+_UNSAFE_IN_JSON = re.compile(f"[{_UNSEEN}]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 # Every ASCII punctuation mark CommonMark lets a backslash escape that could start markup;
 # ':' included, so a URL is not turned into a link.
@@ -33,6 +43,18 @@ def one_line(text: str) -> str:
         indent = len(safe) - len(body)
         safe = safe[:indent] + _escape(body[0]) + body[1:]
     return safe
+
+
+def json_text(text: str) -> str:
+    """Return JSON text with every unsafe character written as a \\u escape: the same value."""
+    # Outside its strings JSON holds ASCII only, so every match is inside a string.
+    return _UNSAFE_IN_JSON.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
+def cell_text(text: str) -> str:
+    """Return text for a CSV cell that a spreadsheet shows as text, never runs as a formula."""
+    # The apostrophe is the spreadsheet's own mark for "text"; it is not shown in the cell.
+    return "'" + text if text.startswith(FORMULA_LEADS) else text
 
 
 def markdown_text(text: str) -> str:

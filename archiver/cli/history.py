@@ -15,15 +15,16 @@ from archiver.cli.common import IsoTime, repo_option, reports_errors
 from archiver.history.change_json import described_changes, sync_json
 from archiver.history.kinds import Kind, model_name
 from archiver.paths import CATEGORIES, Category
-from archiver.textsafe import one_line
+from archiver.textsafe import json_text, one_line
 from archiver.times import format_epoch
 
 CATEGORY = click.Choice(CATEGORIES)
 
 
 def _echo_json(value: Any) -> None:
-    """Print a value as indented JSON."""
-    click.echo(jsonvalue.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode())
+    """Print a value as indented JSON, with what a terminal would act on escaped."""
+    text = jsonvalue.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode()
+    click.echo(json_text(text))
 
 
 @main.command()

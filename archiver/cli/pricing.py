@@ -23,14 +23,16 @@ from archiver.history.pricing import (
     price_in_force,
 )
 from archiver.paths import Category
+from archiver.textsafe import json_text, one_line
 from archiver.times import format_epoch
 
 PRICED = click.Choice(["endpoint", "model"])
 
 
 def _echo_json(value: Any) -> None:
-    """Print a value as indented JSON."""
-    click.echo(jsonvalue.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode())
+    """Print a value as indented JSON, with what a terminal would act on escaped."""
+    text = jsonvalue.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode()
+    click.echo(json_text(text))
 
 
 @main.command()
@@ -117,7 +119,7 @@ def cost(
     click.echo(f"{model} {moment}: {input_tokens:,} input + {output_tokens:,} output tokens")
     width = max(len(item.provider_tag) for item in found)
     for item in found:
-        click.echo(_cost_line(item, width))
+        click.echo(one_line(_cost_line(item, width)))
 
 
 def _lookup(question: Any) -> Any:
@@ -156,7 +158,8 @@ def _sheet_lines(sheet: PriceSheet) -> list[str]:
 
 def _sku_row(indent: str, sku: Sku) -> tuple[str, str, str]:
     """Return one SKU's label, exact archived price and the price in the unit people read."""
-    name = sku.label if sku.field == "display_pricing" else f"{sku.label} ({sku.field})"
+    # Labels and field names are upstream's: escaped before the columns are measured.
+    name = one_line(sku.label if sku.field == "display_pricing" else f"{sku.label} ({sku.field})")
     exact = f"{sku.text} per {sku.unit}"
     if sku.multiplier != 1:  # Shown per M characters: the archived price is per character.
         exact = f"{sku.text} x {sku.multiplier:,f}"

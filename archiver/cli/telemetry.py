@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import click
 import orjson
@@ -11,6 +12,7 @@ import orjson
 from archiver import jsonvalue
 from archiver.cli import main
 from archiver.cli.common import IsoTime, repo_option, reports_errors
+from archiver.textsafe import cell_text, json_text
 from archiver.times import format_epoch
 
 KINDS = {"endpoint": "endpoint", "model": "model", "model-variant": "model_variant"}
@@ -63,9 +65,20 @@ def telemetry(
     if not samples:
         raise click.ClickException(f"no telemetry for {kind} {key!r} in {repo}")
     if output == "json":
-        click.echo(jsonvalue.dumps(samples, option=orjson.OPT_INDENT_2).decode())
+        click.echo(json_text(jsonvalue.dumps(samples, option=orjson.OPT_INDENT_2).decode()))
     else:
-        click.echo(to_csv(samples), nl=False)
+        click.echo(to_csv([_spreadsheet_safe(sample) for sample in samples]), nl=False)
+
+
+def _spreadsheet_safe(value: Any) -> Any:
+    """Return a sample whose string figures a spreadsheet would run as formulas are marked as
+    text (an array is one JSON cell: it starts with `[`).
+
+    The CSV is the default output and is opened in spreadsheets; `--format json` stays exact.
+    """
+    if isinstance(value, dict):
+        return {name: _spreadsheet_safe(item) for name, item in value.items()}
+    return cell_text(value) if isinstance(value, str) else value
 
 
 def _print_uptime(
@@ -80,7 +93,7 @@ def _print_uptime(
     if not points:
         raise click.ClickException(f"no uptime for endpoint {key!r} in {repo}")
     if output == "json":
-        click.echo(jsonvalue.dumps([list(point) for point in points]).decode())
+        click.echo(json_text(jsonvalue.dumps([list(point) for point in points]).decode()))
         return
     rows = ["hour,uptime"]
     rows += [

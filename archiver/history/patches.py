@@ -16,6 +16,7 @@ import orjson
 
 from archiver import jsonvalue
 from archiver.history.classify import Part, render_path
+from archiver.textsafe import one_line
 
 __all__ = ["VALUE_WIDTH", "Patch", "format_patch", "make_patch"]
 
@@ -53,11 +54,13 @@ def make_patch(
 def format_patch(
     patch: Sequence[Mapping[str, Any]], before: Any, width: int = VALUE_WIDTH
 ) -> list[str]:
-    """Return a JSON Patch as readable lines, resolving paths and old values against before."""
+    """Return a JSON Patch as readable lines, resolving paths and old values against before;
+    each line inert (`textsafe.one_line`)."""
     document = jsonvalue.loads(jsonvalue.dumps(before if before is not None else {}))
     lines = []
     for operation in patch:
-        lines.append(_describe(operation, document, width))
+        # Field names are upstream's too: a control in one is shown, never sent to a terminal.
+        lines.append(one_line(_describe(operation, document, width)))
         try:
             document = jsonpatch.apply_patch(document, [dict(operation)])
         except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException):

@@ -18,7 +18,7 @@ from typing import Any
 
 from archiver import jsonvalue
 from archiver.site.cards import KIND_LABELS, ChangeCard
-from archiver.site.formats import iso
+from archiver.site.formats import iso, page_text
 from archiver.site.timeline import SyncGroup
 from archiver.site.urls import href
 from archiver.times import stamp
@@ -73,21 +73,24 @@ def _sync(group: SyncGroup) -> dict[str, Any]:
 
 
 def _change(card: ChangeCard) -> dict[str, Any]:
-    """Return one change as the monitor's script reads it (short keys: the files add up)."""
+    """Return one change as the monitor's script reads it (short keys: the files add up).
+
+    The texts it shows are written as the pages write them (`page_text`); keys stay exact.
+    """
     return {
         "c": card.category,
         "k": card.key,
         "t": list(card.change_kinds),
-        "n": card.described.subject,
-        "s": card.summary,
+        "n": page_text(card.described.subject),
+        "s": page_text(card.summary),
         "d": [
-            [detail.kind.value, detail.text, detail.cheaper]
+            [detail.kind.value, page_text(detail.text), detail.cheaper]
             for detail in card.details[:MAX_DETAILS]
         ],
         "m": card.model_key,
-        "mn": card.title if card.category != "provider" else "",
+        "mn": page_text(card.title) if card.category != "provider" else "",
         "p": card.provider_key,
-        "pn": card.provider_name,
-        "pt": card.provider_tag,
+        "pn": page_text(card.provider_name),
+        "pt": page_text(card.provider_tag),
         "u": href(page) if (page := card.href or card.model_href or card.provider_href) else None,
     }

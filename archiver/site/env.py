@@ -38,10 +38,11 @@ def tint(text: str) -> int:
 
 
 def _finalized(value: Any) -> Any:
-    """Return a value about to be written into a page, text without what XML forbids."""
+    """Return a value about to be written into a page: no character XML forbids, no bidi
+    control left to reorder the page's own text."""
     if isinstance(value, Markup):
-        return Markup(formats.xml_text(str(value)))
-    return formats.xml_text(value) if isinstance(value, str) else value
+        return Markup(formats.page_text(str(value)))
+    return formats.page_text(value) if isinstance(value, str) else value
 
 
 @cache

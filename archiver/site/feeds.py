@@ -18,7 +18,7 @@ from itertools import groupby
 from markupsafe import escape
 
 from archiver.site.cards import KIND_LABELS, ChangeCard
-from archiver.site.formats import iso, moment, xml_text
+from archiver.site.formats import iso, moment, page_text, xml_text
 from archiver.site.rows import Catalog
 from archiver.site.timeline import Timeline
 from archiver.site.urls import model_feed, provider_page
@@ -110,7 +110,7 @@ def _text(parent: ET.Element, tag: str, text: str) -> ET.Element:
     """Add a child element holding text."""
     child = ET.SubElement(parent, f"{{{ATOM}}}{tag}")
     # ElementTree writes control characters as they are: the feed would not parse.
-    child.text = xml_text(text)
+    child.text = page_text(text)
     return child
 
 

@@ -17,6 +17,7 @@ __all__ = [
     "date",
     "moment",
     "money",
+    "page_text",
     "per_million",
     "percent",
     "xml_text",
@@ -25,11 +26,23 @@ __all__ = [
 MILLION = Decimal(1_000_000)
 # What XML 1.0 forbids (C0 controls but tab and line ends, U+FFFE/FFFF, lone surrogates).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+# Bidi embeddings, overrides and isolates reorder all that follows them to the end of the
+# paragraph: in a name they would reorder the site's own words beside it ("on Provider",
+# prices). Shown as escapes, as the command line shows them; marks (LRM, RLM) only nudge.
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
 def xml_text(text: str) -> str:
     """Return upstream text with what XML forbids replaced by U+FFFD, so feeds stay valid XML."""
     return _NOT_XML.sub("\ufffd", text)
+
+
+def page_text(text: str) -> str:
+    """Return upstream text as pages and feeds show it: XML-safe, bidi controls as escapes.
+
+    In JSON embedded in a page the escape is JSON's own: the value read back is the same.
+    """
+    return xml_text(_BIDI_CONTROLS.sub(lambda match: f"\\u{ord(match.group()):04x}", text))
 
 
 def per_million(value: Any) -> Decimal | None:

@@ -121,9 +121,10 @@ def _json_ready(value: Value) -> list[Any]:
 
 
 def _model(row: EndpointRow) -> Value:
+    # Names as the pages show them (formats.page_text): the script renders the same text.
     return (
         f"{row.model_name.lower()}\n{row.model_key}",
-        row.model_name,
+        formats.page_text(row.model_name),
         row.model_key,
         href(model_page(row.model_key)),
         tint(row.model_name),
@@ -134,7 +135,8 @@ def _model(row: EndpointRow) -> Value:
 
 def _provider(row: EndpointRow) -> Value:
     name, tag, region = row.provider_name, row.provider_tag, row.region or ""
-    return (f"{name.lower()}\n{tag}\n{region}", name, tag, region, tint(name))
+    shown = [formats.page_text(text) for text in (name, tag, region)]
+    return (f"{name.lower()}\n{tag}\n{region}", *shown, tint(name))
 
 
 def _price(pick: Callable[[EndpointRow], Any]) -> Callable[[EndpointRow], Value | None]:
