@@ -186,10 +186,16 @@ def _archive(
     )
     log.counts = plan.counts
     log.failures += plan.refused + plan.held_back
-    log.notes += plan.corrupt
+    log.notes += plan.corrupt + plan.waiting
     log.part_peaks = window.recorded(log.epoch, plan.sizes).trailer_value()
     extra = extras.extra.figures(observed, tracked, store.read)
-    unfetched = {"model_variant": extras.unfetched, **extra.unfetched}
+    # What this sync did not see and did not remove keeps its last figures (no gap, no row).
+    held = observed.held_telemetry(tracked, plan.removals)
+    unfetched = {
+        "model_variant": extras.unfetched | held["model_variant"],
+        "endpoint": held["endpoint"],
+        **extra.unfetched,
+    }
     kinds = {**_fetched_telemetry(observed), **extra.kinds}
     figures = telemetry_writes(
         kinds, log.epoch, tracked, store.read, telemetry, unfetched, stage=store.stage

@@ -51,6 +51,8 @@ class Plan:
     held_back: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
     corrupt: list[str] = field(default_factory=list)
+    # New entities left out until a listing that failed this sync is read again.
+    waiting: list[str] = field(default_factory=list)
     # Entities per part ("endpoint", "model/v1", ...) after this sync, for the window.
     sizes: dict[str, int] = field(default_factory=dict)
 
@@ -148,7 +150,33 @@ def _merge_category(
         plan.sizes[label] = len(kept)
         for key, value in kept.items():
             merged[key][part] = value
-    return {key: value for key, value in merged.items() if value}
+    entities = {key: value for key, value in merged.items() if value}
+    _wait_for_unread_parts(category, entities, observed, archive, plan)
+    return entities
+
+
+def _wait_for_unread_parts(
+    category: Category,
+    entities: dict[str, dict[str, Any]],
+    observed: Observed,
+    archive: _Archive,
+    plan: Plan,
+) -> None:
+    """Leave out the new entities of a category one of whose listings failed this sync.
+
+    That listing may hold them too: written now with the parts that came, they would change
+    when it comes back, a version made by a failed request rather than by upstream.
+    """
+    unread = [part for part in PARTS[category] if (category, part) in observed.unread]
+    new = sorted(entities.keys() - archive.paths.keys()) if unread else []
+    for key in new:
+        del entities[key]
+    if new:
+        shown = ", ".join(new[:5]) + (f" and {len(new) - 5} more" if len(new) > 5 else "")
+        plan.waiting.append(
+            f"{len(new)} new {category} entities wait for the {', '.join(unread)} listing, "
+            f"which failed this sync: {shown}"
+        )
 
 
 def _merge_part(

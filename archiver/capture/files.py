@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gzip
 import zlib
-from collections.abc import Collection, Generator, Iterable
+from collections.abc import Collection, Generator, Iterable, Iterator
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,6 +29,10 @@ HEADER_FIELDS = ("capture", "source", "note")
 RESPONSE_FIELDS: dict[str, type] = {"method": str, "url": str, "status": int}
 # Characters RFC 3986 allows unescaped in a path segment, besides unreserved ones.
 PATH_SAFE = "/:@!$&'()*+,;="
+# The longest line a capture may hold: one response, and a sync drops any over 64 MB. The
+# biggest real one, the catalog, is about 4 MB (2026-07). Read whole, a longer line (a gzip
+# bomb of a few kB inflates to gigabytes without a newline) could take all memory.
+MAX_LINE_BYTES = 128 * 1_000_000
 
 
 @dataclass(frozen=True)
@@ -117,7 +121,12 @@ def _numbered_objects(file: Path) -> Generator[tuple[int, Any], None, None]:
     with _open_for_read(file) as stream:
         number = 0
         try:
-            for number, line in enumerate(stream, start=1):
+            for number, line in enumerate(_bounded_lines(stream), start=1):
+                if len(line) > MAX_LINE_BYTES:
+                    raise CaptureError(
+                        f"{file}:{number}: line {number} is over {MAX_LINE_BYTES // 1_000_000} "
+                        "MB, longer than any response a sync keeps; not a capture to import"
+                    )
                 if line.strip():
                     yield number, _parse_line(file, number, line)
         except (OSError, EOFError, zlib.error) as error:
@@ -125,6 +134,14 @@ def _numbered_objects(file: Path) -> Generator[tuple[int, Any], None, None]:
                 f"{file}: bad gzip data after line {number} ({error}); "
                 "the file is corrupt or truncated, re-copy or re-record it"
             ) from error
+
+
+def _bounded_lines(stream: BufferedIOBase) -> Iterator[bytes]:
+    """Yield a stream's lines, none read past MAX_LINE_BYTES + 1 bytes (then it ends)."""
+    while line := stream.readline(MAX_LINE_BYTES + 1):
+        yield line
+        if len(line) > MAX_LINE_BYTES:
+            return
 
 
 def _open_for_read(file: Path) -> BufferedIOBase:

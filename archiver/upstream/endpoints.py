@@ -95,6 +95,8 @@ class EndpointCollector:
         self._providers: dict[bytes, bytes] = {}
         self.whole: dict[str, bool] = {}
         self._problems: dict[str, list[str]] = {}
+        # {modelKey: endpoint ids} of the listings read whole, to check against the catalog.
+        self._listed: dict[str, frozenset[str]] = {}
 
     @property
     def problems(self) -> list[str]:
@@ -107,6 +109,17 @@ class EndpointCollector:
         label = f"endpoints of {model_key}"
         items = listing_items(response, label, ("id",), problems)
         whole = is_whole(response, items)
+        foreign = _foreign_model(model_key, items or [])
+        if foreign is not None:
+            # A real model's listing holds its own endpoints only (every daily sweep of
+            # 2026-07): this is another URL's response, maybe stale (a cache that drops the
+            # query string). Taken, it would remove this model's endpoints, or overwrite that
+            # model's with an older copy.
+            problems.append(
+                f"{label}: the listing holds endpoints of {foreign!r}, another model; "
+                f"taken as a failed response ({response.url})"
+            )
+            items, whole = [], False
         rank = _rank(model_key)
         kept: dict[str, _Endpoint] = {}
         for item in items or []:
@@ -116,6 +129,8 @@ class EndpointCollector:
                 continue
             kept[item["id"]] = _pick(kept.get(item["id"]), endpoint, label, item["id"], problems)
         self.whole[model_key] = whole
+        if whole:
+            self._listed[model_key] = frozenset(kept)
         if problems:
             self._problems[model_key] = problems
         for endpoint_id, endpoint in kept.items():
@@ -139,6 +154,8 @@ class EndpointCollector:
         file twice for nothing.
         """
         for endpoint_id, (model_key, item) in sorted(featured.items()):
+            if self._contradicts(model_key, endpoint_id):
+                continue
             if endpoint_id not in self._endpoints and self.whole.get(model_key, False):
                 problems = self._problems.setdefault(model_key, [])
                 kept = self._kept((True, "\uffff"), item, f"catalog entry {model_key}", problems)
@@ -166,6 +183,24 @@ class EndpointCollector:
                 parts.telemetry[endpoint_id] = endpoint.figures
         self._endpoints = {}
         return parts
+
+    def _contradicts(self, model_key: str, endpoint_id: str) -> bool:
+        """Tell whether a real model's whole listing lacks the endpoint its catalog entry
+        features; if so it is no evidence of anything (not whole), and say so.
+
+        A real model's own listing always holds its featured endpoint (every daily sweep of
+        2026-07; only `~` aliases' do not): one without it (`{"data": []}`, a stale cache) is
+        cut short, and taken whole it removed the model's other endpoints for an hour.
+        """
+        listed = self._listed.get(model_key)
+        if model_key.startswith("~") or listed is None or endpoint_id in listed:
+            return False
+        self.whole[model_key] = False
+        self._problems.setdefault(model_key, []).append(
+            f"endpoints of {model_key}: the listing lacks {endpoint_id!r}, the endpoint the "
+            "catalog features; not taken as whole, its archived endpoints are kept"
+        )
+        return True
 
     def _kept(
         self, rank: tuple[bool, str], item: dict[str, Any], label: str, problems: list[str]
@@ -238,6 +273,18 @@ def _figures_kept(
         problems.append(f"{label}: endpoint {endpoint_id!r} telemetry: {error}; skipped this sync")
         return None
     return figures
+
+
+def _foreign_model(model_key: str, items: list[dict[str, Any]]) -> str | None:
+    """Return the first other model a real model's listing holds an endpoint of (None: none;
+    a `~` alias lists its target's endpoints; a key that is no model key is refused apart)."""
+    if model_key.startswith("~"):
+        return None
+    for item in items:
+        other = item.get("model_variant_slug")
+        if isinstance(other, str) and other != model_key and not _reference_problem("model", other):
+            return other
+    return None
 
 
 def _rank(model_key: str) -> tuple[bool, str]:

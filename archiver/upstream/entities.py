@@ -8,10 +8,12 @@ which is what decides whether an entity missing from it is gone or merely unseen
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from archiver.errors import UnsafeKeyError
+from archiver.paths import category_dir, path_to_key
 from archiver.upstream import fields as telemetry
 from archiver.upstream import sources
 from archiver.upstream.endpoints import EndpointCollector
@@ -48,6 +50,33 @@ class Observed:
     problems: list[str] = field(default_factory=list)
     # {kind: {key: figures}}; endpoint figures are held as orjson's bytes (endpoints.Figures).
     telemetry: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Model variants whose per-variant telemetry failed this sync (any of its sources).
+    variants_failed: set[str] = field(default_factory=set)
+    # (category, part) whose listing came back unusable this sync in a way the next one may
+    # not (an error, a 5xx, a broken body; not a 404): any key may be in it upstream.
+    unread: set[tuple[str, str]] = field(default_factory=set)
+
+    def held_telemetry(
+        self, tracked: Iterable[str], removals: Collection[str]
+    ) -> dict[str, set[str]]:
+        """Return {kind: keys} whose telemetry this sync did not see but that are not gone:
+        their last figures stand (no row, no gap) until a fetch shows them again.
+
+        tracked: the archive's paths at HEAD; removals: the paths this sync removes. An
+        endpoint's series ends (a gap) only where its file is removed, on a listing that
+        shows it gone; a failed or refused listing, or a removal held back, leaves it as it was.
+        """
+        prefix = f"{category_dir('endpoint')}/"
+        gone, seen = set(removals), self.parts["endpoint"].get(ENDPOINT_PART, {})
+        endpoints = {
+            key
+            for path in tracked
+            if path.startswith(prefix)
+            and path not in gone
+            and (key := _endpoint_key(path)) is not None
+            and key not in seen
+        }
+        return {"endpoint": endpoints, "model_variant": set(self.variants_failed)}
 
     def part_whole(self, category: str, part: str, old: Mapping[str, Any] | None) -> bool:
         """Tell whether an entity absent from this part's listing is really gone upstream."""
@@ -66,6 +95,21 @@ class Observed:
         # listing ("~...") holds another model's endpoints: those must all be whole.
         aliases = (whole for key, whole in self.endpoint_lists_whole.items() if key[:1] == "~")
         return all(aliases)
+
+
+def _unread(response: Response | None, items: list[dict[str, Any]] | None) -> bool:
+    """Tell whether a listing came back unusable in a way the next sync may not see (not a
+    404: a source that moved or is not offered stays so; not a listing with a few bad items:
+    a schema change does too; neither may hold anything back)."""
+    return response is not None and items is None and response.status != 404
+
+
+def _endpoint_key(path: str) -> str | None:
+    """Return the endpointId an endpoint file's path names (None: not a path the archive wrote)."""
+    try:
+        return path_to_key(path)[1]
+    except UnsafeKeyError:
+        return None
 
 
 def catalog_key(entry: Mapping[str, Any]) -> str:
@@ -188,8 +232,11 @@ class Observer:
         observed.parts["endpoint"][ENDPOINT_PART] = endpoints.files
         observed.telemetry["endpoint"] = endpoints.telemetry
         _observe_providers(self, endpoints.providers, observed)
+        # A variant with a failed source keeps its last figures whole: half of them would
+        # read as the other source's fields gone, then back at the next fetch.
+        observed.variants_failed = {key for key, _ in self._variant_problems}
         # Sorted: figures arrive in any order, and the files' columns follow first sight.
-        for key in sorted(self._variant_telemetry):
+        for key in sorted(self._variant_telemetry.keys() - observed.variants_failed):
             figures = self._variant_telemetry[key]
             observed.telemetry["model_variant"][key] = {n: figures[n] for n in sorted(figures)}
         problems += [self._variant_problems[k] for k in sorted(self._variant_problems)]
@@ -208,6 +255,8 @@ def _observe_v1_models(response: Response | None, observed: Observed) -> None:
             observed.telemetry["model"][key] = figures
     observed.parts["model"]["v1"] = part
     observed.whole["model", "v1"] = is_whole(response, items)
+    if _unread(response, items):
+        observed.unread.add(("model", "v1"))
 
 
 def _observe_catalog(
@@ -229,6 +278,9 @@ def _observe_catalog(
     observed.parts["model"]["catalog"] = part
     observed.catalog_whole = is_whole(response, items)
     observed.whole["model", "catalog"] = observed.catalog_whole
+    if _unread(response, items):
+        # The catalog names the endpoint listings the provider records come from.
+        observed.unread |= {("model", "catalog"), ("provider", "provider_info")}
     return featured
 
 
@@ -244,6 +296,8 @@ def _observe_providers(
         unique = unique_by(items or [], lambda item: item["slug"], label, observed.problems)
         observed.parts["provider"][part] = unique
         observed.whole["provider", part] = is_whole(response, items)
+        if _unread(response, items):
+            observed.unread.add(("provider", part))
     observed.parts["provider"]["provider_info"] = embedded
     lists = observed.endpoint_lists_whole.values()
     observed.whole["provider", "provider_info"] = observed.catalog_whole and all(lists)

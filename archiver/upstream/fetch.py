@@ -1,6 +1,7 @@
 """Fetch JSON from OpenRouter politely and within bounds.
 
-Polite: bounded concurrency, timeouts, retries with backoff honouring Retry-After.
+Polite: bounded concurrency, timeouts, retries with backoff honouring Retry-After (a 429's
+holds every request, not only the URL that got it).
 Bounded: redirects are never followed (a 3xx is a failure naming its Location, so no
 request leaves the base URL's host); a body is streamed and dropped once it passes
 ``max_response_bytes`` decompressed (a gzip bomb costs at most that plus one decoded
@@ -14,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import email.utils
+import re
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator
@@ -38,6 +40,8 @@ DEFAULT_MAX_RESPONSE_BYTES = 64 * MB
 DEFAULT_DEADLINE = 1200.0
 # Inflating a gzip body a MiB at a time keeps a bomb's cost at the limit plus one piece.
 INFLATE_PIECE = 1 << 20
+# Retry-After as a delay: ASCII digits only (RFC 9110 delay-seconds).
+DELAY_SECONDS = re.compile(r"[0-9]+")
 
 
 @dataclass(frozen=True)
@@ -106,6 +110,9 @@ class Fetcher:
         self._bust = str(int(time.time()))
         self._client: httpx.AsyncClient | None = None
         self._deadline_at: float | None = None
+        # Loop time before which no request is sent: a 429's Retry-After asks the client, not
+        # one URL, to slow down (other URLs asking meanwhile would only be throttled in turn).
+        self._resume_at = 0.0
 
     async def __aenter__(self) -> Fetcher:
         if self.policy.deadline is not None:
@@ -179,6 +186,8 @@ class Fetcher:
                 if wait >= self._time_left():
                     # Sleeping past the deadline would only end in a deadline failure.
                     return _failed(url, retry.error, attempt, "; no time left before the deadline")
+                if retry.error.status == 429 and retry.wait is not None:
+                    self._hold_all(wait)
                 await asyncio.sleep(wait)
             except FetchError as error:
                 return _failed(url, error, attempt)
@@ -187,17 +196,30 @@ class Fetcher:
         """Make one attempt (waiting for a slot included), cancelled if the deadline passes."""
         if self._deadline_at is None:
             async with self._gate:
+                await self._resumed()
                 return await self._attempt(url)
         # One bound for the whole attempt, body included: per-read timeouts never fire on a
         # body that sends a byte every few seconds.
         bound = asyncio.timeout_at(self._deadline_at)
         try:
             async with bound, self._gate:
+                await self._resumed()
                 return await self._attempt(url)
         except TimeoutError:
             if not bound.expired():
                 raise
             raise self._too_late(url) from None
+
+    def _hold_all(self, wait: float) -> None:
+        """Send no request for `wait` seconds (a 429 that the URL will retry after)."""
+        resume = asyncio.get_running_loop().time() + wait
+        self._resume_at = max(self._resume_at, resume)
+
+    async def _resumed(self) -> None:
+        """Wait until the server's latest Retry-After has passed (the deadline still holds)."""
+        loop = asyncio.get_running_loop()
+        while (left := self._resume_at - loop.time()) > 0:
+            await asyncio.sleep(left)
 
     def past_deadline(self) -> bool:
         """Tell whether the sync's deadline has passed (never, without one)."""
@@ -229,7 +251,9 @@ class Fetcher:
             message = f"timed out after {self.policy.timeout:g}s: {full}"
             raise _Retry(FetchError(message, url)) from exc
         except httpx.HTTPError as exc:
-            message = f"{type(exc).__name__} ({exc}) fetching {full}"
+            # A reset connection raises with no text at all: say what that means.
+            detail = str(exc) or "the connection broke off"
+            message = f"{type(exc).__name__} ({detail}) fetching {full}"
             raise _Retry(FetchError(message, url)) from exc
         return _parse_json(body, reply, full, url), reply.status_code, len(body)
 
@@ -254,7 +278,14 @@ def _check_status(reply: httpx.Response, full: str, url: str) -> None:
     if 200 <= status < 300:
         return
     if 300 <= status < 400:
-        target = reply.headers.get("Location", "nowhere (no Location header)")
+        target = reply.headers.get("Location")
+        if target is None:
+            # A 304 answers a conditional request, which the fetcher never makes.
+            message = (
+                f"HTTP {status} {reply.reason_phrase} from {full}, with no Location and no "
+                "body; not archived (the next sync asks again)"
+            )
+            raise FetchError(message, url, status)
         message = (
             f"HTTP {status} from {full} redirected to {target}; not followed "
             "(if OpenRouter moved, point --base-url at the new address)"
@@ -323,13 +354,15 @@ def _parse_json(body: bytes, reply: httpx.Response, full: str, url: str) -> Any:
 
 
 def _retry_after(value: str | None) -> float | None:
-    """Return the seconds a Retry-After header asks for (delta or HTTP date), or None."""
+    """Return the seconds a Retry-After header asks for (delta or HTTP date), or None.
+
+    Only what RFC 9110 allows counts: digits, or a date. Anything else (-5, nan, 1e9) is
+    None, so the usual backoff applies: float() read "-5" and "nan" as "retry at once".
+    """
     if not value:
         return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
+    if DELAY_SECONDS.fullmatch(value.strip()):
+        return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):

@@ -1,0 +1,91 @@
+"""`archiver import` of a capture that is a gzip bomb stops at one line, in bounded memory.
+
+A capture is gzipped JSON lines. A few hundred kB can inflate to one line of hundreds of
+MB without a newline, and the reader took each line whole: importing such a file (a
+capture recorded from a hostile server, or made to look like one) took memory in
+proportion. Now no line is read past the longest a sync keeps. A real archive, the
+command line in its own process so that its peak memory is its own.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import struct
+import subprocess
+import sys
+import zlib
+from pathlib import Path
+
+import orjson
+
+from archiver.capture.files import MAX_LINE_BYTES
+from tests.archive_helpers import commit_count, head
+from tests.small_captures import small_archive, small_base, small_captures
+
+__all__ = ["small_archive", "small_base", "small_captures"]
+
+MIB = 1 << 20
+# Past the line limit by enough that reading the line whole shows in the peak.
+BOMB_BYTES = MAX_LINE_BYTES + 256 * MIB
+# What the command may take besides one line of the limit: interpreter, imports, and the
+# reader's own copy of that line (measured: 290 MB in all; reading the bomb whole, 860 MB).
+OVERHEAD_MB = 300
+HANG_GUARD_S = 300
+RUN_WITH_PEAK_RSS = """
+import re, sys
+from archiver.cli import main
+try:
+    main(sys.argv[1:], prog_name="archiver")
+except SystemExit as exit:
+    code = exit.code
+with open("/proc/self/status") as status:
+    peak = re.search(r"VmHWM:\\s+(\\d+) kB", status.read())[1]
+print(f"peak-rss-kb {peak}", file=sys.stderr)
+sys.exit(code)
+"""
+
+
+def write_bomb(path: Path, capture_time: str) -> Path:
+    """Write a gzip capture: a valid header, then one line of BOMB_BYTES zeros (no newline),
+    made of one compressed MiB repeated, so it is never held in memory here."""
+    header = orjson.dumps({"capture": capture_time, "source": "bomb", "note": "n"}) + b"\n"
+    # Raw deflate, full flushes: each piece ends on a byte boundary and can be repeated.
+    squeeze = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    zeros = bytes(MIB)
+    crc = zlib.crc32(header)
+    with path.open("wb") as out:
+        out.write(b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff")  # gzip member header
+        out.write(squeeze.compress(header) + squeeze.flush(zlib.Z_FULL_FLUSH))
+        segment = squeeze.compress(zeros) + squeeze.flush(zlib.Z_FULL_FLUSH)
+        for _ in range(BOMB_BYTES // MIB):
+            out.write(segment)
+            crc = zlib.crc32(zeros, crc)
+        size = len(header) + BOMB_BYTES // MIB * MIB
+        out.write(squeeze.flush(zlib.Z_FINISH) + struct.pack("<II", crc, size & 0xFFFFFFFF))
+    return path
+
+
+def test_importing_a_gzip_bomb_capture_is_one_line_in_bounded_memory(
+    small_archive: Path, tmp_path: Path
+) -> None:
+    bomb = write_bomb(tmp_path / "2026-07-20T000000Z.jsonl.gz", "2026-07-20T00:00:00Z")
+    before, commits = head(small_archive), commit_count(small_archive)
+    command = [sys.executable, "-c", RUN_WITH_PEAK_RSS, "import", "--repo", str(small_archive)]
+    done = subprocess.run(
+        [*command, str(bomb)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+        timeout=HANG_GUARD_S,
+    )
+    peak_mb = int(re.findall(r"peak-rss-kb (\d+)", done.stderr)[-1]) / 1024
+    assert peak_mb < MAX_LINE_BYTES / MIB + OVERHEAD_MB
+    assert done.returncode == 3, done.stderr
+    assert "Traceback" not in done.stderr
+    errors = [line for line in done.stderr.splitlines() if line.startswith("Error: ")]
+    assert errors == [
+        f"Error: {bomb}:2: line 2 is over {MAX_LINE_BYTES // 1_000_000} MB, longer than any "
+        "response a sync keeps; not a capture to import"
+    ]
+    assert (head(small_archive), commit_count(small_archive)) == (before, commits)
