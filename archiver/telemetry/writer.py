@@ -33,7 +33,16 @@ from archiver.telemetry.layout import (
     utc,
 )
 from archiver.telemetry.leaves import LeafEncoder
-from archiver.telemetry.sheet import PARSE_ERRORS, ReadBlob, Sheet, SheetCache, elided
+from archiver.telemetry.sheet import (
+    PARSE_ERRORS,
+    ReadBlob,
+    Sheet,
+    SheetCache,
+    apply_cells,
+    elided,
+    lines,
+    parse_sheet,
+)
 
 # {key cell: (key, figures or their JSON bytes)} and {key cell: (key, leaves)}.
 Observed = dict[str, tuple[str, Any]]
@@ -243,9 +252,40 @@ class _Kind:
                 f"{path} already holds {sheet.last_epoch}, later than this sync's {self.stamp}; "
                 "its telemetry was not written (import older captures before newer ones)"
             )
+        elif sheet.last_epoch == self.stamp:
+            if self._rewrite_hour(path, sheet, observed):
+                return
         elif self._append(path, sheet, observed, {}):
             return
         self.writer.sheets.remember(blob, sheet)
+
+    def _rewrite_hour(self, path: str, sheet: Sheet, observed: Flattened) -> bool:
+        """Write this hour's rows again in a file an earlier sync of the same hour appended to
+        (a rerun, a delayed schedule); tell if the file changed.
+
+        Each key keeps one sample an hour, the latest sync's: this hour's rows are cut and
+        written anew from the file as it stood before the hour. A key this sync did not
+        fetch keeps the row the earlier sync wrote for it.
+        """
+        whole = sheet.header() + sheet.body
+        needle = self.stamp.encode()
+        start = 0 if sheet.body.startswith(needle) else sheet.body.find(b"\n" + needle) + 1
+        if start == 0:  # The hour started the file: start it again.
+            base, previous = Sheet([]), self._previous_of(path)
+        else:
+            base, previous = parse_sheet(sheet.header() + sheet.body[:start]), {}
+        hour = Sheet(list(sheet.columns), state={k: dict(v) for k, v in base.state.items()})
+        for line in lines(sheet.body[start:]):
+            cells = line.split("\t")
+            apply_cells(hour.state.setdefault(cells[1], {}), hour.columns, cells[2:])
+        kept = {k: hour.state[k] for k in self.unfetched if k in hour.state}
+        return self._append(path, base, observed, previous, kept, whole)
+
+    def _previous_of(self, path: str) -> dict[str, Leaves]:
+        """Return what _start_file compares a new file of this path's shard with."""
+        shard = path.rpartition("/")[2].removesuffix(SUFFIX)
+        previous = self._previous_leaves(shard)
+        return {k: leaves for k, leaves in previous.items() if k not in self.unfetched}
 
     def _start_file(self, path: str, shard: str, observed: Flattened) -> None:
         """Start a day's file for a shard, if its keys changed since the latest earlier file."""
@@ -273,12 +313,24 @@ class _Kind:
         return previous
 
     def _append(
-        self, path: str, sheet: Sheet, observed: Flattened, previous: Mapping[str, Leaves]
+        self,
+        path: str,
+        sheet: Sheet,
+        observed: Flattened,
+        previous: Mapping[str, Leaves],
+        kept: Mapping[str, Leaves] | None = None,
+        replaced: bytes | None = None,
     ) -> bool:
-        """Append rows for changed keys and for keys no longer observed; tell if any."""
-        stamp = self.stamp
+        """Append rows for changed keys and for keys no longer observed; tell if the file
+        changed (`replaced`: the bytes it replaces, when it is this hour's rewrite; `kept`:
+        leaves of keys not fetched this sync that an earlier sync of the hour wrote)."""
+        stamp, kept = self.stamp, kept or {}
         rows: list[str] = []
-        for key_cell in sorted(observed):
+        for key_cell in sorted(observed.keys() | kept.keys()):
+            if key_cell in kept:
+                row = sheet.row(stamp, key_cell, kept[key_cell])
+                rows += [row] if row is not None else []
+                continue
             key, leaves = observed[key_cell]
             self._note_dropped(key, sheet.state.get(key_cell) or previous.get(key_cell), leaves)
             row = sheet.row(stamp, key_cell, leaves)
@@ -292,12 +344,13 @@ class _Kind:
         rows += [row for k in gone if (row := sheet.row(stamp, k, {})) is not None]
         # A new file restarts every key: one that had figures and is no longer seen says so.
         rows += [f"{stamp}\t{k}\n" for k in sorted(previous) if not observed.get(k, ("", {}))[1]]
-        if not rows:
+        if not rows and replaced is None:
             return False
-        rows = elided(stamp, rows, sheet.last_epoch)
-        sheet.last_epoch = stamp
-        sheet.body += "".join(rows).encode()
+        sheet.body += "".join(elided(stamp, rows, sheet.last_epoch)).encode()
+        sheet.last_epoch = stamp if rows else sheet.last_epoch
         data = sheet.header() + sheet.body
+        if data == replaced:
+            return False
         if self.stage is None:
             self.result.writes[path] = data
             blob = blob_id(data)
