@@ -62,6 +62,8 @@ class SyncLog:
                 absent[path] = absent.get(path, 0) + 1
             elif not response.ok:
                 self.requests_failed += 1
+            if response.note:
+                self.notes.append(response.note)
         self.requests_absent = sum(absent.values())
         for path, count in sorted(absent.items()):
             times = f" x{count}" if count > 1 else ""

@@ -13,6 +13,7 @@ body that trickles in forever cannot hold the sync.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import email.utils
 import re
@@ -42,6 +43,12 @@ DEFAULT_DEADLINE = 1200.0
 INFLATE_PIECE = 1 << 20
 # Retry-After as a delay: ASCII digits only (RFC 9110 delay-seconds).
 DELAY_SECONDS = re.compile(r"[0-9]+")
+# In a JSON body: an escaped backslash (so what follows is text), or a surrogate escape (a
+# high one with its low one when it has it).
+_ESCAPES = re.compile(
+    rb"\\(?:\\|u[dD][89abAB][0-9a-fA-F]{2}(?:\\u[dD][c-fC-F][0-9a-fA-F]{2})?"
+    rb"|u[dD][c-fC-F][0-9a-fA-F]{2})"
+)
 
 
 @dataclass(frozen=True)
@@ -70,6 +77,8 @@ class Response:
     attempts: int = 0
     size: int = 0
     seconds: float = 0.0
+    # What the sync log should say about a body taken as repaired (a lone surrogate).
+    note: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -177,8 +186,8 @@ class Fetcher:
                 return _failed(url, self._too_late(url), attempt)
             attempt += 1
             try:
-                data, status, size = await self._attempt_in_time(url)
-                return Response(url, data, None, status, attempt, size)
+                (data, note), status, size = await self._attempt_in_time(url)
+                return Response(url, data, None, status, attempt, size, note=note)
             except _Retry as retry:
                 wait = self._wait(attempt, retry.wait)
                 if attempt >= self.policy.attempts:
@@ -192,7 +201,7 @@ class Fetcher:
             except FetchError as error:
                 return _failed(url, error, attempt)
 
-    async def _attempt_in_time(self, url: str) -> tuple[Any, int, int]:
+    async def _attempt_in_time(self, url: str) -> tuple[tuple[Any, str | None], int, int]:
         """Make one attempt (waiting for a slot included), cancelled if the deadline passes."""
         if self._deadline_at is None:
             async with self._gate:
@@ -239,7 +248,7 @@ class Fetcher:
         )
         return FetchError(message, url)
 
-    async def _attempt(self, url: str) -> tuple[Any, int, int]:
+    async def _attempt(self, url: str) -> tuple[tuple[Any, str | None], int, int]:
         """Make one request and parse it, raising _Retry or FetchError on failure."""
         assert self._client is not None, "use Fetcher as an async context manager"
         full = self.base_url + url
@@ -340,17 +349,47 @@ def _too_big(full: str, limit: int) -> str:
     )
 
 
-def _parse_json(body: bytes, reply: httpx.Response, full: str, url: str) -> Any:
-    """Parse a body as JSON, numbers exact, raising _Retry with a readable reason if it is not."""
+def _parse_json(body: bytes, reply: httpx.Response, full: str, url: str) -> tuple[Any, str | None]:
+    """Parse a body as JSON, numbers exact, raising _Retry with a readable reason if it is not;
+    return (value, a note for the sync log or None)."""
     from archiver.jsonvalue import loads  # (the lead may move this import to the top)
 
     try:
-        return loads(body)
+        return loads(body), None
     except orjson.JSONDecodeError as exc:
+        if "surrogate" in str(exc):
+            repaired, count = _without_lone_surrogates(body)
+            if count:
+                with contextlib.suppress(orjson.JSONDecodeError):
+                    note = (
+                        f"{count} lone surrogate escape(s) in {full}, no Unicode character, "
+                        "archived as U+FFFD"
+                    )
+                    return loads(repaired), note
         kind = reply.headers.get("content-type", "no content-type")
         start = body[:60].decode("utf-8", "replace").replace("\n", " ")
         reason = f"not valid JSON ({exc}; {kind}, {len(body)} bytes, starts {start!r}) from {full}"
         raise _Retry(UpstreamDataError(reason, url)) from exc
+
+
+def _without_lone_surrogates(body: bytes) -> tuple[bytes, int]:
+    """Return the body with each lone surrogate escape as \\ufffd, and how many there were.
+
+    A JS string cut in the middle of an emoji sends half a pair (`"\\ud83d"`): valid JSON
+    text, but no character UTF-8 (or the archive's files) can hold. Without this, one cut
+    description would fail its whole listing, every hour, for as long as upstream sends it.
+    """
+    count = 0
+
+    def replace(match: re.Match[bytes]) -> bytes:
+        nonlocal count
+        escape = match.group()
+        if escape == b"\\\\" or len(escape) == 12:  # An escaped backslash; a whole pair.
+            return escape
+        count += 1
+        return b"\\ufffd"
+
+    return _ESCAPES.sub(replace, body), count
 
 
 def _retry_after(value: str | None) -> float | None:
