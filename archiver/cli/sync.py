@@ -193,6 +193,14 @@ def _write_summary(path: Path | None, markdown: str) -> None:
         append_summary(markdown, path)
 
 
+def _not_offered(response: Response) -> bool:
+    """Tell whether a response is an optional source's 404 (the sync log's "not offered")."""
+    from archiver.sync import OPTIONAL_SOURCES
+    from archiver.upstream.sources import source_path
+
+    return response.status == 404 and source_path(response.url) in OPTIONAL_SOURCES
+
+
 class Progress:
     """Fetch progress: a bar redrawn on a terminal, a plain line every 500 responses in logs."""
 
@@ -211,7 +219,9 @@ class Progress:
     def fetched(self, response: Response) -> None:
         """Count one finished request and redraw."""
         self.done += 1
-        self.failed += not response.ok
+        # A source upstream does not offer (404 from an optional one) is no failure: the
+        # sync's summary does not count it as one either.
+        self.failed += not response.ok and not _not_offered(response)
         if self.interactive:
             filled = self.WIDTH * self.done // max(self.total, 1)
             bar = "#" * filled + "." * (self.WIDTH - filled)
