@@ -68,13 +68,16 @@ class Observed:
         """
         prefix = f"{category_dir('endpoint')}/"
         gone, seen = set(removals), self.parts["endpoint"].get(ENDPOINT_PART, {})
-        endpoints = {
-            key
+        # A UUID is its own file name: most paths are seen without decoding them.
+        unseen = (
+            path
             for path in tracked
             if path.startswith(prefix)
+            and path[len(prefix) : -len(".json")] not in seen
             and path not in gone
-            and (key := _endpoint_key(path)) is not None
-            and key not in seen
+        )
+        endpoints = {
+            key for path in unseen if (key := _endpoint_key(path)) is not None and key not in seen
         }
         return {"endpoint": endpoints, "model_variant": set(self.variants_failed)}
 
