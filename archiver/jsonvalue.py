@@ -64,6 +64,12 @@ _AFTER = frozenset((b"", b" ", b"\t", b"\n", b"\r", b"]", b",", b"}"))
 _INT = re.compile(rb"-?[0-9]+")
 _FLOAT = re.compile(rb"-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+# In a JSON body: an escaped backslash (so what follows is text), or a surrogate escape (a
+# high one with its low one when it has it).
+_ESCAPES = re.compile(
+    rb"\\(?:\\|u[dD][89abAB][0-9a-fA-F]{2}(?:\\u[dD][c-fC-F][0-9a-fA-F]{2})?"
+    rb"|u[dD][c-fC-F][0-9a-fA-F]{2})"
+)
 _INT64 = range(-(2**63), 2**64)
 _SPACES = frozenset((b" ", b"\t", b"\n", b"\r"))
 _UNREAD = object()
@@ -338,3 +344,23 @@ def _swapped(value: Any, depth: int, mark: str, digits: list[bytes]) -> Any:
         digits.append(str(value).encode())
         return f"{mark}{len(digits) - 1}"
     return value
+
+
+def without_lone_surrogates(body: bytes) -> tuple[bytes, int]:
+    """Return the body with each lone surrogate escape as \\ufffd, and how many there were.
+
+    A JS string cut in the middle of an emoji sends half a pair (`"\\ud83d"`): valid JSON
+    text, but no character UTF-8 (or the archive's files) can hold. Without this, one cut
+    description would fail its whole listing, every hour, for as long as upstream sends it.
+    """
+    count = 0
+
+    def replace(match: re.Match[bytes]) -> bytes:
+        nonlocal count
+        escape = match.group()
+        if escape == b"\\\\" or len(escape) == 12:  # An escaped backslash; a whole pair.
+            return escape
+        count += 1
+        return b"\\ufffd"
+
+    return _ESCAPES.sub(replace, body), count

@@ -28,6 +28,7 @@ import orjson
 
 from archiver.backoff import backoff_delay
 from archiver.errors import FetchError, UpstreamDataError
+from archiver.jsonvalue import loads, without_lone_surrogates
 
 USER_AGENT = "openrouter-archiver (+https://github.com/openrouter-archiver)"
 # Statuses worth another try: throttling, timeouts and server-side trouble.
@@ -43,12 +44,6 @@ DEFAULT_DEADLINE = 1200.0
 INFLATE_PIECE = 1 << 20
 # Retry-After as a delay: ASCII digits only (RFC 9110 delay-seconds).
 DELAY_SECONDS = re.compile(r"[0-9]+")
-# In a JSON body: an escaped backslash (so what follows is text), or a surrogate escape (a
-# high one with its low one when it has it).
-_ESCAPES = re.compile(
-    rb"\\(?:\\|u[dD][89abAB][0-9a-fA-F]{2}(?:\\u[dD][c-fC-F][0-9a-fA-F]{2})?"
-    rb"|u[dD][c-fC-F][0-9a-fA-F]{2})"
-)
 
 
 @dataclass(frozen=True)
@@ -352,13 +347,12 @@ def _too_big(full: str, limit: int) -> str:
 def _parse_json(body: bytes, reply: httpx.Response, full: str, url: str) -> tuple[Any, str | None]:
     """Parse a body as JSON, numbers exact, raising _Retry with a readable reason if it is not;
     return (value, a note for the sync log or None)."""
-    from archiver.jsonvalue import loads  # (the lead may move this import to the top)
 
     try:
         return loads(body), None
     except orjson.JSONDecodeError as exc:
         if "surrogate" in str(exc):
-            repaired, count = _without_lone_surrogates(body)
+            repaired, count = without_lone_surrogates(body)
             if count:
                 with contextlib.suppress(orjson.JSONDecodeError):
                     note = (
@@ -370,26 +364,6 @@ def _parse_json(body: bytes, reply: httpx.Response, full: str, url: str) -> tupl
         start = body[:60].decode("utf-8", "replace").replace("\n", " ")
         reason = f"not valid JSON ({exc}; {kind}, {len(body)} bytes, starts {start!r}) from {full}"
         raise _Retry(UpstreamDataError(reason, url)) from exc
-
-
-def _without_lone_surrogates(body: bytes) -> tuple[bytes, int]:
-    """Return the body with each lone surrogate escape as \\ufffd, and how many there were.
-
-    A JS string cut in the middle of an emoji sends half a pair (`"\\ud83d"`): valid JSON
-    text, but no character UTF-8 (or the archive's files) can hold. Without this, one cut
-    description would fail its whole listing, every hour, for as long as upstream sends it.
-    """
-    count = 0
-
-    def replace(match: re.Match[bytes]) -> bytes:
-        nonlocal count
-        escape = match.group()
-        if escape == b"\\\\" or len(escape) == 12:  # An escaped backslash; a whole pair.
-            return escape
-        count += 1
-        return b"\\ufffd"
-
-    return _ESCAPES.sub(replace, body), count
 
 
 def _retry_after(value: str | None) -> float | None:
