@@ -15,9 +15,11 @@ which is all a sync ever writes.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from subprocess import PIPE
 
 import pygit2
 from pygit2.enums import CheckoutStrategy, SortMode
@@ -32,6 +34,8 @@ from archiver.errors import StoreError
 # A refused push that names one of these lost a race for the ref lock: worth another round.
 TRANSIENT_PUSH_ERRORS = ("cannot lock ref", "failed to update ref", "incorrect old value")
 _BRANCHES = "refs/heads/"
+# How long a fetch or push may go without finishing: far beyond an hourly push's seconds.
+GIT_SECONDS = 600.0
 
 
 class PublishError(StoreError):
@@ -272,12 +276,30 @@ def rev(path: Path, name: str) -> str | None:
 
 
 def git(repo: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    """Run git in repo (fetch, push); raise PublishError with git's words when check is set."""
+    """Run git in repo (fetch, push); raise PublishError with git's words when check is set.
+
+    A remote that stops answering (a hung server, a hook that never returns) is given up
+    after GIT_SECONDS: the hourly job would otherwise hang, holding the repository's lock,
+    until Actions cancels it. git and what it started (the transport, the hooks of a local
+    remote) run in their own process group, ended together.
+    """
     # C locale: some answers are recognised by their text. No prompt: fail, never hang.
     env = {**os.environ, "LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0"}
-    result = subprocess.run(
-        ["git", "-C", str(repo), *args], capture_output=True, text=True, env=env, check=False
-    )
+    command = ["git", "-C", str(repo), *args]
+    with subprocess.Popen(
+        command, stdout=PIPE, stderr=PIPE, text=True, env=env, start_new_session=True
+    ) as process:
+        try:
+            stdout, stderr = process.communicate(timeout=GIT_SECONDS)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+            raise PublishError(
+                f"git {args[0]} in {repo} got no answer from the remote in {GIT_SECONDS:g} s "
+                "and was stopped; nothing local is lost: check the remote (its status, its "
+                "hooks) and run `archiver sync --push` again, which pushes any sync left local"
+            ) from None
+    result = subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
     if check and result.returncode != 0:
         raise PublishError(f"git {args[0]} failed in {repo}: {last_line(result)}")
     return result

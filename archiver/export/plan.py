@@ -29,6 +29,7 @@ import pygit2
 from archiver import jsonvalue
 from archiver.archive.trailers import EPOCH_TRAILER
 from archiver.canonical import canonical_bytes
+from archiver.errors import ArchiverError
 from archiver.export.months import month_of
 from archiver.history.commits import LogCommit, commit_epoch, first_parent_chain
 from archiver.telemetry.layout import ROOT as TELEMETRY_ROOT
@@ -39,6 +40,8 @@ MANIFEST = "manifest.json"
 FORMAT = 1
 # Telemetry appeared or went as a whole: every kind, every folder.
 EVERY_KIND = "*"
+_TABLE_NAME = re.compile(r"[a-z][a-z0-9_]*")
+_MONTH = re.compile(r"\d{4}-\d{2}")
 _TELEMETRY_PATH = re.compile(r"([a-z][a-z0-9_]*)/(\d{4})/(\d\d)-(\d\d)/")
 
 
@@ -88,9 +91,34 @@ def read_manifest(out: Path) -> Manifest | None:
         found = jsonvalue.loads((out / MANIFEST).read_bytes())
         if found.get("format") != FORMAT:
             return None
-        return Manifest(str(found["head"]), str(found["current_month"]), dict(found["tables"]))
+        manifest = Manifest(str(found["head"]), str(found["current_month"]), dict(found["tables"]))
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
+    _check_partitions(out, manifest)
+    return manifest
+
+
+def _check_partitions(out: Path, manifest: Manifest) -> None:
+    """Refuse a manifest naming partitions no export writes: a run removes the ones it lists
+    and no longer fills, and `../` in a name would reach outside out."""
+    if not _MONTH.fullmatch(manifest.current_month):
+        raise ArchiverError(
+            f"{out / MANIFEST} names {manifest.current_month!r} as its month, which no export "
+            f"writes (edited by hand?); remove {out} and export again"
+        )
+    for table, months in manifest.tables.items():
+        listed = months if isinstance(months, dict) else {None: None}
+        for month, facts in listed.items():
+            if not (
+                _TABLE_NAME.fullmatch(table)
+                and isinstance(month, str)
+                and _MONTH.fullmatch(month)
+                and isinstance(facts, dict)
+            ):
+                raise ArchiverError(
+                    f"{out / MANIFEST} lists {table!r} month {month!r}, which no export "
+                    f"writes (edited by hand?); remove {out} and export again"
+                )
 
 
 def write_manifest(out: Path, manifest: Manifest) -> None:
@@ -110,7 +138,8 @@ def make_plan(
     if before is None:
         return Plan(full=True)
     if missing:
-        return Plan(True, f"{len(missing)} files of the last export are gone; exporting all")
+        note = f"{len(missing)} files of the last export are gone or damaged ({missing[0]}...)"
+        return Plan(True, f"{note}; exporting all")
     new = _new_commits(repo, head, before.head)
     if new is None:
         note = (f"history was rewritten (HEAD no longer descends from {before.head[:12]}, "

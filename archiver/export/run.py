@@ -60,6 +60,24 @@ def export_parquet(repo: str | Path, out: str | Path) -> ExportReport:
     _check_out(out)
     before = read_manifest(out)
     missing = _missing(out, before)
+    from pyarrow import ArrowException
+
+    try:
+        return _export(repo, out, before, missing, started)
+    except (ArrowException, OSError) as error:
+        # A partition the manifest lists, at its size, whose bytes are not Parquet: read back
+        # by every rerun, it failed every hour. Once more in full, which reads none back (a
+        # full disk then fails the same way, and is reported).
+        if before is None or missing:
+            raise
+        unreadable = " ".join(str(error).split())  # Arrow's messages span lines.
+        return _export(repo, out, before, [f"a partition unreadable: {unreadable}"], started)
+
+
+def _export(
+    repo: Path, out: Path, before: Manifest | None, missing: list[str], started: float
+) -> ExportReport:
+    """Export (see export_parquet): in full when missing names partitions not there whole."""
     _fetch_history(repo, before.head if before is not None and not missing else None)
     with HistoryIndex(repo) as index:
         head = head_id(index.repo)
@@ -136,6 +154,15 @@ def _missing(out: Path, before: Manifest | None) -> list[str]:
     return [
         f"{table}/{month}"
         for table, months in before.tables.items()
-        for month in months
-        if not partition_path(out, table, month).is_file()
+        for month, facts in months.items()
+        if not _whole(partition_path(out, table, month), facts.get("bytes"))
     ]
+
+
+def _whole(path: Path, size: object) -> bool:
+    """Tell whether a partition is there at the size the manifest records (a stat: a file cut
+    short, by a copy or an upload stopped half-way, is not read back as rows)."""
+    try:
+        return path.is_file() and path.stat().st_size == size
+    except OSError:
+        return False

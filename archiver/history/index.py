@@ -22,6 +22,7 @@ what its epoch is: :mod:`archiver.history.commits`; the database and its schema:
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
@@ -35,7 +36,13 @@ from archiver.history.commits import (
     open_repository,
     shallow_digest,
 )
-from archiver.history.index_database import connect_index, epoch_seconds
+from archiver.history.index_database import (
+    connect_index,
+    damaged,
+    epoch_seconds,
+    locked,
+    memory_index,
+)
 from archiver.history.index_queries import Entry, IndexQueries
 
 __all__ = ["INDEX_FILE", "Entry", "HistoryIndex"]
@@ -50,6 +57,24 @@ class HistoryIndex(IndexQueries):
         self.repo = open_repository(repo_path)
         self.git_dir = Path(self.repo.path)
         self.db = connect_index(self.git_dir / INDEX_FILE)
+        try:
+            self.update()
+        except sqlite3.DatabaseError as error:
+            if locked(error):
+                # Another process holds the index (a hung one?): answer from an index of
+                # this process's own, as for a read-only .git, rather than fail.
+                self.db.close()
+                self.db = memory_index()
+                self.update()
+            elif damaged(error):
+                self._rebuild()
+            else:
+                raise
+
+    def _rebuild(self) -> None:
+        """Replace a database found damaged (a page cut off or garbled) with a fresh one."""
+        self.db.close()
+        self.db = connect_index(self.git_dir / INDEX_FILE, discard=True)
         self.update()
 
     def __enter__(self) -> HistoryIndex:

@@ -14,10 +14,20 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
-__all__ = ["SCHEMA_VERSION", "aware", "connect_index", "epoch_seconds"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "aware",
+    "connect_index",
+    "damaged",
+    "epoch_seconds",
+    "locked",
+    "memory_index",
+]
 
 # 2: the ZDR ledger is indexed beside the entity folders.
 SCHEMA_VERSION = "2"
+# How long to wait for another process updating the index (a build, a sync's reader).
+LOCK_SECONDS = 60.0
 _SCHEMA = """
 CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE commits (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, epoch INTEGER NOT NULL);
@@ -30,14 +40,17 @@ CREATE INDEX changes_seq ON changes (seq);
 """
 
 
-def connect_index(path: Path) -> sqlite3.Connection:
-    """Open the index database, recreating it if it is damaged or of another schema."""
-    try:
-        return _open_database(path)
-    except sqlite3.DatabaseError:
-        pass
-    except OSError:
-        return _open_database(None)  # A read-only .git: an index in memory, for this process.
+def connect_index(path: Path, *, discard: bool = False) -> sqlite3.Connection:
+    """Open the index database, recreating it if it is damaged or of another schema
+    (discard: recreate it anyway, a query having found it damaged)."""
+    if not discard:
+        try:
+            return _open_database(path)
+        except sqlite3.DatabaseError as error:
+            if locked(error):
+                return _open_database(None)  # Held by another process: never deleted under it.
+        except OSError:
+            return _open_database(None)  # A read-only .git: an index in memory, for this process.
     # Derived data: a damaged file is deleted and rebuilt, never repaired.
     try:
         for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
@@ -47,12 +60,33 @@ def connect_index(path: Path) -> sqlite3.Connection:
         return _open_database(None)
 
 
+def memory_index() -> sqlite3.Connection:
+    """Open an empty index in memory: for this process alone, when the file cannot serve."""
+    return _open_database(None)
+
+
+def locked(error: sqlite3.DatabaseError) -> bool:
+    """Tell whether an error says another connection held the database past LOCK_SECONDS."""
+    code = getattr(error, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED
+
+
+def damaged(error: sqlite3.DatabaseError) -> bool:
+    """Tell whether an error says the database file is damaged (not busy, not full)."""
+    code = getattr(error, "sqlite_errorcode", None)
+    # SQLITE_CORRUPT and SQLITE_NOTADB (extended codes keep the primary in the low byte).
+    return type(error) is sqlite3.DatabaseError or (code is not None and code & 0xFF in (11, 26))
+
+
 def _open_database(path: Path | None) -> sqlite3.Connection:
     """Open (creating when needed) the index database at path, or in memory for None."""
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
     db = sqlite3.connect(
-        str(path) if path else ":memory:", timeout=60, isolation_level=None, check_same_thread=False
+        str(path) if path else ":memory:",
+        timeout=LOCK_SECONDS,
+        isolation_level=None,
+        check_same_thread=False,
     )
     try:
         db.execute("PRAGMA journal_mode=WAL")

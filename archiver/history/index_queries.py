@@ -12,8 +12,9 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from archiver.history.index_database import aware, epoch_seconds
+from archiver.history.index_database import aware, damaged, epoch_seconds
 from archiver.paths import ROOT
 
 __all__ = ["Entry", "IndexQueries"]
@@ -40,44 +41,64 @@ class IndexQueries:
 
     db: sqlite3.Connection
 
+    def _rows(self, sql: str, parameters: Sequence[object] = ()) -> list[Any]:
+        """Return every row of a query; a damaged database is rebuilt and asked again."""
+        try:
+            return self.db.execute(sql, parameters).fetchall()
+        except sqlite3.DatabaseError as error:
+            # SQLite finds a page cut off or garbled only when a query reaches it.
+            if not damaged(error):
+                raise
+        self._rebuild()
+        return self.db.execute(sql, parameters).fetchall()
+
+    def _row(self, sql: str, parameters: Sequence[object] = ()) -> Any:
+        """Return the first row of a query, or None."""
+        rows = self._rows(sql, parameters)
+        return rows[0] if rows else None
+
+    def _rebuild(self) -> None:
+        """Replace a damaged database with one built afresh (the index does this)."""
+        raise NotImplementedError
+
     def entries_for(self, path: str) -> list[Entry]:
         """Return every change to one file, oldest first."""
-        rows = self.db.execute(
+        rows = self._rows(
             f"SELECT {_ENTRY_COLUMNS} FROM {_ENTRY_JOIN} WHERE x.path = ? ORDER BY x.seq", (path,)
         )
         return [_entry(row) for row in rows]
 
     def last_entry(self, path: str, seq: int) -> Entry | None:
         """Return the newest change to one file at or before commit number seq, or None."""
-        row = self.db.execute(
+        row = self._row(
             f"SELECT {_ENTRY_COLUMNS} FROM {_ENTRY_JOIN} WHERE x.path = ? AND x.seq <= ? "
             "ORDER BY x.seq DESC LIMIT 1",
             (path, seq),
-        ).fetchone()
+        )
         return _entry(row) if row else None
 
     def seq_at(self, at: datetime) -> tuple[int, str] | None:
         """Return (seq, commit id) of the newest indexed commit whose epoch is <= at, or None."""
-        row = self.db.execute(
+        row = self._row(
             "SELECT seq, id FROM commits WHERE seq = "
             "(SELECT max(seq) FROM commits WHERE epoch <= ?)",
             (epoch_seconds(at),),
-        ).fetchone()
+        )
         return (int(row[0]), str(row[1])) if row else None
 
     def seq_of(self, commit: str) -> int | None:
         """Return the number of a commit on the indexed first-parent chain, or None if it is not."""
-        row = self.db.execute("SELECT seq FROM commits WHERE id = ?", (commit,)).fetchone()
+        row = self._row("SELECT seq FROM commits WHERE id = ?", (commit,))
         return int(row[0]) if row else None
 
     def newest_commit(self) -> str | None:
         """Return the id of the newest indexed commit (the last that changed an entity file)."""
-        row = self.db.execute("SELECT id FROM commits ORDER BY seq DESC LIMIT 1").fetchone()
+        row = self._row("SELECT id FROM commits ORDER BY seq DESC LIMIT 1")
         return str(row[0]) if row else None
 
     def entries_after(self, seq: int, prefix: str = f"{ROOT}/") -> list[Entry]:
         """Return the changes of the commits after commit number seq under prefix, newest first."""
-        rows = self.db.execute(
+        rows = self._rows(
             f"SELECT {_ENTRY_COLUMNS} FROM {_ENTRY_JOIN} WHERE x.seq > ? "
             "AND x.path >= ? AND x.path < ? ORDER BY x.seq DESC, x.path",
             (seq, prefix, _prefix_end(prefix)),
@@ -86,12 +107,12 @@ class IndexQueries:
 
     def first_epoch(self) -> datetime | None:
         """Return the epoch of the oldest indexed sync, or None when nothing is indexed."""
-        row = self.db.execute("SELECT min(epoch) FROM commits").fetchone()
+        row = self._row("SELECT min(epoch) FROM commits")
         return None if row is None or row[0] is None else datetime.fromtimestamp(int(row[0]), UTC)
 
     def files_at(self, seq: int, prefix: str = f"{ROOT}/") -> dict[str, str]:
         """Return {path: blob id} of every file under prefix as of commit number seq."""
-        rows = self.db.execute(
+        rows = self._rows(
             "SELECT path, status, new_blob, max(seq) FROM changes WHERE seq <= ? "
             "AND path >= ? AND path < ? GROUP BY path",
             (seq, prefix, _prefix_end(prefix)),
@@ -104,7 +125,7 @@ class IndexQueries:
         """Return the changes of commits with since <= epoch <= until under prefix, newest first."""
         low = math.ceil(aware(since).timestamp()) if since else -(2**62)
         high = epoch_seconds(until) if until else 2**62
-        rows = self.db.execute(
+        rows = self._rows(
             f"SELECT {_ENTRY_COLUMNS} FROM {_ENTRY_JOIN} WHERE c.epoch BETWEEN ? AND ? "
             "AND x.path >= ? AND x.path < ? ORDER BY x.seq DESC, x.path",
             (low, high, prefix, _prefix_end(prefix)),

@@ -12,9 +12,12 @@ from: a blob missing there reads as None, and its reader reports it.
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import subprocess
 from collections.abc import Iterable, Iterator
+from subprocess import PIPE
 
 import pygit2
 
@@ -22,6 +25,9 @@ from archiver.errors import StoreError
 from archiver.history.index import Entry, HistoryIndex
 
 __all__ = ["BlobReader", "blobs_needed", "git_fetch", "promisor_remote"]
+
+# How long one fetch may go without finishing: far beyond the hourly job's fetches.
+FETCH_SECONDS = 600.0
 
 
 def blobs_needed(index: HistoryIndex, entries: Iterable[Entry]) -> Iterator[str | None]:
@@ -95,10 +101,23 @@ def git_fetch(
     at = arguments.index("fetch") + 1
     quiet = ["--quiet", "--no-tags", "--no-write-fetch-head", "--recurse-submodules=no"]
     command = [git, f"--git-dir={repo.path}", *arguments[:at], *quiet, *arguments[at:]]
-    done = subprocess.run(command, input=stdin.encode(), capture_output=True, check=False)
-    if done.returncode:
-        problem = done.stderr.decode(errors="replace").strip().splitlines()
+    # In a process group of its own, so that a remote that never answers is given up with
+    # the transport git started (the hourly job would hang until Actions cancelled it).
+    with subprocess.Popen(
+        command, stdin=PIPE, stdout=PIPE, stderr=PIPE, start_new_session=True
+    ) as process:
+        try:
+            _, stderr = process.communicate(stdin.encode(), timeout=FETCH_SECONDS)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+            raise StoreError(
+                f"could not fetch {what} into {repo.path} (no answer from the remote in "
+                f"{FETCH_SECONDS:g} s; stopped); {advice}"
+            ) from None
+    if process.returncode:
+        problem = stderr.decode(errors="replace").strip().splitlines()
         raise StoreError(
-            f"could not fetch {what} into {repo.path} (git fetch exit {done.returncode}: "
+            f"could not fetch {what} into {repo.path} (git fetch exit {process.returncode}: "
             f"{problem[-1] if problem else 'no message'}); {advice}"
         )

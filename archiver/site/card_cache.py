@@ -10,11 +10,12 @@ up and what it was, and an entry whose names read otherwise now is described aga
 renamed model never shows its old name. An entry is kept only if it reads back equal to
 what it was made from.
 
-The file is derived data in the site cache folder: one header line, then a line per
-change, ``<[commit, category, key, kinds, patch digest] as JSON>\\t<parts as JSON>`` (JSON
-text holds no raw tab or newline). Entries stay bytes until a build asks for them; a build
-writes back those of the changes it showed, so entries of a rewritten history do not pile
-up.
+The file is derived data in the site cache folder: one header line (format, build, and a
+digest of the lines after it: a flipped digit in a restored cache would still parse, and
+show a wrong price), then a line per change, ``<[commit, category, key, kinds, patch
+digest] as JSON>\\t<parts as JSON>`` (JSON text holds no raw tab or newline). Entries stay
+bytes until a build asks for them; a build writes back those of the changes it showed, so
+entries of a rewritten history do not pile up.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ from archiver.site.cards import CardParts, Figure, PriceLine, card_parts
 __all__ = ["CARDS_FILE", "CardStore"]
 
 CARDS_FILE = "card-parts.jsonl"
-FORMAT = 1
+# 2: the header holds a digest of the entries.
+FORMAT = 2
 
 
 class CardStore:
@@ -55,9 +57,10 @@ class CardStore:
         except OSError:
             return cls(build)
         header, _, body = data.partition(b"\n")
+        expected = {"format": FORMAT, "build": build, "digest": _digest(body)}
         try:
-            if orjson.loads(header) != {"format": FORMAT, "build": build}:
-                return cls(build)
+            if orjson.loads(header) != expected:
+                return cls(build)  # Other code, or cut short or altered since written.
         except orjson.JSONDecodeError:
             return cls(build)
         entries = {}
@@ -92,16 +95,20 @@ class CardStore:
     def write(self, folder: Path, groups: Sequence[SyncChanges]) -> None:
         """Write the entries of the changes in groups into folder, atomically."""
         folder.mkdir(parents=True, exist_ok=True)
-        header = orjson.dumps({"format": FORMAT, "build": self.build})
-        lines = [header]
+        lines = []
         for group in groups:
             for change in group.changes:
                 identity = _identity(change)
                 parts = self._entries.get(identity) if identity is not None else None
                 if identity is not None and parts is not None:
                     lines.append(identity + b"\t" + parts)
+        body = b"".join(line + b"\n" for line in lines)
+        header = orjson.dumps({"format": FORMAT, "build": self.build, "digest": _digest(body)})
         temporary = folder / f".{CARDS_FILE}.{os.getpid()}"
-        temporary.write_bytes(b"\n".join(lines) + b"\n")
+        # Never through a link a restored folder may hold at that name: a new file, or an error.
+        temporary.unlink(missing_ok=True)
+        with temporary.open("xb") as file:
+            file.write(header + b"\n" + body)
         temporary.replace(folder / CARDS_FILE)
 
 
@@ -140,6 +147,11 @@ class _RecordingNames(Mapping[str, str]):
     def __len__(self) -> int:
         self.complete = False
         return len(self._names)
+
+
+def _digest(body: bytes) -> str:
+    """Return the digest the header keeps of the entry lines."""
+    return hashlib.blake2b(body, digest_size=32).hexdigest()
 
 
 def _identity(change: Change) -> bytes | None:

@@ -6,14 +6,18 @@ entity version stored once (a change's `after` is the next change's `before`), n
 written back digit for digit by :mod:`archiver.jsonvalue`. A file that does not parse, or
 holds another format, reads as no cache at all.
 
-The first line holds the changes (entities by number) and the sync log; then each entity
-version is a line of its own JSON (which never holds a raw newline). A build writes back the
-lines it read as they were: only the versions of new commits are encoded, so the hourly
-write does not re-encode all of history.
+The first line says what made the file (format, build, the head it covers, the digest of the
+history index copied beside it) and holds a digest of the rest; the second holds the changes
+(entities by number) and the sync log; then each entity version is a line of its own JSON
+(which never holds a raw newline). A build writes back the lines it read as they were: only
+the versions of new commits are encoded, so the hourly write does not re-encode all of
+history. The digest is why a cache restored from CI storage with a flipped byte or a cut
+end reads as none: JSON with a digit changed still parses, and would show a wrong price.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,10 +29,11 @@ from archiver.history.classify import PriceChange
 from archiver.history.versions import Change, SyncChanges
 from archiver.site.syncs import CategoryFigures, SyncRecord
 
-__all__ = ["CACHE_FILE", "CachedHistory", "read_cache", "write_cache"]
+__all__ = ["CACHE_FILE", "CachedHistory", "file_digest", "read_cache", "write_cache"]
 
 CACHE_FILE = "derived-history.json"
-FORMAT = 2
+# 3: a digest of the lines after the first, and of the index copy.
+FORMAT = 3
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,8 @@ class CachedHistory:
     groups: list[SyncChanges]
     syncs: list[SyncRecord]
     problems: list[str]
+    # The digest of the history index copy saved with this file (None: no copy).
+    index_digest: str | None = None
     # Entity versions read from the file, each with its line: written back as they were.
     encoded: list[tuple[dict[str, Any], bytes]] = field(default_factory=list, compare=False)
 
@@ -50,20 +57,29 @@ def write_cache(folder: Path, cached: CachedHistory) -> None:
     """Write the cache file into folder, atomically (a crash leaves the old file or none)."""
     folder.mkdir(parents=True, exist_ok=True)
     entities = _EntityTable(cached.encoded)
-    head = jsonvalue.dumps(
+    body = jsonvalue.dumps(
         {
-            "format": FORMAT,
-            "build": cached.build,
-            "head": cached.head,
             "base": cached.base,
             "groups": [_group(group, entities) for group in cached.groups],
             "syncs": [_sync(record) for record in cached.syncs],
             "problems": cached.problems,
         }
     )
+    digest = _digest([body, *entities.encoded])
+    head = jsonvalue.dumps(
+        {
+            "format": FORMAT,
+            "build": cached.build,
+            "head": cached.head,
+            "index": cached.index_digest,
+            "digest": digest,
+        }
+    )
     temporary = folder / f".{CACHE_FILE}.{os.getpid()}"
-    with temporary.open("wb") as file:
-        file.write(head + b"\n")
+    # Never through a link a restored folder may hold at that name: a new file, or an error.
+    temporary.unlink(missing_ok=True)
+    with temporary.open("xb") as file:
+        file.write(head + b"\n" + body + b"\n")
         for line in entities.encoded:
             file.write(line + b"\n")
     temporary.replace(folder / CACHE_FILE)
@@ -77,7 +93,10 @@ def read_cache(folder: Path) -> CachedHistory | None:
         document = jsonvalue.loads(first)
         if document.get("format") != FORMAT or not data.endswith(b"\n"):
             return None
-        lines = rest.split(b"\n")[:-1]
+        if hashlib.blake2b(rest, digest_size=32).hexdigest() != document["digest"]:
+            return None  # Cut short or altered since it was written.
+        body, *lines = rest.split(b"\n")[:-1]
+        content = jsonvalue.loads(body)
         # One parse of all versions (an array of the lines), not one call per line.
         entities = jsonvalue.loads(b"[" + b",".join(lines) + b"]")
         if len(entities) != len(lines):
@@ -85,16 +104,35 @@ def read_cache(folder: Path) -> CachedHistory | None:
         return CachedHistory(
             build=str(document["build"]),
             head=str(document["head"]),
-            base=document["base"],
-            groups=[_read_group(group, entities) for group in document["groups"]],
-            syncs=[_read_sync(record) for record in document["syncs"]],
-            problems=[str(problem) for problem in document["problems"]],
+            base=content["base"],
+            groups=[_read_group(group, entities) for group in content["groups"]],
+            syncs=[_read_sync(record) for record in content["syncs"]],
+            problems=[str(problem) for problem in content["problems"]],
+            index_digest=document["index"],
             encoded=list(zip(entities, lines, strict=True)),
         )
     except (OSError, jsonvalue.DecodeError, KeyError, IndexError, TypeError, ValueError):
         return None  # Derived data: unreadable means rebuilt, never repaired.
     except AttributeError:
         return None  # A document that is not an object.
+
+
+def file_digest(path: Path) -> str:
+    """Return the digest of a file's bytes, as the cache records the index copy's."""
+    digest = hashlib.blake2b(digest_size=32)
+    with path.open("rb") as file:
+        while chunk := file.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _digest(lines: list[bytes]) -> str:
+    """Return the digest of the file's text after its first line, given as its lines."""
+    digest = hashlib.blake2b(digest_size=32)
+    for line in lines:
+        digest.update(line)
+        digest.update(b"\n")
+    return digest.hexdigest()
 
 
 class _EntityTable:

@@ -44,7 +44,13 @@ from archiver.history.shallow_fetch import (
 )
 from archiver.history.versions import SyncChanges, changes_after
 from archiver.paths import CATEGORIES, category_dir
-from archiver.site.derived_cache import CACHE_FILE, CachedHistory, read_cache, write_cache
+from archiver.site.derived_cache import (
+    CACHE_FILE,
+    CachedHistory,
+    file_digest,
+    read_cache,
+    write_cache,
+)
 from archiver.site.syncs import SyncRecord, read_syncs
 
 __all__ = ["DerivedHistory", "build_digest", "default_cache_dir", "derived_history"]
@@ -78,8 +84,8 @@ def default_cache_dir(repo_path: str | Path) -> Path:
 def derived_history(repo_path: str | Path, cache_dir: Path) -> DerivedHistory:
     """Return the site's history at HEAD, reading only what the cache does not cover; update it."""
     git_dir = Path(open_repository(repo_path).path)
-    _restore_index(cache_dir, git_dir)
     cached = read_cache(cache_dir)
+    _restore_index(cache_dir, git_dir, cached)
     fetched = _fetch_history(repo_path, git_dir, cached)
     repo = open_repository(repo_path)  # Opened after the fetch: the clone's new boundary.
     head = head_id(repo)
@@ -99,6 +105,9 @@ def derived_history(repo_path: str | Path, cache_dir: Path) -> DerivedHistory:
     if fetched:
         derived = replace(derived, note=f"{derived.note}; {fetched}" if derived.note else fetched)
     if head:
+        # The index copy first: the cache file names its digest, so a copy without its file
+        # (a crash between the two) is never put back.
+        index_digest = _save_index(git_dir, cache_dir)
         cache = CachedHistory(
             build_digest(),
             head,
@@ -106,6 +115,7 @@ def derived_history(repo_path: str | Path, cache_dir: Path) -> DerivedHistory:
             derived.groups,
             derived.syncs,
             derived.problems,
+            index_digest,
             derived.encoded,
         )
         try:
@@ -117,7 +127,6 @@ def derived_history(repo_path: str | Path, cache_dir: Path) -> DerivedHistory:
             (cache_dir / CACHE_FILE).unlink(missing_ok=True)
             note = "the site cache was not written (a change holds a value nested too deep)"
             return replace(derived, note=f"{derived.note}; {note}" if derived.note else note)
-        _save_index(git_dir, cache_dir)
     return derived
 
 
@@ -233,21 +242,36 @@ def _index_copy(cache_dir: Path, git_dir: Path) -> Path | None:
     return cache_dir / INDEX_FILE.name
 
 
-def _restore_index(cache_dir: Path, git_dir: Path) -> None:
-    """Put the cache's copy of the history index into .git when .git has none."""
+def _restore_index(cache_dir: Path, git_dir: Path, cached: CachedHistory | None) -> None:
+    """Put the cache's copy of the history index into .git when .git has none.
+
+    Only the copy the cache file names by digest: one cut short by a cancelled save, altered,
+    or left from another build would be read as history (SQLite finds a cut page only when
+    a query reaches it); without it the index is built from the clone's own history.
+    """
     copy = _index_copy(cache_dir, git_dir)
     target = git_dir / INDEX_FILE
-    if copy is not None and copy.exists() and not target.exists():
+    if copy is None or cached is None or cached.index_digest is None or target.exists():
+        return
+    try:
+        if file_digest(copy) != cached.index_digest:
+            return
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(copy, target)  # A damaged copy is rebuilt by the index itself.
+        temporary = target.with_name(f".{target.name}.restored")
+        shutil.copyfile(copy, temporary)
+        temporary.replace(target)
+    except OSError:
+        return  # Unreadable: the index is built from the clone's history instead.
 
 
-def _save_index(git_dir: Path, cache_dir: Path) -> None:
-    """Copy the history index into the cache (SQLite's backup: consistent, WAL included)."""
+def _save_index(git_dir: Path, cache_dir: Path) -> str | None:
+    """Copy the history index into the cache (SQLite's backup: consistent, WAL included);
+    return the copy's digest (None: no copy, the cache is beside the index)."""
     copy = _index_copy(cache_dir, git_dir)
     source = git_dir / INDEX_FILE
     if copy is None or not source.exists():
-        return
+        return None
+    cache_dir.mkdir(parents=True, exist_ok=True)
     temporary = copy.with_name(f".{copy.name}.tmp")
     temporary.unlink(missing_ok=True)
     try:
@@ -260,3 +284,4 @@ def _save_index(git_dir: Path, cache_dir: Path) -> None:
     except sqlite3.Error as error:
         raise StoreError(f"could not copy the history index into {cache_dir}: {error}") from None
     temporary.replace(copy)
+    return file_digest(copy)
