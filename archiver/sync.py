@@ -20,6 +20,7 @@ from archiver.archive.removal_window import RemovalWindow
 from archiver.archive.store import Store
 from archiver.archive.synclog import SyncLog
 from archiver.archive.trailers import sync_epoch, trailers
+from archiver.archive.unread_parts import read_unread_since, unread_since_text
 from archiver.archive.unseen import UnseenEndpoints, unseen_endpoints
 from archiver.archive.zdr_ledger import LEDGER_PATH, ledger_write
 from archiver.canonical import blob_id
@@ -179,8 +180,9 @@ def _archive(
     log.failures += observed.problems
     tracked = store.tracked()
     head = store.head
-    window = RemovalWindow.from_trailers(trailers(head) if head is not None else {})
-    guard = RemovalGuard(window, log.epoch)
+    last = trailers(head) if head is not None else {}
+    window = RemovalWindow.from_trailers(last)
+    guard = RemovalGuard(window, log.epoch, read_unread_since(last))
     plan = make_plan(
         observed, tracked, store.read, max_removal_share=max_removal_share, window=guard
     )
@@ -188,6 +190,7 @@ def _archive(
     log.failures += plan.refused + plan.held_back
     log.notes += plan.corrupt + plan.waiting
     log.part_peaks = window.recorded(log.epoch, plan.sizes).trailer_value()
+    log.unread_since = unread_since_text(plan.unread_since)
     extra = extras.extra.figures(observed, tracked, store.read)
     # What this sync did not see and did not remove keeps its last figures (no gap, no row).
     held = observed.held_telemetry(tracked, plan.removals)

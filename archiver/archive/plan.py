@@ -18,9 +18,11 @@ from typing import Any
 
 from archiver import jsonvalue
 from archiver.archive.removal_window import WINDOW_DAYS, RemovalWindow
+from archiver.archive.unread_parts import MAX_WAIT
 from archiver.canonical import blob_id, canonical_bytes
 from archiver.errors import UnsafeKeyError
 from archiver.paths import CATEGORIES, Category, key_to_path, path_to_key
+from archiver.times import format_epoch
 from archiver.upstream.entities import ENDPOINT_PART, MODEL_PARTS, PROVIDER_PARTS, Observed
 
 DEFAULT_MAX_REMOVAL_SHARE = 0.10
@@ -53,6 +55,8 @@ class Plan:
     corrupt: list[str] = field(default_factory=list)
     # New entities left out until a listing that failed this sync is read again.
     waiting: list[str] = field(default_factory=list)
+    # {part label: first epoch of its failing streak} (archiver.archive.unread_parts).
+    unread_since: dict[str, datetime] = field(default_factory=dict)
     # Entities per part ("endpoint", "model/v1", ...) after this sync, for the window.
     sizes: dict[str, int] = field(default_factory=dict)
 
@@ -116,6 +120,8 @@ class RemovalGuard:
 
     window: RemovalWindow = field(default_factory=RemovalWindow)
     epoch: datetime | None = None
+    # {part label: first epoch of its failing streak}, as the last sync recorded it.
+    unread_since: Mapping[str, datetime] = field(default_factory=dict)
 
     def peak(self, label: str, size_before: int) -> int:
         """Return the largest size the part had in the window, this sync's start included."""
@@ -151,7 +157,7 @@ def _merge_category(
         for key, value in kept.items():
             merged[key][part] = value
     entities = {key: value for key, value in merged.items() if value}
-    _wait_for_unread_parts(category, entities, observed, archive, plan)
+    _wait_for_unread_parts(category, entities, observed, archive, guard, plan)
     return entities
 
 
@@ -160,14 +166,29 @@ def _wait_for_unread_parts(
     entities: dict[str, dict[str, Any]],
     observed: Observed,
     archive: _Archive,
+    guard: RemovalGuard,
     plan: Plan,
 ) -> None:
     """Leave out the new entities of a category one of whose listings failed this sync.
 
     That listing may hold them too: written now with the parts that came, they would change
-    when it comes back, a version made by a failed request rather than by upstream.
+    when it comes back, a version made by a failed request rather than by upstream. A
+    listing failing for longer than MAX_WAIT holds nothing back: it may never come back.
     """
-    unread = [part for part in PARTS[category] if (category, part) in observed.unread]
+    unread = []
+    for part in (part for part in PARTS[category] if (category, part) in observed.unread):
+        label, epoch = f"{category}/{part}", guard.epoch
+        if epoch is None:  # A plan made outside a sync: no streak to measure.
+            unread.append(part)
+            continue
+        since = plan.unread_since[label] = guard.unread_since.get(label, epoch)
+        if epoch - since < MAX_WAIT:
+            unread.append(part)
+        else:
+            plan.waiting.append(
+                f"the {label} listing has failed since {format_epoch(since)}: new {category} "
+                "entities are written without it"
+            )
     new = sorted(entities.keys() - archive.paths.keys()) if unread else []
     for key in new:
         del entities[key]

@@ -10,6 +10,7 @@ from datetime import datetime
 from archiver.archive.plan import CategoryCounts
 from archiver.archive.removal_window import TRAILER as PEAKS_TRAILER
 from archiver.archive.trailers import EPOCH_TRAILER
+from archiver.archive.unread_parts import TRAILER as UNREAD_TRAILER
 from archiver.textsafe import one_line
 from archiver.times import format_epoch
 from archiver.upstream.fetch import Response
@@ -43,6 +44,8 @@ class SyncLog:
     started: float = field(default_factory=time.monotonic)
     # The removal guard's window after this sync (archiver.archive.removal_window), if planned.
     part_peaks: str | None = None
+    # The listings failing now and since when (archiver.archive.unread_parts), if any.
+    unread_since: str | None = None
 
     @property
     def changed(self) -> bool:
@@ -98,6 +101,8 @@ class SyncLog:
         ]
         if self.part_peaks:
             rows.append((PEAKS_TRAILER, self.part_peaks))
+        if self.unread_since:
+            rows.append((UNREAD_TRAILER, self.unread_since))
         return rows
 
     def requests_text(self) -> str:
