@@ -8,8 +8,10 @@ every oddity of the real data kept. The full captures in ../shared are for the b
 
 from __future__ import annotations
 
+import os
 import pickle
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -184,6 +186,39 @@ def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     """Return a fresh 1,440 px page that records console errors; the test fails on any."""
     with recording_page(browser, request.node.name) as opened:
         yield opened
+
+
+# A run writes about 1 GB of scratch (archives, sites, clones, venvs) in tens of thousands of
+# small files; on a disk-backed /tmp (here ext4 mounted with `discard`, on a busy VM) each
+# file costs a millisecond or more to create and to delete, which made the disk, not the code
+# under test, the slowest part of many tests (fault_matrix/test_repository_faults.py: 109 s
+# on /tmp, 60 s on /dev/shm, same tests). The tests use the filesystem, not its durability
+# (a SIGKILL leaves the page cache as it is), so a RAM-backed one tests the same behaviour.
+SCRATCH_IN_RAM = Path("/dev/shm")
+SCRATCH_IN_RAM_MIN_FREE = 4 << 30
+
+
+def _scratch_folder() -> str | None:
+    """Return a RAM-backed folder for the run's scratch, unless TMPDIR is set or RAM is tight."""
+    if os.environ.get("TMPDIR") or not SCRATCH_IN_RAM.is_dir():
+        return None
+    if not os.access(SCRATCH_IN_RAM, os.W_OK | os.X_OK):
+        return None
+    stats = os.statvfs(SCRATCH_IN_RAM)
+    if stats.f_bavail * stats.f_frsize < SCRATCH_IN_RAM_MIN_FREE:
+        return None
+    return str(SCRATCH_IN_RAM)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """Put pytest's temp folders, and every child process's, in RAM where there is room."""
+    folder = _scratch_folder()
+    if folder is not None:
+        # The environment reaches every child (git, Chromium, pip, benches, xdist's workers,
+        # which then find TMPDIR set and keep it); pytest and tempfile read it from here.
+        os.environ["TMPDIR"] = folder
+        tempfile.tempdir = None
 
 
 @pytest.hookimpl(tryfirst=True)  # Before xdist reads the groups off the markers.

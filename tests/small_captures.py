@@ -19,11 +19,15 @@ from archiver.archive.synclog import SyncLog
 from archiver.capture.files import Capture, CapturedResponse, read_capture
 from archiver.capture.transport import ReplayTransport
 from archiver.sync import SyncOptions, sync
+from archiver.upstream import sources
+from archiver.upstream.entities import catalog_key, catalog_variants
+from archiver.upstream.fetch import Response
 
 HERE = Path(__file__).resolve().parent / "captures"
 SMALL_DAILY = sorted((HERE / "daily").glob("*.jsonl.gz"))
 SMALL_V1_MODELS = sorted((HERE / "v1-models").glob("*.jsonl.gz"))
 ENDPOINT_LISTING = "/api/frontend/v1/stats/endpoint?"
+PER_VARIANT = (sources.ENDPOINT_STATS, sources.EFFECTIVE_PRICING, sources.MODEL_ACTIVITY)
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,33 @@ def with_first_endpoints_edited(
         responses.append(response)
     assert len(edited) == len(edits), "the capture has too few endpoint listings"
     return Capture(capture.time, capture.source, "edited", tuple(responses)), edited
+
+
+def with_models_only(capture: Capture, keys: set[str]) -> Capture:
+    """Return the capture as if the catalog listed only these models (catalog keys): the
+    catalog and /api/v1/models cut to them, the other models' per-variant responses left out."""
+    catalog = next(r for r in capture.responses if r.url == sources.CATALOG_MODELS)
+    entries = [e for e in catalog.body["data"] if catalog_key(e) in keys]
+    kept_body = {**catalog.body, "data": entries}
+    slugs = keys | {str(e["slug"]) for e in entries}
+    full = catalog_variants(Response(catalog.url, catalog.body, status=200))
+    dropped = {
+        variant.url(path)
+        for key, variant in full.items()
+        if key not in keys
+        for path in PER_VARIANT
+    }
+    responses: list[CapturedResponse] = []
+    for response in capture.responses:
+        body = response.body
+        if response.url in dropped:
+            continue
+        if response.url == sources.CATALOG_MODELS:
+            body = kept_body
+        elif response.url == sources.V1_MODELS:
+            body = {**body, "data": [m for m in body["data"] if m.get("id") in slugs]}
+        responses.append(CapturedResponse(response.method, response.url, response.status, body))
+    return Capture(capture.time, capture.source, f"{len(keys)} models only", tuple(responses))
 
 
 def copy_archive(source: Path, target: Path) -> Path:

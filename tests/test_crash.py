@@ -8,13 +8,15 @@ at a random moment within the length that phase had in a reference sync.
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +25,6 @@ import pytest
 from archiver.archive.lock import LOCK_FILE
 from archiver.archive.store import JOURNAL
 from archiver.capture.files import Capture, read_capture
-from archiver.capture.replay import ReplayServer
 from archiver.times import format_epoch
 from tests.archive_helpers import commit_count, git, status_clean
 from tests.small_captures import sync_small
@@ -31,11 +32,112 @@ from tests.small_captures import sync_small
 POLL_S = 0.0005
 
 
-def start_sync(repo: Path, base_url: str, capture: Capture) -> subprocess.Popen[bytes]:
+# A process that has imported the archiver once and forks a child for each sync: the child
+# runs `archiver sync` as its own process (its own pid, killed alone, nothing shared on disk),
+# without the second of interpreter start and imports that a fresh `python -m archiver` spent
+# before its first step; the trials kill syncs, not interpreters. Single-threaded until it
+# forks, so the child is a clean copy. Lines in: `run ARGS-JSON` (answers the child's pid) or
+# `wait PID` (reaps it, answers its exit status).
+FORK_SERVER = """
+import json, os, sys
+from archiver.cli import main
+for line in sys.stdin:
+    verb, _, rest = line.partition(" ")
+    if verb == "run":
+        pid = os.fork()
+        if pid == 0:
+            null = os.open(os.devnull, os.O_RDWR)
+            for fd in (0, 1, 2):
+                os.dup2(null, fd)
+            try:
+                main(json.loads(rest), prog_name="archiver")
+                code = 0
+            except SystemExit as exit:
+                code = 0 if exit.code is None else exit.code if isinstance(exit.code, int) else 1
+            except BaseException:
+                code = 1
+            os._exit(code)
+        answer = pid
+    else:
+        answer = os.waitstatus_to_exitcode(os.waitpid(int(rest), 0)[1])
+    print(answer, flush=True)
+"""
+
+
+class SyncProcess:
+    """A sync the fork server started: its pid, and whether it has ended."""
+
+    def __init__(self, server: subprocess.Popen[str], pid: int) -> None:
+        self.server, self.pid = server, pid
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        """Return the exit status once the sync has ended (a zombie: ended, not yet reaped)."""
+        if self.returncode is None:
+            try:
+                state = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            except FileNotFoundError:
+                state = "Z"
+            if state in ("Z", "X"):
+                self.wait()
+        return self.returncode
+
+    def kill(self) -> None:
+        """Send SIGKILL (the child is not reaped before wait, so its pid is not reused)."""
+        if self.returncode is None:
+            os.kill(self.pid, signal.SIGKILL)
+
+    def wait(self) -> int:
+        """Reap the sync and return its exit status."""
+        if self.returncode is None:
+            self.returncode = int(ask(self.server, f"wait {self.pid}"))
+        return self.returncode
+
+
+def ask(server: subprocess.Popen[str], line: str) -> str:
+    """Send the fork server a line and return its answer."""
+    assert server.stdin is not None and server.stdout is not None
+    server.stdin.write(line + "\n")
+    server.stdin.flush()
+    return server.stdout.readline().strip()
+
+
+@pytest.fixture
+def fork_server() -> Iterator[subprocess.Popen[str]]:
+    """Start the fork server (it has imported the archiver when its first answer comes)."""
+    command = [sys.executable, "-c", FORK_SERVER]
+    with subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) as s:
+        yield s
+        assert s.stdin is not None
+        s.stdin.close()
+
+
+@contextmanager
+def replay_process(capture: Path) -> Iterator[str]:
+    """Serve a capture from its own process (`archiver replay`); yield its base URL.
+
+    Not a ReplayServer thread in this process: the tight polling below held this process's
+    GIL so often that the server answered slowly, and the sync under test took nearly twice
+    its time (4.6 s instead of 2.6 s for the reference sync here) in every trial.
+    """
+    command = [sys.executable, "-m", "archiver", "replay", str(capture)]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as server:
+        assert server.stdout is not None
+        base_url = server.stdout.readline().strip()
+        assert base_url.startswith("http://"), base_url
+        try:
+            yield base_url
+        finally:
+            server.terminate()
+
+
+def start_sync(
+    server: subprocess.Popen[str], repo: Path, base_url: str, capture: Capture
+) -> SyncProcess:
     """Start `archiver sync` as its own process, the way cron or Actions would."""
-    command = [sys.executable, "-m", "archiver", "sync", "--repo", str(repo)]
-    command += ["--base-url", base_url, "--epoch", format_epoch(capture.time)]
-    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    args = ["sync", "--repo", str(repo), "--base-url", base_url]
+    args += ["--epoch", format_epoch(capture.time)]
+    return SyncProcess(server, int(ask(server, f"run {json.dumps(args)}")))
 
 
 def locked(repo: Path) -> bool:
@@ -82,9 +184,7 @@ PHASES = [
 ]
 
 
-def wait_until(
-    entered: Callable[[Path], bool], repo: Path, process: subprocess.Popen[bytes]
-) -> bool:
+def wait_until(entered: Callable[[Path], bool], repo: Path, process: SyncProcess) -> bool:
     """Poll until the phase shows; False if the process ended first."""
     while not entered(repo):
         if process.poll() is not None:
@@ -93,7 +193,7 @@ def wait_until(
     return True
 
 
-def phase_lengths(repo: Path, process: subprocess.Popen[bytes]) -> list[float]:
+def phase_lengths(repo: Path, process: SyncProcess) -> list[float]:
     """Follow a sync to its end; return how long each phase lasted (0 where unseen)."""
     started = time.monotonic()
     entries: list[float | None] = [None] * len(PHASES)
@@ -135,24 +235,26 @@ def on_disk(repo: Path) -> str:
 
 
 def test_sigkill_at_random_moments_never_leaves_a_half_sync(
-    daily_paths: list[Path], tmp_path: Path
+    daily_paths: list[Path], tmp_path: Path, fork_server: subprocess.Popen[str]
 ) -> None:
     # A fixed seed (CRASH_SEED overrides it): the kill moments still vary with the machine's
     # speed, but a failure names the seed, the phase and the moment to replay it.
     seed = int(os.environ.get("CRASH_SEED", "20260719"))
     chance = random.Random(seed)
     capture = read_capture(daily_paths[-1])
-    with ReplayServer(capture) as server:
+    with replay_process(daily_paths[-1]) as base_url:
         reference = tmp_path / "reference"
-        lengths = phase_lengths(reference, start_sync(reference, server.base_url, capture))
+        reference_sync = start_sync(fork_server, reference, base_url, capture)
+        lengths = phase_lengths(reference, reference_sync)
+        assert reference_sync.wait() == 0
         expected_tree = tree(reference)
         for trial, (phase, length) in enumerate(zip(PHASES, lengths, strict=True)):
             repo = tmp_path / f"trial{trial}"
-            process = start_sync(repo, server.base_url, capture)
+            process = start_sync(fork_server, repo, base_url, capture)
             moment = chance.uniform(0, length)
             if wait_until(phase.entered, repo, process):
                 time.sleep(moment)
-            process.send_signal(signal.SIGKILL)
+            process.kill()
             process.wait()
             where = (
                 f"seed {seed}, trial {trial}: killed {moment:.3f}s into {phase.name} "

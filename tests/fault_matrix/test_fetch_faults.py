@@ -4,6 +4,7 @@ and upstream text that tries to become a GitHub workflow command.
 Each test syncs the second small daily capture into a copy of an archive holding the first,
 with one fault, and compares the archive with a clean sync of the same capture: the faulty
 listing's entities stay byte-identical, everything else is archived as usual, one commit.
+The trickling body, which the test must wait out, is served in a sync of three models only.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import re
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -28,9 +30,10 @@ from archiver.cli import main
 from archiver.publish import error_annotation, summary_markdown
 from archiver.textsafe import one_line
 from archiver.times import format_epoch
-from archiver.upstream.entities import catalog_key
+from archiver.upstream.entities import catalog_key, catalog_variants
+from archiver.upstream.fetch import Response
 from tests.archive_helpers import commit_count, git, load, status_clean
-from tests.small_captures import copy_archive, sync_small
+from tests.small_captures import copy_archive, sync_small, with_models_only
 from tests.test_sync import files_at
 
 STATS = "/api/frontend/v1/stats/endpoint"
@@ -46,7 +49,8 @@ HOSTILE = ("\n::add-mask::x", "\r::error::y", "\u2028::warning::z", "##[set-outp
 RUN_WITH_PEAK_RSS = """
 import re, sys
 from archiver.cli import main
-from archiver.upstream.entities import catalog_key
+from archiver.upstream.entities import catalog_key, catalog_variants
+from archiver.upstream.fetch import Response
 from archiver.archive.plan import CategoryCounts
 from archiver.publish import error_annotation, summary_markdown
 try:
@@ -221,38 +225,67 @@ def clean_sync_process_seconds(base: Path, capture: Capture, scratch: Path) -> f
     return elapsed
 
 
-def test_a_body_that_trickles_forever_is_cut_off_by_the_deadline(
-    small_archive: Path,
-    small_base: Path,
-    tmp_path: Path,
+@dataclass(frozen=True)
+class FewModels:
+    """The first two small captures cut to the victim's model and two others, an archive of
+    the first, and the files a clean sync of the second leaves."""
+
+    base: Path
+    captures: list[Capture]
+    clean: dict[str, bytes]
+
+
+@pytest.fixture(scope="module")
+def few_models(
+    tmp_path_factory: pytest.TempPathFactory,
     small_captures: list[Capture],
-    clean: dict[str, bytes],
     victim: tuple[str, set[str]],
+) -> FewModels:
+    """Return the victim's model and two others alone: a sync of 15 requests, not 400."""
+    catalog = next(r for r in small_captures[1].responses if r.url == CATALOG)
+    variants = catalog_variants(Response(CATALOG, catalog.body, status=200))
+    mine = {key for key, variant in variants.items() if variant.url(STATS) == victim[0]}
+    others = sorted(key for key, variant in variants.items() if variant.has_endpoint)
+    keys = mine | set([key for key in others if key not in mine][:2])
+    assert len(mine) == 1 and len(keys) == 3, (victim[0], keys)
+    captures = [with_models_only(capture, keys) for capture in small_captures[:2]]
+    base = tmp_path_factory.mktemp("few-models") / "archive"
+    clean_repo = tmp_path_factory.mktemp("few-models-clean") / "archive"
+    for repo, synced in ((base, captures[:1]), (clean_repo, captures)):
+        for capture in synced:
+            log = sync_small(repo, capture)
+            assert log.commit_id and not log.failures, log.failures
+    return FewModels(base, captures, files_at(clean_repo, "HEAD"))
+
+
+def test_a_body_that_trickles_forever_is_cut_off_by_the_deadline(
+    few_models: FewModels, tmp_path: Path, victim: tuple[str, set[str]]
 ) -> None:
     url, paths = victim
-    before, commits = files_at(small_archive, "HEAD"), commit_count(small_archive)
-    # The deadline leaves the rest of the fetching ample time even on a busy machine, so only
-    # the trickling body misses it: four times what the whole sync without the fault takes
-    # here and now, and never under 10 s. It counts from the first request, so it needs to
-    # cover only the fetching, which is about 70% of that whole sync (1.8 s of 2.5 s idle,
-    # its interpreter start and commit excluded): 4 x the whole is over 5 x the fetching
-    # under the load measured, and the 10 s floor is over 5 x the idle fetching, so a load
-    # spike after the measuring must quintuple the fetching to fail it. The test waits for
-    # the deadline, so every second of floor is a second of the suite.
-    clean_seconds = clean_sync_process_seconds(small_base, small_captures[1], tmp_path)
-    deadline = max(10, math.ceil(4 * clean_seconds))
-    with ReplayServer(small_captures[1], faults=[Fault(url, body="trickle")]) as server:
-        done = run_sync_process(
-            small_archive, server, small_captures[1], "--deadline", str(deadline)
-        )
+    archive = copy_archive(few_models.base, tmp_path / "archive")
+    before, commits = files_at(archive, "HEAD"), commit_count(archive)
+    assert paths <= before.keys()
+    # The test waits for the deadline, so every second of it is a second of the suite: the
+    # sync is of three models (15 requests, not the small capture's 400), so that its deadline
+    # can be short and still leave the rest of the fetching ample time on a busy machine, so
+    # only the trickling body misses it. Four times what the whole sync without the fault
+    # takes here and now (1.0 s idle, most of it the interpreter's start, the imports and the
+    # commit), and never under 3 s; it counts from the first request, so it needs to cover
+    # only the 15 fetches. The whole small capture needed a 10 s floor and 4 x its 2.5 s for
+    # the same margin over its 400 fetches.
+    capture = few_models.captures[1]
+    clean_seconds = clean_sync_process_seconds(few_models.base, capture, tmp_path)
+    deadline = max(3, math.ceil(4 * clean_seconds))
+    with ReplayServer(capture, faults=[Fault(url, body="trickle")]) as server:
+        done = run_sync_process(archive, server, capture, "--deadline", str(deadline))
     assert done.returncode == 1, done.stderr
     model = load(before[min(paths)])["model"]
     assert failed_lines(done.stderr) == [
         f"FAILED: endpoints of {model}: sync deadline of {deadline} s reached "
         f"before {server.base_url}{url} was fetched; the next sync fetches it"
     ]
-    assert commit_count(small_archive) == commits + 1
-    assert_archived_all_but(small_archive, before, clean, paths)
+    assert commit_count(archive) == commits + 1
+    assert_archived_all_but(archive, before, few_models.clean, paths)
 
 
 def test_the_deadline_fails_every_request_not_done_in_time(
