@@ -70,6 +70,31 @@ class CaptureEntities:
     endpoint_objects: dict[str, Any]
 
 
+def remote_and_clone(archive: Path, folder: Path) -> tuple[Path, Path]:
+    """Return (a bare remote holding archive's history, a clone of it with a work tree)."""
+    remote, clone = folder / "remote.git", folder / "clone"
+    subprocess.run(["git", "clone", "-q", "--bare", str(archive), str(remote)], check=True)
+    subprocess.run(["git", "clone", "-q", str(remote), str(clone)], check=True)
+    return remote, clone
+
+
+# `python -c` this with the CLI's arguments: it runs the command, then prints its own peak
+# memory (VmHWM, this process's high-water mark: Linux carries ru_maxrss across fork and
+# exec, so that would be the pytest worker's size) as `peak-rss-kb N` on stderr.
+RUN_WITH_PEAK_RSS = """
+import re, sys
+from archiver.cli import main
+try:
+    main(sys.argv[1:], prog_name="archiver")
+except SystemExit as exit:
+    code = exit.code
+with open("/proc/self/status") as status:
+    peak = re.search(r"VmHWM:\\s+(\\d+) kB", status.read())[1]
+print(f"peak-rss-kb {peak}", file=sys.stderr)
+sys.exit(code)
+"""
+
+
 def capture_entities(capture: Capture) -> CaptureEntities:
     """Count a capture's entities from the raw bodies, independently of the archiver."""
     v1: dict[str, Any] = {}

@@ -20,7 +20,7 @@ from pathlib import Path
 import orjson
 
 from archiver.capture.files import MAX_LINE_BYTES
-from tests.archive_helpers import commit_count, head
+from tests.archive_helpers import RUN_WITH_PEAK_RSS, commit_count, head
 from tests.small_captures import small_archive, small_base, small_captures
 
 __all__ = ["small_archive", "small_base", "small_captures"]
@@ -32,18 +32,6 @@ BOMB_BYTES = MAX_LINE_BYTES + 256 * MIB
 # reader's own copy of that line (measured: 290 MB in all; reading the bomb whole, 860 MB).
 OVERHEAD_MB = 300
 HANG_GUARD_S = 300
-RUN_WITH_PEAK_RSS = """
-import re, sys
-from archiver.cli import main
-try:
-    main(sys.argv[1:], prog_name="archiver")
-except SystemExit as exit:
-    code = exit.code
-with open("/proc/self/status") as status:
-    peak = re.search(r"VmHWM:\\s+(\\d+) kB", status.read())[1]
-print(f"peak-rss-kb {peak}", file=sys.stderr)
-sys.exit(code)
-"""
 
 
 def write_bomb(path: Path, capture_time: str) -> Path:

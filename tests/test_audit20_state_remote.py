@@ -12,7 +12,6 @@ small captures fetched in-process.
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -22,7 +21,7 @@ from archiver.capture.files import Capture
 from archiver.capture.transport import ReplayTransport
 from archiver.publish import PublishError, publish
 from archiver.sync import SyncOptions, Upstream, fetch_upstream
-from tests.archive_helpers import git, head
+from tests.archive_helpers import git, head, remote_and_clone
 from tests.small_captures import small_base, small_captures
 
 __all__ = ["small_base", "small_captures"]
@@ -39,10 +38,7 @@ def _fetched(capture: Capture) -> Upstream:
 def test_a_remote_that_hangs_is_given_up_and_the_next_run_pushes_the_sync(
     small_base: Path, small_captures: list[Capture], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    bare = tmp_path / "remote.git"
-    subprocess.run(["git", "clone", "-q", "--bare", str(small_base), str(bare)], check=True)
-    archive = tmp_path / "archive"
-    subprocess.run(["git", "clone", "-q", str(bare), str(archive)], check=True)
+    bare, archive = remote_and_clone(small_base, tmp_path)
     published = head(archive)
     hook = bare / "hooks" / "pre-receive"
     hook.write_text(f"#!/bin/sh\necho $$ > {tmp_path / 'hook.pid'}\nexec sleep 3600\n")

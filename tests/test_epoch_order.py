@@ -9,7 +9,6 @@ replay server.
 
 from __future__ import annotations
 
-import subprocess
 from datetime import timedelta
 from pathlib import Path
 
@@ -25,7 +24,7 @@ from archiver.errors import ArchiverError
 from archiver.publish import sync_and_push
 from archiver.sync import SyncOptions, sync
 from archiver.times import format_epoch
-from tests.archive_helpers import head, status_clean
+from tests.archive_helpers import head, remote_and_clone, status_clean
 from tests.small_captures import small_archive, small_base, small_captures
 
 __all__ = ["small_archive", "small_base", "small_captures"]
@@ -57,10 +56,7 @@ def test_the_sync_itself_refuses_an_epoch_before_the_latest_sync(
 def test_sync_push_refuses_an_epoch_before_the_latest_sync(
     small_archive: Path, small_captures: list[Capture], tmp_path: Path
 ) -> None:
-    remote = tmp_path / "remote.git"
-    subprocess.run(["git", "clone", "-q", "--bare", str(small_archive), str(remote)], check=True)
-    clone = tmp_path / "clone"
-    subprocess.run(["git", "clone", "-q", str(remote), str(clone)], check=True)
+    remote, clone = remote_and_clone(small_archive, tmp_path)
     remote_head = head(remote)
     options = _older_than_latest(clone)
 

@@ -32,7 +32,7 @@ from archiver.textsafe import one_line
 from archiver.times import format_epoch
 from archiver.upstream.entities import catalog_key, catalog_variants
 from archiver.upstream.fetch import Response
-from tests.archive_helpers import commit_count, git, load, status_clean
+from tests.archive_helpers import RUN_WITH_PEAK_RSS, commit_count, git, load, status_clean
 from tests.small_captures import copy_archive, sync_small, with_models_only
 from tests.test_sync import files_at
 
@@ -44,24 +44,6 @@ PEAK_RSS_BOUND_MB = 400
 # Not a speed bound: only stops a sync that hangs (the failure these tests guard against).
 HANG_GUARD_S = 300
 HOSTILE = ("\n::add-mask::x", "\r::error::y", "\u2028::warning::z", "##[set-output name=a]b")
-# The peak is VmHWM, this process's own high-water mark: Linux carries ru_maxrss across
-# fork and exec, so it would report the pytest worker's size (over 500 MB after a few modules).
-RUN_WITH_PEAK_RSS = """
-import re, sys
-from archiver.cli import main
-from archiver.upstream.entities import catalog_key, catalog_variants
-from archiver.upstream.fetch import Response
-from archiver.archive.plan import CategoryCounts
-from archiver.publish import error_annotation, summary_markdown
-try:
-    main(sys.argv[1:], prog_name="archiver")
-except SystemExit as exit:
-    code = exit.code
-with open("/proc/self/status") as status:
-    peak = re.search(r"VmHWM:\\s+(\\d+) kB", status.read())[1]
-print(f"peak-rss-kb {peak}", file=sys.stderr)
-sys.exit(code)
-"""
 
 
 @pytest.fixture(scope="module")
