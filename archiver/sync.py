@@ -193,10 +193,9 @@ def _archive(
     log.unread_since = unread_since_text(plan.unread_since)
     extra = extras.extra.figures(observed, tracked, store.read)
     # What this sync did not see and did not remove keeps its last figures (no gap, no row).
-    held = observed.held_telemetry(tracked, plan.removals)
     unfetched = {
-        "model_variant": extras.unfetched | held["model_variant"],
-        "endpoint": held["endpoint"],
+        "model_variant": extras.unfetched | observed.variants_failed,
+        "endpoint": plan.unseen_kept,
         **extra.unfetched,
     }
     kinds = {**_fetched_telemetry(observed), **extra.kinds}

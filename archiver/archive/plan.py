@@ -59,6 +59,9 @@ class Plan:
     unread_since: dict[str, datetime] = field(default_factory=dict)
     # Entities per part ("endpoint", "model/v1", ...) after this sync, for the window.
     sizes: dict[str, int] = field(default_factory=dict)
+    # Archived endpoints no listing held this sync that stay (their listing failed, or their
+    # removal was held back): not gone, so their telemetry stands (no gap).
+    unseen_kept: set[str] = field(default_factory=set)
 
 
 class _Archive:
@@ -111,6 +114,9 @@ def make_plan(
         archive = _Archive(category, tracked, read, plan)
         merged = _merge_category(category, observed, archive, max_removal_share, guard, plan)
         _plan_category(category, merged, archive, plan)
+        if category == "endpoint":
+            seen = observed.parts["endpoint"].get(ENDPOINT_PART, {})
+            plan.unseen_kept = {key for key in merged if key in archive.paths and key not in seen}
     return plan
 
 

@@ -8,12 +8,10 @@ which is what decides whether an entity missing from it is gone or merely unseen
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from archiver.errors import UnsafeKeyError
-from archiver.paths import category_dir, path_to_key
 from archiver.upstream import fields as telemetry
 from archiver.upstream import sources
 from archiver.upstream.endpoints import EndpointCollector
@@ -56,31 +54,6 @@ class Observed:
     # not (an error, a 5xx, a broken body; not a 404): any key may be in it upstream.
     unread: set[tuple[str, str]] = field(default_factory=set)
 
-    def held_telemetry(
-        self, tracked: Iterable[str], removals: Collection[str]
-    ) -> dict[str, set[str]]:
-        """Return {kind: keys} whose telemetry this sync did not see but that are not gone:
-        their last figures stand (no row, no gap) until a fetch shows them again.
-
-        tracked: the archive's paths at HEAD; removals: the paths this sync removes. An
-        endpoint's series ends (a gap) only where its file is removed, on a listing that
-        shows it gone; a failed or refused listing, or a removal held back, leaves it as it was.
-        """
-        prefix = f"{category_dir('endpoint')}/"
-        gone, seen = set(removals), self.parts["endpoint"].get(ENDPOINT_PART, {})
-        # A UUID is its own file name: most paths are seen without decoding them.
-        unseen = (
-            path
-            for path in tracked
-            if path.startswith(prefix)
-            and path[len(prefix) : -len(".json")] not in seen
-            and path not in gone
-        )
-        endpoints = {
-            key for path in unseen if (key := _endpoint_key(path)) is not None and key not in seen
-        }
-        return {"endpoint": endpoints, "model_variant": set(self.variants_failed)}
-
     def part_whole(self, category: str, part: str, old: Mapping[str, Any] | None) -> bool:
         """Tell whether an entity absent from this part's listing is really gone upstream."""
         if category != "endpoint":
@@ -105,14 +78,6 @@ def _unread(response: Response | None, items: list[dict[str, Any]] | None) -> bo
     404: a source that moved or is not offered stays so; not a listing with a few bad items:
     a schema change does too; neither may hold anything back)."""
     return response is not None and items is None and response.status != 404
-
-
-def _endpoint_key(path: str) -> str | None:
-    """Return the endpointId an endpoint file's path names (None: not a path the archive wrote)."""
-    try:
-        return path_to_key(path)[1]
-    except UnsafeKeyError:
-        return None
 
 
 def catalog_key(entry: Mapping[str, Any]) -> str:
