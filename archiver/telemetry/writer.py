@@ -38,9 +38,7 @@ from archiver.telemetry.sheet import (
     ReadBlob,
     Sheet,
     SheetCache,
-    apply_cells,
     elided,
-    lines,
     parse_sheet,
 )
 
@@ -271,32 +269,26 @@ class _Kind:
         needle = self.stamp.encode()
         start = 0 if sheet.body.startswith(needle) else sheet.body.find(b"\n" + needle) + 1
         if start == 0:  # The hour started the file: start it again.
-            base, previous = Sheet([]), self._previous_of(path)
+            shard = path.rpartition("/")[2].removesuffix(SUFFIX)
+            base, previous = Sheet([]), self._previous_fetched(shard)
         else:
             base, previous = parse_sheet(sheet.header() + sheet.body[:start]), {}
-        hour = Sheet(list(sheet.columns), state={k: dict(v) for k, v in base.state.items()})
-        for line in lines(sheet.body[start:]):
-            cells = line.split("\t")
-            apply_cells(hour.state.setdefault(cells[1], {}), hour.columns, cells[2:])
-        kept = {k: hour.state[k] for k in self.unfetched if k in hour.state}
+        # The sheet's state is each key's after this hour's rows: what the earlier sync left.
+        kept = {k: sheet.state[k] for k in self.unfetched if k in sheet.state}
         return self._append(path, base, observed, previous, kept, whole)
-
-    def _previous_of(self, path: str) -> dict[str, Leaves]:
-        """Return what _start_file compares a new file of this path's shard with."""
-        shard = path.rpartition("/")[2].removesuffix(SUFFIX)
-        previous = self._previous_leaves(shard)
-        return {k: leaves for k, leaves in previous.items() if k not in self.unfetched}
 
     def _start_file(self, path: str, shard: str, observed: Flattened) -> None:
         """Start a day's file for a shard, if its keys changed since the latest earlier file."""
-        previous = {
-            key_cell: leaves
-            for key_cell, leaves in self._previous_leaves(shard).items()
-            if key_cell not in self.unfetched
-        }
+        previous = self._previous_fetched(shard)
         now = {key_cell: leaves for key_cell, (_, leaves) in observed.items() if leaves}
         if now != previous:
             self._append(path, Sheet([]), observed, previous)
+
+    def _previous_fetched(self, shard: str) -> dict[str, Leaves]:
+        """Return what a new file of the shard starts from: the latest earlier file's keys
+        with figures, less those not fetched this sync (their figures stand there)."""
+        previous = self._previous_leaves(shard)
+        return {k: leaves for k, leaves in previous.items() if k not in self.unfetched}
 
     def _previous_leaves(self, shard: str) -> dict[str, Leaves]:
         """Return how the latest earlier file left this shard's keys that had figures."""
