@@ -40,8 +40,10 @@ MANIFEST = "manifest.json"
 FORMAT = 1
 # Telemetry appeared or went as a whole: every kind, every folder.
 EVERY_KIND = "*"
-_TABLE_NAME = re.compile(r"[a-z][a-z0-9_]*")
-_MONTH = re.compile(r"\d{4}-\d{2}")
+# What an export names its tables and their month partitions (`table/month=YYYY-MM/`).
+TABLE_NAME = r"[a-z][a-z0-9_]*"
+MONTH = r"\d{4}-\d{2}"
+_TABLE_NAME, _MONTH = re.compile(TABLE_NAME), re.compile(MONTH)
 _TELEMETRY_PATH = re.compile(r"([a-z][a-z0-9_]*)/(\d{4})/(\d\d)-(\d\d)/")
 
 

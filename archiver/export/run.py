@@ -29,7 +29,15 @@ from pathlib import Path
 from archiver.errors import ArchiverError
 from archiver.export.history_tables import ENTITY_TABLES, write_history
 from archiver.export.months import month_of
-from archiver.export.plan import MANIFEST, Manifest, epoch_of, make_plan, read_manifest
+from archiver.export.plan import (
+    MANIFEST,
+    MONTH,
+    TABLE_NAME,
+    Manifest,
+    epoch_of,
+    make_plan,
+    read_manifest,
+)
 from archiver.export.tables import ExportReport, TableWriter
 from archiver.export.telemetry_tables import write_telemetry
 from archiver.history.commits import first_parent_chain, head_id, open_repository
@@ -39,8 +47,8 @@ from archiver.history.shallow_fetch import fetch_history_after
 __all__ = ["ENTITY_TABLES", "ExportReport", "ExportUnavailable", "export_parquet"]
 
 # A partition as `archiver.export.parquet` writes it, or the part it writes first and renames.
-_PARTITION = re.compile(r"[a-z_]+/month=\d{4}-\d{2}/part-0\.parquet(\.partial)?")
-_PARTITION_FOLDER = re.compile(r"[a-z_]+(/month=\d{4}-\d{2})?")
+_PARTITION = re.compile(rf"{TABLE_NAME}/month={MONTH}/part-0\.parquet(\.partial)?")
+_PARTITION_FOLDER = re.compile(rf"{TABLE_NAME}(/month={MONTH})?")
 
 
 class ExportUnavailable(ArchiverError):
