@@ -10,7 +10,7 @@ from pathlib import Path
 from archiver.archive.epoch_order import FUTURE_SLACK
 from archiver.archive.store import Store
 from archiver.archive.synclog import SyncLog
-from archiver.capture.files import Capture, read_capture
+from archiver.capture.files import Capture, check_capture, read_capture
 from archiver.capture.transport import ReplayTransport
 from archiver.errors import ArchiverError
 from archiver.sync import EVERY_SOURCE, SyncOptions, sync
@@ -31,14 +31,19 @@ def import_captures(
     replay server's replies without a socket) and synced exactly like a live sync; sources
     it did not record count as not offered, so they stay untouched. The whole import holds
     the repository's lock; a capture dated after now + 1 hour is refused.
+
+    Every capture is read and checked before the first sync (a bad file refuses the whole
+    import, nothing written), then read again just before its own sync: one capture's
+    responses are held at a time, so a year of captures takes the memory of one.
     """
-    captures = sorted((read_capture(path) for path in paths), key=lambda c: c.time)
-    _refuse_future(captures, datetime.now(UTC))
+    checked = sorted((check_capture(path) for path in paths), key=lambda c: c.time)
+    _refuse_future(checked, datetime.now(UTC))
     base = options or SyncOptions()
     logs: list[SyncLog] = []
     with Store(repo).lock("import"):
-        _refuse_older_than_archive(repo, captures)
-        for capture in captures:
+        _refuse_older_than_archive(repo, checked)
+        for header in checked:
+            capture = read_capture(_path(header))
             replay = ReplayTransport(capture)
             run = dataclasses.replace(
                 base,
@@ -84,6 +89,12 @@ def _latest_sync(repo: str | Path) -> datetime | None:
     if not Path(repo, ".git").exists():
         return None
     return Store(repo, create=False).latest_epoch()
+
+
+def _path(capture: Capture) -> Path:
+    """Return the file a checked capture was read from."""
+    assert capture.path is not None  # check_capture always sets it
+    return capture.path
 
 
 def _name(capture: Capture) -> str:

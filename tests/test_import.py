@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import gc
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from click.testing import CliRunner, Result
 
-from archiver.capture.files import read_capture, write_capture
+from archiver.archive.synclog import SyncLog
+from archiver.backfill import import_captures
+from archiver.capture.files import Capture, CapturedResponse, read_capture, write_capture
 from archiver.cli import main
+from archiver.jsonvalue import ExactNumber
+from archiver.paths import key_to_path
 from archiver.times import format_epoch, hour_epoch
 from archiver.upstream.entities import catalog_key
-from tests.archive_helpers import commit_count, git, head, load, status_clean
+from tests.archive_helpers import blob, commit_count, git, head, load, status_clean
 from tests.test_sync import files_at
 
 
@@ -89,3 +95,82 @@ def test_importing_the_same_capture_again_adds_no_commit(
     assert result.exit_code == 0
     assert "no commit" in result.output
     assert commit_count(repo) == 1
+
+
+def _captures_holding_responses(ignore: set[int]) -> int:
+    """Count the live Capture objects that hold responses, except those whose id is ignored."""
+    return sum(
+        1
+        for obj in gc.get_objects()
+        if isinstance(obj, Capture) and obj.responses and id(obj) not in ignore
+    )
+
+
+def test_an_import_holds_one_captures_responses_at_a_time(
+    daily_paths: list[Path], v1_models_paths: list[Path], tmp_path: Path
+) -> None:
+    # A year of daily captures is some 45 MB each once read: held all at once, an import of
+    # a year would need 16 GB. At each sync, only that sync's capture may be in memory.
+    captures = [*daily_paths, *v1_models_paths]
+    already = {id(obj) for obj in gc.get_objects() if isinstance(obj, Capture)}
+    held: list[int] = []
+
+    def count(capture: Capture, log: SyncLog) -> None:
+        gc.collect()
+        held.append(_captures_holding_responses(already))
+
+    logs = import_captures(tmp_path / "archive", captures, on_log=count)
+    assert len(logs) == len(captures) == len(held)
+    assert held == [1] * len(captures)
+
+
+def test_a_bad_capture_among_many_refuses_the_import_before_any_sync(
+    daily_paths: list[Path], tmp_path: Path
+) -> None:
+    # Read lazily, the last file's bad line would show only after the others were synced;
+    # every file is checked first, so the import is refused whole and can simply be rerun.
+    bad = tmp_path / "bad.jsonl"
+    good = read_capture(daily_paths[-1])
+    write_capture(bad, good.time + timedelta(hours=1), "test", "cut", good.responses[:3])
+    with bad.open("ab") as out:
+        out.write(b'{"method": "GET", "url": "/api/v1/models", "status": 200, "body": {\n')
+    repo = tmp_path / "archive"
+    result = run_import(repo, *daily_paths, bad)
+    assert result.exit_code == 3, result.output
+    assert "Traceback" not in result.output
+    assert f"bad.jsonl:{3 + 2}: line {3 + 2} is not valid JSON" in result.output
+    assert not (repo / ".git").exists() or commit_count(repo) == 0
+
+
+def test_numbers_beyond_64_bits_pass_the_first_check_and_import_digit_for_digit(
+    daily_paths: list[Path], tmp_path: Path
+) -> None:
+    # The first check reads lines with orjson alone, which refuses integers over 64 bits;
+    # such a line is still JSON and must import exactly as a live sync archives it.
+    big = "123456789012345678901234567890"
+    source = read_capture(daily_paths[0])
+    responses = [
+        CapturedResponse(r.method, r.url, r.status, _with_big_number(r, big))
+        for r in source.responses
+    ]
+    edited = tmp_path / "big.jsonl.gz"
+    write_capture(edited, source.time, "test", "a 100-bit integer", responses)
+    repo = tmp_path / "archive"
+    result = run_import(repo, edited)
+    assert result.exit_code == 0, result.output
+    model = next(iter(source_v1_keys(source)))
+    assert f'"numeric_id": {big}'.encode() in blob(repo, "HEAD", key_to_path("model", model))
+
+
+def _with_big_number(response: CapturedResponse, big: str) -> Any:
+    """Return the body, with the first v1 model given a 100-bit integer field."""
+    if response.url != "/api/v1/models":
+        return response.body
+    first, *rest = response.body["data"]
+    return {**response.body, "data": [{**first, "numeric_id": ExactNumber(big)}, *rest]}
+
+
+def source_v1_keys(capture: Capture) -> list[str]:
+    """Return the model keys of a capture's /api/v1/models response, in order."""
+    listing = next(r for r in capture.responses if r.url == "/api/v1/models")
+    return [str(model["id"]) for model in listing.body["data"]]
