@@ -57,8 +57,8 @@ def _killed_after(repo: Path, out: Path, files: int) -> int:
             time.sleep(0.001)
     finally:
         export.send_signal(signal.SIGKILL)
-        export.communicate()
-    assert export.returncode == -signal.SIGKILL, "the export ended before it was killed"
+        stderr = export.communicate()[1]
+    assert export.returncode == -signal.SIGKILL, f"the export ended first: {stderr.decode()}"
     assert not (out / "manifest.json").exists()
     return len(list(out.rglob("*.parquet*")))
 
