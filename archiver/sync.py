@@ -225,7 +225,9 @@ def _ledger_writes(store: Store, zdr: ZdrLedger | None, log: SyncLog) -> dict[st
     if zdr is None:
         return {}
     blob = store.blob_at(LEDGER_PATH)
-    data, refusal = ledger_write(zdr, store.read(blob) if blob else None)
+    archived = store.read(blob) if blob else None
+    zdr.keep_unlisted(archived)
+    data, refusal = ledger_write(zdr, archived)
     log.failures += [refusal] if refusal else []
     log.notes += zdr.notes
     if data is None or (blob is not None and blob_id(data) == blob):

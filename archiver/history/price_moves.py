@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from archiver import jsonvalue
 from archiver.history.classify import Part, decimal_price
 
 __all__ = ["PriceMove", "dollars", "price_moves", "signed_percent"]
@@ -159,14 +160,50 @@ def _field_moves(
     moves = []
     for name in names:
         old_value, new_value = decimal_price(old.get(name)), decimal_price(new.get(name))
-        if old_value == new_value or (old_value is None and new_value is None):
+        label = PRICE_LABELS.get(name, name.replace("_", " ")) + suffix
+        if old_value is None and new_value is None:
+            if old.get(name) != new.get(name):  # Neither side a number ("x", [], true).
+                moves.append(_unreadable_move(label, old.get(name), new.get(name), None))
+            continue
+        if old_value == new_value:
             continue
         scale, unit = _unit(name, new_value if new_value is not None else old_value, new_units)
         if old_value is not None and new_value is None:
             scale, unit = _unit(name, old_value, old_units)
-        label = PRICE_LABELS.get(name, name.replace("_", " ")) + suffix
-        moves.append(_move(label, old_value, new_value, scale, unit))
+        move = _move(label, old_value, new_value, scale, unit)
+        sent = (old.get(name), new.get(name))
+        if (old_value is None and sent[0] is not None) or (
+            new_value is None and sent[1] is not None
+        ):
+            move = _unreadable_move(label, *sent, move)
+        moves.append(move)
     return moves
+
+
+def _unreadable_move(label: str, old: Any, new: Any, usual: PriceMove | None) -> PriceMove:
+    """Return the move of a price one side of which was sent as no number: it says what was
+    sent (a price that became "x" did not vanish), beside what the other side reads."""
+    if new is not None and decimal_price(new) is None:
+        was = usual.text.partition("(was ")[2].rstrip(")") if usual else _sent(old)
+        text = f"{label} price is {_sent(new)}, not a price (was {was})"
+    else:
+        text = (
+            f"{usual.text if usual else label + ' price removed'} (was {_sent(old)}, not a price)"
+        )
+    if usual is not None:
+        return PriceMove(label, usual.old, usual.new, usual.unit, text)
+    return PriceMove(label, None, None, "", text)
+
+
+def _sent(value: Any) -> str:
+    """Return an upstream value as sent, as short JSON text ("absent" for none)."""
+    if value is None:
+        return "absent"
+    try:
+        text = jsonvalue.dumps(value).decode()
+    except jsonvalue.EncodeError:
+        text = type(value).__name__
+    return text if len(text) <= 40 else text[:39] + "…"
 
 
 def _override_moves(old: Any, new: Any) -> list[PriceMove]:

@@ -325,6 +325,10 @@ def _unsafe_reference(entity: Mapping[str, Any]) -> str | None:
         # Every reader (removals, the site, prices) finds an endpoint's model by this key.
         return f"its model_variant_slug {model_key!r} is not a model key"
     info = entity.get("provider_info")
+    if isinstance(info, str):
+        # An endpoint file holds its provider's slug there: text kept as sent would read as
+        # a reference to a provider upstream never named. Any other type is kept as sent.
+        return f"its provider_info {info!r} is text, not a provider object"
     references = (
         ("model", entity.get("model_variant_slug")),
         ("provider", info.get("slug") if isinstance(info, dict) else None),

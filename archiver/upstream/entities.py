@@ -83,8 +83,11 @@ def _unread(response: Response | None, items: list[dict[str, Any]] | None) -> bo
 def catalog_key(entry: Mapping[str, Any]) -> str:
     """Return the modelKey of a catalog entry: its endpoint's variant slug, else its slug."""
     endpoint = entry.get("endpoint")
-    if isinstance(endpoint, dict) and isinstance(endpoint.get("model_variant_slug"), str):
-        return str(endpoint["model_variant_slug"])
+    variant_slug = endpoint.get("model_variant_slug") if isinstance(endpoint, dict) else None
+    if isinstance(variant_slug, str) and variant_slug:
+        # An empty one is no key: taken, the entry was refused under "" and the model's
+        # catalog part removed from the whole listing it was still in.
+        return variant_slug
     return str(entry["slug"])
 
 
@@ -242,6 +245,10 @@ def _observe_catalog(
             featured[endpoint["id"]] = (catalog_key(item), endpoint)
             entry["endpoint"] = endpoint["id"]
             observed.keys_with_endpoint.add(catalog_key(item))
+        elif isinstance(endpoint, dict):
+            # No id to archive it under: it stays in the model file, but not its telemetry,
+            # or the file would change every hour until upstream sends an id again.
+            entry["endpoint"] = telemetry.split_endpoint(endpoint)[0]
         part[catalog_key(item)] = entry
     observed.parts["model"]["catalog"] = part
     observed.catalog_whole = is_whole(response, items)

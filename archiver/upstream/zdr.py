@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from archiver import jsonvalue
 from archiver.canonical import canonical_bytes
 from archiver.upstream.fetch import Response
 
@@ -37,6 +38,26 @@ class ZdrLedger:
     # Set when the list could not be read: the archived ledger is then left as it was.
     failure: str | None = None
     notes: list[str] = field(default_factory=list)
+    # Entries that named no endpoint (a model_id or tag of another type, not an object).
+    skipped: int = 0
+
+    def keep_unlisted(self, archived: bytes | None) -> None:
+        """Keep the archived members this list lacks if some of its entries could not be read.
+
+        Any of those entries may be one of them: dropped, it would read as the endpoint
+        leaving ZDR (and joining again once upstream mends the entry). A member leaves only
+        when a list read whole lacks it, as an entity is removed only on a whole listing.
+        """
+        if not self.skipped or not archived:
+            return
+        try:
+            ledger = jsonvalue.loads(archived)
+        except jsonvalue.DecodeError:
+            return
+        members = ledger.get("endpoints") if isinstance(ledger, dict) else None
+        for model_id, tags in members.items() if isinstance(members, dict) else ():
+            for tag, kept in tags.items() if isinstance(tags, dict) else ():
+                self.members.setdefault(model_id, {}).setdefault(tag, kept)
 
     @property
     def size(self) -> int:
@@ -71,7 +92,11 @@ def read_ledger(response: Response) -> ZdrLedger:
             continue
         tags.setdefault(tag, kept)
     if skipped:
-        ledger.notes.append(f"ZDR list: {skipped} entries without a model_id and tag skipped")
+        ledger.skipped = skipped
+        ledger.notes.append(
+            f"ZDR list: {skipped} entries without a model_id and tag skipped; the ledger's "
+            "members the list lacks are kept"
+        )
     return ledger
 
 
