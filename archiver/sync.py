@@ -19,7 +19,7 @@ from archiver.archive.plan import DEFAULT_MAX_REMOVAL_SHARE, RemovalGuard, make_
 from archiver.archive.removal_window import RemovalWindow
 from archiver.archive.store import Store
 from archiver.archive.synclog import SyncLog
-from archiver.archive.trailers import sync_epoch, trailers
+from archiver.archive.trailers import trailers
 from archiver.archive.unread_parts import read_unread_since, unread_since_text
 from archiver.archive.unseen import UnseenEndpoints, unseen_endpoints
 from archiver.archive.zdr_ledger import LEDGER_PATH, ledger_write
@@ -238,9 +238,8 @@ def _ledger_writes(store: Store, zdr: ZdrLedger | None, log: SyncLog) -> dict[st
 
 def upstream_schedule(store: Store, options: SyncOptions) -> Schedule:
     """Return which variants' daily-bucket telemetry a sync at options' epoch fetches."""
-    head = store.head
-    previous = sync_epoch(head) if head is not None else None
-    return Schedule.between(previous, hour_epoch(options.epoch))
+    # The newest sync's epoch, not HEAD's: a code commit may sit on top of it.
+    return Schedule.between(store.latest_epoch(), hour_epoch(options.epoch))
 
 
 def _fetched_telemetry(observed: Observed) -> dict[str, dict[str, Any]]:

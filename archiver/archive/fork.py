@@ -36,6 +36,7 @@ from pathlib import Path
 
 from archiver.archive.push_refusal import explain_refusal
 from archiver.archive.remote import last_line
+from archiver.archive.store import DEFAULT_EMAIL, DEFAULT_NAME
 from archiver.archive.worktree import OWNED
 from archiver.errors import StoreError
 
@@ -286,6 +287,8 @@ def git(
     """Run git in repo; raise CodeUpdateError with git's words when check is set and it fails."""
     # C locale: refusals are recognised by their text. No prompt: fail, never hang.
     env = {**os.environ, "LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0"}
+    if args[0] == "commit-tree":
+        env = _with_identity(repo, env)
     command = ["git", "-C", str(repo), *args]
     result = subprocess.run(
         command, input=input_text, capture_output=True, text=True, env=env, check=False
@@ -293,3 +296,15 @@ def git(
     if check and result.returncode != 0:
         raise CodeUpdateError(f"git {args[0]} failed in {repo}: {last_line(result)}")
     return result
+
+
+def _with_identity(repo: Path, env: dict[str, str]) -> dict[str, str]:
+    """Return env with the archiver's identity where git has none (no user.name or email, no
+    HOME: a bare container), as a sync's own commits have; any identity git has wins."""
+    for role in ("AUTHOR", "COMMITTER"):
+        known = subprocess.run(
+            ["git", "-C", str(repo), "var", f"GIT_{role}_IDENT"], capture_output=True, env=env
+        )
+        if known.returncode != 0:
+            env = {f"GIT_{role}_NAME": DEFAULT_NAME, f"GIT_{role}_EMAIL": DEFAULT_EMAIL, **env}
+    return env

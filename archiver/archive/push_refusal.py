@@ -31,6 +31,15 @@ _GUIDE = "README: When GitHub refuses the push"
 _TOKEN = "fine-grained personal access token (this repository only, {access})"
 _CONTENTS = _TOKEN.format(access="Contents: read and write")
 REFUSALS = (
+    # First: a rule or a protection that wants signed commits is GH006 or GH013 too, and no
+    # token helps there. The archiver's commits are libgit2's, never signed (commit.gpgsign
+    # is the git CLI's setting).
+    Refusal(
+        ("must have verified signatures", "must be signed"),
+        "a rule on {branch} requires signed commits; the archiver's commits are not signed",
+        "untick 'Require signed commits' for {branch} in Settings > Branches (or in its "
+        f"ruleset, Settings > Rules > Rulesets): the archiver cannot sign them ({_GUIDE})",
+    ),
     Refusal(
         ("GH006", "protected branch hook declined"),
         "a branch protection rule on {branch} (GH006) refuses the workflow's token",

@@ -253,6 +253,12 @@ def _push_reason(result: subprocess.CompletedProcess[str]) -> str:
     statuses = [line.split("\t")[-1] for line in result.stdout.splitlines() if line[:1] == "!"]
     remote_said = [line[7:].strip() for line in result.stderr.splitlines() if line[:7] == "remote:"]
     reasons = [*statuses, *(f"remote says {line!r}" for line in remote_said[:3] if line)]
+    # Refused before anything was sent (a pre-push hook, from core.hooksPath too): git's own
+    # last line says only "failed to push some refs"; the hook's words are above it.
+    said = [line.strip() for line in result.stderr.splitlines() if line.strip()]
+    local = [line for line in said if not line.startswith(("error: failed to push", "To "))]
+    if not reasons and local:
+        return f"git or a pre-push hook said {' / '.join(local[-3:])!r}"
     return "; ".join(reasons) or last_line(result)
 
 

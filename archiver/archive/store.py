@@ -26,6 +26,7 @@ import orjson
 import pygit2
 from pygit2.enums import FileMode
 
+from archiver.archive.git_setup import open_or_init, readable_index
 from archiver.archive.lock import repository_lock
 from archiver.archive.trailers import sync_epoch
 from archiver.archive.worktree import (
@@ -61,7 +62,7 @@ class Store:
     def __init__(self, path: str | Path, *, create: bool = True) -> None:
         self.root = Path(path).resolve()
         try:
-            self.repo = _open_or_init(self.root, create)
+            self.repo = open_or_init(self.root, create, DEFAULT_BRANCH)
         except (OSError, pygit2.GitError) as error:
             raise StoreError(
                 f"cannot open or create a git repository at {self.root}: {_reason(error)}; "
@@ -132,6 +133,7 @@ class Store:
         """Raise unless a sync may write here: on a branch, nothing staged, unstaged or linked."""
         refuse_detached(self.repo, self.root)
         refuse_linked_top(self.root)
+        readable_index(self.repo, self.root)
         self._check_index(self.head)
         refuse_unclean(self.repo, self.root)
 
@@ -310,17 +312,6 @@ def _reason(error: Exception) -> str:
         return f"{error.strerror}{where}"
     text = " ".join(str(error).split())
     return text or type(error).__name__
-
-
-def _open_or_init(root: Path, create: bool) -> pygit2.Repository:
-    """Open the repository at root, creating it (branch main) when allowed."""
-    found = pygit2.discover_repository(str(root))
-    if found is not None and Path(found).resolve() in (root / ".git", root):
-        return pygit2.Repository(found)
-    if not create:
-        raise StoreError(f"{root} is not a git repository; run `archiver sync --repo {root}` first")
-    root.mkdir(parents=True, exist_ok=True)
-    return pygit2.init_repository(str(root), initial_head=DEFAULT_BRANCH)
 
 
 def _walk(repo: pygit2.Repository, tree: pygit2.Tree, prefix: str) -> Iterator[tuple[str, str]]:

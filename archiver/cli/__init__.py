@@ -7,13 +7,30 @@ stderr; what was fetched is committed); 2 usage error; 3 the command could not r
 
 from __future__ import annotations
 
+import os
+
 import click
+
+from archiver.cli.output import escape_unencodable_output
+
+# What git clears before it works in another repository (`git rev-parse --local-env-vars`;
+# the `git -c` settings kept): set by a hook or a wrapper, they would send the git commands
+# the archiver runs to another repository than --repo, which libgit2 never follows.
+REPOSITORY_ENV = (
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_OBJECT_DIRECTORY", "GIT_DIR", "GIT_WORK_TREE",
+    "GIT_IMPLICIT_WORK_TREE", "GIT_GRAFT_FILE", "GIT_INDEX_FILE", "GIT_NO_REPLACE_OBJECTS",
+    "GIT_REPLACE_REF_BASE", "GIT_PREFIX", "GIT_INTERNAL_SUPER_PREFIX", "GIT_SHALLOW_FILE",
+    "GIT_COMMON_DIR",
+)  # fmt: skip
 
 
 @click.group()
 @click.version_option(package_name="openrouter-archiver")
 def main() -> None:
     """Archive OpenRouter's public catalog, hour by hour, as a git repository."""
+    for name in REPOSITORY_ENV:
+        os.environ.pop(name, None)
+    escape_unencodable_output()
 
 
 # Each command module registers itself on `main` when imported.

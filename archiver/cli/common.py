@@ -7,8 +7,10 @@ stderr; what was fetched is committed); 2 usage error; 3 the command could not r
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
+import sqlite3
 import sys
 from collections.abc import Callable
 from datetime import datetime
@@ -18,6 +20,7 @@ from typing import Any, TypeVar
 import click
 import pygit2
 
+from archiver.archive.git_setup import is_owner_refusal, owner_refusal, trust_as_git_does
 from archiver.errors import ArchiverError
 from archiver.textsafe import one_line
 from archiver.times import parse_time
@@ -27,6 +30,8 @@ EXIT_FAILED = 3
 # What a shell reports for a process that SIGPIPE ended, as `git log | head` leaves git.
 EXIT_READER_GONE = 141
 F = TypeVar("F", bound=Callable[..., Any])
+# Write errors of a full disk, a full quota, and a file-size limit (RLIMIT_FSIZE).
+_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 
 
 class OneLineError(click.ClickException):
@@ -59,6 +64,8 @@ def reports_errors(command: F) -> F:
         except ArchiverError as error:
             raise CommandFailed(str(error)) from error
         except pygit2.GitError as error:
+            if is_owner_refusal(error):
+                raise CommandFailed(str(owner_refusal(_named_repository(error)))) from error
             # A ref to a missing object, a lost tree or blob: the library reads what git
             # holds, so a damaged repository surfaces here rather than as a traceback.
             raise CommandFailed(
@@ -72,22 +79,45 @@ def reports_errors(command: F) -> F:
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
             raise SystemExit(EXIT_READER_GONE) from None
+        except sqlite3.Error as error:
+            # The history index (.git/archiver/history.sqlite, a copy in a site cache) is
+            # derived: a full disk or a read-only .git stops its update, and a traceback said
+            # nothing of what to do.
+            raise CommandFailed(
+                f"the history index (derived data in .git/archiver or the site cache) could "
+                f"not be updated ({error}); free disk space or fix that folder's permissions, "
+                "then run again"
+            ) from error
         except OSError as error:
             # The library names paths in its own errors; this net keeps any it missed to
             # one line (a --repo under a file, a full disk) instead of a traceback.
             where = f": {error.filename}" if error.filename else ""
+            full = " (the disk or a size limit is full)" if error.errno in _FULL else ""
             raise CommandFailed(
-                f"{error.strerror or error}{where}; check the path, its permissions and "
+                f"{error.strerror or error}{full}{where}; check the path, its permissions and "
                 "free space, then run again"
             ) from error
 
     return wrapper  # type: ignore[return-value]
 
 
+def _named_repository(error: pygit2.GitError) -> str:
+    """Return the path libgit2 quotes in its refusal (`repository path '...' is not owned`)."""
+    quoted = str(error).split("'")
+    return quoted[1] if len(quoted) > 2 else "the repository"
+
+
+def _trusted_repo(ctx: click.Context, param: click.Parameter, value: Path) -> Path:
+    """Return --repo, libgit2 told to trust it if git does (safe.directory, any config)."""
+    trust_as_git_does(value.resolve())
+    return value
+
+
 def repo_option(command: F) -> F:
     """Add --repo PATH (default: the current directory)."""
     return click.option(
         "--repo",
+        callback=_trusted_repo,
         # Not file_okay=False: a file there gets the library's one-line error and exit 3.
         type=click.Path(path_type=Path),
         default=Path("."),

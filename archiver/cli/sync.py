@@ -18,6 +18,7 @@ from archiver.cli.common import (
     repo_option,
     reports_errors,
 )
+from archiver.cli.output import finish_when_reader_leaves
 from archiver.textsafe import one_line
 from archiver.upstream import sources
 from archiver.upstream.fetch import (
@@ -113,6 +114,7 @@ def sync(
 
     if keepalive_days is not None and not push:
         raise click.UsageError("--keepalive-days needs --push")
+    finish_when_reader_leaves()  # The summary file is written after the summary is shown.
 
     options = SyncOptions(
         base_url=base_url,

@@ -21,11 +21,13 @@ file is left out; they never stop the export.
 
 from __future__ import annotations
 
+import errno
 import importlib.util
 import re
 import time
 from pathlib import Path
 
+from archiver.archive.git_setup import refuse_sparse_telemetry
 from archiver.errors import ArchiverError
 from archiver.export.history_tables import ENTITY_TABLES, write_history
 from archiver.export.months import month_of
@@ -49,6 +51,8 @@ __all__ = ["ENTITY_TABLES", "ExportReport", "ExportUnavailable", "export_parquet
 # A partition as `archiver.export.parquet` writes it, or the part it writes first and renames.
 _PARTITION = re.compile(rf"{TABLE_NAME}/month={MONTH}/part-0\.parquet(\.partial)?")
 _PARTITION_FOLDER = re.compile(rf"{TABLE_NAME}(/month={MONTH})?")
+# Write errors of a full disk, a full quota, and a file-size limit (RLIMIT_FSIZE).
+_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 
 
 class ExportUnavailable(ArchiverError):
@@ -66,6 +70,7 @@ def export_parquet(repo: str | Path, out: str | Path) -> ExportReport:
     started = time.perf_counter()
     repo, out = Path(repo), Path(out)
     _check_out(out)
+    refuse_sparse_telemetry(repo)
     before = read_manifest(out)
     missing = _missing(out, before)
     from pyarrow import ArrowException
@@ -73,6 +78,13 @@ def export_parquet(repo: str | Path, out: str | Path) -> ExportReport:
     try:
         return _export(repo, out, before, missing, started)
     except (ArrowException, OSError) as error:
+        if getattr(error, "errno", None) in _FULL:
+            # Arrow names no file; retried in full, it would write everything again into
+            # the disk that just ran out.
+            raise ArchiverError(
+                f"the export into {out} ran out of disk space ({' '.join(str(error).split())}); "
+                "every file there is still whole: free space, then run again"
+            ) from error
         # A partition the manifest lists, at its size, whose bytes are not Parquet: read back
         # by every rerun, it failed every hour. Once more in full, which reads none back (a
         # full disk then fails the same way, and is reported).

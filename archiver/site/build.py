@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import jinja2
 
+from archiver.archive.git_setup import refuse_sparse_telemetry
 from archiver.errors import ArchiverError
 from archiver.gc_pause import paused_gc
 from archiver.history.pricing import pricing_histories
@@ -42,6 +44,7 @@ __all__ = ["SiteReport", "build_site"]
 
 # A built site carries this file, so a rebuild may replace the folder and nothing else is.
 MARKER = ".archiver-site"
+T = TypeVar("T")
 
 
 @dataclass
@@ -79,7 +82,7 @@ class _Writer:
         if self._link_unchanged(path, data, target):
             self.report.unchanged += 1
         else:
-            target.write_bytes(data)
+            _named(target, lambda: target.write_bytes(data))
         self.report.files += 1
         self.report.bytes += len(data)
         self.report.pages += path.endswith(".html")
@@ -135,6 +138,7 @@ def _build(
     started = time.monotonic()
     out = Path(out_dir).resolve()
     _check_out_dir(out)
+    refuse_sparse_telemetry(Path(repo_path))
     report = SiteReport(out)
     groups, unreadable, syncs = _history(repo_path, at, cache, report)
     projection = vetted(load_projection(repo_path, at, report.skipped, syncs), report.skipped)
@@ -155,22 +159,22 @@ def _build(
             "providers": len(catalog.providers),
         },
     )
-    staging = out.with_name(f".{out.name}.building")
-    shutil.rmtree(staging, ignore_errors=True)
-    writer = _Writer(staging, report, out if (out / MARKER).exists() else None)
-    pricing_api, calculators = _write_pricing(writer, site, catalog, groups)
-    _write_pages(writer, site, catalog, timeline, metrics, end, calculators)
-    api_files = [*_write_api(writer, site, catalog, groups, end), pricing_api]
-    writer.render(environment().get_template("api.html"), pages.api_page(site, api_files))
-    writer.render(
-        environment().get_template("status.html"),
-        pages.status_page(site, projection.syncs, report.problems),
-    )
-    _write_feeds(writer, site, catalog, timeline)
-    _write_lifecycle(writer, site, projection, catalog, groups, timeline)
-    _copy_static(writer)
-    writer.write(MARKER, b"built by openrouter-archiver; `archiver site` replaces this folder\n")
-    _swap(staging, out)
+    with _staged(out) as staging:
+        writer = _Writer(staging, report, out if (out / MARKER).exists() else None)
+        pricing_api, calculators = _write_pricing(writer, site, catalog, groups)
+        _write_pages(writer, site, catalog, timeline, metrics, end, calculators)
+        api_files = [*_write_api(writer, site, catalog, groups, end), pricing_api]
+        writer.render(environment().get_template("api.html"), pages.api_page(site, api_files))
+        writer.render(
+            environment().get_template("status.html"),
+            pages.status_page(site, projection.syncs, report.problems),
+        )
+        _write_feeds(writer, site, catalog, timeline)
+        _write_lifecycle(writer, site, projection, catalog, groups, timeline)
+        _copy_static(writer)
+        writer.write(
+            MARKER, b"built by openrouter-archiver; `archiver site` replaces this folder\n"
+        )
     report.epoch = projection.epoch
     report.seconds = time.monotonic() - started
     return report
@@ -181,7 +185,7 @@ def _history(
 ) -> tuple[list[SyncChanges], list[str], list[SyncRecord] | None]:
     """Return history's changes, the changes left out, and the sync log (None: not read yet)."""
     if cache is not None and at is None:
-        derived = derived_history(repo_path, Path(cache))
+        derived = _named(Path(cache), lambda: derived_history(repo_path, Path(cache)))
         report.history = derived.note
         report.commits_read = derived.commits_read
         return derived.groups, list(derived.problems), derived.syncs
@@ -334,6 +338,17 @@ def _copy_static(writer: _Writer) -> None:
             writer.write(f"static/{source.name}", source.read_bytes())
 
 
+def _named(path: Path, work: Callable[[], T]) -> T:
+    """Run work; an operating-system error that names no file names path (a write failing on
+    a full disk names none by itself)."""
+    try:
+        return work()
+    except OSError as error:
+        if error.filename or not error.errno:
+            raise
+        raise OSError(error.errno, error.strerror, str(path)) from error
+
+
 def _check_out_dir(out: Path) -> None:
     """Refuse to replace a folder that is not empty and not a site this command built."""
     if out.exists() and not out.is_dir():
@@ -343,6 +358,21 @@ def _check_out_dir(out: Path) -> None:
             f"{out} is not empty and was not built by `archiver site`; "
             "pick an empty or new folder for --out"
         )
+
+
+@contextlib.contextmanager
+def _staged(out: Path) -> Iterator[Path]:
+    """Yield the folder beside out to build into: swapped in for out when the block ends,
+    removed when it fails (a full disk, a kill), leaving out whole and no half-built copy
+    holding on to the space that ran out."""
+    staging = out.with_name(f".{out.name}.building")
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        yield staging
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    _swap(staging, out)
 
 
 def _swap(staging: Path, out: Path) -> None:

@@ -1,0 +1,139 @@
+"""Opening a repository as git itself would: linked worktrees, owners, split and sparse indexes.
+
+The archiver reads and writes with libgit2 (pygit2) and runs the git CLI beside it, so the
+two must agree on what --repo is. Where they differ, git's answer wins:
+
+- a linked worktree (`git worktree add`) has a `.git` file naming its git folder;
+- git decides whether a repository another user owns is safe (`safe.directory`, read from
+  every config git reads, GIT_CONFIG_GLOBAL included, which libgit2 ignores);
+- a split index (`core.splitIndex`) is a format libgit2 cannot read: git joins it;
+- a sparse checkout is refused: the sync writes the index from HEAD's tree whole, which
+  would drop git's skip-worktree marks and make every file outside the cone read as deleted;
+  the site and the export refuse one that leaves out telemetry, which they read from the
+  work tree.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pygit2
+
+from archiver.errors import StoreError
+
+_NOT_OWNED = "not owned by current user"
+
+
+def open_or_init(root: Path, create: bool, branch: str) -> pygit2.Repository:
+    """Open the repository whose work tree (or bare folder) is root, creating it if allowed."""
+    found = pygit2.discover_repository(str(root))
+    linked = (root / ".git").is_file()  # A linked worktree: .git names its git folder.
+    if found is not None and (linked or Path(found).resolve() in (root / ".git", root)):
+        try:
+            repo = pygit2.Repository(found)
+        except pygit2.GitError as error:
+            if _NOT_OWNED in str(error):
+                raise owner_refusal(root) from error
+            raise
+        if not linked or (repo.workdir and Path(repo.workdir).resolve() == root):
+            return repo
+    if not create:
+        raise StoreError(f"{root} is not a git repository; run `archiver sync --repo {root}` first")
+    root.mkdir(parents=True, exist_ok=True)
+    return pygit2.init_repository(str(root), initial_head=branch)
+
+
+def owner_refusal(root: Path | str) -> StoreError:
+    """Return the refusal of a repository another user owns that git does not trust either."""
+    return StoreError(
+        f"{root} belongs to another user and git does not trust it (safe.directory); if it "
+        f"is yours to use, run `git config --global --add safe.directory {root}` (in a "
+        "container: the checked-out workspace), or run as its owner, then run again"
+    )
+
+
+def trust_as_git_does(path: Path) -> None:
+    """Let libgit2 open a repository another user owns when git itself trusts it.
+
+    libgit2 reads safe.directory from fewer places than git (not GIT_CONFIG_GLOBAL, not
+    `git -c`), so only git is asked; a repository git refuses stays refused.
+    """
+    if not _owned_by_another(path):
+        return
+    command = ["git", "-C", str(path), "rev-parse", "--git-dir"]
+    try:
+        trusted = subprocess.run(command, capture_output=True).returncode == 0
+    except OSError:
+        return  # No git CLI: libgit2's own check stands.
+    if trusted:
+        pygit2.option(pygit2.enums.Option.SET_OWNER_VALIDATION, False)
+
+
+def _owned_by_another(path: Path) -> bool:
+    """Tell whether path (or its .git) exists and another user owns it."""
+    for candidate in (path / ".git", path):
+        try:
+            return os.stat(candidate).st_uid != os.geteuid()
+        except OSError:
+            continue
+    return False
+
+
+def is_owner_refusal(error: Exception) -> bool:
+    """Tell whether libgit2 refused a repository for its owner."""
+    return _NOT_OWNED in str(error)
+
+
+def readable_index(repo: pygit2.Repository, root: Path) -> None:
+    """Refuse a sparse checkout; have git join a split index libgit2 cannot read."""
+    if _config_true(repo, "core.sparseCheckout"):
+        raise StoreError(
+            f"{root} is a sparse checkout: a sync writes all of data/ and would mark every "
+            "file outside the sparse cone deleted; run `git sparse-checkout disable` there "
+            "(or sync in a full clone), then run again"
+        )
+    try:
+        repo.index.read(force=True)
+        return
+    except pygit2.GitError as error:
+        if "extension" not in str(error):
+            raise
+    # A split index (core.splitIndex): git writes it whole again, the same entries.
+    command = ["git", "-C", str(root), "-c", "core.splitIndex=false"]
+    joined = subprocess.run([*command, "update-index", "--no-split-index"], capture_output=True)
+    if joined.returncode != 0:
+        reason = joined.stderr.decode(errors="replace").strip()
+        raise StoreError(
+            f"the git index of {root} uses a format the archiver cannot read ({reason}); "
+            "run `git config core.splitIndex false && git update-index --no-split-index`"
+        )
+    repo.index.read(force=True)
+
+
+def _config_true(repo: pygit2.Repository, key: str) -> bool:
+    """Return a boolean git setting (False when unset or not a boolean)."""
+    try:
+        return repo.config.get_bool(key)
+    except (KeyError, pygit2.GitError, ValueError):
+        return False
+
+
+def refuse_sparse_telemetry(root: Path) -> None:
+    """Refuse a sparse checkout that leaves telemetry out of the work tree, where the site and
+    the export read it: they would show none, and say nothing."""
+    try:
+        repo = pygit2.Repository(str(root))
+    except pygit2.GitError:
+        return  # Not a repository: the reader's own error follows.
+    if repo.is_bare or not _config_true(repo, "core.sparseCheckout"):
+        return
+    command = ["git", "-C", str(root), "ls-files", "-t", "--", "data/telemetry"]
+    listed = subprocess.run(command, capture_output=True)
+    if any(line.startswith(b"S ") for line in listed.stdout.splitlines()):
+        raise StoreError(
+            f"{root} is a sparse checkout without all of data/telemetry/, which the site and "
+            "the export read from the work tree; run `git sparse-checkout disable` there (or "
+            "add data/telemetry to the sparse checkout), then run again"
+        )
