@@ -21,7 +21,6 @@ entries of a rewritten history do not pile up.
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -31,6 +30,7 @@ import orjson
 
 from archiver.history.kinds import Described, Detail, Kind
 from archiver.history.versions import Change, SyncChanges
+from archiver.site.cache_file import replace_file
 from archiver.site.cards import CardParts, Figure, PriceLine, card_parts
 
 __all__ = ["CARDS_FILE", "CardStore"]
@@ -104,12 +104,7 @@ class CardStore:
                     lines.append(identity + b"\t" + parts)
         body = b"".join(line + b"\n" for line in lines)
         header = orjson.dumps({"format": FORMAT, "build": self.build, "digest": _digest(body)})
-        temporary = folder / f".{CARDS_FILE}.{os.getpid()}"
-        # Never through a link a restored folder may hold at that name: a new file, or an error.
-        temporary.unlink(missing_ok=True)
-        with temporary.open("xb") as file:
-            file.write(header + b"\n" + body)
-        temporary.replace(folder / CARDS_FILE)
+        replace_file(folder / CARDS_FILE, [header + b"\n" + body])
 
 
 class _RecordingNames(Mapping[str, str]):

@@ -18,7 +18,7 @@ end reads as none: JSON with a digit changed still parses, and would show a wron
 from __future__ import annotations
 
 import hashlib
-import os
+import itertools
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,6 +27,7 @@ from typing import Any
 from archiver import jsonvalue
 from archiver.history.classify import PriceChange
 from archiver.history.versions import Change, SyncChanges
+from archiver.site.cache_file import replace_file
 from archiver.site.syncs import CategoryFigures, SyncRecord
 
 __all__ = ["CACHE_FILE", "CachedHistory", "file_digest", "read_cache", "write_cache"]
@@ -75,14 +76,8 @@ def write_cache(folder: Path, cached: CachedHistory) -> None:
             "digest": digest,
         }
     )
-    temporary = folder / f".{CACHE_FILE}.{os.getpid()}"
-    # Never through a link a restored folder may hold at that name: a new file, or an error.
-    temporary.unlink(missing_ok=True)
-    with temporary.open("xb") as file:
-        file.write(head + b"\n" + body + b"\n")
-        for line in entities.encoded:
-            file.write(line + b"\n")
-    temporary.replace(folder / CACHE_FILE)
+    lines = (line + b"\n" for line in entities.encoded)
+    replace_file(folder / CACHE_FILE, itertools.chain([head + b"\n" + body + b"\n"], lines))
 
 
 def read_cache(folder: Path) -> CachedHistory | None:
