@@ -25,11 +25,14 @@ from archiver.site import build_site
 from tests.archive_helpers import built_once
 from tests.browser import launch_chromium, recording_page, serve_folder
 from tests.site_helpers import (
+    CachedBuild,
     HeadBuild,
     SiteArchive,
     build_test_archive,
     built_at,
+    entity_commits,
     load_site_archive,
+    partial_clone,
     save_site_archive,
 )
 from tests.small_captures import (
@@ -160,6 +163,28 @@ def site_at_head(site_archive: SiteArchive, tmp_path_factory: pytest.TempPathFac
 
     shared = built_once(tmp_path_factory, "site-at-head", build)
     return HeadBuild(shared / "site", (shared / "history.txt").read_text())
+
+
+@pytest.fixture(scope="session")
+def site_cached_at_a(
+    site_archive: SiteArchive, tmp_path_factory: pytest.TempPathFactory
+) -> CachedBuild:
+    """Return the hour before HEAD's site job (a blob-less clone at A, `archiver site --cache`),
+    run once for the run: the cache the incremental and damaged-cache tests start from (read
+    only: copy it to build from it)."""
+
+    def build(folder: Path) -> None:
+        a, _ = entity_commits(site_archive.repo)
+        clone = partial_clone(site_archive.repo, folder / "clone-a", a)
+        command = ["site", "--repo", str(clone), "--out", str(folder / "site")]
+        result = CliRunner().invoke(main, [*command, "--cache", str(folder / "cache")])
+        assert result.exit_code == 0, result.output
+        (folder / "output.txt").write_text(result.output)
+
+    shared = built_once(tmp_path_factory, "site-cached-at-a", build)
+    a, b = entity_commits(site_archive.repo)
+    output = (shared / "output.txt").read_text()
+    return CachedBuild(a, b, shared / "cache", shared / "site", output)
 
 
 @pytest.fixture(scope="session")

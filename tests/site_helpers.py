@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import importlib
+import subprocess
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -31,6 +32,9 @@ ZDR_CAPTURES = Path(__file__).resolve().parent / "captures" / "zdr"
 ENDPOINT_STATS = "/api/frontend/v1/stats/endpoint"
 EVIL_NAME = 'Evil <b onmouseover="window.__pwned=8">Model</b>'
 TELEMETRY_HOURS = 6
+ENTITY_FOLDERS = ("data/model", "data/endpoint", "data/provider")
+# A clone's source must allow filters and wants by object id, as GitHub does.
+UPLOAD_PACK = "git -c uploadpack.allowfilter=1 -c uploadpack.allowanysha1inwant=1 upload-pack"
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,39 @@ class HeadBuild:
 
     folder: Path
     history: str
+
+
+@dataclass(frozen=True)
+class CachedBuild:
+    """The hourly site job of the hour before HEAD's: `archiver site --cache` at A, the commit
+    before the site archive's last sync that changed entities, in a blob-less clone."""
+
+    a: str
+    b: str
+    # The cache folder it left (the derived history, the cards, the index copy).
+    cache: Path
+    # The site it built at A.
+    site: Path
+    # What the command printed.
+    output: str
+
+
+def entity_commits(repo: Path) -> tuple[str, str]:
+    """Return (A, B): the commit before the last sync that changed entities, and HEAD."""
+    changed_last = git(repo, "log", "-1", "--format=%H", "--", *ENTITY_FOLDERS).strip()
+    a = git(repo, "rev-parse", f"{changed_last}^").strip()
+    return a, git(repo, "rev-parse", "HEAD").strip()
+
+
+def partial_clone(source: Path, target: Path, commit: str) -> Path:
+    """Clone source without blobs (as actions/checkout with filter: blob:none) at commit."""
+    subprocess.run(
+        ["git", "clone", "--quiet", "--filter=blob:none", "--no-checkout", "-u", UPLOAD_PACK,
+         f"file://{source}", str(target)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    git(target, "switch", "--quiet", "--detach", commit)
+    return target
 
 
 def save_site_archive(archive: SiteArchive, path: Path) -> None:

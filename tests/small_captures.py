@@ -99,6 +99,21 @@ def with_models_only(capture: Capture, keys: set[str]) -> Capture:
     return Capture(capture.time, capture.source, f"{len(keys)} models only", tuple(responses))
 
 
+def some_models(capture: Capture, step: int, featured: int = 0) -> set[str]:
+    """Return the catalog keys of one model in `step` (sorted by key) and of the first
+    `featured` models with an endpoint (those tests edit first).
+
+    `with_models_only` cut to them, a capture still holds every kind of entity and listing,
+    and an archive of it builds its site in a fraction of the time: the build grows with
+    the pages, and the site tests that build their own are mostly that build.
+    """
+    catalog = next(r for r in capture.responses if r.url == sources.CATALOG_MODELS)
+    entries = catalog.body["data"]
+    keys = sorted(catalog_key(entry) for entry in entries)
+    firsts = [catalog_key(entry) for entry in entries if entry.get("endpoint")][:featured]
+    return {*keys[::step], *firsts}
+
+
 def copy_archive(source: Path, target: Path) -> Path:
     """Return a private copy of an archive (a real repository, work tree and .git)."""
     return Path(shutil.copytree(source, target, symlinks=True))

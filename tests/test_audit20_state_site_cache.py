@@ -10,9 +10,11 @@ also hold links at the names a build writes its temporary files to: the build wr
 them, out of the folder. Now each file carries a digest (the index copy's is in the cache
 file) and damage reads as no cache; temporary files are made new.
 
-A real small archive (the three small captures: A is the second's sync, B the third's), the
-cache of a build at A, a build at
-B from it compared byte for byte with a build at B without a cache.
+The session's site archive (real captures, a hostile one, telemetry commits; B its HEAD, A
+the commit before its last sync that changed entities, so A's cache holds price moves, not
+only additions), the cache the hourly job at A left (`archiver site --cache`, built once for
+the run, copied here), a build at B from a damaged copy of it compared byte for byte with
+the session's build at B without a cache.
 """
 
 from __future__ import annotations
@@ -26,16 +28,13 @@ from pathlib import Path
 
 import pytest
 
-from archiver.capture.files import Capture
 from archiver.history.index import INDEX_FILE
 from archiver.site import build_site
 from archiver.site.card_cache import CARDS_FILE
 from archiver.site.derived_cache import CACHE_FILE
-from tests.archive_helpers import git, head
-from tests.site_helpers import built_at
-from tests.small_captures import copy_archive, small_base, small_captures, sync_small
-
-__all__ = ["small_base", "small_captures"]
+from tests.archive_helpers import head
+from tests.site_helpers import CachedBuild, HeadBuild, SiteArchive, built_at
+from tests.small_captures import copy_archive
 
 
 @dataclass(frozen=True)
@@ -49,20 +48,15 @@ class Builds:
 
 @pytest.fixture(scope="module")
 def builds(
-    small_base: Path, small_captures: list[Capture], tmp_path_factory: pytest.TempPathFactory
+    site_archive: SiteArchive,
+    site_at_head: HeadBuild,
+    site_cached_at_a: CachedBuild,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Builds:
-    root = tmp_path_factory.mktemp("state-site-cache")
-    repo = copy_archive(small_base, root / "archive")
-    sync_small(repo, small_captures[1])
-    a = head(repo)  # Its cache holds price moves, not only additions.
-    sync_small(repo, small_captures[2])
-    b = head(repo)
-    when = built_at(repo, b)
-    build_site(repo, root / "full", built=when)
-    git(repo, "switch", "--quiet", "--detach", a)
-    build_site(repo, root / "site-a", cache=root / "cache", built=when)
-    git(repo, "switch", "--quiet", "--detach", b)
-    return Builds(repo, root / "cache", root / "full")
+    # A copy at B: each test takes the history index out of its .git, as a fresh checkout.
+    repo = copy_archive(site_archive.repo, tmp_path_factory.mktemp("state-site-cache") / "archive")
+    assert head(repo) == site_cached_at_a.b
+    return Builds(repo, site_cached_at_a.cache, site_at_head.folder)
 
 
 def _flip_first(pattern: bytes) -> Callable[[Path], None]:

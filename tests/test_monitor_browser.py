@@ -3,7 +3,11 @@
 The session's small archive fits on one monitor page, so this module builds a longer one
 once: the three small daily captures, then hourly copies of the last one in which every
 endpoint's input price moved (real entities, real sync, real site build), so the oldest
-syncs fall off the first page.
+syncs fall off the first page. Every other model of the catalog is kept (51 of 102, with
+their endpoints and per-variant responses): the syncs still fill two pages of the monitor,
+the change searched for is a price move of the endpoint the whole catalog gave (an OpenAI
+model on Baseten, one sync older), and the site build, most of the module's time, writes
+half the pages.
 """
 
 from __future__ import annotations
@@ -22,13 +26,17 @@ from archiver.capture.files import Capture, CapturedResponse, read_capture, writ
 from archiver.history.kinds import Kind, describe
 from archiver.history.versions import changes
 from archiver.site import build_site
+from archiver.upstream import sources
+from archiver.upstream.entities import catalog_key
 from tests.browser import launch_chromium, needs_chromium, recording_page, serve_folder
-from tests.small_captures import SMALL_DAILY, sync_small
+from tests.small_captures import SMALL_DAILY, sync_small, with_models_only
 
 pytestmark = needs_chromium
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
 REPRICED_SYNCS = 3
+# One catalog model in MODEL_STEP is kept (sorted by key, from the second).
+MODEL_STEP = 2
 
 
 def _repriced(capture: Capture, hours: int, folder: Path) -> Path:
@@ -64,10 +72,14 @@ def _repriced(capture: Capture, hours: int, folder: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def long_history(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Return an archive of the small daily captures and REPRICED_SYNCS repriced syncs."""
+    """Return an archive of the small daily captures and REPRICED_SYNCS repriced syncs, every
+    one cut to the same half of the catalog's models."""
     root = tmp_path_factory.mktemp("long-history")
     repo = root / "archive"
     captures = [read_capture(path) for path in SMALL_DAILY]
+    catalog = next(r for r in captures[-1].responses if r.url == sources.CATALOG_MODELS)
+    keys = set(sorted(catalog_key(entry) for entry in catalog.body["data"])[1::MODEL_STEP])
+    captures = [with_models_only(capture, keys) for capture in captures]
     for capture in captures:
         sync_small(repo, capture)
     for hours in range(1, REPRICED_SYNCS + 1):

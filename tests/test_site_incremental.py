@@ -18,12 +18,10 @@ from pathlib import Path
 
 import orjson
 import pytest
-from click.testing import CliRunner
 
 from archiver import jsonvalue
 from archiver.archive.zdr_ledger import LEDGER_PATH
 from archiver.canonical import canonical_bytes
-from archiver.cli import main
 from archiver.history.index import INDEX_FILE
 from archiver.history.kinds import model_name
 from archiver.history.versions import changes
@@ -39,13 +37,18 @@ from archiver.site.timeline import Timeline, build_timeline
 from archiver.site.urls import endpoint_page, model_page, provider_page
 from archiver.times import format_epoch
 from tests.archive_helpers import git, head
-from tests.site_helpers import HeadBuild, SiteArchive, built_at
+from tests.site_helpers import (
+    ENTITY_FOLDERS,
+    CachedBuild,
+    HeadBuild,
+    SiteArchive,
+    built_at,
+    partial_clone,
+)
+from tests.site_helpers import UPLOAD_PACK as UPLOAD_PACK  # test_partial_reads takes it here.
 
-ENTITY_FOLDERS = ("data/model", "data/endpoint", "data/provider")
 # What history reads: the entity files and the ZDR ledger (told as endpoint changes).
 INDEXED = (*ENTITY_FOLDERS, LEDGER_PATH)
-# A clone's source must allow filters and wants by object id, as GitHub does.
-UPLOAD_PACK = "git -c uploadpack.allowfilter=1 -c uploadpack.allowanysha1inwant=1 upload-pack"
 
 
 @dataclass(frozen=True)
@@ -59,17 +62,6 @@ class Builds:
     full_history: str
     site_a: Path
     root: Path
-
-
-def partial_clone(source: Path, target: Path, commit: str) -> Path:
-    """Clone source without blobs (as actions/checkout with filter: blob:none) at commit."""
-    subprocess.run(
-        ["git", "clone", "--quiet", "--filter=blob:none", "--no-checkout", "-u", UPLOAD_PACK,
-         f"file://{source}", str(target)],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    git(target, "switch", "--quiet", "--detach", commit)
-    return target
 
 
 def missing_objects(repo: Path) -> set[str]:
@@ -89,26 +81,26 @@ def files(folder: Path) -> dict[str, bytes]:
 
 @pytest.fixture(scope="module")
 def builds(
-    site_archive: SiteArchive, site_at_head: HeadBuild, tmp_path_factory: pytest.TempPathFactory
+    site_archive: SiteArchive,
+    site_at_head: HeadBuild,
+    site_cached_at_a: CachedBuild,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Builds:
     """Return A and B, a full build at B, and A's site built in a partial clone with a cache."""
     root = tmp_path_factory.mktemp("incremental")
-    source = site_archive.repo
-    changed_last = git(source, "log", "-1", "--format=%H", "--", *ENTITY_FOLDERS).strip()
-    a, b = git(source, "rev-parse", f"{changed_last}^").strip(), git(source, "rev-parse", "HEAD")
-    b = b.strip()
     # The full build at B (HEAD), built once for the run: test_site_shallow compares with it too.
     full, full_history = site_at_head.folder, site_at_head.history
-    clone_a = partial_clone(source, root / "clone-a", a)
-    # The hour before, as the workflow runs it (the cache outside .git keeps the index too).
-    command = ["site", "--repo", str(clone_a), "--out", str(root / "out")]
-    result = CliRunner().invoke(main, [*command, "--cache", str(root / "cache")])
-    assert result.exit_code == 0, result.output
+    # The hour before, as the workflow runs it (the cache outside .git keeps the index too):
+    # `archiver site --cache` in a blob-less clone at A, run once for the run
+    # (tests/conftest.py; test_audit20_state_site_cache damages copies of its cache). Copied:
+    # the build at B writes its site over A's and its cache over A's.
+    result = site_cached_at_a
     assert "no readable site cache: history read in full" in result.output
+    shutil.copytree(result.cache, root / "cache")
     assert (root / "cache" / INDEX_FILE.name).exists()
-    site_a = root / "site-a"
-    shutil.copytree(root / "out", site_a)
-    return Builds(source, a, b, full, full_history, site_a, root)
+    shutil.copytree(result.site, root / "out")
+    site_a = Path(shutil.copytree(result.site, root / "site-a"))
+    return Builds(site_archive.repo, result.a, result.b, full, full_history, site_a, root)
 
 
 def test_a_new_commit_reads_only_its_changes_and_builds_what_a_full_build_builds(

@@ -26,8 +26,8 @@ from archiver.history.shallow_fetch import Deepening, fetch_history_after
 from archiver.site import SiteReport, build_site
 from archiver.site.incremental import default_cache_dir
 from tests.archive_helpers import git, head
-from tests.site_helpers import HeadBuild, SiteArchive, built_at
-from tests.test_site_incremental import ENTITY_FOLDERS, files, partial_clone
+from tests.site_helpers import ENTITY_FOLDERS, HeadBuild, SiteArchive, built_at, partial_clone
+from tests.test_site_incremental import files
 
 
 @dataclass(frozen=True)

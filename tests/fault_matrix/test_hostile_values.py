@@ -28,6 +28,7 @@ from archiver.jsonvalue import ExactNumber
 from archiver.paths import key_to_path
 from archiver.telemetry import endpoint_series
 from tests.archive_helpers import blob, commit_count, git, head, status_clean
+from tests.small_captures import some_models, sync_small, with_models_only
 
 LISTING = "/api/frontend/v1/stats/endpoint"
 CATALOG = "/api/frontend/v1/catalog/models"
@@ -240,10 +241,24 @@ def build_site(repo: Path, out: Path) -> Result:
     return CliRunner().invoke(main, ["site", "--repo", str(repo), "--out", str(out)])
 
 
+# One catalog model in SITE_MODEL_STEP is kept where a test builds a site: the build and the
+# reading of every page it writes grow with the models, and every kind of page is there.
+SITE_MODEL_STEP = 4
+
+
+def synced_for_a_site(capture: Capture, repo: Path) -> Capture:
+    """Sync the capture cut to one model in SITE_MODEL_STEP (and its first featured one) into
+    a new archive at repo; return the capture as synced."""
+    kept = with_models_only(capture, some_models(capture, SITE_MODEL_STEP, featured=1))
+    assert sync_small(repo, kept).commit_id
+    return kept
+
+
 def test_control_characters_and_script_in_text_leave_feeds_valid_and_pages_inert(
-    small_archive: Path, small_captures: list[Capture], tmp_path: Path
+    small_captures: list[Capture], tmp_path: Path
 ) -> None:
-    base = small_captures[0]
+    repo = tmp_path / "archive"
+    base = synced_for_a_site(small_captures[0], repo)
     catalog = next(r for r in base.responses if r.url == CATALOG)
     entry = next(e for e in catalog.body["data"] if e.get("endpoint"))
 
@@ -254,8 +269,8 @@ def test_control_characters_and_script_in_text_leave_feeds_valid_and_pages_inert
             found["description"] = HOSTILE_DESCRIPTION
         return body
 
-    assert run_sync(small_archive, edited(base, 1, hostile)).exit_code == 0
-    result = build_site(small_archive, tmp_path / "site")
+    assert run_sync(repo, edited(base, 1, hostile)).exit_code == 0
+    result = build_site(repo, tmp_path / "site")
     assert result.exit_code == 0, result.output
     feeds = sorted((tmp_path / "site").rglob("*.xml"))
     assert len(feeds) > 2
@@ -286,9 +301,11 @@ def _commit_files(repo: Path, files: dict[str, bytes], epoch: str) -> None:
 
 
 def test_the_site_builds_around_bad_files_and_reports_each(
-    small_archive: Path, small_captures: list[Capture], tmp_path: Path
+    small_captures: list[Capture], tmp_path: Path
 ) -> None:
-    clean = build_site(small_archive, tmp_path / "clean")
+    repo = tmp_path / "archive"
+    synced_for_a_site(small_captures[0], repo)
+    clean = build_site(repo, tmp_path / "clean")
     assert clean.exit_code == 0, clean.output
     deep = b'{"key": "evil/deep", "v1": {"id": "evil/deep", "x": ' + b"[" * 300 + b"]" * 300
     bad = {
@@ -305,9 +322,9 @@ def test_the_site_builds_around_bad_files_and_reports_each(
     # A file that lacks every field the site reads is shown as it is, not left out.
     bare = {"data/provider/bare.json": b"{}\n"}
     epoch = (small_captures[0].time + timedelta(hours=1)).strftime("%Y-%m-%dT%H:00:00Z")
-    _commit_files(small_archive, {**bad, **bare}, epoch)
+    _commit_files(repo, {**bad, **bare}, epoch)
     out = tmp_path / "out" / "site"
-    result = build_site(small_archive, out)
+    result = build_site(repo, out)
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output
     problems = [line.strip() for line in result.stderr.splitlines() if "problem:" in line]
