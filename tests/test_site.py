@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import shutil
 import subprocess
@@ -339,3 +340,34 @@ def test_status_page_lists_syncs_from_trailers(archive: SiteArchive, site: Path)
         moment = datetime.fromisoformat(epoch.replace("Z", "+00:00"))
         assert moment.strftime("%Y-%m-%d %H:%M UTC") in status
     assert "Newest data" in status
+
+
+def test_providers_are_named_as_their_endpoints_name_them(archive: SiteArchive, site: Path) -> None:
+    # Upstream's own display name: each endpoint carries it (`provider_display_name`). The
+    # provider's page, the providers table and the JSON API must say the same; the record
+    # endpoints embed lacks it for most providers, which once made the site show slugs.
+    names: dict[str, set[str]] = {}
+    for path in git(archive.repo, "ls-tree", "-r", "--name-only", "HEAD", "data/endpoint/").split():
+        endpoint = orjson.loads(blob(archive.repo, "HEAD", path))
+        provider, name = endpoint.get("provider_info"), endpoint.get("provider_display_name")
+        if isinstance(provider, str) and isinstance(name, str) and name:
+            names.setdefault(provider, set()).add(name)
+    # Providers on upstream's provider list (a sub-provider such as `wafer/fast` is not, and
+    # no record of it holds a display name: its page shows its slug).
+    listed = {
+        key
+        for key in names
+        if "all_providers" in orjson.loads(blob(archive.repo, "HEAD", f"data/provider/{key}.json"))
+    }
+    agreed = {key: next(iter(found)) for key, found in names.items() if len(found) == 1}
+    agreed = {key: name for key, name in agreed.items() if key in listed}
+    assert len(agreed) >= 10 and any(name != key for key, name in agreed.items())
+    listing = _json(site / "api" / "providers.json")["providers"]
+    api = {item["key"]: item["name"] for item in listing}
+    table = (site / "providers.html").read_text()
+    for key, name in agreed.items():
+        page = (site / "provider" / f"{key}.html").read_text()
+        shown = re.search(r"<h1[^>]*>(.*?)</h1>", page, re.S)
+        assert shown and html.unescape(re.sub(r"<[^>]+>", "", shown[1])).strip() == name, key
+        assert api[key] == name, key
+        assert f">{html.escape(name)}<" in table, key

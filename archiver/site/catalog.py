@@ -217,8 +217,19 @@ def model_name(entity: Mapping[str, Any], key: str) -> str:
 
 
 def provider_name(entity: Mapping[str, Any], key: str) -> str:
-    """Return a provider's display name."""
-    return as_text(_provider_record(entity).get("displayName")) or key
+    """Return a provider's display name: upstream's `displayName` from whichever record holds
+    one, else its slug.
+
+    The record endpoints embed (`provider_info`) often has no displayName while the
+    all-providers record has it: read from the first record alone, 55 of 74 real providers
+    showed their slug ("io-net" where OpenRouter and the endpoint rows say "io.net"). Not
+    `name`: a sub-provider's (`wafer/fast`) is its parent's ("Wafer"), two pages one title.
+    """
+    for part in ("provider_info", "all_providers", "v1"):
+        name = as_text(as_mapping(entity.get(part)).get("displayName"))
+        if name:
+            return name
+    return key
 
 
 def model_modalities(entity: Mapping[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
