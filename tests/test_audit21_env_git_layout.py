@@ -42,10 +42,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import orjson
 import pytest
 from click.testing import CliRunner, Result
 
-from archiver.archive.store import DEFAULT_EMAIL, DEFAULT_NAME
+from archiver.archive.store import DEFAULT_EMAIL, DEFAULT_NAME, JOURNAL
 from archiver.capture.files import Capture
 from archiver.capture.replay import ReplayServer
 from archiver.capture.transport import ReplayTransport
@@ -123,6 +124,27 @@ def test_a_linked_worktree_syncs_on_its_own_branch(
     assert run("changes", "--repo", str(linked)).output == run(
         "changes", "--repo", str(reference)
     ).output.replace(head(reference)[:12], head(linked)[:12])
+
+
+def test_a_sync_killed_in_a_linked_worktree_is_recovered_by_the_next(
+    small_archive: Path, reference: Path, tmp_path: Path
+) -> None:
+    # Killed between its journal and the branch's move, a sync leaves the journal in the
+    # worktree's git folder and libgit2's lock on the branch in the shared one, where git
+    # keeps branches. Recovery looked for that lock beside the journal: every later sync
+    # failed to lock the branch.
+    linked = tmp_path / "linked"
+    git(small_archive, "worktree", "add", "-q", "-b", "archive-2", str(linked))
+    git_dir = Path(git(linked, "rev-parse", "--absolute-git-dir").strip())
+    old = head(linked)
+    journal = {"old": old, "new": "0" * 40, "paths": []}
+    (git_dir / JOURNAL).write_bytes(orjson.dumps(journal))
+    (small_archive / ".git" / "refs" / "heads" / "archive-2.lock").write_text(old + "\n")
+    result = run("import", "--repo", str(linked), NEXT_CAPTURE)
+    assert result.exit_code == 0, result.output
+    assert data_tree(linked) == data_tree(reference)
+    assert not (small_archive / ".git" / "refs" / "heads" / "archive-2.lock").exists()
+    assert status_clean(linked)
 
 
 def test_a_split_index_is_joined_and_the_sync_lands(small_archive: Path, reference: Path) -> None:

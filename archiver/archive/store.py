@@ -382,6 +382,11 @@ def _blob_ids(
 
 
 def _remove_stale_locks(git_dir: Path, branch: str) -> None:
-    """Remove lock files a killed sync left behind (only called while its journal exists)."""
-    for lock in (git_dir / "index.lock", git_dir / f"{branch}.lock"):
+    """Remove lock files a killed sync left behind (only called while its journal exists).
+
+    A linked worktree keeps its index in its own git folder but the branches in the one its
+    `commondir` file names."""
+    common = git_dir / "commondir"
+    refs = (git_dir / common.read_text().strip()) if common.is_file() else git_dir
+    for lock in (git_dir / "index.lock", refs / f"{branch}.lock"):
         lock.unlink(missing_ok=True)
