@@ -119,6 +119,21 @@ def copy_archive(source: Path, target: Path) -> Path:
     return Path(shutil.copytree(source, target, symlinks=True))
 
 
+def archives_in_turn(
+    factory: pytest.TempPathFactory, name: str, captures: Sequence[Capture]
+) -> list[Path]:
+    """Return an archive after each capture synced in turn: the first after the first
+    capture, each next a copy of the one before with the next capture synced (read only)."""
+    archives: list[Path] = []
+    for number, capture in enumerate(captures):
+        repo = factory.mktemp(f"{name}-{number + 1}") / "archive"
+        if archives:
+            copy_archive(archives[-1], repo)
+        sync_small(repo, capture)
+        archives.append(repo)
+    return archives
+
+
 @pytest.fixture(scope="session")
 def small_captures() -> list[Capture]:
     """Return the three small daily captures, read once for the session."""

@@ -29,7 +29,7 @@ from click.testing import CliRunner
 from archiver.capture.files import Capture
 from archiver.cli import main
 from archiver.site import build_site
-from tests.small_captures import copy_archive, small_captures, sync_small
+from tests.small_captures import archives_in_turn, copy_archive, small_captures, sync_small
 
 __all__ = ["small_captures"]
 
@@ -69,21 +69,21 @@ def files_of(folder: Path) -> dict[str, bytes]:
 
 
 @pytest.fixture(scope="module")
-def one_sync(tmp_path_factory: pytest.TempPathFactory, small_captures: list[Capture]) -> Path:
-    """Return an archive of the first small capture (do not write to it)."""
-    repo = tmp_path_factory.mktemp("full-disk") / "archive"
-    sync_small(repo, small_captures[0])
-    return repo
+def in_turn(tmp_path_factory: pytest.TempPathFactory, small_captures: list[Capture]) -> list[Path]:
+    """Return archives of the first small capture and of the first two (do not write to them)."""
+    return archives_in_turn(tmp_path_factory, "full-disk", small_captures[:2])
 
 
 @pytest.fixture(scope="module")
-def two_syncs(
-    one_sync: Path, small_captures: list[Capture], tmp_path_factory: pytest.TempPathFactory
-) -> Path:
+def one_sync(in_turn: list[Path]) -> Path:
+    """Return an archive of the first small capture (do not write to it)."""
+    return in_turn[0]
+
+
+@pytest.fixture(scope="module")
+def two_syncs(in_turn: list[Path]) -> Path:
     """Return an archive of the first two small captures (do not write to it)."""
-    repo = copy_archive(one_sync, tmp_path_factory.mktemp("full-disk-two") / "archive")
-    sync_small(repo, small_captures[1])
-    return repo
+    return in_turn[1]
 
 
 @pytest.fixture(scope="module")

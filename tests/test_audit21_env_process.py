@@ -27,7 +27,12 @@ import pytest
 
 from archiver.capture.files import Capture, CapturedResponse, write_capture
 from tests.archive_helpers import git
-from tests.small_captures import SMALL_DAILY, copy_archive, small_captures, sync_small
+from tests.small_captures import (
+    SMALL_DAILY,
+    archives_in_turn,
+    copy_archive,
+    small_captures,
+)
 
 __all__ = ["small_captures"]
 
@@ -62,21 +67,21 @@ def named_captures(small_captures: list[Capture]) -> list[Capture]:
 
 
 @pytest.fixture(scope="module")
-def base(tmp_path_factory: pytest.TempPathFactory, named_captures: list[Capture]) -> Path:
-    """Return an archive of the first capture (do not write to it)."""
-    repo = tmp_path_factory.mktemp("named") / "archive"
-    sync_small(repo, named_captures[0])
-    return repo
+def in_turn(tmp_path_factory: pytest.TempPathFactory, named_captures: list[Capture]) -> list[Path]:
+    """Return archives of the first named capture and of the first two (do not write to them)."""
+    return archives_in_turn(tmp_path_factory, "named", named_captures[:2])
 
 
 @pytest.fixture(scope="module")
-def named_archive(
-    base: Path, named_captures: list[Capture], tmp_path_factory: pytest.TempPathFactory
-) -> Path:
+def base(in_turn: list[Path]) -> Path:
+    """Return an archive of the first capture (do not write to it)."""
+    return in_turn[0]
+
+
+@pytest.fixture(scope="module")
+def named_archive(in_turn: list[Path]) -> Path:
     """Return an archive of two syncs whose names hold non-ASCII characters."""
-    repo = copy_archive(base, tmp_path_factory.mktemp("named-two") / "archive")
-    sync_small(repo, named_captures[1])
-    return repo
+    return in_turn[1]
 
 
 def archiver(args: list[str], **env: str) -> subprocess.CompletedProcess[bytes]:
