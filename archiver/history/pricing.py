@@ -30,6 +30,7 @@ from typing import Any
 from archiver.errors import ArchiverError
 from archiver.history.index import HistoryIndex
 from archiver.history.price_sheet import exact_text, pricing_of, tier_prices, unit_priced
+from archiver.history.settled import settled
 from archiver.history.versions import SyncChanges, category_at, versions
 from archiver.paths import Category
 from archiver.times import format_epoch
@@ -146,7 +147,7 @@ def pricing_histories(
     One pass over changes already read (the site has them): no entity is read twice.
     """
     states: dict[tuple[str, str], list[tuple[datetime, Entity | None]]] = {}
-    for group in reversed(groups):
+    for group in reversed(settled(groups)):
         for change in group.changes:
             if change.category in ("model", "endpoint"):
                 states.setdefault((change.category, change.key), []).append(

@@ -11,13 +11,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
-from archiver.history.classify import PriceChange, render_path
+from archiver.history.classify import PriceChange, decimal_price, render_path
 from archiver.history.kinds import KIND_LABELS as LABELS_BY_KIND
 from archiver.history.kinds import Described, Detail, describe_change
 from archiver.history.versions import Change, format_patch
-from archiver.site.catalog import model_name, provider_name
+from archiver.site.catalog import model_name, provider_name, unit_price
 from archiver.site.context import Entity, Projection
 from archiver.site.formats import count, money, per_million
 from archiver.site.urls import endpoint_page, model_page, provider_page
@@ -252,12 +253,18 @@ def _price_lines(change: Change) -> tuple[PriceLine, ...]:
     lines = sorted((_price_line(price) for price in change.prices), key=_price_rank)
     root = change.before, change.after
     if change.category == "endpoint" and root[0] and root[1]:
-        old = dig(root[0], ("pricing", "discount"))
-        new = dig(root[1], ("pricing", "discount"))
-        if isinstance(old, int | float) and isinstance(new, int | float) and old != new:
-            percent = (new - old) / old * 100 if old else None
-            lines.append(PriceLine("discount", f"{old:.0%}", f"{new:.0%}", percent, new > old, ""))
+        old = decimal_price(dig(root[0], ("pricing", "discount")))
+        new = decimal_price(dig(root[1], ("pricing", "discount")))
+        if old is not None and new is not None and old != new:
+            # Exact (80.05%, not 80%), and no percent of a percent: 80.05% -> 82.35% read
+            # "80% -> 82%, +2.9%" where the discount grew by 2.3 points.
+            lines.append(PriceLine("discount", _share(old), _share(new), None, new > old, ""))
     return tuple(lines)
+
+
+def _share(value: Decimal) -> str:
+    """Return a discount (a share: 0.8235) in percent as upstream set it: 82.35%."""
+    return f"{format((value * 100).normalize(), 'f')}%"
 
 
 def _price_rank(line: PriceLine) -> tuple[int, str]:
@@ -320,6 +327,12 @@ def _figures(category: str, entity: Entity) -> tuple[Figure, ...]:
         figures = [
             Figure("context", count(as_float(entity.get("context_length")))),
             Figure("max output", count(as_float(entity.get("max_completion_tokens")))),
+        ]
+        sold_per_unit = unit_price(entity.get("display_pricing"))
+        if sold_per_unit is not None:
+            # A song or a second of video: its token prices ("0") would read as free.
+            return (*figures, Figure("price", sold_per_unit))
+        figures += [
             Figure("input", money(per_million(pricing.get("prompt")))),
             Figure("output", money(per_million(pricing.get("completion")))),
         ]
@@ -331,8 +344,13 @@ def _figures(category: str, entity: Entity) -> tuple[Figure, ...]:
         assert isinstance(v1, dict)
         pricing = v1.get("pricing") if isinstance(v1.get("pricing"), dict) else {}
         assert isinstance(pricing, dict)
+        # A catalog-only model (an embedding, an image model) has its context in the catalog,
+        # as its page shows it; only the prices are the list price's alone.
+        catalog = entity.get("catalog") if isinstance(entity.get("catalog"), dict) else {}
+        assert isinstance(catalog, dict)
+        context = as_float(v1.get("context_length")) or as_float(catalog.get("context_length"))
         return (
-            Figure("context", count(as_float(v1.get("context_length")))),
+            Figure("context", count(context)),
             Figure("input", money(per_million(pricing.get("prompt")))),
             Figure("output", money(per_million(pricing.get("completion")))),
         )

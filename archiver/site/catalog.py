@@ -36,6 +36,7 @@ __all__ = [
     "model_row",
     "provider_name",
     "provider_row",
+    "unit_price",
 ]
 
 
@@ -78,19 +79,27 @@ def build_catalog(
     )
 
 
-def _unit_price(display: Any) -> str | None:
-    """Return "$0.0043 /minute" for an endpoint priced per unit only (no tokens), else None."""
+def unit_price(display: Any) -> str | None:
+    """Return what an endpoint priced per unit only (no tokens) costs, else None.
+
+    "$0.0043 /minute"; each price named by its label where there are several ("Video (with
+    audio): $0.40 /second · Video (no audio): $0.20 /second"): the first alone hid the rest.
+    """
     if not isinstance(display, list) or not display:
         return None
     if not all(isinstance(d, dict) and d.get("kind") == "unit" for d in display):
         return None
-    first = display[0]
-    price = decimal_price(first.get("price"))
-    if price is None:
-        return None
-    multiplier = decimal_price(first.get("displayMultiplier")) or Decimal(1)
-    label = as_text(first.get("unitLabel")) or "/unit"
-    return f"{money(price * multiplier)} {label}"
+    texts = []
+    for item in display:
+        price = decimal_price(item.get("price"))
+        if price is None:
+            continue
+        multiplier = decimal_price(item.get("displayMultiplier")) or Decimal(1)
+        label = as_text(item.get("unitLabel")) or "/unit"
+        name = as_text(item.get("sku_label"))
+        text = f"{money(price * multiplier)} {label}"
+        texts.append(f"{name}: {text}" if name and len(display) > 1 else text)
+    return " \u00b7 ".join(texts) or None
 
 
 def endpoint_row(
@@ -101,8 +110,8 @@ def endpoint_row(
     model = projection.models.get(model_key, {})
     provider_key = as_text(entity.get("provider_info")) or ""
     pricing = as_mapping(entity.get("pricing"))
-    unit_price = _unit_price(entity.get("display_pricing"))
-    if unit_price is not None:
+    unit_price_text = unit_price(entity.get("display_pricing"))
+    if unit_price_text is not None:
         # Priced per minute, image or request: token prices would read as $/Mtok wrongly.
         pricing = {}
     policy = as_mapping(entity.get("data_policy"))
@@ -117,7 +126,7 @@ def endpoint_row(
         or provider_name(projection.providers.get(provider_key, {}), provider_key),
         provider_tag=as_text(entity.get("provider_slug")) or provider_key,
         region=as_text(entity.get("provider_region")),
-        unit_price=unit_price,
+        unit_price=unit_price_text,
         input=per_million(pricing.get("prompt")),
         output=per_million(pricing.get("completion")),
         cache_read=per_million(pricing.get("input_cache_read")),
@@ -145,7 +154,26 @@ def endpoint_row(
         entity=entity,
         uptime_24h=metrics.uptime_24h if metrics else None,
         uptime_30d=metrics.uptime_30d if metrics else None,
+        long_context=_long_context(pricing.get("overrides")),
     )
+
+
+def _long_context(overrides: Any) -> str | None:
+    """Return the long-prompt prices ("from 200,000 prompt tokens: $4.00 in, $12.00 out")."""
+    tiers = []
+    for item in overrides if isinstance(overrides, list) else []:
+        tier = as_mapping(item)
+        threshold = as_int(tier.get("min_prompt_tokens"))
+        if threshold is None:
+            continue
+        prices = [
+            f"{money(per_million(tier.get(name)))} {label}"
+            for name, label in (("prompt", "in"), ("completion", "out"))
+            if per_million(tier.get(name)) is not None
+        ]
+        if prices:
+            tiers.append(f"from {threshold:,} prompt tokens: {', '.join(prices)} /Mtok")
+    return "; ".join(tiers) or None
 
 
 def model_row(

@@ -22,6 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 from archiver.history.kinds import model_name
+from archiver.history.settled import settled
 from archiver.history.versions import SyncChanges
 from archiver.site.cards import ChangeCard
 from archiver.site.context import Entity, Projection
@@ -152,7 +153,7 @@ def lifecycle_feeds(
 def _scan(groups: Sequence[SyncChanges]) -> _Scan:
     """Return every entity's end dates over time, its last change, and its first sync."""
     scan = _Scan({}, set(), {}, {})
-    for group in reversed(groups):
+    for group in reversed(settled(groups)):
         for change in group.changes:
             if change.category not in END_FIELDS:
                 continue

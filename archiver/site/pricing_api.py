@@ -207,12 +207,14 @@ def _row(
     note = cost.reason
     if cost.tier is not None:
         note = f"long-context price from {cost.tier:,} prompt tokens"
+    # Not priced per token (a second of video): its token prices ("0") are no price.
+    priced = cost.total is not None
     return CalculatorRow(
         endpoint,
         provider,
         href,
-        _per_million(cost.prompt),
-        _per_million(cost.completion),
+        _per_million(cost.prompt if priced else None),
+        _per_million(cost.completion if priced else None),
         total,
         cost.total,
         interval.valid_from,

@@ -75,6 +75,8 @@ class EndpointRow:
     # Mean hourly uptime in percent over the last 24 hours and 30 days (None: not archived).
     uptime_24h: float | None = None
     uptime_30d: float | None = None
+    # The prices of long prompts (pricing.overrides), as the endpoint page shows them.
+    long_context: str | None = None
 
     @property
     def href(self) -> str:

@@ -15,8 +15,10 @@ from decimal import Decimal
 from typing import Any
 
 from archiver.history.kinds import Kind, importance, model_name
+from archiver.history.settled import settled
 from archiver.history.versions import Change, SyncChanges
 from archiver.site.cards import CardParts, ChangeCard, card_from_parts, card_parts
+from archiver.site.catalog import unit_price
 from archiver.site.context import Projection
 from archiver.site.formats import per_million
 from archiver.site.values import dig
@@ -36,6 +38,8 @@ PRICE_METRICS = {
     "cache_read": "input_cache_read",
     "discount": "discount",
 }
+# The metrics that are prices per million tokens.
+TOKEN_METRICS = ("input", "output", "cache_read")
 # A sync with more cards of one plain kind than this shows them as one collapsed list.
 BULK_THRESHOLD = 40
 # Kinds that may flood a sync (a first import, a catalog-wide field); prices never collapse.
@@ -115,7 +119,7 @@ def build_timeline(
                 for owner in (("model", card.model_key), ("provider", card.provider_key)):
                     timeline.endpoint_cards.setdefault(owner, []).append(card)
         timeline.groups.append(_grouped(group, cards))
-    for group in reversed(groups):
+    for group in reversed(settled(groups)):
         for change in group.changes:
             _record_prices(timeline, change)
     return timeline
@@ -139,6 +143,9 @@ def _record_prices(timeline: Timeline, change: Change) -> None:
     if change.category == "endpoint":
         series = timeline.endpoint_prices.setdefault(change.key, [])
         values = _prices(dig(change.after, ("pricing",))) if change.after else None
+        if values is not None and unit_price(dig(change.after, ("display_pricing",))):
+            # Sold per song or second: its token prices ("0") are no price per million tokens.
+            values = {**values, **dict.fromkeys(TOKEN_METRICS)}
     elif change.category == "model":
         series = timeline.model_prices.setdefault(change.key, [])
         values = _prices(dig(change.after, ("v1", "pricing"))) if change.after else None

@@ -167,8 +167,9 @@
         name.textContent = label(row);
       }
       cell(tr, row.cost.total ? dollars(row.cost.total) : "\u2013", "num").setAttribute("data-cost", "");
-      cell(tr, perMillion(row.cost.prompt), "num");
-      cell(tr, perMillion(row.cost.completion), "num");
+      // Not priced per token (a second of video): its token prices ("0") are no price.
+      cell(tr, row.cost.total ? perMillion(row.cost.prompt) : "\u2013", "num");
+      cell(tr, row.cost.total ? perMillion(row.cost.completion) : "\u2013", "num");
       cell(tr, row.interval.valid_from.slice(0, 10));
       cell(tr, row.cost.note, "muted");
       body.appendChild(tr);
