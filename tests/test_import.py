@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import weakref
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -97,31 +98,23 @@ def test_importing_the_same_capture_again_adds_no_commit(
     assert commit_count(repo) == 1
 
 
-def _captures_holding_responses(ignore: set[int]) -> int:
-    """Count the live Capture objects that hold responses, except those whose id is ignored."""
-    return sum(
-        1
-        for obj in gc.get_objects()
-        if isinstance(obj, Capture) and obj.responses and id(obj) not in ignore
-    )
-
-
 def test_an_import_holds_one_captures_responses_at_a_time(
-    daily_paths: list[Path], v1_models_paths: list[Path], tmp_path: Path
+    daily_paths: list[Path], tmp_path: Path
 ) -> None:
     # A year of daily captures is some 45 MB each once read: held all at once, an import of
-    # a year would need 16 GB. At each sync, only that sync's capture may be in memory.
-    captures = [*daily_paths, *v1_models_paths]
-    already = {id(obj) for obj in gc.get_objects() if isinstance(obj, Capture)}
-    held: list[int] = []
+    # a year would need 16 GB. At each sync, the captures synced before must be gone.
+    synced: list[weakref.ref[Capture]] = []
+    alive: list[int] = []
 
     def count(capture: Capture, log: SyncLog) -> None:
         gc.collect()
-        held.append(_captures_holding_responses(already))
+        alive.append(sum(ref() is not None for ref in synced))
+        assert capture.responses
+        synced.append(weakref.ref(capture))
 
-    logs = import_captures(tmp_path / "archive", captures, on_log=count)
-    assert len(logs) == len(captures) == len(held)
-    assert held == [1] * len(captures)
+    logs = import_captures(tmp_path / "archive", daily_paths, on_log=count)
+    assert len(logs) == len(daily_paths) == len(alive)
+    assert alive == [0] * len(daily_paths)
 
 
 def test_a_bad_capture_among_many_refuses_the_import_before_any_sync(
