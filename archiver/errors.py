@@ -12,6 +12,11 @@ Every message names the entity, URL or path involved and the next step.
 
 from __future__ import annotations
 
+import errno
+
+# Write errors of a full disk, a full quota, and a file-size limit (RLIMIT_FSIZE).
+DISK_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+
 
 class ArchiverError(Exception):
     """Base class: an expected failure with a message meant for a person."""

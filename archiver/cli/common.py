@@ -7,7 +7,6 @@ stderr; what was fetched is committed); 2 usage error; 3 the command could not r
 
 from __future__ import annotations
 
-import errno
 import functools
 import os
 import sqlite3
@@ -21,7 +20,7 @@ import click
 import pygit2
 
 from archiver.archive.git_setup import is_owner_refusal, owner_refusal, trust_as_git_does
-from archiver.errors import ArchiverError
+from archiver.errors import DISK_FULL, ArchiverError
 from archiver.textsafe import one_line
 from archiver.times import parse_time
 
@@ -30,8 +29,6 @@ EXIT_FAILED = 3
 # What a shell reports for a process that SIGPIPE ended, as `git log | head` leaves git.
 EXIT_READER_GONE = 141
 F = TypeVar("F", bound=Callable[..., Any])
-# Write errors of a full disk, a full quota, and a file-size limit (RLIMIT_FSIZE).
-_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 
 
 class OneLineError(click.ClickException):
@@ -92,7 +89,7 @@ def reports_errors(command: F) -> F:
             # The library names paths in its own errors; this net keeps any it missed to
             # one line (a --repo under a file, a full disk) instead of a traceback.
             where = f": {error.filename}" if error.filename else ""
-            full = " (the disk or a size limit is full)" if error.errno in _FULL else ""
+            full = " (the disk or a size limit is full)" if error.errno in DISK_FULL else ""
             raise CommandFailed(
                 f"{error.strerror or error}{full}{where}; check the path, its permissions and "
                 "free space, then run again"

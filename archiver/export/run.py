@@ -21,14 +21,13 @@ file is left out; they never stop the export.
 
 from __future__ import annotations
 
-import errno
 import importlib.util
 import re
 import time
 from pathlib import Path
 
 from archiver.archive.git_setup import refuse_sparse_telemetry
-from archiver.errors import ArchiverError
+from archiver.errors import DISK_FULL, ArchiverError
 from archiver.export.history_tables import ENTITY_TABLES, write_history
 from archiver.export.months import month_of
 from archiver.export.plan import (
@@ -51,8 +50,6 @@ __all__ = ["ENTITY_TABLES", "ExportReport", "ExportUnavailable", "export_parquet
 # A partition as `archiver.export.parquet` writes it, or the part it writes first and renames.
 _PARTITION = re.compile(rf"{TABLE_NAME}/month={MONTH}/part-0\.parquet(\.partial)?")
 _PARTITION_FOLDER = re.compile(rf"{TABLE_NAME}(/month={MONTH})?")
-# Write errors of a full disk, a full quota, and a file-size limit (RLIMIT_FSIZE).
-_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 
 
 class ExportUnavailable(ArchiverError):
@@ -78,7 +75,7 @@ def export_parquet(repo: str | Path, out: str | Path) -> ExportReport:
     try:
         return _export(repo, out, before, missing, started)
     except (ArrowException, OSError) as error:
-        if getattr(error, "errno", None) in _FULL:
+        if getattr(error, "errno", None) in DISK_FULL:
             # Arrow names no file; retried in full, it would write everything again into
             # the disk that just ran out.
             raise ArchiverError(
