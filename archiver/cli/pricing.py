@@ -149,11 +149,22 @@ def _sheet_lines(sheet: PriceSheet) -> list[str]:
     if sheet.display_only:
         rows.append(("  shown by OpenRouter per unit:", "", ""))
         rows += [_sku_row("    ", sku) for sku in sheet.display_only]
+    if sheet.unpriced:
+        rows.append(("  not a number, shown as archived:", "", ""))
+        rows += [
+            ("    " + one_line(field), _shortened(one_line(value)), "")
+            for field, value in sheet.unpriced
+        ]
     widths = [max((len(row[column]) for row in rows if row[1]), default=0) for column in (0, 1)]
     return [
         f"{name:{widths[0]}}  {exact:{widths[1]}}  {shown}".rstrip() if exact else name
         for name, exact, shown in rows
     ]
+
+
+def _shortened(text: str, most: int = 120) -> str:
+    """Return a text cut to a line's worth (a value upstream sent may be a whole object)."""
+    return text if len(text) <= most else text[: most - 1] + "…"
 
 
 def _sku_row(indent: str, sku: Sku) -> tuple[str, str, str]:
@@ -206,6 +217,7 @@ def _price_json(
             for tier in sheet.tiers
         ],
         "display_only": [sku.to_json() for sku in sheet.display_only],
+        "unpriced": [{"field": field, "as_archived": value} for field, value in sheet.unpriced],
     }
 
 

@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import orjson
+
+from archiver import jsonvalue
 from archiver.history.classify import decimal_price
 from archiver.history.price_moves import MILLION, NOT_PRICES, PER_UNIT, PRICE_LABELS
 
@@ -92,6 +95,9 @@ class PriceSheet:
     discount: Decimal | None
     tiers: tuple[TierSheet, ...]
     display_only: tuple[Sku, ...]
+    # Price fields holding no number ("x", null, a list): (where, the value as archived).
+    # Shown as they are, so a reader is never left to think the field is missing.
+    unpriced: tuple[tuple[str, str], ...] = ()
 
 
 def pricing_of(
@@ -135,10 +141,15 @@ def tier_prices(
 def price_sheet(pricing: Mapping[str, Any], service_tiers: Mapping[str, Any] | None) -> PriceSheet:
     """Return every SKU of a pricing object and its service tiers, in a reading order."""
     units = _display_units(pricing.get("display_pricing"))
-    skus = tuple(_skus(pricing, units))
+    unpriced: list[tuple[str, str]] = []
+    skus = tuple(_skus(pricing, units, unpriced, ""))
     tiers = [
-        TierSheet(f"prompts of {threshold:,}+ tokens", threshold, tuple(_skus(tier, units)))
-        for tier in _list(pricing.get("overrides"))
+        TierSheet(
+            f"prompts of {threshold:,}+ tokens",
+            threshold,
+            tuple(_skus(tier, units, unpriced, f"overrides[{position}].")),
+        )
+        for position, tier in enumerate(_list(pricing.get("overrides")))
         if isinstance(tier, Mapping)
         and isinstance(threshold := tier.get("min_prompt_tokens"), int)
         and not isinstance(threshold, bool)
@@ -153,11 +164,19 @@ def price_sheet(pricing: Mapping[str, Any], service_tiers: Mapping[str, Any] | N
         if sku.unit != TOKEN and sku.value not in plain
     )
     discount = decimal_price(pricing.get("discount"))
-    return PriceSheet(skus, discount, tuple(tiers), display_only)
+    if discount is None and pricing.get("discount") is not None:
+        unpriced.append(("discount", _as_archived(pricing["discount"])))
+    return PriceSheet(skus, discount, tuple(tiers), display_only, tuple(unpriced))
 
 
-def _skus(pricing: Mapping[str, Any], units: Mapping[Decimal, tuple[str, Decimal]]) -> list[Sku]:
-    """Return the plain price fields of a pricing object (or a tier) as SKUs, labels first."""
+def _skus(
+    pricing: Mapping[str, Any],
+    units: Mapping[Decimal, tuple[str, Decimal]],
+    unpriced: list[tuple[str, str]],
+    prefix: str,
+) -> list[Sku]:
+    """Return the plain price fields of a pricing object (or a tier) as SKUs, labels first;
+    add the fields that hold no number to `unpriced`, named from the pricing object."""
     order = list(SKU_LABELS)
     names = sorted(
         (name for name in pricing if name not in NOT_SKUS),
@@ -167,6 +186,7 @@ def _skus(pricing: Mapping[str, Any], units: Mapping[Decimal, tuple[str, Decimal
     for name in names:
         value = decimal_price(pricing[name])
         if value is None:
+            unpriced.append((prefix + name, _as_archived(pricing[name])))
             continue
         unit, multiplier = PER_USE.get(name, TOKEN), Decimal(1)
         if name not in PER_USE and value in units and value != 0:
@@ -174,6 +194,11 @@ def _skus(pricing: Mapping[str, Any], units: Mapping[Decimal, tuple[str, Decimal
         label = SKU_LABELS.get(name, name.replace("_", " "))
         found.append(Sku(name, label, str(pricing[name]), value, unit, multiplier))
     return found
+
+
+def _as_archived(value: Any) -> str:
+    """Return a value as the archive holds it: JSON text."""
+    return jsonvalue.dumps(value, orjson.OPT_SORT_KEYS).decode()
 
 
 def _display_skus(entries: Any) -> list[Sku]:
