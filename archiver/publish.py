@@ -193,13 +193,13 @@ def _keepalive(target: Target, log: SyncLog, days: float) -> str | None:
         "GitHub keeps running the hourly schedule"
     )
     log.seconds = time.monotonic() - log.started
-    signature = Store(target.repo, create=False).signature()
+    author, committer = Store(target.repo, create=False).identities()
     repo = open_repository(target.repo)
     try:
         # HEAD's own tree: the work tree and index were checked clean, so nothing else moves.
         # Moving "HEAD" fails if the branch left head meanwhile (libgit2 checks the tip).
         commit_id = repo.create_commit(
-            "HEAD", signature, signature, log.message(), head.tree_id, [head.id]
+            "HEAD", author, committer, log.message(), head.tree_id, [head.id]
         )
     except pygit2.GitError as error:
         raise PublishError(

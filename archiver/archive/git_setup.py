@@ -15,6 +15,7 @@ two must agree on what --repo is. Where they differ, git's answer wins:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 from pathlib import Path
@@ -137,3 +138,49 @@ def refuse_sparse_telemetry(root: Path) -> None:
             "the export read from the work tree; run `git sparse-checkout disable` there (or "
             "add data/telemetry to the sparse checkout), then run again"
         )
+
+
+# Who a commit names, in git's order of precedence: its environment for the role, then the
+# role's own setting (author.name, committer.email, ...), then user.name and user.email.
+_IDENTITY_KEYS = r"^(user|author|committer)\.(name|email)$"
+
+
+def identities(
+    repo: pygit2.Repository, root: Path, default_name: str, default_email: str
+) -> tuple[pygit2.Signature, pygit2.Signature]:
+    """Return (author, committer) as git names them, else the defaults given.
+
+    git is asked for the settings (it reads GIT_CONFIG_GLOBAL and `git -c`, which libgit2
+    does not); without a git CLI, libgit2's reading of the config stands in.
+    """
+    settings = _identity_settings(repo, root)
+    found = []
+    for role in ("author", "committer"):
+        variable = f"GIT_{role.upper()}"
+        name, email = (
+            os.environ.get(f"{variable}_{part.upper()}")
+            or settings.get(f"{role}.{part}")
+            or settings.get(f"user.{part}")
+            or default
+            for part, default in (("name", default_name), ("email", default_email))
+        )
+        found.append(pygit2.Signature(name, email))
+    return found[0], found[1]
+
+
+def _identity_settings(repo: pygit2.Repository, root: Path) -> dict[str, str]:
+    """Return the identity settings git reads for this repository, by lowercase key."""
+    command = ["git", "-C", str(root), "config", "--get-regexp", _IDENTITY_KEYS]
+    try:
+        listed = subprocess.run(command, capture_output=True)
+    except OSError:
+        listed = None
+    if listed is not None and listed.returncode in (0, 1):  # 1: no such setting
+        lines = listed.stdout.decode(errors="replace").splitlines()
+        return {key.lower(): value for key, _, value in (line.partition(" ") for line in lines)}
+    settings = {}
+    for section in ("user", "author", "committer"):
+        for part in ("name", "email"):
+            with contextlib.suppress(KeyError):
+                settings[f"{section}.{part}"] = str(repo.config[f"{section}.{part}"])
+    return settings

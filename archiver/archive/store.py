@@ -15,7 +15,6 @@ the branch is then at the old commit, or at the new one with the journal left fo
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,7 +25,7 @@ import orjson
 import pygit2
 from pygit2.enums import FileMode
 
-from archiver.archive.git_setup import open_or_init, readable_index
+from archiver.archive.git_setup import identities, open_or_init, readable_index
 from archiver.archive.lock import repository_lock
 from archiver.archive.trailers import sync_epoch
 from archiver.archive.worktree import (
@@ -181,9 +180,9 @@ class Store:
         if head is not None and tree_id == head.tree_id:
             # pygit2 would happily make an empty commit: nothing changed, so no commit.
             return None
-        signature = signature or self.signature()
+        author, committer = (signature, signature) if signature else self.identities()
         parents = [head.id] if head is not None else []
-        commit_id = self.repo.create_commit(None, signature, signature, message, tree_id, parents)
+        commit_id = self.repo.create_commit(None, author, committer, message, tree_id, parents)
         paths = sorted({*writes, *staged}) + removals
         self._write_journal(head, commit_id, paths)
         self._move_branch(commit_id, message)
@@ -216,18 +215,9 @@ class Store:
         journal.unlink()
         return outcome
 
-    def signature(self) -> pygit2.Signature:
-        """Return the committer: git's environment or config, else the archiver's own."""
-        name = os.environ.get("GIT_COMMITTER_NAME") or self._config("user.name") or DEFAULT_NAME
-        email = os.environ.get("GIT_COMMITTER_EMAIL") or self._config("user.email")
-        return pygit2.Signature(name, email or DEFAULT_EMAIL)
-
-    def _config(self, key: str) -> str | None:
-        """Return a git config value, or None."""
-        try:
-            return str(self.repo.config[key])
-        except KeyError:
-            return None
+    def identities(self) -> tuple[pygit2.Signature, pygit2.Signature]:
+        """Return (author, committer) as git names them, else the archiver's own."""
+        return identities(self.repo, self.root, DEFAULT_NAME, DEFAULT_EMAIL)
 
     def _check_index(self, head: pygit2.Commit | None) -> None:
         """Refuse to commit over an index that holds changes HEAD does not."""
