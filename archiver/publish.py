@@ -143,6 +143,11 @@ def _publish(
             pending = align(target, remote_head, ours)
             if pending:
                 recovered = "; ".join(filter(None, [recovered, pending]))
+            superseded = _superseded(target, upstream)
+            if superseded:
+                log = upstream.new_log()
+                log.notes.append(superseded)
+                return PublishResult(log, None, number, target.remote, target.branch)
             log = _apply(target, upstream, recovered, rounds.keepalive_days)
             ours = log.commit_id
             head = rev(target.repo, "HEAD")
@@ -163,6 +168,23 @@ def _publish(
         f"commit {(ours or '')[:12]} stays local only. Run `archiver sync --push` again, or "
         "drop it with `git reset --keep HEAD~1`",
         log,
+    )
+
+
+def _superseded(target: Target, upstream: Upstream) -> str | None:
+    """Return why this sync is not applied when the branch holds a newer one, else None.
+
+    A run held back (a slow fetch, a delayed schedule, a second machine) may push after a
+    newer sync landed: applied on top, its older data would undo the newer sync's changes
+    until the next hour, two changes upstream never made.
+    """
+    latest = Store(target.repo, create=False).latest_epoch()
+    epoch = upstream.new_log().epoch
+    if latest is None or latest <= epoch:
+        return None
+    return (
+        f"{target.label} already holds the sync of {format_epoch(latest)}, newer than this "
+        f"one's {format_epoch(epoch)}: its older data was not applied"
     )
 
 

@@ -121,6 +121,9 @@ def fetch_upstream(
     with paused_gc():
         asyncio.run(fetch_sources(options, observer, record, on_planned, unseen, schedule, extras))
         observed = observer.observed()
+    # The hour is fixed once the data is in: a push retried past the hour still files it
+    # under the hour it was fetched in.
+    options = dataclasses.replace(options, epoch=hour_epoch(options.epoch))
     return Upstream(observed, tuple(responses), options, started, extras)
 
 

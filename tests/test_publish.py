@@ -6,6 +6,7 @@ the git CLI, and the real daily captures fetched over HTTP from the replay serve
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import os
 import shutil
@@ -33,7 +34,7 @@ from archiver.publish import (
     sync_and_push,
 )
 from archiver.sync import SyncOptions, Upstream, fetch_upstream, sync
-from archiver.times import parse_time
+from archiver.times import format_epoch, hour_epoch, parse_time
 
 CAPTURES = Path(__file__).resolve().parent / "captures"
 DAILY = sorted((CAPTURES / "daily").glob("*.jsonl.gz"))
@@ -42,6 +43,11 @@ HUMAN = ("-c", "user.name=A Human", "-c", "user.email=human@example.com")
 FAST = 0.02  # Backoff in tests: the races are real, the waiting need not be long.
 
 pytestmark = pytest.mark.skipif(len(DAILY) < 3, reason=f"needs 3 daily captures in {CAPTURES}")
+
+
+def at_hour(upstream: Upstream, epoch: datetime) -> Upstream:
+    """Return the same fetched data filed under another hour."""
+    return dataclasses.replace(upstream, options=dataclasses.replace(upstream.options, epoch=epoch))
 
 
 def git(repo: Path, *args: str, env: dict[str, str] | None = None) -> str:
@@ -180,6 +186,9 @@ def test_two_clones_racing_both_land_every_round(
     remote = bare_remote(tmp_path / "remote.git")
     clones = [clone(remote, tmp_path / name) for name in ("alice", "bob")]
     rounds = 8
+    # Each round an hour later than the last (both racers in the same hour, a rerun): a
+    # sync older than the remote's newest is not applied (see the test after this one).
+    first_hour = max(f.options.epoch for f in fetched if f.options.epoch) + timedelta(hours=1)
     start = threading.Barrier(2, timeout=120)
     midway = threading.Event()
     landed: dict[str, int] = {}  # pushed commit -> capture index
@@ -193,7 +202,8 @@ def test_two_clones_racing_both_land_every_round(
                 start.wait()
                 if number == rounds // 2:
                     midway.set()
-                result = publish(clones[who], fetched[capture], backoff=FAST)
+                hour = first_hour + timedelta(hours=number)
+                result = publish(clones[who], at_hour(fetched[capture], hour), backoff=FAST)
                 # Landed: what this clone now holds is on the remote and is exactly its capture.
                 assert entity_files(clones[who], "HEAD") == expected[capture]
                 assert_clean(clones[who])
@@ -221,6 +231,41 @@ def test_two_clones_racing_both_land_every_round(
     # Every round changes something (the captures rotate), so the head is a sync commit.
     assert entity_files(remote, final) == expected[landed[final]]
     assert "Maintained by a human." in git(remote, "show", "main:README.md")
+
+
+def test_a_fetch_fixes_its_hour_for_every_push_round() -> None:
+    # Without --epoch each round's log read the clock again: a push retried past the hour
+    # filed data fetched at :59 under the next hour.
+    with ReplayServer(DAILY[0]) as server:
+        before = datetime.now(UTC)
+        upstream = fetch_upstream(SyncOptions(base_url=server.base_url, telemetry=False))
+        after = datetime.now(UTC)
+    assert upstream.options.epoch in {hour_epoch(before), hour_epoch(after)}
+    assert upstream.new_log().epoch == upstream.options.epoch
+
+
+def test_a_sync_older_than_the_remotes_newest_is_not_applied(
+    tmp_path: Path, fetched: list[Upstream], expected: list[dict[str, str]]
+) -> None:
+    remote = bare_remote(tmp_path / "remote.git")
+    late, prompt = (clone(remote, tmp_path / name) for name in ("late", "prompt"))
+    hour = max(f.options.epoch for f in fetched if f.options.epoch) + timedelta(hours=1)
+    newer = publish(prompt, at_hour(fetched[2], hour + timedelta(hours=1)))
+    assert newer.commit_id
+    # A run held back an hour (fetched at `hour`) pushes after the newer sync landed.
+    held = publish(late, at_hour(fetched[1], hour))
+    assert held.commit_id is None
+    assert held.log.notes[-1] == (
+        f"origin/main already holds the sync of {format_epoch(hour + timedelta(hours=1))}, "
+        f"newer than this one's {format_epoch(hour)}: its older data was not applied"
+    )
+    assert git(remote, "rev-parse", "main") == newer.commit_id
+    assert entity_files(late, "HEAD") == expected[2]
+    assert_clean(late)
+    # The same hour again (a rerun) is applied: it is not older.
+    rerun = publish(late, at_hour(fetched[1], hour + timedelta(hours=1)))
+    assert rerun.commit_id and git(remote, "rev-parse", "main") == rerun.commit_id
+    assert entity_files(remote, rerun.commit_id) == expected[1]
 
 
 def test_sync_reapplied_on_top_of_a_human_commit(
