@@ -37,7 +37,11 @@ def parse_time(text: str) -> datetime:
         moment = datetime.fromisoformat(text.strip().replace("z", "Z"))
     except ValueError as exc:
         raise ValueError(f"{text!r} is not an ISO 8601 time such as 2026-07-17T18:00:00Z") from exc
-    return utc(moment)
+    try:
+        return utc(moment)
+    except OverflowError as exc:
+        # 0001-01-01T00:00+01:00 is a valid time whose UTC hour lies before the year 1.
+        raise ValueError(f"{text!r} falls outside the years 1 to 9999 once in UTC") from exc
 
 
 def minute_text(moment: datetime) -> str:

@@ -1,8 +1,9 @@
 """History is written in time order: a sync's given epoch is checked against the archive.
 
 A future epoch makes every later hourly sync look older than HEAD; an epoch before the latest
-sync puts a sync after newer ones. Either is refused under the repository's lock, where no
-other run can commit between the check and the sync.
+sync puts a sync after newer ones, and so does a sync at now on a machine whose clock is
+behind (or after a sync given an epoch up to an hour ahead). Each is refused under the
+repository's lock, where no other run can commit between the check and the sync.
 """
 
 from __future__ import annotations
@@ -18,11 +19,12 @@ FUTURE_SLACK = timedelta(hours=1)
 
 
 def refuse_epoch_out_of_order(store: Store, epoch: datetime | None) -> None:
-    """Raise if a sync's given epoch is after now + FUTURE_SLACK or before the latest sync
-    (None: the sync runs at now, nothing to check)."""
-    if epoch is None:
-        return
+    """Raise if a sync's epoch (given, or None: now) is after now + FUTURE_SLACK or before
+    the latest sync."""
     now = datetime.now(UTC)
+    if epoch is None:
+        _refuse_clock_behind(store, now)
+        return
     if epoch > now + FUTURE_SLACK:
         raise ArchiverError(
             f"refusing --epoch {format_epoch(epoch)}: it is in the future (now is "
@@ -34,4 +36,19 @@ def refuse_epoch_out_of_order(store: Store, epoch: datetime | None) -> None:
             f"refusing --epoch {format_epoch(epoch)}: the archive's latest sync is "
             f"{format_epoch(latest)}; history is written in time order, so sync older "
             "hours into a new archive first"
+        )
+
+
+def _refuse_clock_behind(store: Store, now: datetime) -> None:
+    """Raise if this machine's clock reads an hour before the latest sync's epoch.
+
+    A runner whose clock is behind (or a sync after one given an epoch up to an hour ahead)
+    would file its sync before newer ones: history read in time order would go backwards.
+    """
+    latest = store.latest_epoch()
+    if latest is not None and hour_epoch(now) < latest:
+        raise ArchiverError(
+            f"refusing to sync at {format_epoch(hour_epoch(now))}: this machine's clock reads "
+            f"{format_epoch(now)}, before the archive's latest sync {format_epoch(latest)}; "
+            "check the clock, or sync again once it passes that hour"
         )

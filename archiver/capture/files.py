@@ -205,10 +205,16 @@ def _header(file: Path, number: int, obj: Any) -> tuple[datetime, str, str]:
     if missing:
         raise CaptureError(f"{where} lacks string field(s) {', '.join(missing)}")
     try:
-        time = datetime.fromisoformat(obj["capture"])
+        time = utc(datetime.fromisoformat(obj["capture"]))
     except ValueError:
         raise CaptureError(f"{where}: capture time {obj['capture']!r} is not ISO 8601") from None
-    return utc(time), obj["source"], obj["note"]
+    except OverflowError:
+        # A time an hour into the year 1 with a +01:00 offset: its UTC hour is before year 1.
+        raise CaptureError(
+            f"{where}: capture time {obj['capture']!r} falls outside the years 1 to 9999 "
+            "once in UTC"
+        ) from None
+    return time, obj["source"], obj["note"]
 
 
 def _response(file: Path, number: int, obj: Any) -> CapturedResponse:

@@ -85,6 +85,13 @@ def reports_errors(command: F) -> F:
                 f"not be updated ({error}); free disk space or fix that folder's permissions, "
                 "then run again"
             ) from error
+        except OverflowError as error:
+            # Python's dates end at the years 1 and 9999: a reader adding an hour or a week
+            # to a time archived or asked for at either end goes past them.
+            raise CommandFailed(
+                f"a date outside the years 1 to 9999 came up ({error}): a time asked for or "
+                "archived lies at the very end of that range; give a time further from it"
+            ) from error
         except OSError as error:
             # The library names paths in its own errors; this net keeps any it missed to
             # one line (a --repo under a file, a full disk) instead of a traceback.

@@ -7,7 +7,9 @@ A rerun reads it and writes only the months that can have changed:
 - nothing, when HEAD is the commit exported and every listed file is there;
 - when HEAD descends from it along first parents: for entity and ZDR intervals (filed by
   the month they ended, or the current month while in force) and changes (by epoch), the
-  months of the new commits' epochs plus the old current month; for each telemetry kind,
+  months of the new commits' epochs plus the old current month; an exported commit at the
+  epoch of a new one (the hour synced again) counts as new: its summaries take the names
+  the hour's last sync left, as a full export's do; for each telemetry kind,
   the folders whose files the new commits touched (uptime revises past hours). Within those
   months, rows the last export wrote that cannot have changed are kept, read back from its
   files: the changes of commits it exported, versions whose interval is the same, telemetry
@@ -148,6 +150,7 @@ def make_plan(
                 "the commit last exported); exporting all")  # fmt: skip
         return Plan(True, note)
     epochs = {commit: epoch_of(repo, commit) for commit in new}
+    epochs.update(_same_hour_exported(repo, before.head, set(epochs.values())))
     months = {month_of(epoch) for epoch in epochs.values()}
     return Plan(
         full=False,
@@ -175,6 +178,24 @@ def _new_commits(repo: pygit2.Repository, head: str, exported: str) -> list[str]
             return new
         new.append(commit_id)
     return None
+
+
+def _same_hour_exported(
+    repo: pygit2.Repository, exported: str, epochs: set[datetime]
+) -> dict[str, datetime]:
+    """Return {commit: epoch} of the exported commits at the epoch of a new one (a sync of the
+    hour run again): their change summaries name models as of that hour, which the new
+    commit's versions rename, so they are described again as a full export describes them."""
+    found: dict[str, datetime] = {}
+    earliest = min(epochs, default=None)
+    for commit_id in first_parent_chain(repo, exported):
+        epoch = epoch_of(repo, commit_id)
+        # Epochs only grow along history: past the earliest new one, nothing shares one.
+        if earliest is None or epoch < earliest:
+            break
+        if epoch in epochs:
+            found[commit_id] = epoch
+    return found
 
 
 def _telemetry_days(repo: pygit2.Repository, old: str, new: str) -> dict[str, set[str] | None]:

@@ -12,10 +12,11 @@ JavaScript). Values in readouts and legends are exact, as archived; axis labels 
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from markupsafe import Markup
@@ -246,7 +247,7 @@ def telemetry_block(metrics: EndpointMetrics, end: datetime) -> ChartBlock | Non
     figures = (
         ("latency", "Latency (p50)", [(p.epoch, p.latency_ms) for p in points], _ms_text),
         ("throughput", "Throughput (p50)", [(p.epoch, p.throughput) for p in points], _tps_text),
-        ("uptime", "Uptime (hourly)", list(metrics.uptime), _percent_text),
+        ("uptime", "Uptime (hourly)", hours_with_gaps(metrics.uptime), _percent_text),
     )
     for metric, label, values, text in figures:
         series = [ChartSeries(label, values)]
@@ -255,6 +256,24 @@ def telemetry_block(metrics: EndpointMetrics, end: datetime) -> ChartBlock | Non
             tabs.append(MetricChart(metric, label, chart))
     title = f"Telemetry, last {DAYS} days"
     return ChartBlock("telemetry", title, "", tabs) if tabs else None
+
+
+def hours_with_gaps(
+    points: Sequence[tuple[datetime, float | None]],
+) -> list[tuple[datetime, float | None]]:
+    """Return hourly points with a gap (None) after each hour the next point does not follow.
+
+    A step chart holds a value until the next point: an hour no window held (a hole in
+    upstream's window, or days the archive did not run) must break the line, not carry the
+    last measured hour across it.
+    """
+    found: list[tuple[datetime, float | None]] = []
+    for (when, value), (following, _) in itertools.pairwise(points):
+        found.append((when, value))
+        after = when + timedelta(hours=1)
+        if value is not None and following > after:
+            found.append((after, None))
+    return found + list(points[-1:])
 
 
 def telemetry_status_strip(metrics: EndpointMetrics, end: datetime) -> Markup | None:

@@ -16,6 +16,7 @@ from archiver.history.commits import open_repository
 from archiver.history.versions import category_at
 from archiver.paths import CATEGORIES, Category, category_dir, path_to_key
 from archiver.site.syncs import SyncRecord, read_syncs
+from archiver.times import format_epoch
 
 __all__ = ["Entity", "Projection", "load_projection"]
 
@@ -58,7 +59,7 @@ def load_projection(
     syncs = read_syncs(repo_path, at) if syncs is None else syncs
     if at is not None and not syncs:
         raise StoreError(
-            f"{repo_path} holds no sync at or before {at.isoformat()}; "
+            f"{repo_path} holds no sync at or before {format_epoch(at)}; "
             "pick a later --at (see `git log` for the epochs it has)"
         )
     if at is None:
