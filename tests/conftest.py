@@ -25,6 +25,7 @@ from archiver.site import build_site
 from tests.archive_helpers import built_once
 from tests.browser import launch_chromium, recording_page, serve_folder
 from tests.site_helpers import (
+    SITE_BASE_URL,
     CachedBuild,
     HeadBuild,
     SiteArchive,
@@ -142,27 +143,30 @@ def site_archive(
 
 
 @pytest.fixture(scope="session")
-def site_folder(site_archive: SiteArchive, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Return the site built once for the run from `site_archive` (read only)."""
-
-    def build(folder: Path) -> None:
-        build_site(site_archive.repo, folder / "site")
-
-    return built_once(tmp_path_factory, "served-site", build) / "site"
-
-
-@pytest.fixture(scope="session")
 def site_at_head(site_archive: SiteArchive, tmp_path_factory: pytest.TempPathFactory) -> HeadBuild:
-    """Return the site built at HEAD with its build time fixed by HEAD's epoch, once for the
-    run: what the incremental and shallow builds must equal byte for byte (read only)."""
+    """Return the site built at HEAD, once for the run (read only).
+
+    One build serves every module reading the site archive's site: its pages, feeds and API
+    (tests/test_site.py), the served site (`site_folder`) and what the incremental, shallow
+    and damaged-cache builds must equal byte for byte. Its build time is fixed by HEAD's epoch
+    and its base URL is SITE_BASE_URL (the feeds' links), so those builds can pass the same.
+    """
 
     def build(folder: Path) -> None:
         repo = site_archive.repo
-        report = build_site(repo, folder / "site", built=built_at(repo, "HEAD"))
-        (folder / "history.txt").write_text(report.history)
+        built = built_at(repo, "HEAD")
+        report = build_site(repo, folder / "site", base_url=SITE_BASE_URL, built=built)
+        (folder / "report.pickle").write_bytes(pickle.dumps(report))
 
     shared = built_once(tmp_path_factory, "site-at-head", build)
-    return HeadBuild(shared / "site", (shared / "history.txt").read_text())
+    report = pickle.loads((shared / "report.pickle").read_bytes())
+    return HeadBuild(shared / "site", report.history, report)
+
+
+@pytest.fixture(scope="session")
+def site_folder(site_at_head: HeadBuild) -> Path:
+    """Return the site of `site_archive` the browser tests serve: `site_at_head` (read only)."""
+    return site_at_head.folder
 
 
 @pytest.fixture(scope="session")
@@ -177,14 +181,15 @@ def site_cached_at_a(
         a, _ = entity_commits(site_archive.repo)
         clone = partial_clone(site_archive.repo, folder / "clone-a", a)
         command = ["site", "--repo", str(clone), "--out", str(folder / "site")]
-        result = CliRunner().invoke(main, [*command, "--cache", str(folder / "cache")])
+        command += ["--base-url", SITE_BASE_URL, "--cache", str(folder / "cache")]
+        result = CliRunner().invoke(main, command)
         assert result.exit_code == 0, result.output
         (folder / "output.txt").write_text(result.output)
 
     shared = built_once(tmp_path_factory, "site-cached-at-a", build)
     a, b = entity_commits(site_archive.repo)
     output = (shared / "output.txt").read_text()
-    return CachedBuild(a, b, shared / "cache", shared / "site", output)
+    return CachedBuild(a, b, shared / "cache", shared / "site", output, shared / "clone-a")
 
 
 @pytest.fixture(scope="session")

@@ -15,6 +15,7 @@ import orjson
 from archiver.archive.store import Store
 from archiver.backfill import import_captures
 from archiver.capture.files import CapturedResponse, read_capture, write_capture
+from archiver.site import SiteReport
 from archiver.times import format_epoch, hour_epoch, parse_time
 from tests.archive_helpers import git
 
@@ -33,6 +34,9 @@ ENDPOINT_STATS = "/api/frontend/v1/stats/endpoint"
 EVIL_NAME = 'Evil <b onmouseover="window.__pwned=8">Model</b>'
 TELEMETRY_HOURS = 6
 ENTITY_FOLDERS = ("data/model", "data/endpoint", "data/provider")
+# Where the site archive's site is served, for its feeds' links: every build of it that is
+# compared with the session's build at HEAD (tests/conftest.py `site_at_head`) passes it.
+SITE_BASE_URL = "https://example.org/archive/"
 # A clone's source must allow filters and wants by object id, as GitHub does.
 UPLOAD_PACK = "git -c uploadpack.allowfilter=1 -c uploadpack.allowanysha1inwant=1 upload-pack"
 
@@ -50,10 +54,11 @@ class SiteArchive:
 
 @dataclass(frozen=True)
 class HeadBuild:
-    """A full build of the site archive at HEAD, and how that build read history."""
+    """A full build of the site archive at HEAD, how that build read history, its report."""
 
     folder: Path
     history: str
+    report: SiteReport
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,8 @@ class CachedBuild:
     site: Path
     # What the command printed.
     output: str
+    # The clone it built in (its .git/archiver holds the history index the build made).
+    clone: Path
 
 
 def entity_commits(repo: Path) -> tuple[str, str]:

@@ -33,7 +33,7 @@ from archiver.site import build_site
 from archiver.site.card_cache import CARDS_FILE
 from archiver.site.derived_cache import CACHE_FILE
 from tests.archive_helpers import head
-from tests.site_helpers import CachedBuild, HeadBuild, SiteArchive, built_at
+from tests.site_helpers import SITE_BASE_URL, CachedBuild, HeadBuild, SiteArchive, built_at
 from tests.small_captures import copy_archive
 
 
@@ -108,8 +108,9 @@ def test_a_damaged_cache_builds_exactly_what_no_cache_builds(
     for path in (builds.repo / ".git" / INDEX_FILE).parent.glob(f"{INDEX_FILE.name}*"):
         path.unlink()
 
+    built = built_at(builds.repo, "HEAD")
     report = build_site(
-        builds.repo, tmp_path / "site", cache=cache, built=built_at(builds.repo, "HEAD")
+        builds.repo, tmp_path / "site", base_url=SITE_BASE_URL, cache=cache, built=built
     )
 
     assert _files(tmp_path / "site") == _files(builds.full)
@@ -130,7 +131,8 @@ def test_links_in_a_restored_cache_folder_are_never_written_through(
         (cache / name).unlink(missing_ok=True)
         (cache / name).symlink_to(outside / name)
 
-    build_site(builds.repo, tmp_path / "site", cache=cache, built=built_at(builds.repo, "HEAD"))
+    built = built_at(builds.repo, "HEAD")
+    build_site(builds.repo, tmp_path / "site", base_url=SITE_BASE_URL, cache=cache, built=built)
 
     assert _files(tmp_path / "site") == _files(builds.full)
     assert all((outside / name).read_bytes() == b"not the cache's\n" for name in planted)

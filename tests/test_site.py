@@ -26,7 +26,7 @@ from archiver.site import SiteReport, build_site
 from archiver.site.markdown import render_markdown
 from archiver.times import parse_time
 from tests.archive_helpers import blob, git, keys_at
-from tests.site_helpers import EVIL_DESCRIPTION, SiteArchive
+from tests.site_helpers import EVIL_DESCRIPTION, SITE_BASE_URL, HeadBuild, SiteArchive
 
 OLD_EPOCH = "2026-07-18T15:00:00Z"
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @dataclass(frozen=True)
 class Built:
-    """A site built once for the module, and what the build reported about it."""
+    """A site built once for the run, and what the build reported about it."""
 
     folder: Path
     report: SiteReport
@@ -46,12 +46,11 @@ def archive(site_archive: SiteArchive) -> SiteArchive:
     return site_archive
 
 
-@pytest.fixture(scope="module")
-def built(site_archive: SiteArchive, tmp_path_factory: pytest.TempPathFactory) -> Built:
-    """Build the site from HEAD once, with a base URL for the feeds; return it and its report."""
-    out = tmp_path_factory.mktemp("site") / "site"
-    report = build_site(site_archive.repo, out, base_url="https://example.org/archive/")
-    return Built(out, report)
+@pytest.fixture
+def built(site_at_head: HeadBuild) -> Built:
+    """Return the site built from HEAD once for the run, with a base URL for the feeds
+    (tests/conftest.py `site_at_head`, SITE_BASE_URL), and its report."""
+    return Built(site_at_head.folder, site_at_head.report)
 
 
 @pytest.fixture
@@ -171,7 +170,7 @@ def test_atom_feeds_parse(archive: SiteArchive, site: Path) -> None:
     assert len(feed.entries) == min(50, len(groups))
     newest = feed.entries[0]
     assert newest.updated_parsed[:4] == groups[0].epoch.timetuple()[:4]
-    assert newest.link.startswith("https://example.org/archive/")
+    assert newest.link.startswith(SITE_BASE_URL)
     model = feedparser.parse(
         (site / "feeds" / "model" / "thinkingmachines" / "inkling.xml").read_bytes()
     )

@@ -18,6 +18,8 @@ from tests.test_site_grid import grid_column
 
 pytestmark = needs_chromium
 expect = pytest.importorskip("playwright.sync_api").expect
+# The grid has applied a search once its URL holds it (a function: the CSP bars eval).
+SEARCHED_FOR = "query => new URLSearchParams(location.search).get('q') === query"
 
 
 @pytest.fixture
@@ -60,7 +62,6 @@ def test_grid_search_and_facets_match_the_archive(
     screenshot(page, "grid")
 
     page.fill("[data-search]", "deepseek")
-    page.wait_for_function("() => document.querySelector('[data-count]').textContent !== ''")
     expected = [
         e
         for e in endpoints.values()
@@ -68,7 +69,9 @@ def test_grid_search_and_facets_match_the_archive(
         or "deepseek"
         in str((models.get(e["model"], {}).get("catalog") or {}).get("name", "")).lower()
     ]
-    page.wait_for_timeout(100)
+    # The grid filters on the next frame and writes the URL just after it: waited for, not
+    # timed.
+    page.wait_for_function(SEARCHED_FOR, arg="deepseek")
     assert _visible_rows(page) == len(expected) == _shown_count(page)
     assert "q=deepseek" in page.url
 
@@ -77,7 +80,6 @@ def test_grid_search_and_facets_match_the_archive(
     page.check("input[data-facet=in][value=image]")
     page.click("summary:has-text('Features')")
     page.check("input[data-facet=f][value=tools]")
-    page.wait_for_timeout(100)
 
     def has_image_and_tools(e: dict[str, Any]) -> bool:
         model = models.get(e["model"], {})
@@ -90,6 +92,7 @@ def test_grid_search_and_facets_match_the_archive(
 
     wanted = sum(1 for e in endpoints.values() if has_image_and_tools(e))
     assert 0 < wanted < len(endpoints)
+    expect(page.locator("[data-count]")).to_have_text(f"{wanted:,}")
     assert _visible_rows(page) == wanted == _shown_count(page)
     screenshot(page, "grid-filtered")
     page.click("button.reset")
@@ -127,7 +130,7 @@ def test_model_pricing_chart_history_and_endpoint(
     page.goto(base_url + "index.html")
     page.wait_for_selector("#endpoint-grid[data-ready]")
     page.fill("[data-search]", model_key)
-    page.wait_for_timeout(100)
+    page.wait_for_function(SEARCHED_FOR, arg=model_key)
     page.locator("#endpoint-grid tbody tr:not([hidden]) .c-model a").first.click()
     page.wait_for_load_state()
     assert page.locator("h1 + code.key, .hero code.key").first.inner_text() == model_key

@@ -39,6 +39,7 @@ from archiver.times import format_epoch
 from tests.archive_helpers import git, head
 from tests.site_helpers import (
     ENTITY_FOLDERS,
+    SITE_BASE_URL,
     CachedBuild,
     HeadBuild,
     SiteArchive,
@@ -116,7 +117,11 @@ def test_a_new_commit_reads_only_its_changes_and_builds_what_a_full_build_builds
     assert old_blobs
 
     report = build_site(
-        clone_b, builds.root / "out", cache=builds.root / "cache", built=built_at(clone_b, builds.b)
+        clone_b,
+        builds.root / "out",
+        base_url=SITE_BASE_URL,
+        cache=builds.root / "cache",
+        built=built_at(clone_b, builds.b),
     )
 
     first_parents = git(clone_b, "rev-list", "--first-parent", "--count", f"{builds.a}..HEAD")

@@ -26,7 +26,14 @@ from archiver.history.shallow_fetch import Deepening, fetch_history_after
 from archiver.site import SiteReport, build_site
 from archiver.site.incremental import default_cache_dir
 from tests.archive_helpers import git, head
-from tests.site_helpers import ENTITY_FOLDERS, HeadBuild, SiteArchive, built_at, partial_clone
+from tests.site_helpers import (
+    ENTITY_FOLDERS,
+    SITE_BASE_URL,
+    CachedBuild,
+    HeadBuild,
+    SiteArchive,
+    built_at,
+)
 from tests.test_site_incremental import files
 
 
@@ -44,7 +51,10 @@ class Upstream:
 
 @pytest.fixture(scope="module")
 def upstream(
-    site_archive: SiteArchive, site_at_head: HeadBuild, tmp_path_factory: pytest.TempPathFactory
+    site_archive: SiteArchive,
+    site_at_head: HeadBuild,
+    site_cached_at_a: CachedBuild,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Upstream:
     """Return the upstream, a full build at its HEAD, and the .git/archiver of a build at A."""
     root = tmp_path_factory.mktemp("shallow")
@@ -58,12 +68,15 @@ def upstream(
     # The full build at C, built once for the run (test_site_incremental compares with it too).
     assert head(site_archive.repo) == c
     full = site_at_head.folder
-    # The hour before: a blob-less clone at A, built with the default cache in .git/archiver.
-    clone_a = partial_clone(bare, root / "clone-a", a)
-    result = CliRunner().invoke(main, ["site", "--repo", str(clone_a), "--out", str(root / "a")])
-    assert result.exit_code == 0, result.output
+    # The hour before: the session's site job at A (a blob-less clone, `archiver site`), run
+    # once for the run, its .git/archiver laid out as with the default cache: the history
+    # index beside site-cache/. (Its cache keeps an index copy there too, which a cache beside
+    # the index never reads.)
+    assert site_cached_at_a.a == a
     cached_folder = root / "cached"
-    shutil.copytree(clone_a / ".git" / INDEX_FILE.parent, cached_folder)
+    shutil.copytree(site_cached_at_a.clone / ".git" / INDEX_FILE.parent, cached_folder)
+    site_cache = default_cache_dir(site_cached_at_a.clone).name
+    shutil.copytree(site_cached_at_a.cache, cached_folder / site_cache)
     return Upstream(bare, a, c, full, cached_folder, root)
 
 
@@ -120,7 +133,11 @@ def site_job(upstream: Upstream, tmp_path_factory: pytest.TempPathFactory) -> Ho
     held_before = commits_held(clone)
     shutil.copytree(upstream.cached_folder, clone / ".git" / INDEX_FILE.parent)
     report = build_site(
-        clone, root / "site", cache=default_cache_dir(clone), built=built_at(clone, "HEAD")
+        clone,
+        root / "site",
+        base_url=SITE_BASE_URL,
+        cache=default_cache_dir(clone),
+        built=built_at(clone, "HEAD"),
     )
     return HourlyJob(clone, held_before, report, root / "site")
 
@@ -154,7 +171,11 @@ def test_a_shallow_clone_without_a_cache_fetches_all_history(
     clone = shallow_clone(upstream.bare, tmp_path / "clone")
 
     report = build_site(
-        clone, tmp_path / "site", cache=default_cache_dir(clone), built=built_at(clone, "HEAD")
+        clone,
+        tmp_path / "site",
+        base_url=SITE_BASE_URL,
+        cache=default_cache_dir(clone),
+        built=built_at(clone, "HEAD"),
     )
 
     assert "no readable site cache: history read in full" in report.history
