@@ -97,14 +97,21 @@ def data_tree(repo: Path, rev: str = "HEAD") -> str:
     return git(repo, "rev-parse", f"{rev}:data").strip()
 
 
-@pytest.fixture
-def reference(small_archive: Path, tmp_path: Path) -> Path:
-    """Return a copy of the small archive with the next capture imported, untouched by any
-    layout or setting: what every other layout must end with."""
-    copy = copy_archive(small_archive, tmp_path / "reference")
+@pytest.fixture(scope="session")
+def imported_reference(small_base: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Return the small archive with the next capture imported, untouched by any layout or
+    setting, once per worker: its first commit is this worker's `small_base` (commits carry
+    the time they were made), which the tests' `changes` output is compared with."""
+    copy = copy_archive(small_base, tmp_path_factory.mktemp("reference") / "archive")
     result = run("import", "--repo", str(copy), NEXT_CAPTURE)
     assert result.exit_code == 0, result.output
     return copy
+
+
+@pytest.fixture
+def reference(imported_reference: Path, tmp_path: Path) -> Path:
+    """Return a private copy of the reference: what every other layout must end with."""
+    return copy_archive(imported_reference, tmp_path / "reference")
 
 
 def test_a_linked_worktree_syncs_on_its_own_branch(

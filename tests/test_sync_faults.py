@@ -1,4 +1,10 @@
-"""A broken or hostile upstream: clear errors, the right exit code, nothing archived lost."""
+"""A broken or hostile upstream: clear errors, the right exit code, nothing archived lost.
+
+Each test syncs the second small daily capture, with one fault, on the command line against
+a replay server, into a copy of an archive of the first. Both cut to one catalog model in
+MODEL_STEP (and the model whose listing fails): every kind of listing and entity is still
+there, and each sync makes about a hundred requests, not four hundred.
+"""
 
 from __future__ import annotations
 
@@ -16,17 +22,23 @@ from archiver.capture.replay import Fault, ReplayServer
 from archiver.cli import main
 from archiver.paths import key_to_path
 from tests.archive_helpers import blob, capture_entities, head, keys_at, load, status_clean
+from tests.small_captures import some_models, with_models_only
 from tests.test_sync import files_at, sync_capture
 
 V1 = "/api/v1/models"
 CATALOG = "/api/frontend/v1/catalog/models"
 ALL_PROVIDERS = "/api/frontend/v1/all-providers"
+MODEL_STEP = 4
+FAILING_MODEL = "anthropic/claude-opus-4.7"
 
 
 @pytest.fixture(scope="module")
 def captures(daily_paths: list[Path]) -> list[Capture]:
-    """Return the first two daily captures: the base, and the one synced with faults."""
-    return [read_capture(path) for path in daily_paths[:2]]
+    """Return the first two daily captures, cut to some models: the base, and the one synced
+    with faults."""
+    whole = [read_capture(path) for path in daily_paths[:2]]
+    keys = some_models(whole[1], MODEL_STEP) | {FAILING_MODEL}
+    return [with_models_only(capture, keys) for capture in whole]
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +72,7 @@ def test_a_failed_endpoint_listing_keeps_that_models_endpoints(
     archive: Path, captures: list[Capture]
 ) -> None:
     old = keys_at(archive)
-    model_key, url = _endpoint_listing(captures[1], "anthropic/claude-opus-4.7")
+    model_key, url = _endpoint_listing(captures[1], FAILING_MODEL)
     mine = {
         k
         for k in old["endpoint"]

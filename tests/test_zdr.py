@@ -1,11 +1,17 @@
 """The ZDR ledger: the small daily captures replayed with their ZDR list (tests/captures/zdr,
-made by tests/captures/zdr_list.py) through real syncs, in-process."""
+made by tests/captures/zdr_list.py) through real syncs, in-process.
+
+The three days with their lists are synced once for the run (`with_lists`): the tests read
+the archive after the first day or after all three (a private copy where they write, or run
+`changes`, which writes its index), and the logs of those syncs.
+"""
 
 from __future__ import annotations
 
 import itertools
 import json
-from dataclasses import replace
+import pickle
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -25,17 +31,23 @@ from archiver.sync import SyncOptions, sync
 from archiver.times import format_epoch, hour_epoch
 from archiver.upstream import sources
 from archiver.upstream.fetch import FetchPolicy
-from tests.small_captures import HERE, small_captures  # noqa: F401 (a fixture)
+from tests.archive_helpers import built_once
+from tests.small_captures import HERE, copy_archive, small_captures  # noqa: F401 (a fixture)
 
 ENTITY_DIRS = ("data/model/", "data/endpoint/", "data/provider/")
 
 
-@pytest.fixture(scope="module")
-def zdr_lists() -> list[Capture]:
+def read_zdr_lists() -> list[Capture]:
     """Return the ZDR-list captures, one per small daily capture, oldest first."""
     paths = sorted((HERE / "zdr").glob("*.jsonl.gz"))
     assert len(paths) == 3, "run tests/captures/zdr_list.py"
     return [read_capture(path) for path in paths]
+
+
+@pytest.fixture(scope="module")
+def zdr_lists() -> list[Capture]:
+    """Return the ZDR-list captures, read once for the module."""
+    return read_zdr_lists()
 
 
 def with_zdr(daily: Capture, zdr: Capture) -> Capture:
@@ -59,6 +71,35 @@ def run(repo: Path, capture: Capture, *faults: Fault, hours: int = 0) -> tuple[S
     return Store(repo), sync(repo, options)
 
 
+@dataclass(frozen=True)
+class WithLists:
+    """The small daily captures synced with their ZDR lists: the archive after the first day,
+    after all three, and each sync's log (read only: copy an archive to write to it)."""
+
+    first_day: Path
+    three_days: Path
+    logs: list[SyncLog]
+
+
+@pytest.fixture(scope="session")
+def with_lists(
+    tmp_path_factory: pytest.TempPathFactory,
+    small_captures: list[Capture],  # noqa: F811
+) -> WithLists:
+    """Sync the three days with their lists once for the run (every worker reads them)."""
+
+    def build(folder: Path) -> None:
+        days = list(zip(small_captures, read_zdr_lists(), strict=True))
+        logs = [run(folder / "first-day", with_zdr(*days[0]))[1]]
+        copy_archive(folder / "first-day", folder / "three-days")
+        logs += [run(folder / "three-days", with_zdr(*day))[1] for day in days[1:]]
+        (folder / "logs.pickle").write_bytes(pickle.dumps(logs))
+
+    shared = built_once(tmp_path_factory, "zdr-with-lists", build)
+    logs = pickle.loads((shared / "logs.pickle").read_bytes())
+    return WithLists(shared / "first-day", shared / "three-days", logs)
+
+
 def ledger_history(repo: Path) -> list[bytes]:
     """Return each version of the ledger file, oldest first, read from git."""
     git = pygit2.Repository(str(repo))
@@ -76,18 +117,18 @@ def ledger_history(repo: Path) -> list[bytes]:
 
 
 def test_ledger_over_three_days_answers_who_was_zdr(
-    small_captures: list[Capture],  # noqa: F811
-    zdr_lists: list[Capture],
-    tmp_path: Path,
+    with_lists: WithLists, zdr_lists: list[Capture]
 ) -> None:
-    repo = tmp_path / "archive"
-    for daily, zdr in zip(small_captures, zdr_lists, strict=True):
-        store, log = run(repo, with_zdr(daily, zdr))
+    repo = with_lists.three_days
+    git = pygit2.Repository(str(repo))
+    commits = list(git.walk(git.head.target, pygit2.enums.SortMode.REVERSE))
+    assert [str(c.id) for c in commits] == [log.commit_id for log in with_lists.logs]
+    for commit, log, zdr in zip(commits, with_lists.logs, zdr_lists, strict=True):
         assert not log.failures, log.failures
         assert log.requests_by_source[sources.ZDR_ENDPOINTS] == 1
-        assert store.head is not None and "Sync-Requests-By-Source" in store.head.message
-        blob = store.blob_at(LEDGER_PATH)
-        assert blob is not None and membership(store.read(blob)) == listed(zdr)
+        assert "Sync-Requests-By-Source" in commit.message
+        blob = git[commit.tree[LEDGER_PATH].id]
+        assert isinstance(blob, pygit2.Blob) and membership(blob.data) == listed(zdr)
     versions = ledger_history(repo)
     expected = [listed(zdr) for zdr in zdr_lists]
     assert [membership(version) for version in versions] == expected
@@ -107,9 +148,10 @@ def test_ledger_over_three_days_answers_who_was_zdr(
 def test_ledger_is_its_own_file_entities_unchanged(
     small_captures: list[Capture],  # noqa: F811
     zdr_lists: list[Capture],
+    with_lists: WithLists,
     tmp_path: Path,
 ) -> None:
-    with_list, _ = run(tmp_path / "with", with_zdr(small_captures[0], zdr_lists[0]))
+    with_list = Store(copy_archive(with_lists.first_day, tmp_path / "with"))
     without, log = run(tmp_path / "without", small_captures[0])
     for folder in ENTITY_DIRS:
         assert with_list.tracked(folder) == without.tracked(folder)
@@ -136,13 +178,13 @@ def test_ledger_is_its_own_file_entities_unchanged(
 def test_a_broken_list_keeps_the_last_ledger_and_the_rest_of_the_sync(
     small_captures: list[Capture],  # noqa: F811
     zdr_lists: list[Capture],
+    with_lists: WithLists,
     tmp_path: Path,
     fault: Fault,
     failed: bool,
 ) -> None:
-    repo = tmp_path / "archive"
-    store, _ = run(repo, with_zdr(small_captures[0], zdr_lists[0]))
-    ledger = store.blob_at(LEDGER_PATH)
+    repo = copy_archive(with_lists.first_day, tmp_path / "archive")
+    ledger = Store(repo).blob_at(LEDGER_PATH)
     store, log = run(repo, with_zdr(small_captures[1], zdr_lists[1]), fault)
     assert store.blob_at(LEDGER_PATH) == ledger
     zdr_failures = [line for line in log.failures if "ZDR list" in line]
@@ -186,11 +228,11 @@ def expected_zdr_changes(
 def test_zdr_moves_are_their_own_kind_in_archiver_changes(
     small_captures: list[Capture],  # noqa: F811
     zdr_lists: list[Capture],
+    with_lists: WithLists,
     tmp_path: Path,
 ) -> None:
-    repo = tmp_path / "archive"
-    for daily, zdr in zip(small_captures, zdr_lists, strict=True):
-        run(repo, with_zdr(daily, zdr))
+    # A copy: `changes` writes its history index into .git.
+    repo = copy_archive(with_lists.three_days, tmp_path / "archive")
     expected = expected_zdr_changes(small_captures, zdr_lists)
     for category in ((), ("--category", "endpoint")):
         result = CliRunner().invoke(

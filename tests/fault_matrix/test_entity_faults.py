@@ -26,6 +26,7 @@ from archiver.paths import key_to_path
 from archiver.sync import SyncOptions, sync
 from archiver.upstream.endpoints import PROVIDER_FIELDS, rebuilt_provider_info
 from archiver.upstream.entities import catalog_key
+from archiver.upstream.fetch import FetchPolicy
 from tests.archive_helpers import load, status_clean
 from tests.small_captures import copy_archive
 from tests.test_sync import files_at
@@ -34,6 +35,10 @@ V1 = "/api/v1/models"
 CATALOG = "/api/frontend/v1/catalog/models"
 STATS = "/api/frontend/v1/stats/endpoint"
 Edit = Callable[[str, Any], Any]
+# Every attempt of the usual policy, without its waits: a listing that fails 500 was retried
+# over 1 + 2 + 4 s of backoff, seconds of the suite that tested nothing (backoff has its own
+# tests: tests/test_audit20_net_wire.py).
+QUICK_RETRIES = FetchPolicy(backoff=0.01)
 
 
 def edited(capture: Capture, edit: Edit, *, hours: int = 0) -> Capture:
@@ -77,6 +82,7 @@ def fsck_clean(repo: Path) -> bool:
 def synced(repo: Path, capture: Capture, *faults: Fault, **options: Any) -> SyncLog:
     """Sync a capture with faults at its own epoch; the archive must stay sound."""
     replay = ReplayTransport(capture, faults=list(faults))
+    options.setdefault("policy", QUICK_RETRIES)
     settings = SyncOptions(
         base_url=replay.base_url, transport=replay, epoch=capture.time, **options
     )

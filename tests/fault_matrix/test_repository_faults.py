@@ -4,6 +4,11 @@ Real things throughout: private copies of a real small archive, the replay serve
 small real captures, the archiver run on the command line (in a child process where the
 fault needs one: a lowered file-size limit for a full disk, dropped capabilities so that
 even root obeys a read-only .git, SIGKILL and SIGINT), and git itself to check the result.
+
+Here `small_captures` and `small_archive` are the small captures cut to one catalog model in
+MODEL_STEP (every kind of listing, entity and telemetry file is still there) and an archive
+of the first of them: most tests sync the next one over HTTP, some twice, some in a child,
+and a sync of the cut capture makes about a hundred requests, not four hundred.
 """
 
 from __future__ import annotations
@@ -30,9 +35,38 @@ from archiver.capture.replay import ReplayServer
 from archiver.cli import main
 from archiver.times import format_epoch
 from tests.archive_helpers import commit_count, git, head, status_clean
-from tests.small_captures import SMALL_V1_MODELS, copy_archive, sync_small
+from tests.small_captures import (
+    SMALL_V1_MODELS,
+    copy_archive,
+    some_models,
+    sync_small,
+    with_models_only,
+)
 
 PR_CAPBSET_DROP = 24  # linux/prctl.h
+MODEL_STEP = 4
+
+
+@pytest.fixture(scope="session")
+def small_captures(small_captures: list[Capture]) -> list[Capture]:
+    """Return the small daily captures cut to one catalog model in MODEL_STEP."""
+    keys = some_models(small_captures[1], MODEL_STEP, featured=2)
+    return [with_models_only(capture, keys) for capture in small_captures]
+
+
+@pytest.fixture(scope="session")
+def small_base(tmp_path_factory: pytest.TempPathFactory, small_captures: list[Capture]) -> Path:
+    """Return an archive of the first cut capture (do not write to it)."""
+    repo = tmp_path_factory.mktemp("some-models-base") / "archive"
+    log = sync_small(repo, small_captures[0])
+    assert log.commit_id and not log.failures, log.failures
+    return repo
+
+
+@pytest.fixture
+def small_archive(small_base: Path, tmp_path: Path) -> Path:
+    """Return a private copy of the archive of the first cut capture, to sync into."""
+    return copy_archive(small_base, tmp_path / "archive")
 
 
 def run(*args: str) -> Result:
@@ -437,12 +471,13 @@ def test_read_only_objects_fail_the_commit_with_one_line(
 
 
 @pytest.mark.parametrize(
-    ("limit", "moved"), [(1_000, False), (60_000, True)], ids=["objects", "work-tree"]
+    ("limit", "moved"), [(1_000, False), (40_000, True)], ids=["objects", "work-tree"]
 )
 def test_a_full_disk_leaves_the_old_commit_or_the_whole_new_one(
     small_archive: Path, small_captures: list[Capture], tmp_path: Path, limit: int, moved: bool
 ) -> None:
-    """1 kB: the first object cannot be written. 60 kB: the branch moves, big files fail."""
+    """1 kB: the first object cannot be written. 40 kB: the branch moves, big files fail
+    (five telemetry files of the cut capture are 40 to 72 kB; their objects are smaller)."""
     reference = copy_archive(small_archive, tmp_path / "reference")
     sync_small(reference, small_captures[1])
     old = head(small_archive)
