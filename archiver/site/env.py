@@ -40,9 +40,11 @@ def tint(text: str) -> int:
 def _finalized(value: Any) -> Any:
     """Return a value about to be written into a page: no character XML forbids, no bidi
     control left to reorder the page's own text."""
+    if not isinstance(value, str) or not formats.needs_page_text(value):
+        return value  # Numbers, and nearly all text: nothing to rewrite.
     if isinstance(value, Markup):
         return Markup(formats.page_text(str(value)))
-    return formats.page_text(value) if isinstance(value, str) else value
+    return formats.page_text(value)
 
 
 @cache

@@ -32,6 +32,15 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
+# Either of the above: most text holds neither, and one search tells (the site's hot path).
+_REWRITTEN = re.compile(f"{_NOT_XML.pattern}|{_BIDI_CONTROLS.pattern}")
+
+
+def needs_page_text(text: str) -> bool:
+    """Tell whether page_text would change a text."""
+    return _REWRITTEN.search(text) is not None
+
+
 def xml_text(text: str) -> str:
     """Return upstream text with what XML forbids replaced by U+FFFD, so feeds stay valid XML."""
     return _NOT_XML.sub("\ufffd", text)
