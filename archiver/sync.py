@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from archiver.archive.epoch_order import refuse_epoch_out_of_order
+from archiver.archive.epoch_order import refuse_epoch_out_of_order, refuse_overtaken
 from archiver.archive.plan import DEFAULT_MAX_REMOVAL_SHARE, RemovalGuard, make_plan
 from archiver.archive.removal_window import RemovalWindow
 from archiver.archive.store import Store
@@ -143,6 +143,7 @@ def sync(
         refuse_epoch_out_of_order(store, options.epoch)
         unseen, schedule = unseen_endpoints(store), upstream_schedule(store, options)
         upstream = fetch_upstream(options, on_response, on_planned, unseen, schedule)
+        refuse_overtaken(store, hour_epoch(upstream.options.epoch))
         log = upstream.new_log()
         if recovered:
             log.notes.append(recovered)
@@ -219,7 +220,11 @@ def _archive(
         return
     # The commit message carries the duration: measure it up to the commit.
     log.seconds = time.monotonic() - log.started
-    result = store.commit(writes, plan.removals, log.message(), staged=figures.staged)
+    # Planned on `head`: a branch git moved meanwhile is refused, never written over.
+    base = str(head.id) if head is not None else None
+    result = store.commit(
+        writes, plan.removals, log.message(), staged=figures.staged, on_top_of=base
+    )
     log.commit_id = result.commit_id if result else None
 
 

@@ -2,10 +2,10 @@
 
 Owns what a sync writes and removes (`plan`, with the removal guard and its window in
 `removal_window`), the repository itself (`store`, its work tree checks in `worktree`, the
-one-sync-at-a-time `lock`), the sync log written as commit trailers (`synclog`), pushing
-to a remote (`remote`, with GitHub's refusals explained in `push_refusal`), bringing
-upstream's code into a fork while keeping its data (`fork`), and the zero-data-retention
-ledger file (`zdr_ledger`).
+one-sync-at-a-time `lock`, which also guards an output folder), the sync log written as
+commit trailers (`synclog`), pushing to a remote (`remote`, with GitHub's refusals
+explained in `push_refusal`), bringing upstream's code into a fork while keeping its data
+(`fork`), and the zero-data-retention ledger file (`zdr_ledger`).
 
 May import: the shared modules, `archiver.upstream` (the entities it archives) and itself.
 Never telemetry, history, capture, site or cli.

@@ -3,7 +3,9 @@
 A future epoch makes every later hourly sync look older than HEAD; an epoch before the latest
 sync puts a sync after newer ones, and so does a sync at now on a machine whose clock is
 behind (or after a sync given an epoch up to an hour ahead). Each is refused under the
-repository's lock, where no other run can commit between the check and the sync.
+repository's lock, where no other archiver run can commit between the check and the sync;
+git can (a `git pull` in the work tree while the sync fetches), so `refuse_overtaken`
+checks again once the data is in.
 """
 
 from __future__ import annotations
@@ -51,4 +53,18 @@ def _refuse_clock_behind(store: Store, now: datetime) -> None:
             f"refusing to sync at {format_epoch(hour_epoch(now))}: this machine's clock reads "
             f"{format_epoch(now)}, before the archive's latest sync {format_epoch(latest)}; "
             "check the clock, or sync again once it passes that hour"
+        )
+
+
+def refuse_overtaken(store: Store, epoch: datetime) -> None:
+    """Raise if a sync newer than this one's epoch landed while it fetched (git, not a sync).
+
+    Committed on top, the older hour's data would undo the newer sync's changes.
+    """
+    latest = store.latest_epoch()
+    if latest is not None and epoch < latest:
+        raise ArchiverError(
+            f"the archive's latest sync became {format_epoch(latest)} while this sync of "
+            f"{format_epoch(epoch)} fetched (a git pull in {store.root}?); it is newer, so "
+            "nothing was committed: sync again"
         )

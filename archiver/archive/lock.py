@@ -4,6 +4,9 @@ The lock is `flock` on `.git/archiver.archive.lock`: the kernel releases it when
 exits, however it dies, so there is never a stale lock to clean up. The file itself stays;
 it names the last holder (pid, what it ran, since when) for the message a waiter prints.
 A second run waits a few seconds, then refuses: it never writes, so nothing is lost.
+
+An output folder (a site's --out, an export's folder) is guarded the same way by
+`output_lock`, on a lock file beside it: two runs writing one folder would mix their files.
 """
 
 from __future__ import annotations
@@ -45,7 +48,7 @@ def repository_lock(
         return
     descriptor = _open(path, root)
     try:
-        _acquire(descriptor, path, root, WAIT_SECONDS if wait is None else wait)
+        _acquire(descriptor, path, str(root), WAIT_SECONDS if wait is None else wait)
         _record_holder(descriptor, purpose)
         _held[key] = 1
         try:
@@ -55,6 +58,65 @@ def repository_lock(
     finally:
         # Closing the descriptor releases the flock.
         os.close(descriptor)
+
+
+@contextlib.contextmanager
+def output_lock(out: Path, purpose: str, wait: float | None = None) -> Iterator[None]:
+    """Hold the lock of an output folder for the block; raise StoreError if another run has it.
+
+    The lock file sits beside the folder (`.<name>.lock`: a site build replaces the folder
+    itself, and an export refuses files in it that it did not write) and only while a run
+    holds it: the holder removes it before letting go, so nothing is left beside the folder.
+    """
+    path = out.with_name(f".{out.name}.lock")
+    key = (path, threading.get_ident())
+    if key in _held:  # A run holding it calls a step that takes it too (export, publish).
+        yield
+        return
+    descriptor = _take_output_lock(path, out, WAIT_SECONDS if wait is None else wait)
+    try:
+        _record_holder(descriptor, purpose)
+        _held[key] = 1
+        try:
+            yield
+        finally:
+            del _held[key]
+            # Removed while still held: a waiter that opened this file finds it gone, retries.
+            path.unlink(missing_ok=True)
+    finally:
+        os.close(descriptor)
+
+
+def _take_output_lock(path: Path, out: Path, wait: float) -> int:
+    """Return a descriptor holding the flock on the lock file that is at path now."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o644)
+        except OSError as error:
+            raise StoreError(
+                f"cannot write {path} ({error.strerror}); pick an output folder whose parent "
+                "can be written, then run again"
+            ) from error
+        try:
+            _acquire(descriptor, path, str(out), max(0.0, deadline - time.monotonic()))
+            if _is_file_at(descriptor, path):
+                return descriptor
+        except BaseException:
+            os.close(descriptor)
+            raise
+        os.close(descriptor)  # Its holder removed it on letting go: take the one there now.
+
+
+def _is_file_at(descriptor: int, path: Path) -> bool:
+    """Tell whether an open descriptor is the file path names now."""
+    try:
+        found = path.stat()
+    except FileNotFoundError:
+        return False
+    held = os.fstat(descriptor)
+    return (held.st_dev, held.st_ino) == (found.st_dev, found.st_ino)
 
 
 def _open(path: Path, root: str | Path) -> int:
@@ -68,7 +130,7 @@ def _open(path: Path, root: str | Path) -> int:
         ) from error
 
 
-def _acquire(descriptor: int, path: Path, root: str | Path, wait: float) -> None:
+def _acquire(descriptor: int, path: Path, subject: str, wait: float) -> None:
     """Take the flock, polling for up to `wait` seconds; raise StoreError if still held."""
     deadline = time.monotonic() + wait
     while True:
@@ -80,7 +142,7 @@ def _acquire(descriptor: int, path: Path, root: str | Path, wait: float) -> None
                 break
             time.sleep(POLL_SECONDS)
     raise StoreError(
-        f"{root} is in use by another archiver run ({_holder(path)}); waited {wait:g} s. "
+        f"{subject} is in use by another archiver run ({_holder(path)}); waited {wait:g} s. "
         "Run again when it has finished (its lock ends with its process)"
     )
 
@@ -101,4 +163,4 @@ def _holder(path: Path) -> str:
         text = path.read_text(encoding="utf-8", errors="replace").strip()
     except OSError:
         text = ""
-    return text.splitlines()[0][:200] if text else "a process holds .git/archiver.archive.lock"
+    return text.splitlines()[0][:200] if text else f"a process holds {path.name}"

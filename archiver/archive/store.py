@@ -147,14 +147,18 @@ class Store:
         message: str,
         signature: pygit2.Signature | None = None,
         staged: Mapping[str, StagedBlob] = {},
+        on_top_of: str | None = None,
     ) -> CommitResult | None:
         """Commit these changes on top of HEAD; return None when the tree would not change.
 
         `staged` names files by blobs `stage` already wrote: an object nothing names is
         harmless (git gc prunes it), so a crash between staging and committing loses nothing.
+        `on_top_of`, when given, is the commit the changes were planned on: git may move
+        the branch meanwhile (it takes no archiver lock), and then nothing is committed.
         """
         return _guarded(
-            self.root, lambda: self._commit(writes, removals, message, signature, staged)
+            self.root,
+            lambda: self._commit(writes, removals, message, signature, staged, on_top_of),
         )
 
     def _commit(
@@ -164,11 +168,19 @@ class Store:
         message: str,
         signature: pygit2.Signature | None,
         staged: Mapping[str, StagedBlob],
+        on_top_of: str | None = None,
     ) -> CommitResult | None:
         """Do commit()'s work (errors of the operating system and libgit2 not yet translated)."""
         self.recover()
         removals = sorted(set(removals))
         head = self.head
+        if on_top_of is not None and (head is None or str(head.id) != on_top_of):
+            moved = str(head.id)[:12] if head is not None else "nothing"
+            raise StoreError(
+                f"the branch of {self.root} moved from {on_top_of[:12]} to {moved} while a "
+                "sync planned its commit (git ran in the work tree?); nothing was committed: "
+                "sync again"
+            )
         refuse_detached(self.repo, self.root)
         self._check_index(head)
         refuse_linked_folders(self.root, [*writes, *staged, *removals])

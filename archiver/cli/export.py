@@ -49,12 +49,15 @@ def export(repo: Path, output_format: str, publish: Path | None, out: Path) -> N
     """
     from archiver.export import export_parquet
     from archiver.export.publish import mirror, refuse_foreign_folder
+    from archiver.export.run import export_lock
 
     if publish is not None:
         refuse_foreign_folder(publish)  # Before the export's work, not after it.
-    report = export_parquet(repo, out)
-    if publish is not None:
-        click.echo(f"{publish}: {mirror(out, publish)} files, the export as of this run")
+    # Held through the mirror: it copies this run's export, never another run's half-written.
+    with export_lock(out):
+        report = export_parquet(repo, out)
+        if publish is not None:
+            click.echo(f"{publish}: {mirror(out, publish)} files, the export as of this run")
     if report.up_to_date:
         click.echo(f"{out}: already holds commit {report.head[:12]}; nothing written")
         return

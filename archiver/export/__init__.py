@@ -6,7 +6,8 @@ Owns `archiver export --format parquet OUT/`: entity versions as validity interv
 canonical JSON), every classified change and price move (`changes`, classified and
 described by :mod:`archiver.history`), both read in one walk over each file's versions
 (`history_tables`: each version read from git once), every telemetry series and the uptime
-series (`series`: a folder of files at a time, split into columns by Arrow in `tsv_columns`,
+series (`series`: a folder of files at a time, those of the commit exported
+(`telemetry_files`), split into columns by Arrow in `tsv_columns`,
 `sheet_columns` and `uptime_columns`, as :mod:`archiver.telemetry`'s readers read them),
 the zero-data-retention ledger as membership intervals (`zdr`), all partitioned by month
 in hive style (``OUT/<table>/month=YYYY-MM/part-0.parquet``); which months a rerun must

@@ -13,20 +13,23 @@ Tables (all under OUT/, hive partitions ``month=YYYY-MM``):
 ``uptime``          the stitched hourly uptime per endpoint, by the month of the hour
 ==================  ==========================================================================
 
-Telemetry is read from the archive's work tree (the sync keeps it at HEAD); entities,
-changes and the ledger from git. Problems with single files (a key that cannot be read, a
+Telemetry is read from the archive's work tree where its files are those of the commit
+exported, else from git (:mod:`archiver.export.telemetry_files`); entities, changes and
+the ledger from git. Problems with single files (a key that cannot be read, a
 file that is not a JSON object, a value nested too deep) are reported one line each and the
 file is left out; they never stop the export.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import re
 import time
 from pathlib import Path
 
 from archiver.archive.git_setup import refuse_sparse_telemetry
+from archiver.archive.lock import output_lock
 from archiver.errors import DISK_FULL, ArchiverError
 from archiver.export.history_tables import ENTITY_TABLES, write_history
 from archiver.export.months import month_of
@@ -40,12 +43,13 @@ from archiver.export.plan import (
     read_manifest,
 )
 from archiver.export.tables import ExportReport, TableWriter
+from archiver.export.telemetry_files import TelemetryFiles
 from archiver.export.telemetry_tables import write_telemetry
 from archiver.history.commits import first_parent_chain, head_id, open_repository
 from archiver.history.index import HistoryIndex
 from archiver.history.shallow_fetch import fetch_history_after
 
-__all__ = ["ENTITY_TABLES", "ExportReport", "ExportUnavailable", "export_parquet"]
+__all__ = ["ENTITY_TABLES", "ExportReport", "ExportUnavailable", "export_lock", "export_parquet"]
 
 # A partition as `archiver.export.parquet` writes it, or the part it writes first and renames.
 _PARTITION = re.compile(rf"{TABLE_NAME}/month={MONTH}/part-0\.parquet(\.partial)?")
@@ -66,6 +70,19 @@ def export_parquet(repo: str | Path, out: str | Path) -> ExportReport:
         )
     started = time.perf_counter()
     repo, out = Path(repo), Path(out)
+    with export_lock(out):
+        return _export_locked(repo, out, started)
+
+
+def export_lock(out: Path) -> contextlib.AbstractContextManager[None]:
+    """Return the lock of an export's folder: two exports into one folder would mix their
+    partitions, so the second refuses; held by a caller, it covers what it does after
+    (the --publish mirror copies the export this run wrote, not another's half-written)."""
+    return output_lock(out.resolve(), f"export into {out.name}")
+
+
+def _export_locked(repo: Path, out: Path, started: float) -> ExportReport:
+    """Export (see export_parquet), holding the output folder's lock."""
     _check_out(out)
     refuse_sparse_telemetry(repo)
     before = read_manifest(out)
@@ -108,7 +125,9 @@ def _export(
         writer = TableWriter(out, before, plan)
         writer.report.head = head
         write_history(index, plan, current, writer)
-    writer.timed("telemetry", lambda: write_telemetry(repo, plan, writer))
+        # Read at head, whatever a sync writes into the work tree meanwhile.
+        telemetry = TelemetryFiles(repo, index.repo, head)
+    writer.timed("telemetry", lambda: write_telemetry(telemetry, plan, writer))
     writer.finish(head, current)
     writer.report.seconds = time.perf_counter() - started
     return writer.report

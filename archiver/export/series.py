@@ -28,14 +28,7 @@ from typing import Any
 
 from archiver.errors import StoreError
 from archiver.export.columns import BOOL, DOUBLE, STRING, STRINGS, TIME, Column
-from archiver.telemetry.layout import (
-    KIND_NAME,
-    ROOT,
-    day_files,
-    day_folders,
-    folder_text,
-    kind_root,
-)
+from archiver.export.telemetry_files import TelemetryFiles
 from archiver.telemetry.reader import reading
 from archiver.telemetry.uptime import KIND as UPTIME_KIND
 
@@ -64,16 +57,9 @@ CHARTED: dict[str, list[Column]] = {
 }
 
 
-def telemetry_kinds(repo: Path) -> list[str]:
-    """Return the sample kinds the archive's work tree holds (uptime apart)."""
-    root = repo / ROOT
-    if not root.is_dir():
-        return []
-    return sorted(
-        path.name
-        for path in root.iterdir()
-        if path.is_dir() and KIND_NAME.fullmatch(path.name) and path.name != UPTIME_KIND
-    )
+def telemetry_kinds(repo: Path | TelemetryFiles) -> list[str]:
+    """Return the sample kinds the archive holds (uptime apart)."""
+    return [kind for kind in TelemetryFiles.of(repo).kinds() if kind != UPTIME_KIND]
 
 
 def table_name(kind: str) -> str:
@@ -114,14 +100,14 @@ class Folders:
         return self._found[day]
 
 
-def folders(repo: Path, kind: str) -> Folders:
+def folders(repo: Path | TelemetryFiles, kind: str) -> Folders:
     """Return a kind's folders as units."""
-    starts = [folder_text(f) for f in day_folders(kind_root(repo, kind), "", "~")]
+    starts = TelemetryFiles.of(repo).day_starts(kind)
     ends: list[str | None] = [*starts[1:], None] if starts else []
     return Folders([Unit(a, b) for a, b in zip(starts, ends, strict=True)])
 
 
-def unit_table(repo: Path, kind: str, unit: Unit) -> Any:
+def unit_table(repo: Path | TelemetryFiles, kind: str, unit: Unit) -> Any:
     """Return one kind's rows of one folder as an Arrow table (None: no rows).
 
     Raises StoreError naming a file that cannot be read.
@@ -139,15 +125,16 @@ def unit_table(repo: Path, kind: str, unit: Unit) -> Any:
             return read_uptime_day(files, unit.start)
         return read_sheets(files, charted, since, until)
 
-    folder = kind_root(repo, kind) / unit.start[:4] / unit.start[5:]
-    paths = day_files(folder)
+    telemetry = TelemetryFiles.of(repo)
+    folder = telemetry.folder(kind, unit.start)
+    files = telemetry.files(kind, unit.start)
     try:
-        found = read([path.read_bytes() for path in paths])
+        found = read([data for _, data in files])
     except PARSE_ERRORS as error:
         # Read alone, file by file, to name the one that cannot be read.
-        for path in paths:
+        for path, data in files:
             with reading(path):
-                read([path.read_bytes()])
+                read([data])
         raise StoreError(f"{folder} could not be read as telemetry ({error})") from None
     if found is None or not found.num_rows:
         return None

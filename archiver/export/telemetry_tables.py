@@ -11,26 +11,26 @@ import os
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 from archiver.errors import ArchiverError
 from archiver.export import series
 from archiver.export.plan import Plan
 from archiver.export.tables import TableWriter
+from archiver.export.telemetry_files import TelemetryFiles
 from archiver.telemetry.uptime import KIND as UPTIME_KIND
 
 
-def write_telemetry(repo: Path, plan: Plan, writer: TableWriter) -> None:
+def write_telemetry(repo: TelemetryFiles, plan: Plan, writer: TableWriter) -> None:
     """Write every telemetry kind's table and the uptime table, a folder of files at a time."""
     kinds = series.telemetry_kinds(repo)
-    if (repo / "data" / "telemetry" / UPTIME_KIND).is_dir():
+    if UPTIME_KIND in repo.kinds():
         kinds.append(UPTIME_KIND)
     for kind in kinds:
         _write_kind(repo, kind, plan, writer)
 
 
-def _write_kind(repo: Path, kind: str, plan: Plan, writer: TableWriter) -> None:
+def _write_kind(repo: TelemetryFiles, kind: str, plan: Plan, writer: TableWriter) -> None:
     """Write one kind's months: the folders the plan names read again, the rows of the
     others kept as the last export wrote them."""
     import pyarrow.compute as pc
@@ -85,7 +85,9 @@ def _kept_rows(
     return kept
 
 
-def _read(repo: Path, kind: str, units: list[series.Unit]) -> Iterator[tuple[series.Unit, Any]]:
+def _read(
+    repo: TelemetryFiles, kind: str, units: list[series.Unit]
+) -> Iterator[tuple[series.Unit, Any]]:
     """Yield (folder, its rows as Arrow, None, or the error that left it out), in order."""
     workers = min(4, os.cpu_count() or 1)
     with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -100,7 +102,7 @@ def _read(repo: Path, kind: str, units: list[series.Unit]) -> Iterator[tuple[ser
             yield done, future.result()
 
 
-def _unit_table(repo: Path, kind: str, unit: series.Unit) -> Any:
+def _unit_table(repo: TelemetryFiles, kind: str, unit: series.Unit) -> Any:
     """Return a folder's rows as Arrow (None: none), or the error that left it out."""
     try:
         return series.unit_table(repo, kind, unit)

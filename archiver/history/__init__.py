@@ -8,7 +8,8 @@ old version's blob, fetching what a blob-less clone lacks in one request), what 
 means (`classify`: its leaves and price moves; `kinds`, `kind_rules`, `price_moves`: the
 kinds people read and a one-line summary; `change_json`: the one JSON shape of a sync's
 changes), and the price in force at any moment (`pricing`, `price_sheet`: pricing
-intervals and what a request cost).
+intervals and what a request cost). `steady` makes a reader's reads (git objects and the
+work tree's telemetry) those of one commit while syncs commit.
 
 May import: the shared modules, `archiver.archive` (trailers, the sync log's format) and
 itself. Never upstream, telemetry, capture, site or cli.

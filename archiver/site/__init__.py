@@ -7,7 +7,9 @@ monitor (with a month-sharded change index its filters search), the deprecations
 graveyard, Atom feeds (all changes, per model, provider and kind), a JSON API (entities,
 changes, pricing intervals) and a status page, with jinja2 templates from the top-level
 ``templates/`` folder. With ``cache=DIR`` it keeps what it derived from history there
-(`incremental`, `derived_cache`), so the next build reads only the commits since.
+(`incremental`, `derived_cache`), so the next build reads only the commits since. A
+build reads the archive at one commit (:mod:`archiver.history.steady`) and holds its
+output folder's lock (`out_dir`).
 
 May import: the shared modules, `archiver.archive` (the repository, sync records),
 `archiver.history` (entities at an epoch, changes) and `archiver.telemetry` (series), and

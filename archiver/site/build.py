@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
-import shutil
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,9 +13,9 @@ from typing import Any, TypeVar
 import jinja2
 
 from archiver.archive.git_setup import refuse_sparse_telemetry
-from archiver.errors import ArchiverError
 from archiver.gc_pause import paused_gc
 from archiver.history.pricing import pricing_histories
+from archiver.history.steady import read_at_one_commit
 from archiver.history.versions import SyncChanges, changes
 from archiver.site import pages
 from archiver.site.api import api_documents
@@ -32,6 +30,7 @@ from archiver.site.graveyard import deprecations_page, lifecycle_feeds
 from archiver.site.grid_data import GRID_PATH, grid_document
 from archiver.site.incremental import build_digest, derived_history
 from archiver.site.metrics import load_metrics
+from archiver.site.out_dir import MARKER, check_out_dir, locked_out_dir, staged
 from archiver.site.page_contexts import ApiFile, SiteInfo
 from archiver.site.pricing_api import INDEX as PRICING_INDEX
 from archiver.site.pricing_api import Calculator, pricing_files
@@ -42,8 +41,6 @@ from archiver.site.vet import vetted
 
 __all__ = ["SiteReport", "build_site"]
 
-# A built site carries this file, so a rebuild may replace the folder and nothing else is.
-MARKER = ".archiver-site"
 T = TypeVar("T")
 
 
@@ -122,8 +119,22 @@ def build_site(
     """
     # History is millions of JSON objects without reference cycles; with the collector on,
     # each of its full passes walks them all: a cost that grew with the length of history.
-    with paused_gc():
+    with paused_gc(), locked_out_dir(Path(out_dir).resolve()):
         return _build(repo_path, out_dir, at, base_url, cache, built)
+
+
+def _read_archive(
+    repo_path: str | Path, out: Path, at: datetime | None, cache: str | Path | None
+) -> tuple[SiteReport, Projection, list[SyncChanges], Timeline, dict[str, Any]]:
+    """Return what a build shows, read from the archive: a fresh report (what was read, and
+    the problems met), the projection, history's changes, the timeline and the telemetry."""
+    report = SiteReport(out)
+    groups, unreadable, syncs = _history(repo_path, at, cache, report)
+    projection = vetted(load_projection(repo_path, at, report.skipped, syncs), report.skipped)
+    _add_once_per_file(report.skipped, unreadable)
+    timeline = _timeline(projection, groups, cache if at is None else None, report)
+    metrics = load_metrics(repo_path, at, report.problems)
+    return report, projection, groups, timeline, metrics
 
 
 def _build(
@@ -137,14 +148,12 @@ def _build(
     """Build the site (see build_site)."""
     started = time.monotonic()
     out = Path(out_dir).resolve()
-    _check_out_dir(out)
+    check_out_dir(out)
     refuse_sparse_telemetry(Path(repo_path))
-    report = SiteReport(out)
-    groups, unreadable, syncs = _history(repo_path, at, cache, report)
-    projection = vetted(load_projection(repo_path, at, report.skipped, syncs), report.skipped)
-    _add_once_per_file(report.skipped, unreadable)
-    timeline = _timeline(projection, groups, cache if at is None else None, report)
-    metrics = load_metrics(repo_path, at, report.problems)
+    read = read_at_one_commit(
+        repo_path, lambda: _read_archive(repo_path, out, at, cache), "the site build"
+    )
+    report, projection, groups, timeline, metrics = read
     catalog = build_catalog(projection, metrics, timeline.last_changes())
     end = projection.epoch or datetime.now(UTC)
     site = SiteInfo(
@@ -159,7 +168,7 @@ def _build(
             "providers": len(catalog.providers),
         },
     )
-    with _staged(out) as staging:
+    with staged(out) as staging:
         writer = _Writer(staging, report, out if (out / MARKER).exists() else None)
         pricing_api, calculators = _write_pricing(writer, site, catalog, groups)
         _write_pages(writer, site, catalog, timeline, metrics, end, calculators)
@@ -347,42 +356,3 @@ def _named(path: Path, work: Callable[[], T]) -> T:
         if error.filename or not error.errno:
             raise
         raise OSError(error.errno, error.strerror, str(path)) from error
-
-
-def _check_out_dir(out: Path) -> None:
-    """Refuse to replace a folder that is not empty and not a site this command built."""
-    if out.exists() and not out.is_dir():
-        raise ArchiverError(f"{out} is a file; pass --out a folder")
-    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).exists():
-        raise ArchiverError(
-            f"{out} is not empty and was not built by `archiver site`; "
-            "pick an empty or new folder for --out"
-        )
-
-
-@contextlib.contextmanager
-def _staged(out: Path) -> Iterator[Path]:
-    """Yield the folder beside out to build into: swapped in for out when the block ends,
-    removed when it fails (a full disk, a kill), leaving out whole and no half-built copy
-    holding on to the space that ran out."""
-    staging = out.with_name(f".{out.name}.building")
-    shutil.rmtree(staging, ignore_errors=True)
-    try:
-        yield staging
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    _swap(staging, out)
-
-
-def _swap(staging: Path, out: Path) -> None:
-    """Replace out with the freshly built folder."""
-    if out.exists():
-        old = out.with_name(f".{out.name}.old")
-        shutil.rmtree(old, ignore_errors=True)
-        out.rename(old)
-        staging.rename(out)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        staging.rename(out)

@@ -104,6 +104,10 @@ def derived_history(repo_path: str | Path, cache_dir: Path) -> DerivedHistory:
         derived = DerivedHistory(groups, read_syncs(repo_path), problems, count, False, reason)
     if fetched:
         derived = replace(derived, note=f"{derived.note}; {fetched}" if derived.note else fetched)
+    if head and head_id(open_repository(repo_path)) != head:
+        # A sync landed while history was read: the index follows HEAD, so what was read may
+        # reach past `head`; no cache records it as `head`'s (the build reads again).
+        return derived
     if head:
         # The index copy first: the cache file names its digest, so a copy without its file
         # (a crash between the two) is never put back.
