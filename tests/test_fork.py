@@ -232,8 +232,10 @@ def test_the_forks_history_still_reads_after_an_update(
     # Upstream's own syncs after the fork point never enter the fork's history.
     epochs = git(after, "log", "--first-parent", "--format=%(trailers:key=Sync-Epoch,valueonly)")
     assert captures[1].time.strftime("%Y-%m-%dT%H") not in epochs
-    # And the hourly sync publishes on top of the update as before.
-    result = publish(after, fetched(captures[1]), backoff=0.01)
+    # And the next hourly sync publishes on top of the update as before (an hour after the
+    # fork's own latest sync: an older one would not be applied).
+    next_hour = dataclasses.replace(captures[1], time=captures[2].time + timedelta(hours=1))
+    result = publish(after, fetched(next_hour), backoff=0.01)
     assert result.commit_id is not None
     assert git(world.fork, "rev-parse", "main").strip() == result.commit_id
 
