@@ -72,6 +72,8 @@ _ESCAPES = re.compile(
 )
 _INT64 = range(-(2**63), 2**64)
 _SPACES = frozenset((b" ", b"\t", b"\n", b"\r"))
+# A file saved by an editor on Windows may start with one (RFC 8259 lets readers ignore it).
+_BYTE_ORDER_MARK = b"\xef\xbb\xbf"
 _UNREAD = object()
 
 
@@ -157,6 +159,7 @@ def loads(data: bytes | bytearray | memoryview | str) -> Any:
     Raises DecodeError (orjson's, a ValueError) for anything that is not JSON.
     """
     raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else bytes(data)
+    raw = raw.removeprefix(_BYTE_ORDER_MARK)
     value: Any = _UNREAD
     if raw[1:2] not in _SPACES:
         # Compact text (the archiver's own telemetry, upstream's listings): if orjson writes

@@ -80,6 +80,8 @@ class _Archive:
         self._read = read
         self._plan = plan
         self._cache: dict[str, dict[str, Any] | None] = {}
+        # Files that are not JSON (damaged by hand?): which listing owns them is unknown.
+        self.unreadable: set[str] = set()
 
     def entity(self, key: str) -> dict[str, Any] | None:
         """Return the archived entity for a key, or None."""
@@ -94,7 +96,11 @@ class _Archive:
         try:
             value = jsonvalue.loads(self._read(self.blobs[path]))
         except jsonvalue.DecodeError:
-            self._plan.corrupt.append(f"{path} is not valid JSON; it will be rewritten")
+            self.unreadable.add(key)
+            self._plan.corrupt.append(
+                f"{path} is not valid JSON: kept as it is until a listing shows its entity, "
+                "then rewritten (fix or delete it by hand if the entity is gone)"
+            )
             return None
         return value if isinstance(value, dict) else None
 
@@ -279,6 +285,7 @@ def _plan_category(
         else:
             counts.changed += 1
     for key, path in archive.paths.items():
-        if key not in merged:
+        # An unreadable file's listing may have failed this sync: never a removal on a guess.
+        if key not in merged and key not in archive.unreadable:
             plan.removals.append(path)
             counts.removed += 1

@@ -11,9 +11,10 @@ import orjson
 
 from archiver import jsonvalue
 from archiver.cli import main
-from archiver.cli.common import IsoTime, repo_option, reports_errors
+from archiver.cli.common import IsoTime, PartialFailure, repo_option, reports_errors
 from archiver.history.change_json import described_changes, sync_json
-from archiver.history.kinds import Kind, model_name
+from archiver.history.kinds import Described, Kind, model_name
+from archiver.history.versions import Change, SyncChanges
 from archiver.paths import CATEGORIES, Category
 from archiver.textsafe import json_text, one_line
 from archiver.times import format_epoch
@@ -139,16 +140,29 @@ def changes(
     from archiver.history.versions import category_at
     from archiver.history.versions import changes as find_changes
 
-    groups = find_changes(repo, since=since, until=until, category=category)
+    # A file someone committed by hand that is not an entity costs its own change, not the list.
+    problems: list[str] = []
+    groups = find_changes(repo, since=since, until=until, category=category, problems=problems)
     names = {
         key: model_name(entity, key)
-        for key, entity in category_at(repo, "model", datetime.max).items()
+        for key, entity in category_at(repo, "model", datetime.max, problems).items()
     }
     described = [(group, described_changes(group, names, kinds)) for group in groups]
     described = [(group, found) for group, found in described if found]
     if as_json:
         _echo_json([sync_json(group, found) for group, found in described])
-        return
+    else:
+        _echo_groups(described)
+    # The commit that added a bad file and the one that removed it tell the same problem.
+    problems = list(dict.fromkeys(problems))
+    for problem in problems:
+        click.echo(f"problem: {one_line(problem)}", err=True)
+    if problems:
+        raise PartialFailure(f"{len(problems)} changes were left out")
+
+
+def _echo_groups(described: list[tuple[SyncChanges, list[tuple[Change, Described]]]]) -> None:
+    """Print each sync's changes, one line each."""
     for group, found in described:
         click.echo(f"{format_epoch(group.epoch)}  {group.commit[:12]}  {len(found)} changes")
         for change, about in found:

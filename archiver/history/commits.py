@@ -4,7 +4,8 @@ One ``git log --first-parent --raw -z`` reads the changed files of many commits 
 process (pygit2 would diff them one by one); pygit2 answers the small questions: where HEAD
 is, the first-parent chain, a merged side's trailers. A commit's epoch is its
 ``Sync-Epoch`` trailer; a merge without one takes the newest epoch the merged side carries;
-any other commit without one (a person's edit) takes its commit time.
+any other commit without one (a person's edit) takes its commit time and is
+:func:`made_by_hand`: readers leave it out of entity histories (see archiver.history.index).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ __all__ = [
     "first_parent_chain",
     "git_log",
     "head_id",
+    "made_by_hand",
     "open_repository",
     "parse_log",
     "shallow_digest",
@@ -142,6 +144,14 @@ def commit_epoch(repo: pygit2.Repository, commit: LogCommit) -> datetime:
         if merged:
             return max(merged)
     return datetime.fromtimestamp(commit.time, UTC)
+
+
+def made_by_hand(repo: pygit2.Repository, commit: LogCommit) -> bool:
+    """Tell whether a commit is a person's: no Sync-Epoch, and no sync merged in by it."""
+    with contextlib.suppress(ValueError):
+        if commit.trailer and parse_time(commit.trailer):
+            return False
+    return len(commit.parents) < 2 or not any(_merged_epochs(repo, commit.id, commit.parents[0]))
 
 
 def _merged_epochs(repo: pygit2.Repository, merge: str, first_parent: str) -> Iterator[datetime]:

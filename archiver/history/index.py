@@ -33,6 +33,7 @@ from archiver.history.commits import (
     first_parent_chain,
     git_log,
     head_id,
+    made_by_hand,
     open_repository,
     shallow_digest,
 )
@@ -145,7 +146,10 @@ class HistoryIndex(IndexQueries):
         start = self.db.execute("SELECT coalesce(max(seq), 0) FROM commits").fetchone()[0]
         for seq, commit in enumerate(listed, start=int(start) + 1):
             epoch = epoch_seconds(commit_epoch(self.repo, commit))
-            self.db.execute("INSERT INTO commits VALUES (?, ?, ?)", (seq, commit.id, epoch))
+            by_hand = made_by_hand(self.repo, commit)
+            self.db.execute(
+                "INSERT INTO commits VALUES (?, ?, ?, ?)", (seq, commit.id, epoch, by_hand)
+            )
             self.db.executemany(
                 "INSERT OR REPLACE INTO changes VALUES (?, ?, ?, ?, ?)",
                 [(path, seq, status, old, new) for status, old, new, path in commit.records],

@@ -1,10 +1,11 @@
 """The history index's SQLite database: its schema, and opening it whatever state it is in.
 
 Three tables: ``meta`` (schema version, the commit indexed last, the shallow boundary's
-digest), ``commits`` (one row per first-parent commit: its number ``seq``, id and epoch in
-whole Unix seconds) and ``changes`` (one row per file a commit changed). The database is
-derived data: a damaged file, or one of another schema version, is deleted and rebuilt,
-never repaired; a read-only ``.git`` gets an index in memory for the process.
+digest), ``commits`` (one row per first-parent commit: its number ``seq``, id, epoch in
+whole Unix seconds, and whether a person made it) and ``changes`` (one row per file a
+commit changed). The database is derived data: a damaged file, or one of another schema
+version, is deleted and rebuilt, never repaired; a read-only ``.git`` gets an index in
+memory for the process.
 """
 
 from __future__ import annotations
@@ -24,14 +25,18 @@ __all__ = [
     "memory_index",
 ]
 
-# 2: the ZDR ledger is indexed beside the entity folders.
-SCHEMA_VERSION = "2"
+# 2: the ZDR ledger is indexed beside the entity folders. 3: commits made by hand are marked.
+SCHEMA_VERSION = "3"
 # How long to wait for another process updating the index (a build, a sync's reader).
 LOCK_SECONDS = 60.0
 _SCHEMA = """
 CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE commits (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, epoch INTEGER NOT NULL);
+CREATE TABLE commits (
+    seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, epoch INTEGER NOT NULL,
+    by_hand INTEGER NOT NULL
+);
 CREATE INDEX commits_epoch ON commits (epoch);
+CREATE INDEX commits_by_hand ON commits (seq) WHERE by_hand = 1;
 CREATE TABLE changes (
     path TEXT NOT NULL, seq INTEGER NOT NULL, status TEXT NOT NULL,
     old_blob TEXT, new_blob TEXT, PRIMARY KEY (path, seq)

@@ -3,6 +3,14 @@
 :class:`IndexQueries` holds the read-only queries over an index database that
 :class:`archiver.history.index.HistoryIndex` has brought up to date with HEAD; each is one
 SQL statement. Commits are numbered along the first-parent chain (``seq``, oldest first).
+
+Entity histories tell what upstream said, sync by sync. A commit a person made (a file fixed
+by hand, a sync reverted, a pull request merged: no ``Sync-Epoch``) is left out of them, in
+every reader alike (``log``, ``changes``, ``price``, the site, the export): each sync's change
+is taken against the file as the previous sync left it, so the sync that puts back upstream's
+data after a hand edit or a revert changes nothing, rather than telling an upstream change
+(or a removal and a return) upstream never made. ``git log`` still shows the person's commit;
+the state at HEAD (``show``, the site's tables) is the tree as it is, hand edits included.
 """
 
 from __future__ import annotations
@@ -10,7 +18,7 @@ from __future__ import annotations
 import math
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,7 +27,7 @@ from archiver.paths import ROOT
 
 __all__ = ["Entry", "IndexQueries"]
 
-_ENTRY_COLUMNS = "c.seq, c.id, c.epoch, x.path, x.status, x.old_blob, x.new_blob"
+_ENTRY_COLUMNS = "c.seq, c.id, c.epoch, x.path, x.status, x.old_blob, x.new_blob, c.by_hand"
 _ENTRY_JOIN = "changes AS x JOIN commits AS c ON c.seq = x.seq"
 
 
@@ -34,6 +42,7 @@ class Entry:
     status: str
     old_blob: str | None
     new_blob: str | None
+    by_hand: bool = False
 
 
 class IndexQueries:
@@ -66,22 +75,52 @@ class IndexQueries:
         rows = self._rows(
             f"SELECT {_ENTRY_COLUMNS} FROM {_ENTRY_JOIN} WHERE x.path = ? ORDER BY x.seq", (path,)
         )
-        return [_entry(row) for row in rows]
+        return self._by_syncs([_entry(row) for row in rows])
 
     def last_entry(self, path: str, seq: int) -> Entry | None:
-        """Return the newest change to one file at or before commit number seq, or None."""
+        """Return the newest change a sync made to one file at or before commit number seq."""
+        while True:
+            found = self._last_sync_entry(path, seq)
+            if found is None or not self._hand_made():
+                return found
+            prior = self._last_sync_entry(path, found.seq - 1)
+            old = prior.new_blob if prior else None
+            if old != found.new_blob:
+                return _against(found, old)
+            seq = found.seq - 1  # It put back what a person changed: not a change.
+
+    def _last_sync_entry(self, path: str, seq: int) -> Entry | None:
+        """Return the newest change to one file by a sync at or before seq, as git diffs it."""
         row = self._row(
             f"SELECT {_ENTRY_COLUMNS} FROM {_ENTRY_JOIN} WHERE x.path = ? AND x.seq <= ? "
-            "ORDER BY x.seq DESC LIMIT 1",
+            "AND c.by_hand = 0 ORDER BY x.seq DESC LIMIT 1",
             (path, seq),
         )
         return _entry(row) if row else None
+
+    def _hand_made(self) -> bool:
+        """Tell whether any indexed commit is a person's (an unattended archive has none)."""
+        return self._row("SELECT 1 FROM commits WHERE by_hand = 1 LIMIT 1") is not None
+
+    def _by_syncs(self, entries: list[Entry]) -> list[Entry]:
+        """Return the changes syncs made, each against the file as the previous sync left it."""
+        if not self._hand_made():
+            return entries
+        found = []
+        for entry in entries:
+            if entry.by_hand:
+                continue
+            prior = self._last_sync_entry(entry.path, entry.seq - 1)
+            old = prior.new_blob if prior else None
+            if old != entry.new_blob:
+                found.append(_against(entry, old))
+        return found
 
     def seq_at(self, at: datetime) -> tuple[int, str] | None:
         """Return (seq, commit id) of the newest indexed commit whose epoch is <= at, or None."""
         row = self._row(
             "SELECT seq, id FROM commits WHERE seq = "
-            "(SELECT max(seq) FROM commits WHERE epoch <= ?)",
+            "(SELECT max(seq) FROM commits WHERE epoch <= ? AND by_hand = 0)",
             (epoch_seconds(at),),
         )
         return (int(row[0]), str(row[1])) if row else None
@@ -103,11 +142,11 @@ class IndexQueries:
             "AND x.path >= ? AND x.path < ? ORDER BY x.seq DESC, x.path",
             (seq, prefix, _prefix_end(prefix)),
         )
-        return [_entry(row) for row in rows]
+        return self._by_syncs([_entry(row) for row in rows])
 
     def first_epoch(self) -> datetime | None:
         """Return the epoch of the oldest indexed sync, or None when nothing is indexed."""
-        row = self._row("SELECT min(epoch) FROM commits")
+        row = self._row("SELECT min(epoch) FROM commits WHERE by_hand = 0")
         return None if row is None or row[0] is None else datetime.fromtimestamp(int(row[0]), UTC)
 
     def files_at(self, seq: int, prefix: str = f"{ROOT}/") -> dict[str, str]:
@@ -130,12 +169,20 @@ class IndexQueries:
             "AND x.path >= ? AND x.path < ? ORDER BY x.seq DESC, x.path",
             (low, high, prefix, _prefix_end(prefix)),
         )
-        return [_entry(row) for row in rows]
+        return self._by_syncs([_entry(row) for row in rows])
+
+
+def _against(entry: Entry, old_blob: str | None) -> Entry:
+    """Return a sync's change to a file taken against old_blob (the previous sync's version)."""
+    if old_blob == entry.old_blob:
+        return entry
+    status = "A" if old_blob is None else ("D" if entry.new_blob is None else "M")
+    return replace(entry, status=status, old_blob=old_blob)
 
 
 def _entry(row: Sequence[object]) -> Entry:
     """Return an Entry from a row of _ENTRY_COLUMNS."""
-    seq, commit, epoch, path, status, old_blob, new_blob = row
+    seq, commit, epoch, path, status, old_blob, new_blob, by_hand = row
     return Entry(
         seq=int(str(seq)),
         commit=str(commit),
@@ -144,6 +191,7 @@ def _entry(row: Sequence[object]) -> Entry:
         status=str(status),
         old_blob=str(old_blob) if old_blob else None,
         new_blob=str(new_blob) if new_blob else None,
+        by_hand=bool(by_hand),
     )
 
 

@@ -253,7 +253,7 @@ def _change(index: HistoryIndex, reader: EntityReader, entry: Entry) -> Change |
     except UnsafeKeyError:
         return None  # A stray file under data/ (not written by the archiver).
     returned = False
-    before = reader.entity(entry.old_blob, entry)
+    before = _before(index, reader, entry)
     if entry.status == "A":
         earlier = index.last_entry(entry.path, entry.seq - 1)
         returned = earlier is not None
@@ -275,6 +275,18 @@ def _change(index: HistoryIndex, reader: EntityReader, entry: Entry) -> Change |
         after,
         tuple(changed) if changed is not None else None,
     )
+
+
+def _before(index: HistoryIndex, reader: EntityReader, entry: Entry) -> Entity | None:
+    """Return the entity a change started from; an unreadable one names the commit that wrote
+    it, never this one: reverting the sync that replaced it would bring it back."""
+    try:
+        return reader.entity(entry.old_blob, entry)
+    except StoreError:
+        writer = index.last_entry(entry.path, entry.seq - 1)
+        if writer is None or writer.new_blob != entry.old_blob:
+            raise
+        return reader.entity(entry.old_blob, writer)
 
 
 def _keyed(files: Mapping[str, str]) -> list[tuple[str, str, str]]:
