@@ -153,3 +153,35 @@ def small_base(tmp_path_factory: pytest.TempPathFactory, small_captures: list[Ca
 def small_archive(small_base: Path, tmp_path: Path) -> Path:
     """Return a private copy of the small base archive, to sync into."""
     return copy_archive(small_base, tmp_path / "archive")
+
+
+# A quarter of the catalog: one catalog model in QUARTER_STEP, plus the first two featured
+# ones (every kind of listing and entity is still there). A module that runs many syncs
+# takes these under the names small_captures, small_base and small_archive:
+#     from tests.small_captures import quarter_captures as small_captures  (and so on)
+# Each module that imports them builds its own, once: a session fixture is cached by its
+# definition, not by the captures it was given.
+QUARTER_STEP = 4
+
+
+@pytest.fixture(scope="session")
+def quarter_captures(small_captures: list[Capture]) -> list[Capture]:
+    """Return the small daily captures cut to one catalog model in QUARTER_STEP."""
+    keys = some_models(small_captures[1], QUARTER_STEP, featured=2)
+    return [with_models_only(capture, keys) for capture in small_captures]
+
+
+@pytest.fixture(scope="session")
+def quarter_base(tmp_path_factory: pytest.TempPathFactory, small_captures: list[Capture]) -> Path:
+    """Return an archive of the first cut capture (do not write to it); `small_captures`
+    is the importing module's own, the cut ones."""
+    repo = tmp_path_factory.mktemp("some-models-base") / "archive"
+    log = sync_small(repo, small_captures[0])
+    assert log.commit_id and not log.failures, log.failures
+    return repo
+
+
+@pytest.fixture
+def quarter_archive(small_base: Path, tmp_path: Path) -> Path:
+    """Return a private copy of the importing module's base archive, to sync into."""
+    return copy_archive(small_base, tmp_path / "archive")

@@ -5,9 +5,10 @@ Each test syncs the second small daily capture into a copy of an archive holding
 with one fault, and compares the archive with a clean sync of the same capture: the faulty
 listing's entities stay byte-identical, everything else is archived as usual, one commit.
 The trickling body, which the test must wait out, is served in a sync of three models only.
-Here `small_captures` and `small_archive` are the small captures cut to one catalog model in
-MODEL_STEP (every kind of listing and entity is still there) and an archive of the first of
-them: a sync of the cut capture over HTTP makes about a hundred requests, not four hundred.
+Here `small_captures` and `small_archive` are the small captures cut to a quarter of the
+catalog (`quarter_captures` in tests/small_captures.py: every kind of listing and entity is
+still there) and an archive of the first of them: a sync of the cut capture over HTTP
+makes about a hundred requests, not four hundred.
 """
 
 from __future__ import annotations
@@ -36,8 +37,15 @@ from archiver.times import format_epoch
 from archiver.upstream.entities import catalog_key, catalog_variants
 from archiver.upstream.fetch import Response
 from tests.archive_helpers import RUN_WITH_PEAK_RSS, commit_count, git, load, status_clean
-from tests.small_captures import copy_archive, some_models, sync_small, with_models_only
+from tests.small_captures import copy_archive, sync_small, with_models_only
+
+# The small captures cut to a quarter of the catalog, and archives of them (fixtures).
+from tests.small_captures import quarter_archive as small_archive
+from tests.small_captures import quarter_base as small_base
+from tests.small_captures import quarter_captures as small_captures
 from tests.test_sync import files_at
+
+__all__ = ["small_archive", "small_base", "small_captures"]
 
 STATS = "/api/frontend/v1/stats/endpoint"
 V1 = "/api/v1/models"
@@ -47,29 +55,6 @@ PEAK_RSS_BOUND_MB = 400
 # Not a speed bound: only stops a sync that hangs (the failure these tests guard against).
 HANG_GUARD_S = 300
 HOSTILE = ("\n::add-mask::x", "\r::error::y", "\u2028::warning::z", "##[set-output name=a]b")
-MODEL_STEP = 4
-
-
-@pytest.fixture(scope="session")
-def small_captures(small_captures: list[Capture]) -> list[Capture]:
-    """Return the small daily captures cut to one catalog model in MODEL_STEP."""
-    keys = some_models(small_captures[1], MODEL_STEP, featured=2)
-    return [with_models_only(capture, keys) for capture in small_captures]
-
-
-@pytest.fixture(scope="session")
-def small_base(tmp_path_factory: pytest.TempPathFactory, small_captures: list[Capture]) -> Path:
-    """Return an archive of the first cut capture (do not write to it)."""
-    repo = tmp_path_factory.mktemp("some-models-base") / "archive"
-    log = sync_small(repo, small_captures[0])
-    assert log.commit_id and not log.failures, log.failures
-    return repo
-
-
-@pytest.fixture
-def small_archive(small_base: Path, tmp_path: Path) -> Path:
-    """Return a private copy of the archive of the first cut capture, to sync into."""
-    return copy_archive(small_base, tmp_path / "archive")
 
 
 @pytest.fixture(scope="module")

@@ -5,10 +5,11 @@ small real captures, the archiver run on the command line (in a child process wh
 fault needs one: a lowered file-size limit for a full disk, dropped capabilities so that
 even root obeys a read-only .git, SIGKILL and SIGINT), and git itself to check the result.
 
-Here `small_captures` and `small_archive` are the small captures cut to one catalog model in
-MODEL_STEP (every kind of listing, entity and telemetry file is still there) and an archive
-of the first of them: most tests sync the next one over HTTP, some twice, some in a child,
-and a sync of the cut capture makes about a hundred requests, not four hundred.
+Here `small_captures` and `small_archive` are the small captures cut to a quarter of the
+catalog (`quarter_captures` in tests/small_captures.py: every kind of listing, entity and
+telemetry file is still there) and an archive of the first of them: most tests sync the next
+one over HTTP, some twice, some in a child, and a sync of the cut capture makes about a
+hundred requests, not four hundred.
 """
 
 from __future__ import annotations
@@ -38,35 +39,17 @@ from tests.archive_helpers import commit_count, git, head, status_clean
 from tests.small_captures import (
     SMALL_V1_MODELS,
     copy_archive,
-    some_models,
     sync_small,
-    with_models_only,
 )
 
+# The small captures cut to a quarter of the catalog, and archives of them (fixtures).
+from tests.small_captures import quarter_archive as small_archive
+from tests.small_captures import quarter_base as small_base
+from tests.small_captures import quarter_captures as small_captures
+
+__all__ = ["small_archive", "small_base", "small_captures"]
+
 PR_CAPBSET_DROP = 24  # linux/prctl.h
-MODEL_STEP = 4
-
-
-@pytest.fixture(scope="session")
-def small_captures(small_captures: list[Capture]) -> list[Capture]:
-    """Return the small daily captures cut to one catalog model in MODEL_STEP."""
-    keys = some_models(small_captures[1], MODEL_STEP, featured=2)
-    return [with_models_only(capture, keys) for capture in small_captures]
-
-
-@pytest.fixture(scope="session")
-def small_base(tmp_path_factory: pytest.TempPathFactory, small_captures: list[Capture]) -> Path:
-    """Return an archive of the first cut capture (do not write to it)."""
-    repo = tmp_path_factory.mktemp("some-models-base") / "archive"
-    log = sync_small(repo, small_captures[0])
-    assert log.commit_id and not log.failures, log.failures
-    return repo
-
-
-@pytest.fixture
-def small_archive(small_base: Path, tmp_path: Path) -> Path:
-    """Return a private copy of the archive of the first cut capture, to sync into."""
-    return copy_archive(small_base, tmp_path / "archive")
 
 
 def run(*args: str) -> Result:
