@@ -7,6 +7,9 @@
 - A manifest edited to list a table `../victim`, or to name its month `2026-07/../../..`: a
   rerun removed each listed partition it no longer fills (the current month's, when empty),
   the one outside OUT included. It is now refused in one line; nothing outside OUT is touched.
+- An export made by another version of the archiver (its manifest's `format` differs): the
+  rerun exported in full over it and kept its partitions this version no longer writes, so
+  an engine reading the folder mixed both. The older export is now removed first, with a note.
 
 A real small archive: exported after the first small capture's sync, then the second synced.
 """
@@ -24,6 +27,7 @@ from click.testing import CliRunner
 
 from archiver.capture.files import Capture
 from archiver.cli import main
+from archiver.export.plan import FORMAT
 from tests.small_captures import copy_archive, small_base, small_captures, sync_small
 
 __all__ = ["small_base", "small_captures"]
@@ -121,3 +125,24 @@ def test_a_manifest_naming_a_file_outside_out_is_refused_and_nothing_outside_is_
     assert result.exit_code == 3, result.output
     assert repr(value) in result.output and len(result.output.strip().splitlines()) == 1
     assert victim.read_bytes() == b"a file that is not the export's\n"
+
+
+def test_an_export_of_an_older_format_is_replaced_by_a_fresh_one(
+    exports: Exports, tmp_path: Path
+) -> None:
+    # An older archiver's export: its manifest's format differs, and it holds a partition
+    # this version writes no longer (here a month of changes it would not file any more).
+    out = Path(shutil.copytree(exports.earlier, tmp_path / "out"))
+    manifest = orjson.loads((out / "manifest.json").read_bytes())
+    manifest["format"] = FORMAT - 1
+    stale = Path("changes") / "month=2001-01" / "part-0.parquet"
+    (out / stale).parent.mkdir()
+    shutil.copyfile(out / CHANGES, out / stale)
+    size = (out / stale).stat().st_size
+    manifest["tables"]["changes"]["2001-01"] = {"rows": 1, "bytes": size}
+    (out / "manifest.json").write_bytes(orjson.dumps(manifest))
+
+    output = _export(exports.repo, out)
+
+    assert f"made by another version of the archiver (format {FORMAT - 1})" in output
+    assert _files(out) == _files(exports.fresh)

@@ -37,9 +37,11 @@ from archiver.history.commits import LogCommit, commit_epoch, first_parent_chain
 from archiver.telemetry.layout import ROOT as TELEMETRY_ROOT
 
 MANIFEST = "manifest.json"
-# Bumped when a table's columns change: rows kept from an older export would lack them, so
-# a rerun then writes everything again.
-FORMAT = 1
+# Bumped when a table's columns change, or what the rows of one commit hold: rows kept from
+# an older export would lack the columns or differ, so a rerun then writes everything again.
+# 2: a commit without a Sync-Epoch (a person's) is left out of entity histories, an hour
+# synced twice is described as its last sync left it, telemetry is read at the head.
+FORMAT = 2
 # Telemetry appeared or went as a whole: every kind, every folder.
 EVERY_KIND = "*"
 # What an export names its tables and their month partitions (`table/month=YYYY-MM/`).
@@ -87,6 +89,18 @@ class Plan:
         if self.full or EVERY_KIND in self.telemetry_days:
             return None
         return self.telemetry_days.get(kind, set())
+
+
+def other_format(out: Path) -> int | str | None:
+    """Return the format of an export in out made by another version (None: none, or ours)."""
+    try:
+        found = jsonvalue.loads((out / MANIFEST).read_bytes())
+    except (OSError, ValueError):
+        return None
+    stated = found.get("format") if isinstance(found, dict) else None
+    if stated == FORMAT:
+        return None
+    return stated if isinstance(stated, int | str) and not isinstance(stated, bool) else "none"
 
 
 def read_manifest(out: Path) -> Manifest | None:

@@ -40,6 +40,7 @@ from archiver.export.plan import (
     Manifest,
     epoch_of,
     make_plan,
+    other_format,
     read_manifest,
 )
 from archiver.export.tables import ExportReport, TableWriter
@@ -85,6 +86,22 @@ def _export_locked(repo: Path, out: Path, started: float) -> ExportReport:
     """Export (see export_parquet), holding the output folder's lock."""
     _check_out(out)
     refuse_sparse_telemetry(repo)
+    older = other_format(out)
+    if older is not None:
+        # Its partitions hold rows this version would write otherwise, and some this
+        # version writes no longer: kept, engines reading the folder would mix both.
+        _remove_export(out)
+        report = _export_unlocked(repo, out, started)
+        report.note = (
+            f"the export in {out} was made by another version of the archiver "
+            f"(format {older}); exporting all"
+        )
+        return report
+    return _export_unlocked(repo, out, started)
+
+
+def _export_unlocked(repo: Path, out: Path, started: float) -> ExportReport:
+    """Export (see export_parquet) once the folder is checked: incremental when it can be."""
     before = read_manifest(out)
     missing = _missing(out, before)
     from pyarrow import ArrowException
@@ -166,11 +183,20 @@ def _check_out(out: Path) -> None:
             f"{out} holds files that are not an archiver export (no {MANIFEST}); "
             "give an empty or new folder"
         )
-    for path in entries:
+    _remove_export(out)
+
+
+def _remove_export(out: Path) -> None:
+    """Remove the files and folders an export writes in out (its manifest last)."""
+    entries = sorted(out.rglob("*"), reverse=True)  # Files before the folders holding them.
+    for path in (p for p in entries if _ours(p, out)):
         if path.is_file() or path.is_symlink():
             path.unlink()
         else:
-            path.rmdir()
+            with contextlib.suppress(OSError):  # A folder holding a file of someone else's.
+                path.rmdir()
+    # Last: killed before this, the next run finds the older export again and starts over.
+    (out / MANIFEST).unlink(missing_ok=True)
 
 
 def _ours(path: Path, out: Path) -> bool:
