@@ -79,14 +79,14 @@ class IndexQueries:
 
     def last_entry(self, path: str, seq: int) -> Entry | None:
         """Return the newest change a sync made to one file at or before commit number seq."""
+        hand_made = self._hand_made()
         while True:
             found = self._last_sync_entry(path, seq)
-            if found is None or not self._hand_made():
+            if found is None or not hand_made:
                 return found
-            prior = self._last_sync_entry(path, found.seq - 1)
-            old = prior.new_blob if prior else None
-            if old != found.new_blob:
-                return _against(found, old)
+            change = self._against_last_sync(found)
+            if change is not None:
+                return change
             seq = found.seq - 1  # It put back what a person changed: not a change.
 
     def _last_sync_entry(self, path: str, seq: int) -> Entry | None:
@@ -106,15 +106,15 @@ class IndexQueries:
         """Return the changes syncs made, each against the file as the previous sync left it."""
         if not self._hand_made():
             return entries
-        found = []
-        for entry in entries:
-            if entry.by_hand:
-                continue
-            prior = self._last_sync_entry(entry.path, entry.seq - 1)
-            old = prior.new_blob if prior else None
-            if old != entry.new_blob:
-                found.append(_against(entry, old))
-        return found
+        changes = (self._against_last_sync(entry) for entry in entries if not entry.by_hand)
+        return [change for change in changes if change is not None]
+
+    def _against_last_sync(self, entry: Entry) -> Entry | None:
+        """Return a sync's change taken against the file as the previous sync left it (None:
+        the sync put back what a person had changed)."""
+        prior = self._last_sync_entry(entry.path, entry.seq - 1)
+        old = prior.new_blob if prior else None
+        return _against(entry, old) if old != entry.new_blob else None
 
     def seq_at(self, at: datetime) -> tuple[int, str] | None:
         """Return (seq, commit id) of the newest indexed commit whose epoch is <= at, or None."""
