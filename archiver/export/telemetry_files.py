@@ -20,10 +20,18 @@ from pathlib import Path
 
 import pygit2
 
-from archiver.archive.store import JOURNAL
 from archiver.errors import StoreError
 from archiver.history.commits import head_id
-from archiver.telemetry.layout import KIND_NAME, ROOT, SUFFIX, day_files, day_folders, kind_root
+from archiver.history.steady import work_tree_settling
+from archiver.telemetry.layout import (
+    KIND_NAME,
+    ROOT,
+    SUFFIX,
+    day_files,
+    day_folders,
+    folder_text,
+    kind_root,
+)
 
 __all__ = ["TelemetryFiles"]
 
@@ -61,8 +69,7 @@ class TelemetryFiles:
     def day_starts(self, kind: str) -> list[str]:
         """Return the days (YYYY-MM-DD) naming a kind's folders, oldest first."""
         if not self._at_commit:
-            folders = day_folders(kind_root(self.root, kind), "", "~")
-            return [f"{folder.parent.name}-{folder.name}" for folder in folders]
+            return [folder_text(f) for f in day_folders(kind_root(self.root, kind), "", "~")]
         kind_tree = self._child(self._tree, kind)
         return sorted(
             f"{year}-{day}"
@@ -114,9 +121,7 @@ class TelemetryFiles:
         """Tell whether the work tree is moving away from the commit (see the module)."""
         assert self._repo is not None
         with self._git:
-            git_dir = Path(self._repo.path)
-            busy = any((git_dir / name).exists() for name in (JOURNAL, "index.lock"))
-            return busy or head_id(self._repo) != self._commit
+            return work_tree_settling(self._repo) or head_id(self._repo) != self._commit
 
     def _child(self, tree: pygit2.Tree | None, name: str) -> pygit2.Tree | None:
         """Return a folder of a tree, or None."""

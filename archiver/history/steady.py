@@ -22,7 +22,7 @@ from archiver.archive.store import JOURNAL
 from archiver.errors import StoreError
 from archiver.history.commits import head_id, open_repository
 
-__all__ = ["read_at_one_commit"]
+__all__ = ["read_at_one_commit", "work_tree_settling"]
 
 T = TypeVar("T")
 ATTEMPTS = 3
@@ -49,10 +49,13 @@ def read_at_one_commit(repo_path: str | Path, read: Callable[[], T], what: str) 
 
 def _settled_head(repo: pygit2.Repository) -> str:
     """Return HEAD once no sync journal and no git index lock say the work tree is changing."""
-    git_dir = Path(repo.path)
     deadline = time.monotonic() + SETTLE_SECONDS
-    while time.monotonic() < deadline and any(
-        (git_dir / name).exists() for name in (JOURNAL, "index.lock")
-    ):
+    while time.monotonic() < deadline and work_tree_settling(repo):
         time.sleep(POLL_SECONDS)
     return head_id(repo)
+
+
+def work_tree_settling(repo: pygit2.Repository) -> bool:
+    """Tell whether a sync (its journal) or git (its index lock) is writing the work tree."""
+    git_dir = Path(repo.path)
+    return any((git_dir / name).exists() for name in (JOURNAL, "index.lock"))
