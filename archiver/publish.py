@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pygit2
 
-from archiver.archive.epoch_order import refuse_epoch_out_of_order
+from archiver.archive.epoch_order import newer_sync, refuse_epoch_out_of_order
 from archiver.archive.remote import (
     PublishError as PublishError,  # Re-exported: callers catch it here.
 )
@@ -178,9 +178,9 @@ def _superseded(target: Target, upstream: Upstream) -> str | None:
     newer sync landed: applied on top, its older data would undo the newer sync's changes
     until the next hour, two changes upstream never made.
     """
-    latest = Store(target.repo, create=False).latest_epoch()
     epoch = upstream.new_log().epoch
-    if latest is None or latest <= epoch:
+    latest = newer_sync(Store(target.repo, create=False), epoch)
+    if latest is None:
         return None
     return (
         f"{target.label} already holds the sync of {format_epoch(latest)}, newer than this "

@@ -61,10 +61,16 @@ def refuse_overtaken(store: Store, epoch: datetime) -> None:
 
     Committed on top, the older hour's data would undo the newer sync's changes.
     """
-    latest = store.latest_epoch()
-    if latest is not None and epoch < latest:
+    latest = newer_sync(store, epoch)
+    if latest is not None:
         raise ArchiverError(
             f"the archive's latest sync became {format_epoch(latest)} while this sync of "
             f"{format_epoch(epoch)} fetched (a git pull in {store.root}?); it is newer, so "
             "nothing was committed: sync again"
         )
+
+
+def newer_sync(store: Store, epoch: datetime) -> datetime | None:
+    """Return the epoch of the archive's latest sync when it is later than epoch, else None."""
+    latest = store.latest_epoch()
+    return latest if latest is not None and latest > epoch else None
