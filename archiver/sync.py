@@ -25,7 +25,7 @@ from archiver.archive.unseen import UnseenEndpoints, unseen_endpoints
 from archiver.archive.zdr_ledger import LEDGER_PATH, ledger_write
 from archiver.canonical import blob_id
 from archiver.gc_pause import paused_gc
-from archiver.telemetry import TelemetryWriter, telemetry_writes
+from archiver.telemetry import TelemetryWriter, packer, telemetry_writes
 from archiver.times import hour_epoch
 from archiver.upstream import sources
 from archiver.upstream.entities import Observed, Observer, Variant, catalog_variants
@@ -116,7 +116,9 @@ def fetch_upstream(
         if on_response is not None:
             on_response(response)
 
-    observer = Observer()
+    # Endpoint figures packed into the writer's leaves as each listing is read: held in a
+    # third of their JSON's bytes, and never parsed a second time.
+    observer = Observer(pack_figures=packer("endpoint"))
     extras = FetchExtras()
     with paused_gc():
         asyncio.run(fetch_sources(options, observer, record, on_planned, unseen, schedule, extras))

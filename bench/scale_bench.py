@@ -92,6 +92,7 @@ if way == "ours":
     from archiver.upstream import sources
     from archiver.upstream.fetch import Response
     from archiver.upstream.entities import Observer
+    from archiver.telemetry import packer
     from archiver.gc_pause import paused_gc
     from archiver.archive.store import Store
     from archiver import sync
@@ -101,7 +102,7 @@ if way == "ours":
     measured(sync, "telemetry_writes", "telemetry")
     measured(Store, "commit", "commit")
     store = Store(repo)
-    observer = Observer()
+    observer = Observer(pack_figures=packer("endpoint"))
     with paused_gc():
         parsed = [timed("parse", loads, b) for _, _, b in arriving(index[0])]
         urls = [entry[1] for entry in index[0]]

@@ -36,6 +36,7 @@ or cli (it is handed figures and blob readers, not responses or repositories).
 
 from archiver.telemetry.export import csv_cells, csv_columns, to_csv
 from archiver.telemetry.layout import FORMAT, KEYS_PER_SHARD, KINDS
+from archiver.telemetry.leaves import packer
 from archiver.telemetry.reader import (
     CHART_FIELDS,
     Sample,
@@ -62,6 +63,7 @@ __all__ = [
     "endpoint_series",
     "iter_samples",
     "model_series",
+    "packer",
     "recent_endpoint_series",
     "recent_series",
     "recent_uptime",

@@ -10,6 +10,7 @@ each column's expectation) live on the object, bounded, for as long as its owner
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from operator import itemgetter
@@ -17,6 +18,7 @@ from typing import Any
 
 import orjson
 
+from archiver import jsonvalue
 from archiver.telemetry.checks import NUMBERS, SCALARS, Expectations, Problems, leaf_problem
 from archiver.telemetry.codec import (
     Leaves,
@@ -33,6 +35,23 @@ from archiver.telemetry.codec import (
 SHAPE_CACHE_SIZE = 4096
 
 Shape = tuple[str, tuple[str, ...], tuple[type, ...]]
+# A key's leaves as a sync holds them between the fetch and the writer: (its column names, one
+# tuple shared by every key of the shape; its leaves' JSON texts joined by commas, which no
+# leaf of a packed key holds). A third of its figures' JSON, and no second parse to write them.
+PackedLeaves = tuple[tuple[str, ...], str]
+# What flattening hostile figures raises (each is reported when the writer meets them).
+FLATTEN_ERRORS = (TypeError, ValueError, RecursionError, jsonvalue.EncodeError)
+
+
+def packer(kind: str) -> Callable[[Any], PackedLeaves | None]:
+    """Return what packs one kind's figures for a sync to hold (its own encoder's caches)."""
+    return functools.partial(LeafEncoder().packed, kind)
+
+
+def unpacked(packed: PackedLeaves) -> Leaves:
+    """Return the leaves a `LeafEncoder.packed` result holds."""
+    columns, cells = packed
+    return dict(zip(columns, cells.split(","), strict=True))
 
 
 class LeafEncoder:
@@ -57,10 +76,32 @@ class LeafEncoder:
             if problems.total() == reported:
                 if len(self.clean_shapes) >= SHAPE_CACHE_SIZE:
                     self.clean_shapes.clear()
-                self.clean_shapes[shape] = _Layout(shape[2])
+                self.clean_shapes[shape] = _Layout(shape[1], shape[2])
             return leaves
         clean = _clean_leaves(layout, columns, values)
         return clean or self.checked_leaves(kind, key, figures, problems)
+
+    def packed(self, kind: str, figures: Any) -> PackedLeaves | None:
+        """Return a key's leaves packed, or None where they need the writer's own look (a
+        shape with something to report, an array, text with a comma, an odd number)."""
+        columns: list[str] = []
+        values: list[Any] = []
+        try:
+            if type(figures) is not dict or not self.flatten_fast(figures, "", columns, values):
+                return None
+            shape = (kind, tuple(columns), tuple(map(type, values)))
+            layout = self.clean_shapes.get(shape)
+            if layout is None:
+                # Checked once here; what it finds is reported when the writer checks again.
+                self.leaves(kind, "", figures, Problems())
+                layout = self.clean_shapes.get(shape)
+            if layout is None or not layout.flat or "," in "".join(layout.strings(values)):
+                return None
+            text = orjson.dumps(values).decode()
+        except (*FLATTEN_ERRORS, orjson.JSONEncodeError):
+            return None
+        # orjson writes NaN and infinities as null: more nulls than None values means one.
+        return (layout.columns, text[1:-1]) if text.count("null") == layout.nulls else None
 
     def checked_leaves(
         self, kind: str, key: str, figures: Mapping[str, Any], problems: Problems
@@ -120,7 +161,8 @@ class LeafEncoder:
 class _Layout:
     """Where the leaves of one clean shape are, by type."""
 
-    def __init__(self, types: tuple[type, ...]) -> None:
+    def __init__(self, columns: tuple[str, ...], types: tuple[type, ...]) -> None:
+        self.columns = columns
         self.nulls = types.count(type(None))
         self.strings = _picker([n for n, t in enumerate(types) if t is str])
         self.scalars = _picker([n for n, t in enumerate(types) if t in SCALARS])

@@ -32,7 +32,7 @@ from archiver.telemetry.layout import (
     epoch_cell,
     utc,
 )
-from archiver.telemetry.leaves import LeafEncoder
+from archiver.telemetry.leaves import LeafEncoder, unpacked
 from archiver.telemetry.sheet import (
     PARSE_ERRORS,
     ReadBlob,
@@ -155,8 +155,9 @@ def _stitch_uptime(
 def _observed(kind: str, figures_by_key: Any, problems: Problems) -> Observed:
     """Return {key cell: (key, figures)} for the keys of one kind that may be usable.
 
-    Figures are an object, or its JSON bytes as orjson wrote them (how a sync holds most
-    endpoint figures: orjson reads them back exactly);
+    Figures are an object, its JSON bytes as orjson wrote them (orjson reads them back
+    exactly), or leaves the sync packed as they arrived with the endpoint kind's checks
+    (`LeafEncoder.packed`: how a sync holds most endpoint figures);
     they are flattened shard by shard, so only one shard's leaves are alive at a time.
     """
     if not isinstance(figures_by_key, Mapping):
@@ -218,6 +219,9 @@ class _Kind:
         usable: Flattened = {}
         for key_cell, (key, given) in observed.items():
             try:
+                if type(given) is tuple:  # packed by the sync as they arrived: no check left
+                    usable[key_cell] = (key, unpacked(given))
+                    continue
                 # Bytes are figures as orjson wrote them (archiver.upstream.endpoints): it
                 # reads them back exactly, without jsonvalue's round trip.
                 figures = orjson.loads(given) if type(given) is bytes else given

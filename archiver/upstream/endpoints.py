@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,9 +56,13 @@ PROVIDER_FIELDS = frozenset(
 )
 OWN_FIELD = "provider_info_endpoint"
 ABSENT_FIELD = "provider_info_absent"
-# An endpoint's telemetry: its compact JSON as orjson wrote it, so orjson alone reads it back
-# exactly; or, when a number needs more than orjson holds (rare), the object itself.
-Figures = bytes | dict[str, Any]
+# An endpoint's telemetry: what the sync's packer made of it (the telemetry writer's leaves,
+# packed: a tuple, opaque here); else its compact JSON as orjson wrote it, so orjson alone
+# reads it back exactly; or, when a number needs more than orjson holds (rare), the object.
+Figures = tuple[Any, ...] | bytes | dict[str, Any]
+# Packs an endpoint's figures while they are parsed (None: not packable, kept as JSON). The
+# orchestrator passes the telemetry writer's, which this layer may not import.
+PackFigures = Callable[[dict[str, Any]], tuple[Any, ...] | None]
 
 
 @dataclass
@@ -74,7 +78,8 @@ class _Endpoint:
         """Return what decides between two copies of one endpoint: everything it holds."""
         provider = self.provider[1] if self.provider else b""
         figures = self.figures
-        text = jsonvalue.dumps(figures) if isinstance(figures, dict) else figures
+        # Any encoding decides, as long as each copy's is a function of its data alone.
+        text = figures if type(figures) is bytes else jsonvalue.dumps(figures)
         return (self.file, provider, text or b"")
 
 
@@ -90,7 +95,8 @@ class EndpointParts:
 class EndpointCollector:
     """Collect per-model endpoint listings in any order; `finish` gives the endpoint parts."""
 
-    def __init__(self) -> None:
+    def __init__(self, pack_figures: PackFigures | None = None) -> None:
+        self._pack_figures = pack_figures
         self._endpoints: dict[str, _Endpoint] = {}
         self._providers: dict[bytes, bytes] = {}
         self.whole: dict[str, bool] = {}
@@ -242,6 +248,9 @@ class EndpointCollector:
             # One hostile value costs its own endpoint only; the listing is kept from removing.
             problems.append(f"{label}: endpoint {item['id']!r}: {error}; {_NOT_WRITTEN}")
             return None
+        packed = self._pack_figures(figures) if figures and self._pack_figures else None
+        if packed is not None:
+            return _Endpoint(rank, file, packed, provider)
         return _Endpoint(rank, file, _figures_kept(figures, label, item["id"], problems), provider)
 
 

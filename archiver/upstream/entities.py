@@ -14,7 +14,7 @@ from typing import Any
 
 from archiver.upstream import fields as telemetry
 from archiver.upstream import sources
-from archiver.upstream.endpoints import EndpointCollector
+from archiver.upstream.endpoints import EndpointCollector, PackFigures
 from archiver.upstream.fetch import Response
 from archiver.upstream.listing import is_whole, listing_items, unique_by
 
@@ -142,14 +142,15 @@ class Observer:
 
     The four listings come first (the catalog names the endpoint listings to fetch), then
     endpoint listings and per-variant telemetry in any order, then `observed()`.
+    `pack_figures` packs each endpoint's figures as its listing is read (see endpoints.Figures).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, pack_figures: PackFigures | None = None) -> None:
         self.v1_models: Response | None = None
         self.catalog: Response | None = None
         self.all_providers: Response | None = None
         self.v1_providers: Response | None = None
-        self._endpoints = EndpointCollector()
+        self._endpoints = EndpointCollector(pack_figures)
         self._variant_telemetry: dict[str, dict[str, Any]] = {}
         self._variant_problems: dict[tuple[str, str], str] = {}
 
