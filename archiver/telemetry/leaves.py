@@ -60,6 +60,7 @@ class LeafEncoder:
     def __init__(self) -> None:
         self.clean_shapes: dict[Shape, _Layout] = {}
         self.column_names: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {}
+        self.column_tuples: dict[tuple[str, ...], tuple[str, ...]] = {}
         self.expectations = Expectations()
 
     def leaves(self, kind: str, key: str, figures: Mapping[str, Any], problems: Problems) -> Leaves:
@@ -76,7 +77,11 @@ class LeafEncoder:
             if problems.total() == reported:
                 if len(self.clean_shapes) >= SHAPE_CACHE_SIZE:
                     self.clean_shapes.clear()
-                self.clean_shapes[shape] = _Layout(shape[1], shape[2])
+                    self.column_tuples.clear()
+                # Shapes differ by leaf types too (an integer where a float was): the
+                # column names of packed keys are one tuple however many shapes share them.
+                names = self.column_tuples.setdefault(shape[1], shape[1])
+                self.clean_shapes[shape] = _Layout(names, shape[2])
             return leaves
         clean = _clean_leaves(layout, columns, values)
         return clean or self.checked_leaves(kind, key, figures, problems)
