@@ -4,7 +4,9 @@ A commit is made in this order, so that a crash at any point leaves the branch a
 commit or the new one: blobs and tree into the object database, the commit object, a
 journal naming the new commit, the branch moved (an atomic rename inside libgit2), then
 the work tree and index brought up to date, then the journal removed. `recover()` finishes
-or discards an interrupted commit from the journal.
+or discards an interrupted commit from the journal. The journal also names the step that
+takes one of git's own locks, so that recovery removes only a lock the killed sync left,
+never one a live git holds (archiver.archive.git_locks).
 
 A run holds `lock()` (one archiver run per repository) and calls `check_ready()` before it
 fetches anything. A commit refuses symlinked folders before it writes a single object, and
@@ -15,22 +17,31 @@ the branch is then at the old commit, or at the new one with the journal left fo
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable, Iterator, Mapping
+import time
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import orjson
 import pygit2
-from pygit2.enums import FileMode
 
+from archiver.archive.git_locks import (
+    BRANCH_STEP,
+    INDEX_STEP,
+    clear_interrupted_locks,
+    lock_files,
+    wait_for_git,
+)
 from archiver.archive.git_setup import identities, open_or_init, readable_index
 from archiver.archive.lock import repository_lock
 from archiver.archive.trailers import sync_epoch
+from archiver.archive.trees import blob_ids, tree_with, walk_files
 from archiver.archive.worktree import (
     prune_empty_dirs,
     refuse_detached,
+    refuse_edited_meanwhile,
     refuse_linked_folders,
     refuse_linked_top,
     refuse_unclean,
@@ -43,7 +54,6 @@ JOURNAL = "archiver-sync.json"
 DEFAULT_BRANCH = "main"
 DEFAULT_NAME = "openrouter-archiver"
 DEFAULT_EMAIL = "openrouter-archiver@users.noreply.github.com"
-_FILE_MODES = (FileMode.BLOB, FileMode.BLOB_EXECUTABLE)
 T = TypeVar("T")
 
 
@@ -71,6 +81,8 @@ class Store:
             raise StoreError(
                 f"{self.root} is a bare repository; sync into a clone with a work tree"
             )
+        # When check_ready found data/ clean (0: never): a file changed since is a person's.
+        self.ready_since_ns = 0
 
     @property
     def head(self) -> pygit2.Commit | None:
@@ -101,7 +113,7 @@ class Store:
             return {}
         if not isinstance(tree, pygit2.Tree):
             return {}
-        return dict(_walk(self.repo, tree, f"{top}/" if top else ""))
+        return dict(walk_files(self.repo, tree, f"{top}/" if top else ""))
 
     def blob_at(self, path: str) -> str | None:
         """Return the blob id of one file at HEAD, or None."""
@@ -130,6 +142,7 @@ class Store:
 
     def check_ready(self) -> None:
         """Raise unless a sync may write here: on a branch, nothing staged, unstaged or linked."""
+        self.ready_since_ns = time.time_ns()
         refuse_detached(self.repo, self.root)
         refuse_linked_top(self.root)
         readable_index(self.repo, self.root)
@@ -184,10 +197,13 @@ class Store:
         refuse_detached(self.repo, self.root)
         self._check_index(head)
         refuse_linked_folders(self.root, [*writes, *staged, *removals])
+        # Checked after the fetch too: a person may have edited a file meanwhile.
+        touched = [*writes, *staged, *removals]
+        refuse_edited_meanwhile(self.repo, self.root, head, touched, self.ready_since_ns)
         changes: dict[str, pygit2.Oid | None] = dict.fromkeys(removals)
         changes.update((path, pygit2.Oid(hex=blob)) for path, (blob, _) in staged.items())
         changes.update((path, self.repo.create_blob(data)) for path, data in writes.items())
-        tree_id = _tree_with(self.repo, head.tree if head is not None else None, changes)
+        tree_id = tree_with(self.repo, head.tree if head is not None else None, changes)
         tree_id = tree_id or self.repo.TreeBuilder().write()
         if head is not None and tree_id == head.tree_id:
             # pygit2 would happily make an empty commit: nothing changed, so no commit.
@@ -196,9 +212,11 @@ class Store:
         parents = [head.id] if head is not None else []
         commit_id = self.repo.create_commit(None, author, committer, message, tree_id, parents)
         paths = sorted({*writes, *staged}) + removals
-        self._write_journal(head, commit_id, paths)
-        self._move_branch(commit_id, message)
-        self._update_work_tree(paths, writes)
+        # git may be replacing the index (a pull, a commit): the work tree step needs it.
+        wait_for_git(lock_files(Path(self.repo.path), self._branch_name())[INDEX_STEP], self.root)
+        record = {"old": str(head.id) if head else None, "new": str(commit_id), "paths": paths}
+        self._locked_step(record, BRANCH_STEP, lambda: self._move_branch(commit_id, message))
+        self._update_work_tree(paths, record, writes)
         self._journal_path().unlink(missing_ok=True)
         return CommitResult(str(commit_id), str(tree_id))
 
@@ -217,10 +235,12 @@ class Store:
             # The journal is written before the branch moves: a torn one means it never moved.
             journal.unlink()
             return "discarded an unreadable sync journal (the branch had not moved)"
-        _remove_stale_locks(Path(self.repo.path), self._branch_name())
+        clear_interrupted_locks(
+            Path(self.repo.path), self._branch_name(), record, journal, self.root
+        )
         head = self.head
         if head is not None and str(head.id) == record["new"]:
-            self._update_work_tree(record["paths"])
+            self._update_work_tree(record["paths"], record)
             outcome = f"finished checking out interrupted sync commit {record['new'][:12]}"
         else:
             outcome = "discarded an interrupted sync that had not moved the branch"
@@ -256,11 +276,13 @@ class Store:
         else:
             self.repo.references.create(name, commit_id)
 
-    def _update_work_tree(self, paths: Iterable[str], written: Mapping[str, bytes] = {}) -> None:
+    def _update_work_tree(
+        self, paths: Iterable[str], record: dict[str, Any], written: Mapping[str, bytes] = {}
+    ) -> None:
         """Make these paths in the work tree and index match HEAD (written: bytes known)."""
         head = self.head
         assert head is not None
-        blobs = _blob_ids(self.repo, head.tree, paths)
+        blobs = blob_ids(self.repo, head.tree, paths)
         # Checked again here: recover() writes too, and a link may have appeared meanwhile.
         refuse_linked_folders(self.root, blobs)
         index = self.repo.index
@@ -283,16 +305,24 @@ class Store:
         # index's tree cache whole, which index.write() keeps on disk: the next sync's
         # staged-changes check is then a lookup, however big a folder is.
         index.read_tree(head.tree)
-        index.write()
+        self._locked_step(record, INDEX_STEP, index.write)
 
     def _journal_path(self) -> Path:
         """Return where the sync journal lives (inside .git, never committed)."""
         return Path(self.repo.path) / JOURNAL
 
-    def _write_journal(self, head: pygit2.Commit | None, new: pygit2.Oid, paths: list[str]) -> None:
-        """Record the commit about to land, for recover()."""
-        record = {"old": str(head.id) if head else None, "new": str(new), "paths": paths}
-        write_atomically(self._journal_path(), orjson.dumps(record))
+    def _locked_step(self, record: dict[str, Any], step: str, work: Callable[[], None]) -> None:
+        """Run a libgit2 call that takes one of git's locks, the journal naming it meanwhile."""
+        write_atomically(
+            self._journal_path(), orjson.dumps({**record, "step": step, "since": time.time_ns()})
+        )
+        try:
+            work()
+        except BaseException:
+            # A call that failed let its lock go: any lock there now is a live git's.
+            with contextlib.suppress(OSError):
+                write_atomically(self._journal_path(), orjson.dumps({**record, "step": None}))
+            raise
 
 
 def _guarded(root: Path, work: Callable[[], T]) -> T:
@@ -314,81 +344,3 @@ def _reason(error: Exception) -> str:
         return f"{error.strerror}{where}"
     text = " ".join(str(error).split())
     return text or type(error).__name__
-
-
-def _walk(repo: pygit2.Repository, tree: pygit2.Tree, prefix: str) -> Iterator[tuple[str, str]]:
-    """Yield (path, blob id) for every file below a tree."""
-    for entry in tree:
-        if isinstance(entry, pygit2.Tree):
-            yield from _walk(repo, entry, f"{prefix}{entry.name}/")
-        elif entry.filemode in _FILE_MODES:
-            yield f"{prefix}{entry.name}", str(entry.id)
-
-
-def _tree_with(
-    repo: pygit2.Repository, base: pygit2.Tree | None, changes: dict[str, pygit2.Oid | None]
-) -> pygit2.Oid | None:
-    """Return the id of base with files set (an id) or removed (None), folder by folder.
-
-    None stands for a folder left empty.
-    Only the folders on a changed path are rebuilt, each from its old entries: a 50,000-file
-    folder costs one tree write, not an index sort.
-    """
-    here: dict[str, pygit2.Oid | None] = {}
-    below: dict[str, dict[str, pygit2.Oid | None]] = {}
-    for path, blob in changes.items():
-        name, slash, rest = path.partition("/")
-        if slash:
-            below.setdefault(name, {})[rest] = blob
-        else:
-            here[name] = blob
-    builder = repo.TreeBuilder(base) if base is not None else repo.TreeBuilder()
-    for name, blob in here.items():
-        if blob is not None:
-            builder.insert(name, blob, FileMode.BLOB)
-        elif builder.get(name) is not None:
-            builder.remove(name)
-    for name, sub_changes in below.items():
-        old = base[name] if base is not None and name in base else None
-        old_tree = old if isinstance(old, pygit2.Tree) else None
-        sub_id = _tree_with(repo, old_tree, sub_changes)
-        if sub_id is not None:
-            builder.insert(name, sub_id, FileMode.TREE)
-        elif builder.get(name) is not None:
-            builder.remove(name)  # git keeps no empty folders
-    return builder.write() if len(builder) else None
-
-
-def _blob_ids(
-    repo: pygit2.Repository, tree: pygit2.Tree, paths: Iterable[str]
-) -> dict[str, str | None]:
-    """Return {path: blob id, or None where the tree has no such file}.
-
-    Paths are looked up folder by folder: `tree[path]` would load and parse the whole
-    folder again for every path (a 50,000-entry data/endpoint costs milliseconds each).
-    """
-    folders: dict[str, pygit2.Tree | None] = {"": tree}
-    found: dict[str, str | None] = {}
-    for path in paths:
-        folder, _, name = path.rpartition("/")
-        if folder not in folders:
-            try:
-                sub = tree[folder]
-            except KeyError:
-                sub = None
-            folders[folder] = sub if isinstance(sub, pygit2.Tree) else None
-        holder = folders[folder]
-        entry = holder[name] if holder is not None and name in holder else None
-        found[path] = str(entry.id) if isinstance(entry, pygit2.Blob) else None
-    return found
-
-
-def _remove_stale_locks(git_dir: Path, branch: str) -> None:
-    """Remove lock files a killed sync left behind (only called while its journal exists).
-
-    A linked worktree keeps its index in its own git folder but the branches in the one its
-    `commondir` file names."""
-    common = git_dir / "commondir"
-    refs = (git_dir / common.read_text().strip()) if common.is_file() else git_dir
-    for lock in (git_dir / "index.lock", refs / f"{branch}.lock"):
-        lock.unlink(missing_ok=True)

@@ -3,6 +3,7 @@
 A sync writes only under data/ and .gitattributes. It refuses (StoreError, exit 3) rather
 than overwrite: a detached HEAD, unstaged edits or untracked files there, and symbolic
 links on the way to anything it writes (a link could send a write outside the repository).
+It looks again before it commits: a person may edit a file while the sync fetches.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import pygit2
 
+from archiver.archive.trees import blob_ids
 from archiver.errors import StoreError
 
 # Where a sync writes: it owns these paths and nothing else in the work tree.
@@ -24,6 +26,8 @@ SHOWN = 3
 _REPOSITORY_ENV = frozenset(
     {"GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_COMMON_DIR"}
 )
+# A file's time comes from the kernel's coarse clock, which may lag time.time_ns() a tick.
+_CLOCK_SLACK_NS = 1_000_000_000
 # Never follow a symlink at the final component of a path the archiver writes.
 _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 
@@ -47,6 +51,50 @@ def refuse_unclean(repo: pygit2.Repository, root: Path) -> None:
             f"{root} has unstaged edits or untracked files where the sync writes ({shown}); "
             "commit them or move them out of data/ (`git status -- data` lists them, "
             "`git restore data` drops edits), then sync again"
+        )
+
+
+def refuse_edited_meanwhile(
+    repo: pygit2.Repository,
+    root: Path,
+    head: pygit2.Commit | None,
+    paths: Iterable[str],
+    since_ns: int,
+) -> None:
+    """Raise if a file the commit writes or removes changed since data/ was found clean.
+
+    since_ns is when check_ready found it so (0: never, as when the library is asked to
+    commit outright; nothing to compare with). Only files written since are read: an
+    hourly commit looks at the times of the few hundred files it writes.
+    """
+    if not since_ns:
+        return
+    recent: list[str] = []
+    # Text, not Path objects: this runs on every path of every commit.
+    top, earliest = f"{root}{os.sep}", since_ns - _CLOCK_SLACK_NS
+    for path in paths:
+        try:
+            found = os.lstat(top + path)
+        except (FileNotFoundError, NotADirectoryError):
+            continue  # Gone: the commit's copy loses no one's work.
+        if found.st_mtime_ns >= earliest and not stat.S_ISDIR(found.st_mode):
+            recent.append(path)
+    if not recent:
+        return
+    known = blob_ids(repo, head.tree, recent) if head is not None else {}
+    edited = [
+        path
+        for path in recent
+        if os.path.islink(root / path) or str(pygit2.hashfile(str(root / path))) != known.get(path)
+    ]
+    if edited:
+        shown = ", ".join(edited[:SHOWN]) + (
+            f" and {len(edited) - SHOWN} more" if edited[SHOWN:] else ""
+        )
+        raise StoreError(
+            f"{shown} in {root} changed while the sync fetched, and the sync would overwrite "
+            "it; nothing was committed and the edit is kept. Commit it or undo it "
+            "(`git restore -- data`), then sync again"
         )
 
 

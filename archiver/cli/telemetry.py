@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 import orjson
@@ -18,6 +19,7 @@ from archiver.times import format_epoch
 KINDS = {"endpoint": "endpoint", "model": "model", "model-variant": "model_variant"}
 # An endpoint's stitched hourly uptime (archiver.telemetry.uptime): one figure an hour.
 UPTIME = "endpoint-uptime"
+T = TypeVar("T")
 
 
 @main.command()
@@ -61,13 +63,24 @@ def telemetry(
         _print_uptime(repo, key, since, until, output)
         return
 
-    samples = series(repo, KINDS[kind], key, since, until)
+    samples = _at_one_commit(repo, lambda: series(repo, KINDS[kind], key, since, until))
     if not samples:
         raise click.ClickException(f"no telemetry for {kind} {key!r} in {repo}")
     if output == "json":
         click.echo(json_text(jsonvalue.dumps(samples, option=orjson.OPT_INDENT_2).decode()))
     else:
         click.echo(to_csv([_spreadsheet_safe(sample) for sample in samples]), nl=False)
+
+
+def _at_one_commit(repo: Path, read: Callable[[], T]) -> T:
+    """Return what read() finds in the work tree, all of it from one commit.
+
+    The series spans day files; a sync committing meanwhile (or a `git pull`) rewrites some
+    of them, and a read across that would mix two hours' files into one series.
+    """
+    from archiver.history.steady import read_at_one_commit
+
+    return read_at_one_commit(repo, read, "archiver telemetry")
 
 
 def _spreadsheet_safe(value: Any) -> Any:
@@ -87,9 +100,8 @@ def _print_uptime(
     """Print an endpoint's hourly uptime points: CSV `hour,uptime` or JSON [[hour, value]]."""
     from archiver.telemetry.uptime import uptime_series
 
-    points = uptime_series(
-        repo, key, format_epoch(since) if since else "", format_epoch(until) if until else "~"
-    )
+    first, last = format_epoch(since) if since else "", format_epoch(until) if until else "~"
+    points = _at_one_commit(repo, lambda: uptime_series(repo, key, first, last))
     if not points:
         raise click.ClickException(f"no uptime for endpoint {key!r} in {repo}")
     if output == "json":

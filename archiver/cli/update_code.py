@@ -27,15 +27,16 @@ def update_code(repo: Path, upstream: str | None, upstream_branch: str, remote: 
     GitHub's "Sync fork" conflicts on data/ (both sides sync every hour). This merges only
     the code, as one ordinary commit: data/, .gitattributes and the fork's CNAME and
     notify.toml stay as they are, and the archive's history stays the fork's own. Exit 3
-    with one line when the fork's own code edits conflict with upstream's or GitHub
-    refuses the push; nothing is pushed then.
+    with one line when the fork's own code edits conflict with upstream's, GitHub
+    refuses the push, or a sync is running in the same clone; nothing is pushed then.
 
     \b
     Example:
         archiver update-code --upstream OWNER/openrouter-archiver
         archiver update-code --upstream https://github.com/OWNER/NAME.git --remote origin
     """
-    from archiver.archive.fork import parent_repository, update_code, upstream_url
+    from archiver.archive.fork import git, parent_repository, update_code, upstream_url
+    from archiver.archive.lock import repository_lock
 
     if upstream:
         url = upstream_url(upstream)
@@ -44,7 +45,11 @@ def update_code(repo: Path, upstream: str | None, upstream_branch: str, remote: 
         url = parent_repository(os.environ["GITHUB_REPOSITORY"], api, os.environ.get("GH_TOKEN"))
     else:
         raise click.UsageError("name the repository forked from with --upstream OWNER/NAME")
-    result = update_code(repo, url, upstream_branch=upstream_branch, remote=remote)
+    # The update ends by moving the local branch and work tree: a sync in this clone must not
+    # commit meanwhile, so it holds the lock a sync takes (and waits for a running one).
+    git_dir = git(repo, "rev-parse", "--absolute-git-dir").stdout.strip()
+    with repository_lock(git_dir, repo, "update-code"):
+        result = update_code(repo, url, upstream_branch=upstream_branch, remote=remote)
     if result.commit is None:
         click.echo(f"update-code: the code is already upstream's ({result.upstream_head[:12]})")
         return

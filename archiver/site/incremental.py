@@ -44,6 +44,7 @@ from archiver.history.shallow_fetch import (
 )
 from archiver.history.versions import SyncChanges, changes_after
 from archiver.paths import CATEGORIES, category_dir
+from archiver.site.cache_file import replaced
 from archiver.site.derived_cache import (
     CACHE_FILE,
     CachedHistory,
@@ -261,9 +262,8 @@ def _restore_index(cache_dir: Path, git_dir: Path, cached: CachedHistory | None)
         if file_digest(copy) != cached.index_digest:
             return
         target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(f".{target.name}.restored")
-        shutil.copyfile(copy, temporary)
-        temporary.replace(target)
+        with replaced(target) as temporary:
+            shutil.copyfile(copy, temporary)
     except OSError:
         return  # Unreadable: the index is built from the clone's history instead.
 
@@ -276,16 +276,21 @@ def _save_index(git_dir: Path, cache_dir: Path) -> str | None:
     if copy is None or not source.exists():
         return None
     cache_dir.mkdir(parents=True, exist_ok=True)
-    temporary = copy.with_name(f".{copy.name}.tmp")
-    temporary.unlink(missing_ok=True)
-    try:
-        reading, writing = sqlite3.connect(source), sqlite3.connect(temporary)
+    # A name of this build's own: another build saving into the same folder at once would
+    # otherwise rename this one's half-written copy into place, or this one its.
+    with replaced(copy) as temporary:
         try:
-            reading.backup(writing)
-        finally:
-            writing.close()
-            reading.close()
-    except sqlite3.Error as error:
-        raise StoreError(f"could not copy the history index into {cache_dir}: {error}") from None
-    temporary.replace(copy)
-    return file_digest(copy)
+            reading, writing = sqlite3.connect(source), sqlite3.connect(temporary)
+            try:
+                reading.backup(writing)
+            finally:
+                writing.close()
+                reading.close()
+        except sqlite3.Error as error:
+            raise StoreError(
+                f"could not copy the history index into {cache_dir}: {error}"
+            ) from None
+        # The digest of this build's copy: another build's may be in place by the time it
+        # is read back, and the cache file must name the copy it was saved with.
+        digest = file_digest(temporary)
+    return digest
