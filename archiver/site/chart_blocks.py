@@ -2,7 +2,8 @@
 
 A model's block has a line per endpoint (gone ones too) and v1's list price; an endpoint's
 has its own line, and its telemetry block latency and throughput over the last days the
-archive holds. The SVG itself is drawn by :mod:`archiver.site.charts`.
+archive holds. The SVG itself is drawn by :mod:`archiver.site.charts`. Every line breaks
+where the archive recorded nothing (a stopped job): :mod:`archiver.site.gaps` decides where.
 
 A popular model has 30 and more endpoints: all their lines at once are unreadable, so a
 model's chart shows by default the cheapest few and the most used few (requests in the
@@ -12,11 +13,10 @@ JavaScript). Values in readouts and legends are exact, as archived; axis labels 
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
 from markupsafe import Markup
@@ -31,6 +31,7 @@ from archiver.site.charts import (
     time_chart,
 )
 from archiver.site.formats import money
+from archiver.site.gaps import Record, hourly_gaps, with_gaps
 from archiver.site.metrics import DAYS, EndpointMetrics
 from archiver.site.rows import EndpointRow, ModelRow
 from archiver.site.timeline import PricePoint, Timeline
@@ -148,28 +149,32 @@ def model_price_block(
         shown.append(list_price)
     ordered = [(line, False) for line in shown]
     ordered += [(line, True) for line in _by_cost(lines) if line not in shown]
-    return _price_block(f"Pricing history of {model.name}", ordered, end, subset)
+    title = f"Pricing history of {model.name}"
+    return _price_block(title, ordered, end, subset, timeline.syncs)
 
 
 def endpoint_price_block(row: EndpointRow, timeline: Timeline, end: datetime) -> ChartBlock | None:
     """Return one endpoint's pricing history."""
     line = _Line(row.label, timeline.endpoint_prices.get(row.id, []), None)
-    return _price_block(f"Pricing history of {row.label}", [(line, False)], end, "")
+    title = f"Pricing history of {row.label}"
+    return _price_block(title, [(line, False)], end, "", timeline.syncs)
 
 
 def requests_per_window(metrics: EndpointMetrics, end: datetime) -> float | None:
     """Return an endpoint's mean request count per telemetry window, weighted by time.
 
-    A sample holds until the next one; unobserved stretches are left out, not counted as 0.
+    A sample holds until the next one; unobserved stretches, and those the archive did not
+    record, are left out, not counted as 0 nor as the last count held.
     """
     weighted = seconds = 0.0
-    points = metrics.points
-    for point, following in zip(points, [*points[1:], None], strict=True):
-        until = following.epoch if following else max(end, point.epoch)
-        if point.requests is None:
+    found = [(point.epoch, point.requests) for point in metrics.points]
+    points = with_gaps(found, metrics.recorded, end).points
+    for (when, requests), following in zip(points, [*points[1:], None], strict=True):
+        until = following[0] if following else max(end, when)
+        if requests is None:
             continue
-        span = max((until - point.epoch).total_seconds(), 1.0)
-        weighted += point.requests * span
+        span = max((until - when).total_seconds(), 1.0)
+        weighted += requests * span
         seconds += span
     return weighted / seconds if seconds else None
 
@@ -200,25 +205,34 @@ def _by_cost(lines: Sequence[_Line]) -> list[_Line]:
 
 
 def _price_block(
-    title: str, lines: Sequence[tuple[_Line, bool]], end: datetime, subset: str
+    title: str,
+    lines: Sequence[tuple[_Line, bool]],
+    end: datetime,
+    subset: str,
+    syncs: Record | None,
 ) -> ChartBlock | None:
-    """Return a tab per price metric that has data, each with a line per entity."""
-    starts = [line.points[0].epoch for line, _ in lines if line.points]
-    if not starts:
+    """Return a tab per price metric that has data, each with a line per entity; a line
+    breaks across each stop of the job (syncs: when syncs ran)."""
+    drawn = [(line, extra) for line, extra in lines if line.points]
+    if not drawn:
         return None
-    start = min(starts)
+    start = min(line.points[0].epoch for line, _ in drawn)
+    recorded = [
+        with_gaps([(p.epoch, p.values) for p in line.points], syncs, end) for line, _ in drawn
+    ]
     tabs = []
     for metric, label in METRIC_LABELS.items():
         series = [
             ChartSeries(
                 line.label,
-                [(p.epoch, _value(p, metric)) for p in line.points],
+                [(when, _value(values, metric)) for when, values in steps.points],
                 href=line.href,
                 dashed=line.dashed,
                 extra=extra,
+                gaps=steps.gaps,
+                resumed=steps.resumed,
             )
-            for line, extra in lines
-            if line.points
+            for (line, extra), steps in zip(drawn, recorded, strict=True)
         ]
         if not _worth_charting(series, metric):
             continue
@@ -243,37 +257,25 @@ def telemetry_block(metrics: EndpointMetrics, end: datetime) -> ChartBlock | Non
     if not points and not metrics.uptime:
         return None
     start = min([p.epoch for p in points[:1]] + [when for when, _ in metrics.uptime[:1]])
+    record = metrics.recorded
     tabs = []
     figures = (
         ("latency", "Latency (p50)", [(p.epoch, p.latency_ms) for p in points], _ms_text),
         ("throughput", "Throughput (p50)", [(p.epoch, p.throughput) for p in points], _tps_text),
-        ("uptime", "Uptime (hourly)", hours_with_gaps(metrics.uptime), _percent_text),
     )
-    for metric, label, values, text in figures:
-        series = [ChartSeries(label, values)]
-        if any(value is not None for _, value in values):
+    drawn = [
+        (metric, label, with_gaps(values, record, end), text)
+        for metric, label, values, text in figures
+    ]
+    # Each uptime point is one measured hour: it holds for that hour, not until the next.
+    drawn.append(("uptime", "Uptime (hourly)", hourly_gaps(metrics.uptime, end), _percent_text))
+    for metric, label, steps, text in drawn:
+        series = [ChartSeries(label, steps.points, gaps=steps.gaps, resumed=steps.resumed)]
+        if any(value is not None for _, value in steps.points):
             chart = time_chart(series, start, end, (text, _exact_figure(metric)), label)
             tabs.append(MetricChart(metric, label, chart))
     title = f"Telemetry, last {DAYS} days"
     return ChartBlock("telemetry", title, "", tabs) if tabs else None
-
-
-def hours_with_gaps(
-    points: Sequence[tuple[datetime, float | None]],
-) -> list[tuple[datetime, float | None]]:
-    """Return hourly points with a gap (None) after each hour the next point does not follow.
-
-    A step chart holds a value until the next point: an hour no window held (a hole in
-    upstream's window, or days the archive did not run) must break the line, not carry the
-    last measured hour across it.
-    """
-    found: list[tuple[datetime, float | None]] = []
-    for (when, value), (following, _) in itertools.pairwise(points):
-        found.append((when, value))
-        after = when + timedelta(hours=1)
-        if value is not None and following > after:
-            found.append((after, None))
-    return found + list(points[-1:])
 
 
 def telemetry_status_strip(metrics: EndpointMetrics, end: datetime) -> Markup | None:
@@ -281,12 +283,13 @@ def telemetry_status_strip(metrics: EndpointMetrics, end: datetime) -> Markup | 
     points = [(p.epoch, p.status) for p in metrics.points]
     if not any(status is not None for _, status in points):
         return None
-    return status_strip(points, points[0][0], end, "Status over time")
+    steps = with_gaps(points, metrics.recorded, end)
+    return status_strip(steps.points, points[0][0], end, "Status over time", steps.gaps)
 
 
-def _value(point: PricePoint, metric: str) -> float | None:
-    """Return one metric of a price point as a float (None: absent or unpriced)."""
-    value = point.values.get(metric) if point.values else None
+def _value(values: Mapping[str, Decimal | None] | None, metric: str) -> float | None:
+    """Return one metric of an entity's prices as a float (None: absent or unpriced)."""
+    value = values.get(metric) if values else None
     number = float(value) if value is not None else None
     # A price past a double's range (1e400 upstream) cannot be drawn: a gap, not a crash.
     return number if number is not None and math.isfinite(number) else None

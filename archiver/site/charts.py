@@ -35,6 +35,8 @@ __all__ = [
     "time_chart",
 ]
 
+# What a readout says over a stretch the archive did not record (a None value of its own).
+NOT_RECORDED = "not recorded"
 # Series colours are classes c-0 ... c-11 (templates/static/charts.css), one set per theme,
 # each at least 3:1 against that theme's panel.
 COLORS = 12
@@ -52,6 +54,8 @@ class ChartSeries:
     """One line: (time, value) steps, a value holding until the next; None is a gap.
 
     extra: left out of the default view (too many lines to read), shown by "show all".
+    gaps: the times of None points that begin a stretch the archive did not record
+    (:mod:`archiver.site.gaps`); resumed: points that restate a value after one (no dot).
     """
 
     label: str
@@ -59,6 +63,8 @@ class ChartSeries:
     href: str | None = None
     dashed: bool = False
     extra: bool = False
+    gaps: frozenset[datetime] = frozenset()
+    resumed: frozenset[datetime] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -176,9 +182,14 @@ def time_chart(
 
 
 def status_strip(
-    points: Sequence[tuple[datetime, int | None]], start: datetime, end: datetime, title: str
+    points: Sequence[tuple[datetime, int | None]],
+    start: datetime,
+    end: datetime,
+    title: str,
+    gaps: frozenset[datetime] = frozenset(),
 ) -> Markup:
-    """Return a strip of status over time: green normal (0), red otherwise, grey unknown."""
+    """Return a strip of status over time: green normal (0), red otherwise, grey unknown,
+    blank where the archive recorded nothing (gaps: where such stretches begin)."""
     frame = _Frame(start.timestamp(), max(end, start + timedelta(hours=1)).timestamp(), 1.0)
     rects = []
     for (moment, status), following in zip(points, [*points[1:], (end, None)], strict=True):
@@ -187,6 +198,8 @@ def status_strip(
             continue
         kind = "unknown" if status is None else ("ok" if status == 0 else "bad")
         label = "not observed" if status is None else f"status {status}"
+        if moment in gaps:
+            kind, label = "gap", NOT_RECORDED
         rects.append(
             f'<rect class="st-{kind}" x="{x0:.1f}" y="4" width="{x1 - x0:.1f}" height="22">'
             f"<title>{minute_text(moment)}: {label}</title></rect>"
@@ -210,7 +223,7 @@ def _chart_data(
             "color": index % COLORS,
             "extra": line.extra,
             "points": [
-                [int(moment.timestamp()), value, None if value is None else exact_text(value)]
+                [int(moment.timestamp()), value, _exact(line, moment, value, exact_text)]
                 for moment, value in line.points
             ],
         }
@@ -222,6 +235,15 @@ def _chart_data(
     frame_data = {"start": frame.start, "end": frame.end, "top": frame.top}
     frame_data["topDefault"] = default_frame.top
     return orjson.dumps({"title": title, **geometry, **frame_data, "series": lines}).decode()
+
+
+def _exact(
+    line: ChartSeries, moment: datetime, value: float | None, exact_text: ValueText
+) -> str | None:
+    """Return a point's readout text: exact, or why there is none (None: not offered)."""
+    if value is not None:
+        return exact_text(value)
+    return NOT_RECORDED if moment in line.gaps else None
 
 
 def _ranges(start: datetime, end: datetime) -> dict[str, int]:
@@ -286,7 +308,8 @@ def _line(frame: _Frame, line: ChartSeries, index: int, end: datetime) -> str:
         x0, x1, y = frame.x(moment), frame.x(max(following[0], moment)), frame.y(value)
         steps.append(f"V{y:.1f}" if pen_down else f"M{x0:.1f} {y:.1f}")
         steps.append(f"H{x1:.1f}")
-        dots.append(f"M{x0:.1f} {y:.1f}h0")
+        if moment not in line.resumed:  # A value restated after a gap is no change.
+            dots.append(f"M{x0:.1f} {y:.1f}h0")
         pen_down = True
     if not steps:
         return ""
@@ -299,10 +322,12 @@ def _line(frame: _Frame, line: ChartSeries, index: int, end: datetime) -> str:
 
 
 def _latest(line: ChartSeries, value_text: ValueText) -> str:
-    """Return the newest value of a series as text (a dash when it ended in a gap)."""
-    if not line.points or line.points[-1][1] is None:
+    """Return the newest value the archive recorded of a series as text (a dash when it ended
+    as None: not offered any more); a stretch not recorded after it changes nothing."""
+    recorded = [value for moment, value in line.points if moment not in line.gaps]
+    if not recorded or recorded[-1] is None:
         return "\u2013"
-    return value_text(line.points[-1][1])
+    return value_text(recorded[-1])
 
 
 def _nice_top(value: float) -> float:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from archiver.errors import ArchiverError
+from archiver.site.gaps import TELEMETRY_ALLOWANCE, Record
 from archiver.times import parse_time, stamp
 
 __all__ = ["DAYS", "EndpointMetrics", "MetricPoint", "load_metrics"]
@@ -48,6 +49,8 @@ class EndpointMetrics:
     uptime: tuple[tuple[datetime, float | None], ...] = ()
     uptime_24h: float | None = None
     uptime_30d: float | None = None
+    # When the archive recorded endpoint telemetry (any endpoint's lines), shared by all.
+    recorded: Record | None = None
 
     @property
     def latest(self) -> MetricPoint | None:
@@ -79,7 +82,15 @@ def load_metrics(
         for key, rows in samples.items()
         if rows
     }
-    return _with_uptime(metrics, repo_path, at, problems)
+    # A key gets a line only when its figures change: the syncs that recorded endpoint
+    # telemetry are the epochs any key's lines name.
+    record = Record.of(
+        (point.epoch for found in metrics.values() for point in found.points), TELEMETRY_ALLOWANCE
+    )
+    return {
+        key: replace(found, recorded=record)
+        for key, found in _with_uptime(metrics, repo_path, at, problems).items()
+    }
 
 
 def _with_uptime(

@@ -21,6 +21,7 @@ from archiver.site.cards import CardParts, ChangeCard, card_from_parts, card_par
 from archiver.site.catalog import unit_price
 from archiver.site.context import Projection
 from archiver.site.formats import per_million
+from archiver.site.gaps import PRICE_ALLOWANCE, Record
 from archiver.site.values import dig
 
 __all__ = [
@@ -80,6 +81,8 @@ class Timeline:
     first_seen: dict[tuple[str, str], datetime] = field(default_factory=dict)
     # Endpoint cards by ("model", modelKey) and ("provider", providerSlug), gone ones included.
     endpoint_cards: dict[tuple[str, str], list[ChangeCard]] = field(default_factory=dict)
+    # When syncs ran (every sync commit): a price holds between versions only while they did.
+    syncs: Record | None = None
 
     def last_changes(self) -> dict[tuple[str, str], datetime]:
         """Return the epoch of each entity's newest change."""
@@ -106,7 +109,7 @@ def build_timeline(
     parts: where each change's card parts come from (archiver.site.card_cache keeps them
     between builds); the cards are the same either way.
     """
-    timeline = Timeline()
+    timeline = Timeline(syncs=Record.of((sync.epoch for sync in projection.syncs), PRICE_ALLOWANCE))
     names = {key: model_name(entity, key) for key, entity in projection.models.items()}
     for group in groups:
         found = (

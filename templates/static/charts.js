@@ -135,13 +135,15 @@
     return !this.block.off[index] && (!this.data.series[index].extra || this.block.showsAll());
   };
 
-  /* The times worth stepping to with the arrow keys: every change of a visible line in view. */
+  /* The times worth stepping to with the arrow keys: every change of a visible line in view
+     (and where it starts again after a stretch not recorded; not where such a stretch begins). */
   Chart.prototype.events = function () {
     var v = this.view(), seen = {}, list = [];
     var self = this;
     this.data.series.forEach(function (line, index) {
       if (!self.visible(index)) { return; }
       line.points.forEach(function (p) {
+        if (p[1] === null && p[2] !== null) { return; }
         if (p[0] >= v[0] && p[0] <= v[1] && !seen[p[0]]) { seen[p[0]] = 1; list.push(p[0]); }
       });
     });
@@ -156,7 +158,8 @@
     this.data.series.forEach(function (line, index) {
       if (!self.visible(index)) { return; }
       var point = valueAt(line.points, t);
-      if (point) { rows.push({ line: line, value: point[1], text: point[1] === null ? "not offered" : point[2] }); }
+      /* A null value with a text is a stretch the archive did not record ("not recorded"). */
+      if (point) { rows.push({ line: line, value: point[1], text: point[2] === null ? "not offered" : point[2] }); }
     });
     rows.sort(function (a, b) {
       if (a.value === null || b.value === null) { return (a.value === null) - (b.value === null); }
