@@ -44,14 +44,17 @@ def refuse_unclean(repo: pygit2.Repository, root: Path) -> None:
     """Raise if data/ or .gitattributes hold unstaged edits or untracked files."""
     paths = [path for path in _unclean(repo, root) if not path.endswith(TEMPORARY_SUFFIX)]
     if paths:
-        shown = ", ".join(paths[:SHOWN]) + (
-            f" and {len(paths) - SHOWN} more" if paths[SHOWN:] else ""
-        )
         raise StoreError(
-            f"{root} has unstaged edits or untracked files where the sync writes ({shown}); "
+            f"{root} has unstaged edits or untracked files where the sync writes "
+            f"({_shown(paths)}); "
             "commit them or move them out of data/ (`git status -- data` lists them, "
             "`git restore data` drops edits), then sync again"
         )
+
+
+def _shown(paths: list[str]) -> str:
+    """Return the first SHOWN paths, and how many more there are."""
+    return ", ".join(paths[:SHOWN]) + (f" and {len(paths) - SHOWN} more" if paths[SHOWN:] else "")
 
 
 def refuse_edited_meanwhile(
@@ -88,12 +91,9 @@ def refuse_edited_meanwhile(
         if os.path.islink(root / path) or str(pygit2.hashfile(str(root / path))) != known.get(path)
     ]
     if edited:
-        shown = ", ".join(edited[:SHOWN]) + (
-            f" and {len(edited) - SHOWN} more" if edited[SHOWN:] else ""
-        )
         raise StoreError(
-            f"{shown} in {root} changed while the sync fetched, and the sync would overwrite "
-            "it; nothing was committed and the edit is kept. Commit it or undo it "
+            f"{_shown(edited)} in {root} changed while the sync fetched, and the sync would "
+            "overwrite it; nothing was committed and the edit is kept. Commit it or undo it "
             "(`git restore -- data`), then sync again"
         )
 
