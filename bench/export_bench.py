@@ -7,8 +7,9 @@ by `git fast-import`. Its telemetry is bench/telemetry_bench.py's simulation (ev
 endpoint's, model's and variant's figures moving hour by hour around real ones, and the
 uptime windows stitched as a sync stitches them), written through the archive's own
 `TelemetryWriter` into the work tree for the last `--telemetry-hours` (72) of the year
-(each variant every 12 hours, as the sync's schedule fetches them): a year of it would take
-hours to simulate. Telemetry is exported a month at a time, each
+(each variant every 12 hours, as the sync's schedule fetches them), and committed in the
+last hour's commit (the export reads telemetry at the commit it exports): a year of it would
+take hours to simulate. Telemetry is exported a month at a time, each
 month on its own, so its cost is linear in the months: the year's figure is the measured
 one scaled to 8,760 hours, and the output says so.
 
@@ -71,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         templates = template_files(_capture(args.capture), where / "template")
         year = build_year(repo / ".git", templates, args.hours, args.endpoints, args.rate)
         samples = write_telemetry(repo, args)
+        commit_telemetry(repo)
         built = time.perf_counter() - started
         rows = measure(repo, where / "export", args.profile)
         total = _year_seconds(rows, args)
@@ -138,6 +140,24 @@ def write_telemetry(repo: Path, args: argparse.Namespace) -> int:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(blobs[blob])
     return samples
+
+
+def commit_telemetry(repo: Path) -> None:
+    """Put the work tree's telemetry into the head commit (same message and epoch): the export
+    reads telemetry at the commit it exports, so files only in the work tree are not read."""
+    git = pygit2.Repository(str(repo))
+    head = git.head.peel(pygit2.Commit)
+    index = pygit2.Index()
+    index.read_tree(head.tree)
+    for path in sorted((repo / "data" / "telemetry").rglob("*")):
+        if path.is_file():
+            blob = git.create_blob(path.read_bytes())
+            name = path.relative_to(repo).as_posix()
+            index.add(pygit2.IndexEntry(name, blob, FileMode.BLOB))
+    tree = index.write_tree(git)
+    parents = list(head.parent_ids)
+    commit = git.create_commit(None, head.author, head.committer, head.message, tree, parents)
+    git.references["refs/heads/main"].set_target(commit)
 
 
 # -- measuring --------------------------------------------------------------------------------

@@ -3,12 +3,14 @@ bytes (so an unchanged month never needs writing, and a test can compare two exp
 
 The one module that imports pyarrow. Files are zstd-compressed with statistics (engines
 skip row groups by key and time) and dictionary-encoded text (keys, providers, kinds repeat).
+A month of telemetry is written as it is read (`MonthFile`), a row group per piece: held
+whole, a month of hourly endpoint figures took gigabytes.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +29,8 @@ _TYPES: dict[str, Any] = {
     STRINGS: pa.list_(pa.string()),
 }
 ROW_GROUP = 100_000
+# The writer's settings, the same for a file written whole or in pieces.
+_OPTIONS: dict[str, Any] = {"compression": "zstd", "write_statistics": True, "use_dictionary": True}
 
 
 def schema(columns: Sequence[Column]) -> Any:
@@ -47,32 +51,65 @@ def write_partition(
     return write_table(path, table)
 
 
-def sorted_table(parts: Sequence[Any], columns: Sequence[Column], order: Sequence[str]) -> Any:
-    """Return Arrow tables of one month as one, in the table's schema, sorted (stably) by order."""
-    table = pa.concat_tables([part.cast(schema(columns)) for part in parts])
-    return table.sort_by([(name, "ascending") for name in order]) if order else table
-
-
 def write_table(path: Path, table: Any) -> int:
     """Write an Arrow table to path atomically; return its size in bytes."""
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
     # Written beside it, then renamed: a reader never sees half a file, a crash leaves none.
-    pq.write_table(
-        table,
-        partial,
-        compression="zstd",
-        row_group_size=ROW_GROUP,
-        write_statistics=True,
-        use_dictionary=True,
-    )
+    pq.write_table(table, partial, row_group_size=ROW_GROUP, **_OPTIONS)
     os.replace(partial, path)
     return path.stat().st_size
 
 
-def read_table(path: Path) -> Any:
-    """Return a partition as an Arrow table."""
-    return pq.read_table(path)
+class MonthFile:
+    """One month of one table written piece by piece, each piece its own row groups (of at
+    most `row_group` rows): only the piece being written is held. Written beside its path
+    and renamed by `close`, as `write_table` does."""
+
+    def __init__(self, path: Path, columns: Sequence[Column], row_group: int = ROW_GROUP) -> None:
+        self.path = path
+        self.rows = 0
+        self._schema = schema(columns)
+        self._partial = path.with_name(path.name + ".partial")
+        self._row_group = row_group
+        self._writer: Any = None
+
+    def write(self, piece: Any) -> None:
+        """Append a piece's rows (an Arrow table of the table's columns) as row groups."""
+        if not piece.num_rows:
+            return
+        piece = piece.cast(self._schema)
+        if any(column.num_chunks > 1 for column in piece.columns):
+            # Pages are cut where chunks end: one chunk, so the same rows give the same bytes.
+            piece = piece.combine_chunks()
+        if self._writer is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._writer = pq.ParquetWriter(self._partial, self._schema, **_OPTIONS)
+        self._writer.write_table(piece, row_group_size=self._row_group)
+        self.rows += piece.num_rows
+
+    def close(self) -> int:
+        """Finish the file and put it in place; return its size in bytes (0: no rows, no file)."""
+        if self._writer is None:
+            return 0
+        self._writer.close()
+        self._writer = None
+        os.replace(self._partial, self.path)
+        return self.path.stat().st_size
+
+    def discard(self) -> None:
+        """Drop what was written (the export failed): the month's file is left as it was."""
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        self._partial.unlink(missing_ok=True)
+
+
+def row_groups(path: Path) -> Iterator[Any]:
+    """Yield a partition's row groups, one at a time, as Arrow tables."""
+    with pq.ParquetFile(path) as found:
+        for index in range(found.num_row_groups):
+            yield found.read_row_group(index)
 
 
 def read_rows(path: Path) -> list[dict[str, Any]]:

@@ -41,7 +41,8 @@ MANIFEST = "manifest.json"
 # an older export would lack the columns or differ, so a rerun then writes everything again.
 # 2: a commit without a Sync-Epoch (a person's) is left out of entity histories, an hour
 # synced twice is described as its last sync left it, telemetry is read at the head.
-FORMAT = 2
+# 3: a month of telemetry is in folder order, then key, then time (written as it is read).
+FORMAT = 3
 # Telemetry appeared or went as a whole: every kind, every folder.
 EVERY_KIND = "*"
 # What an export names its tables and their month partitions (`table/month=YYYY-MM/`).

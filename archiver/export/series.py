@@ -108,7 +108,8 @@ def folders(repo: Path | TelemetryFiles, kind: str) -> Folders:
 
 
 def unit_table(repo: Path | TelemetryFiles, kind: str, unit: Unit) -> Any:
-    """Return one kind's rows of one folder as an Arrow table (None: no rows).
+    """Return one kind's rows of one folder as an Arrow table, sorted (stably) by key then
+    time, the order the export writes them in (None: no rows).
 
     Raises StoreError naming a file that cannot be read.
     """
@@ -122,8 +123,10 @@ def unit_table(repo: Path | TelemetryFiles, kind: str, unit: Unit) -> Any:
 
     def read(files: list[bytes]) -> Any:
         if kind == UPTIME_KIND:
-            return read_uptime_day(files, unit.start)
-        return read_sheets(files, charted, since, until)
+            points = read_uptime_day(files, unit.start)
+            by_key = [("key", "ascending"), ("hour", "ascending")]
+            return None if points is None else points.sort_by(by_key)
+        return read_sheets(files, charted, since, until)  # Sorted as it is read.
 
     telemetry = TelemetryFiles.of(repo)
     folder = telemetry.folder(kind, unit.start)

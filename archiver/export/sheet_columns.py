@@ -41,7 +41,8 @@ class Charted:
 def read_sheets(
     files: Sequence[bytes], charted: Sequence[Charted], since: str, until: str | None
 ) -> pa.Table | None:
-    """Return the lines of a folder's files from since to until (ISO epochs, inclusive).
+    """Return the lines of a folder's files from since to until (ISO epochs, inclusive), by
+    key then epoch.
 
     Columns: key, epoch, each charted figure (double, carried forward per key), restated
     (the key's first line in its file: it holds the whole state), changed (JSON object:
@@ -72,15 +73,29 @@ def read_sheets(
         in_range = pc.and_(in_range, pc.less_equal(epochs, until))
     keep = (first | has_cells[order]) & np.asarray(in_range)[order]
     moments = pc.strptime(epochs.take(pa.array(order)), format="%Y-%m-%dT%H:%M:%SZ", unit="s")
+    moments = moments.cast(pa.timestamp("s", tz="UTC"))
+    # The rows kept, by key then time (stably: a key's lines at one epoch stay in file
+    # order), picked in one take: the text columns are the folder's bulk.
+    kept = np.nonzero(keep)[0]
+    by_key = pa.table(
+        {"key": sorted_keys.take(pa.array(kept)), "epoch": moments.take(pa.array(kept))}
+    )
+    picked = kept[
+        np.asarray(pc.sort_indices(by_key, [("key", "ascending"), ("epoch", "ascending")]))
+    ]
+    rows = pa.array(picked)
     table = {
-        "key": sorted_keys,
-        "epoch": moments.cast(pa.timestamp("s", tz="UTC")),
-        **_carried(split, charted, order, first),
-        "restated": pa.array(first),
-        "changed": cells_text.changed.take(pa.array(order)),
-        "absent": cells_text.absent.take(pa.array(order)),
+        "key": sorted_keys.take(rows),
+        "epoch": moments.take(rows),
+        **{
+            name: doubles.take(rows)
+            for name, doubles in _carried(split, charted, order, first).items()
+        },
+        "restated": pa.array(first).take(rows),
+        "changed": cells_text.changed.take(pa.array(order[picked])),
+        "absent": cells_text.absent.take(pa.array(order[picked])),
     }
-    return pa.table(table).filter(pa.array(keep))
+    return pa.table(table)
 
 
 def _column_of_cell(split: Split) -> np.ndarray[Any, Any]:
@@ -136,11 +151,17 @@ def _data_cells(split: Split) -> _Cells:
         texts.take(pa.array(written)),
         "",
     )
+    # Each copy let go of once the next is made: a week of variants, their arrays whole, is
+    # 100 MB a copy, and a reader process held four at once.
+    del texts
     joined = pc.binary_join(_per_line(members, line_of[written], lines), ",")
+    del members
+    changed = pc.binary_join_element_wise("{", joined, "}", "")
+    del joined
     gone = np.nonzero(absent)[0]
     absent_names = pa.array(names, pa.string()).take(pa.array(column[gone]))
     return _Cells(
-        changed=pc.binary_join_element_wise("{", joined, "}", ""),
+        changed=changed,
         absent=_per_line(absent_names, line_of[gone], lines),
         touched=np.nonzero(values | patch | absent)[0],
     )

@@ -5,7 +5,7 @@ last export wrote read back, and the report of the run.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -98,31 +98,27 @@ class TableWriter:
             path = self.parquet.partition_path(self.out, name, month)
             self._written(name, month, len(rows), self.parquet.write_partition(path, columns, data))
 
-    def old_table(self, name: str, month: str) -> Any:
-        """Return what the last export wrote for a month of a table, as Arrow (None: nothing)."""
+    def old_row_groups(self, name: str, month: str) -> Iterator[Any]:
+        """Yield, one at a time, the row groups the last export wrote for a month of a table
+        (none in a full export)."""
         if self.full or month not in self.old.get(name, {}):
-            return None
-        return self.parquet.read_table(self.parquet.partition_path(self.out, name, month))
+            return iter(())
+        return self.parquet.row_groups(self.parquet.partition_path(self.out, name, month))
 
-    def arrow_table(
-        self,
-        name: str,
-        columns: Sequence[Column],
-        by_month: Mapping[str, Sequence[Any]],
-        owned: set[str] | None,
-        order: tuple[str, ...],
-    ) -> None:
-        """Write a table's months given as Arrow tables (a month's parts joined and sorted)."""
+    def month_file(self, name: str, columns: Sequence[Column], month: str) -> Any:
+        """Return a month of a table to write in pieces (see `close_month`)."""
+        path = self.parquet.partition_path(self.out, name, month)
+        return self.parquet.MonthFile(path, columns, self.parquet.ROW_GROUP)
+
+    def close_month(self, name: str, month: str, file: Any) -> None:
+        """Put a month written in pieces in place (a month with no rows: removed)."""
         listed = self.tables.setdefault(name, {})
-        for month in sorted(set(by_month) if owned is None else owned):
-            parts = [part for part in by_month.get(month) or [] if part.num_rows]
-            if not parts:
-                self._remove(name, month)
-                listed.pop(month, None)
-                continue
-            table = self.parquet.sorted_table(parts, columns, order)
-            path = self.parquet.partition_path(self.out, name, month)
-            self._written(name, month, table.num_rows, self.parquet.write_table(path, table))
+        size = file.close()
+        if not file.rows:
+            self._remove(name, month)
+            listed.pop(month, None)
+            return
+        self._written(name, month, file.rows, size)
 
     def _written(self, name: str, month: str, rows: int, size: int) -> None:
         """Record one partition written."""

@@ -21,7 +21,7 @@ from pathlib import Path
 import pygit2
 
 from archiver.errors import StoreError
-from archiver.history.commits import head_id
+from archiver.history.commits import head_id, open_repository
 from archiver.history.steady import work_tree_settling
 from archiver.telemetry.layout import (
     KIND_NAME,
@@ -51,6 +51,15 @@ class TelemetryFiles:
         self._commit = commit
         # Export reads folders on worker threads: one git read at a time on the repository.
         self._git = threading.Lock()
+
+    @classmethod
+    def at(cls, root: Path, commit: str | None) -> TelemetryFiles:
+        """Return the telemetry of the archive at root at a commit (None: the files on disk)."""
+        return cls(root) if commit is None else cls(root, open_repository(root), commit)
+
+    def place(self) -> tuple[Path, str | None]:
+        """Return what `at` needs to open these files again (in another process)."""
+        return self.root, self._commit if self._at_commit else None
 
     @classmethod
     def of(cls, source: Path | TelemetryFiles) -> TelemetryFiles:

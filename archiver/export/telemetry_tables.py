@@ -1,20 +1,25 @@
-"""The telemetry tables of an export run, written a month at a time as the folders are read.
+"""The telemetry tables of an export run, streamed: each folder's rows written as they are read.
 
-A year of telemetry is gigabytes of rows: a month is written (and let go) as soon as every
-folder that can fill it has been read. Folders are read in date order, a few side by side
-(Arrow's kernels let go of the GIL), and never more than a few ahead of the writing.
+A year of telemetry is gigabytes of rows, a month of hourly endpoint figures some 3 GB in
+memory: no month is held whole. Folders are read in date order (`folder_reader`), and each
+folder's rows of a month, sorted by key then time, go to that month's file as its own row
+groups (`parquet.MonthFile`) as soon as they are read. So within a month the rows are in
+folder order (a day; a week for variants), then key, then time, and memory holds a few
+folders whatever the month's length or history's.
+
+A rerun reads again only the folders the plan names; the rest of a month it rewrites is
+copied from the last export's file a row group at a time (each row group holds one folder's
+rows, so a kept one is copied whole, and the rows come out as a full export writes them).
 """
 
 from __future__ import annotations
 
-import os
-from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from archiver.errors import ArchiverError
 from archiver.export import series
+from archiver.export.folder_reader import FolderReader, Unreadable
+from archiver.export.parquet import MonthFile
 from archiver.export.plan import Plan
 from archiver.export.tables import TableWriter
 from archiver.export.telemetry_files import TelemetryFiles
@@ -26,88 +31,139 @@ def write_telemetry(repo: TelemetryFiles, plan: Plan, writer: TableWriter) -> No
     kinds = series.telemetry_kinds(repo)
     if UPTIME_KIND in repo.kinds():
         kinds.append(UPTIME_KIND)
-    for kind in kinds:
-        _write_kind(repo, kind, plan, writer)
+    with FolderReader(repo) as reader:
+        for kind in kinds:
+            _write_kind(reader, kind, plan, writer)
 
 
-def _write_kind(repo: TelemetryFiles, kind: str, plan: Plan, writer: TableWriter) -> None:
+def _write_kind(reader: FolderReader, kind: str, plan: Plan, writer: TableWriter) -> None:
     """Write one kind's months: the folders the plan names read again, the rows of the
     others kept as the last export wrote them."""
-    import pyarrow.compute as pc
-
-    table, time, found = (
-        series.table_name(kind),
-        series.time_column(kind),
-        series.folders(repo, kind),
-    )
+    found = series.folders(reader.files, kind)
     changed = plan.telemetry(kind)
     chosen = set(found.units) if changed is None else _units_of(found, changed)
-    pending = _kept_rows(writer, kind, found, chosen)
-
-    def write(month: str) -> None:
-        owned = None if changed is None else {month}
-        parts = {month: pending.pop(month)}
-        writer.arrow_table(table, series.columns(kind), parts, owned, ("key", time))
-
-    for unit, rows in _read(repo, kind, sorted(chosen, key=lambda unit: unit.start)):
-        # No folder from this one on holds a row of an earlier month: those are complete.
-        for month in sorted(m for m in pending if m < unit.start[:7]):
-            write(month)
-        if isinstance(rows, ArchiverError):  # A damaged file: the rest is still exported.
-            writer.report.problems.append(f"{table} from {unit.start}: {rows}; left out")
-            continue
-        if rows is None:
-            continue
-        row_months = pc.strftime(rows[time], format="%Y-%m")
-        for month in pc.unique(row_months).to_pylist():
-            pending.setdefault(month, []).append(rows.filter(pc.equal(row_months, month)))
-    for month in sorted(pending):
-        write(month)
-
-
-def _kept_rows(
-    writer: TableWriter, kind: str, found: series.Folders, chosen: set[series.Unit]
-) -> dict[str, list[Any]]:
-    """Return, for each month the last export wrote that a chosen folder spans, the rows of it
-    that no chosen folder holds (those are kept as written)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    table, time = series.table_name(kind), series.time_column(kind)
-    kept: dict[str, list[Any]] = {}
-    for month in _months_of(chosen, sorted(writer.old.get(table, {}))):
-        old = writer.old_table(table, month)
-        kept[month] = []
-        if old is not None:
-            days = pc.strftime(old[time], format="%Y-%m-%d")
-            others = [d for d in pc.unique(days).to_pylist() if found.holding(d) not in chosen]
-            kept[month].append(old.filter(pc.is_in(days, value_set=pa.array(others, pa.string()))))
-    return kept
-
-
-def _read(
-    repo: TelemetryFiles, kind: str, units: list[series.Unit]
-) -> Iterator[tuple[series.Unit, Any]]:
-    """Yield (folder, its rows as Arrow, None, or the error that left it out), in order."""
-    workers = min(4, os.cpu_count() or 1)
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        ahead: deque[tuple[series.Unit, Future[Any]]] = deque()
-        for unit in units:
-            ahead.append((unit, pool.submit(_unit_table, repo, kind, unit)))
-            if len(ahead) > workers:
-                done, future = ahead.popleft()
-                yield done, future.result()
-        while ahead:
-            done, future = ahead.popleft()
-            yield done, future.result()
-
-
-def _unit_table(repo: TelemetryFiles, kind: str, unit: series.Unit) -> Any:
-    """Return a folder's rows as Arrow (None: none), or the error that left it out."""
+    months = _Months(writer, kind, found, chosen)
     try:
-        return series.unit_table(repo, kind, unit)
-    except ArchiverError as error:
-        return error
+        for unit, rows in reader.read(kind, sorted(chosen, key=lambda unit: unit.start)):
+            # No folder from this one on holds a row of an earlier month: those are complete.
+            months.close_before(unit.start[:7])
+            if isinstance(rows, Unreadable):  # A damaged file: the rest is still exported.
+                writer.report.problems.append(
+                    f"{months.table} from {unit.start}: {rows.message}; left out"
+                )
+            elif rows is not None:
+                months.add(unit, rows)
+        months.close_before(None)
+    except BaseException:
+        months.discard()
+        raise
+
+
+class _Months:
+    """The months of one kind's table being written: at most two are open at once (a week's
+    folder may end in the next month), and the months a rerun rewrites without reading any
+    of their folders again (kept rows only, or none: removed)."""
+
+    def __init__(
+        self, writer: TableWriter, kind: str, found: series.Folders, chosen: set[series.Unit]
+    ) -> None:
+        self.writer, self.kind, self.found, self.chosen = writer, kind, found, chosen
+        self.table, self.time = series.table_name(kind), series.time_column(kind)
+        self.open: dict[str, tuple[MonthFile, _Kept]] = {}
+        listed = sorted(writer.old.get(self.table, {}))
+        self.waiting = sorted(_months_of(chosen, listed))
+
+    def add(self, unit: series.Unit, rows: Any) -> None:
+        """Write a folder's rows (sorted by key, then time) to the months they fall in."""
+        for month, piece in self._by_month(rows):
+            file, kept = self._month(month)
+            for old in kept.before(unit.start):
+                file.write(old)
+            file.write(piece)
+
+    def close_before(self, month: str | None) -> None:
+        """Finish the months before one (None: every month)."""
+        for waiting in [m for m in self.waiting if month is None or m < month]:
+            self._month(waiting)
+        for done in sorted(m for m in self.open if month is None or m < month):
+            file, kept = self.open.pop(done)
+            for old in kept.before(None):
+                file.write(old)
+            self.writer.close_month(self.table, done, file)
+
+    def discard(self) -> None:
+        """Drop the months being written (the export failed; their files stay as they were)."""
+        for file, _ in self.open.values():
+            file.discard()
+        self.open.clear()
+
+    def _month(self, month: str) -> tuple[MonthFile, _Kept]:
+        """Return a month's file and the rows the last export wrote there that are kept."""
+        if month not in self.open:
+            if month in self.waiting:
+                self.waiting.remove(month)
+            old = self.writer.old_row_groups(self.table, month)
+            file = self.writer.month_file(self.table, series.columns(self.kind), month)
+            self.open[month] = (file, _Kept(old, self.found, self.chosen, self.time))
+        return self.open[month]
+
+    def _by_month(self, rows: Any) -> Iterator[tuple[str, Any]]:
+        """Yield (month, its rows) of a folder's rows, in month order (most are in one)."""
+        import pyarrow.compute as pc
+
+        least, most = pc.min_max(rows[self.time]).values()
+        first, last = (pc.strftime(t, format="%Y-%m").as_py() for t in (least, most))
+        if first == last:
+            yield first, rows
+            return
+        row_months = pc.strftime(rows[self.time], format="%Y-%m")
+        for month in sorted(pc.unique(row_months).to_pylist()):
+            yield month, rows.filter(pc.equal(row_months, month))
+
+
+class _Kept:
+    """The row groups of a month's last export whose folders are not read again, in order."""
+
+    def __init__(
+        self, groups: Iterator[Any], found: series.Folders, chosen: set[series.Unit], time: str
+    ) -> None:
+        self._found, self._chosen, self._time = found, chosen, time
+        self._pieces = self._kept_pieces(groups)
+        self._next: tuple[str, Any] | None = None
+
+    def before(self, start: str | None) -> Iterator[Any]:
+        """Yield the kept rows of the folders before the one starting at start (None: all)."""
+        while True:
+            if self._next is None:
+                self._next = next(self._pieces, None)
+                if self._next is None:
+                    return
+            folder, piece = self._next
+            if start is not None and folder >= start:
+                return
+            self._next = None
+            yield piece
+
+    def _kept_pieces(self, groups: Iterator[Any]) -> Iterator[tuple[str, Any]]:
+        """Yield (folder start, rows) of the kept rows, a row group (or part of one) at a time."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        for group in groups:
+            days = pc.strftime(group[self._time], format="%Y-%m-%d")
+            holding = {day: self._found.holding(day) for day in pc.unique(days).to_pylist()}
+            folders = set(holding.values())
+            kept = sorted(
+                (unit for unit in folders if unit not in self._chosen),
+                key=lambda unit: "" if unit is None else unit.start,
+            )
+            for unit in kept:
+                start = "" if unit is None else unit.start  # None: before the first folder.
+                if len(folders) == 1:
+                    yield start, group  # A row group holds one folder's rows: copied whole.
+                    continue
+                mine = pa.array([day for day, at in holding.items() if at == unit], pa.string())
+                yield start, group.filter(pc.is_in(days, value_set=mine))
 
 
 def _units_of(found: series.Folders, days: set[str]) -> set[series.Unit]:

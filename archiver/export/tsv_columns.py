@@ -26,6 +26,8 @@ from archiver.telemetry.sheet import read_header
 # What `number` reads as a figure: a JSON number, or a string holding a decimal; anything else
 # (true, an array, "n/a", "NaN") is no double.
 _NUMBER_LEADS = pa.array(list("-0123456789"))
+# A JSON number, exactly as the grammar spells one.
+_JSON_NUMBER = r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$"
 _DECIMAL = r'^"?\s*[+-]?(\d(_?\d)*\.?(\d(_?\d)*)?|\.\d(_?\d)*)([eE][+-]?\d(_?\d)*)?\s*"?$'
 
 
@@ -91,6 +93,8 @@ def _keys(key_cells: pa.Array) -> pa.Array:
 
 def check_json(cells: pa.Array) -> None:
     """Raise ValueError unless every cell is exactly one JSON value (parsed in one call)."""
+    # Most cells are plain numbers, which RE2 tells in C++ for about half a parse's cost.
+    cells = cells.filter(pc.invert(pc.match_substring_regex(cells, _JSON_NUMBER)))
     if not len(cells):
         return
     whole = pc.binary_join(pa.ListArray.from_arrays(pa.array([0, len(cells)]), cells), ",")
