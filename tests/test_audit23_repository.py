@@ -246,6 +246,32 @@ def test_the_index_lock_a_killed_sync_left_is_removed_and_its_commit_finished(
     assert git(repo, "status", "--porcelain") == ""
 
 
+def test_a_commit_made_on_top_of_an_interrupted_sync_is_reported_and_left_alone(
+    repo: Path,
+) -> None:
+    new = killed_commit(repo, "index-held")
+    (repo / ".git" / "index.lock").unlink()  # a person clears it to commit, as git says to
+    identity = ["-c", "user.name=Someone", "-c", "user.email=someone@example.com"]
+    subprocess.run(
+        ["git", "-C", str(repo), *identity, "commit", "-q", "--allow-empty", "-m", "mine"],
+        check=True,
+    )
+    mine = head(repo)
+    status = git(repo, "status", "--porcelain")
+
+    outcome = Store(repo).recover()
+
+    # Not "had not moved the branch": the sync's commit landed, and the person's is on top.
+    assert outcome is not None and f"{new[:12]} had landed" in outcome, outcome
+    assert head(repo) == mine
+    assert git(repo, "status", "--porcelain") == status  # their work tree, as they left it
+    # Their commit was made from the index the killed sync had not updated: what that left
+    # in the work tree is theirs to sort out, and the next sync says so in one line.
+    with pytest.raises(StoreError, match="unstaged edits or untracked files"):
+        sync_small(repo, read_capture(SMALL_DAILY[2]))
+    assert head(repo) == mine
+
+
 # -- update-code takes the sync's lock ---------------------------------------------------------
 
 

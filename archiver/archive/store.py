@@ -242,10 +242,24 @@ class Store:
         if head is not None and str(head.id) == record["new"]:
             self._update_work_tree(record["paths"], record)
             outcome = f"finished checking out interrupted sync commit {record['new'][:12]}"
+        elif head is not None and self._landed_below(head, record["new"]):
+            # Someone committed on top since (git still works after a crash): their commit
+            # and work tree are theirs; a checkout of the sync's files could undo either.
+            outcome = (
+                f"interrupted sync commit {record['new'][:12]} had landed, and commit "
+                f"{str(head.id)[:12]} is on top of it; the work tree was left as it is"
+            )
         else:
             outcome = "discarded an interrupted sync that had not moved the branch"
         journal.unlink()
         return outcome
+
+    def _landed_below(self, head: pygit2.Commit, commit: str) -> bool:
+        """Tell whether a commit is an ancestor of head (False: not, or not in the store)."""
+        try:
+            return bool(self.repo.descendant_of(head.id, pygit2.Oid(hex=commit)))
+        except (KeyError, ValueError, pygit2.GitError):
+            return False
 
     def identities(self) -> tuple[pygit2.Signature, pygit2.Signature]:
         """Return (author, committer) as git names them, else the archiver's own."""
