@@ -590,9 +590,10 @@ def _endpoint_as_sent(entity: dict[str, Any], after: Files) -> dict[str, Any]:
 
 def _endpoint_expected(item: dict[str, Any]) -> dict[str, Any]:
     """Return what an endpoint file keeps of an upstream endpoint: no telemetry, and its
-    embedded model as the reference it already carries (SPEC, full fidelity)."""
+    embedded model as the reference it already carries (SPEC, full fidelity); a `model`
+    that is no embedded object is the endpoint's own field, kept as sent."""
     expected = {k: v for k, v in item.items() if not _telemetry(k)}
-    if "model" in expected:
+    if isinstance(expected.get("model"), dict):
         expected["model"] = item.get("model_variant_slug")
     return expected
 

@@ -217,7 +217,9 @@ class EndpointCollector:
         if refusal:
             problems.append(f"{label}: endpoint {item['id']!r} refused: {refusal}")
             return None
-        if "model" in entity:
+        if isinstance(entity.get("model"), dict):
+            # An embedded copy of the model: kept as the reference the endpoint carries
+            # (SPEC). Anything else upstream sends there is the endpoint's own, kept as sent.
             entity["model"] = entity.get("model_variant_slug")
         info = entity.get("provider_info")
         provider = None
