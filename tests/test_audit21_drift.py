@@ -662,9 +662,16 @@ def _ignored(
         return []  # The drift sent what was there already.
     target = key_to_path(*_entity(world, source))
     clean, base = world.clean_files.get(target), world.base_files.get(target)
-    if target in verified or after.get(target) != clean or (clean == base and lines):
-        return []  # As sent, or kept as it was (the loop asks for a line saying why).
+    refusable = bool(KEY_FIELDS & set(path[2:]))
+    if target in verified or after.get(target) != clean or (refusable and clean == base and lines):
+        # As sent, or (a key drifted: the entity cannot be filed) kept as it was, the loop
+        # asking for a line saying why. Any other field's drift must show in the file.
+        return []
     return [f"{drift}: {target} is as a clean sync left it: the drift was not seen"]
+
+
+# Fields an entity is filed or referenced by: drifted, the entity is refused and kept.
+KEY_FIELDS = {"id", "slug", "permaslug", "model_variant_slug", "provider_info"}
 
 
 def _ledger_problems(
