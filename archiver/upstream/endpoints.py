@@ -78,9 +78,11 @@ class _Endpoint:
         """Return what decides between two copies of one endpoint: everything it holds."""
         provider = self.provider[1] if self.provider else b""
         figures = self.figures
-        # Any encoding decides, as long as each copy's is a function of its data alone.
-        text = figures if type(figures) is bytes else jsonvalue.dumps(figures)
-        return (self.file, provider, text or b"")
+        # Any encoding decides, as long as each copy's is a function of its data alone; no
+        # figures sort first, as they did before figures were packed.
+        if figures is None or type(figures) is bytes:
+            return (self.file, provider, figures or b"")
+        return (self.file, provider, jsonvalue.dumps(figures))
 
 
 @dataclass
