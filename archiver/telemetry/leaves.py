@@ -100,13 +100,12 @@ class LeafEncoder:
                 # Checked once here; what it finds is reported when the writer checks again.
                 self.leaves(kind, "", figures, Problems())
                 layout = self.clean_shapes.get(shape)
-            if layout is None or not layout.flat or "," in "".join(layout.strings(values)):
+            if layout is None:
                 return None
-            text = orjson.dumps(values).decode()
-        except (*FLATTEN_ERRORS, orjson.JSONEncodeError):
+            cells = _joined_cells(layout, values)
+        except FLATTEN_ERRORS:
             return None
-        # orjson writes NaN and infinities as null: more nulls than None values means one.
-        return (layout.columns, text[1:-1]) if text.count("null") == layout.nulls else None
+        return None if cells is None else (layout.columns, cells)
 
     def checked_leaves(
         self, kind: str, key: str, figures: Mapping[str, Any], problems: Problems
@@ -186,16 +185,25 @@ def _picker(positions: list[int]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
     return itemgetter(*positions)
 
 
+def _joined_cells(layout: _Layout, values: list[Any]) -> str | None:
+    """Return a clean key's leaves' JSON joined by commas, written by one encoder call (None:
+    not every leaf a scalar or a string, a comma in a string, an integer beyond 64 bits, or
+    a NaN or an infinity: each needs a leaf at a time)."""
+    if not layout.flat or "," in "".join(layout.strings(values)):
+        return None
+    try:
+        text = orjson.dumps(values).decode()
+    except orjson.JSONEncodeError:
+        return None
+    # orjson writes NaN and infinities as null: more nulls than None values means one.
+    return text[1:-1] if text.count("null") == layout.nulls else None
+
+
 def _clean_leaves(layout: _Layout, columns: list[str], values: list[Any]) -> Leaves | None:
     """Return the leaves of a key whose shape is clean, or None for a NaN or an infinity."""
-    # orjson writes NaN and infinities as null: more nulls than None values means one.
-    if layout.flat and "," not in "".join(layout.strings(values)):
-        try:
-            text = orjson.dumps(values).decode()
-        except orjson.JSONEncodeError:
-            text = ""  # an integer beyond 64 bits: dump_scalars below writes it exactly
-        if text.count("null") == layout.nulls and text:
-            return dict(zip(columns, text[1:-1].split(","), strict=True))
+    cells = _joined_cells(layout, values)
+    if cells is not None:
+        return dict(zip(columns, cells.split(","), strict=True))
     scalars = dump_scalars(list(layout.scalars(values)))
     if scalars.count("null") != layout.nulls:
         return None
