@@ -39,6 +39,8 @@ Shape = tuple[str, tuple[str, ...], tuple[type, ...]]
 # tuple shared by every key of the shape; its leaves' JSON texts joined by commas, which no
 # leaf of a packed key holds). A third of its figures' JSON, and no second parse to write them.
 PackedLeaves = tuple[tuple[str, ...], str]
+# An object's column names and, for a member that is itself an object, its columns' prefix.
+_Columns = tuple[tuple[str, ...], tuple[str, ...]]
 # What flattening hostile figures raises (each is reported when the writer meets them).
 FLATTEN_ERRORS = (TypeError, ValueError, RecursionError, jsonvalue.EncodeError)
 
@@ -59,7 +61,8 @@ class LeafEncoder:
 
     def __init__(self) -> None:
         self.clean_shapes: dict[Shape, _Layout] = {}
-        self.column_names: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {}
+        # {(prefix, member names): (their column names, the prefixes of their members)}
+        self.column_names: dict[tuple[str, tuple[str, ...]], _Columns] = {}
         self.column_tuples: dict[tuple[str, ...], tuple[str, ...]] = {}
         self.expectations = Expectations()
 
@@ -143,18 +146,20 @@ class LeafEncoder:
         if known is None:
             if any(type(name) is not str for name in names):
                 return False
-            known = tuple(column_name(prefix, name) for name in names)
+            known_columns = tuple(column_name(prefix, name) for name in names)
+            known = (known_columns, tuple(f"{column}/" for column in known_columns))
             if len(self.column_names) >= SHAPE_CACHE_SIZE:
                 self.column_names.clear()
             self.column_names[prefix, names] = known
         inner = figures.values()
-        if dict not in set(map(type, inner)):
-            columns.extend(known)
+        # Most objects hold leaves only: `in` scans their types once and builds no set.
+        if dict not in map(type, inner):
+            columns.extend(known[0])
             values.extend(inner)
             return True
-        for column, value in zip(known, inner, strict=True):
+        for column, below, value in zip(*known, inner, strict=True):
             if type(value) is dict and value:
-                if not self.flatten_fast(value, column + "/", columns, values):
+                if not self.flatten_fast(value, below, columns, values):
                     return False
             else:
                 columns.append(column)
