@@ -42,6 +42,7 @@ from archiver.archive.worktree import (
     prune_empty_dirs,
     refuse_detached,
     refuse_edited_meanwhile,
+    refuse_edited_since_interrupted,
     refuse_linked_folders,
     refuse_linked_top,
     refuse_unclean,
@@ -240,6 +241,9 @@ class Store:
         )
         head = self.head
         if head is not None and str(head.id) == record["new"]:
+            # A person may have edited a file since the kill: refused, the journal kept.
+            old = self._commit_or_none(record["old"])
+            refuse_edited_since_interrupted(self.repo, self.root, old, head, record["paths"])
             self._update_work_tree(record["paths"], record)
             outcome = f"finished checking out interrupted sync commit {record['new'][:12]}"
         elif head is not None and self._landed_below(head, record["new"]):
@@ -253,6 +257,13 @@ class Store:
             outcome = "discarded an interrupted sync that had not moved the branch"
         journal.unlink()
         return outcome
+
+    def _commit_or_none(self, commit: str | None) -> pygit2.Commit | None:
+        """Return a commit by its id, or None (no id, or not in the store)."""
+        try:
+            return self.repo[commit].peel(pygit2.Commit) if commit else None
+        except (KeyError, ValueError, pygit2.GitError):
+            return None
 
     def _landed_below(self, head: pygit2.Commit, commit: str) -> bool:
         """Tell whether a commit is an ancestor of head (False: not, or not in the store)."""

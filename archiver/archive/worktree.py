@@ -3,7 +3,8 @@
 A sync writes only under data/ and .gitattributes. It refuses (StoreError, exit 3) rather
 than overwrite: a detached HEAD, unstaged edits or untracked files there, and symbolic
 links on the way to anything it writes (a link could send a write outside the repository).
-It looks again before it commits: a person may edit a file while the sync fetches.
+It looks again before it commits: a person may edit a file while the sync fetches. And
+recovery of a killed sync rewrites only files the killed sync could have left as they are.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 import pygit2
 
 from archiver.archive.trees import blob_ids
+from archiver.canonical import blob_id
 from archiver.errors import StoreError
 
 # Where a sync writes: it owns these paths and nothing else in the work tree.
@@ -96,6 +98,54 @@ def refuse_edited_meanwhile(
             "overwrite it; nothing was committed and the edit is kept. Commit it or undo it "
             "(`git restore -- data`), then sync again"
         )
+
+
+def refuse_edited_since_interrupted(
+    repo: pygit2.Repository,
+    root: Path,
+    old: pygit2.Commit | None,
+    new: pygit2.Commit,
+    paths: list[str],
+) -> None:
+    """Raise if a file an interrupted sync's checkout would rewrite was changed since the kill.
+
+    The killed sync left each of its paths as the old commit has it or as the new one does
+    (absent where that commit lacks it), or a file it was creating cut short; anything else
+    is a person's, and recovery writing HEAD's version over it would lose it.
+    """
+    refuse_linked_folders(root, paths)  # Named as a link, not read through as an edit.
+    before = blob_ids(repo, old.tree, paths) if old is not None else dict.fromkeys(paths)
+    after = blob_ids(repo, new.tree, paths)
+    edited = [
+        path for path in paths if not _left_by_sync(repo, root / path, before[path], after[path])
+    ]
+    if edited:
+        raise StoreError(
+            f"{_shown(edited)} in {root} changed after sync commit {str(new.id)[:12]} was "
+            "interrupted, and finishing its checkout would overwrite it; nothing was written "
+            "and the edit is kept. Move it out of data/ or undo it (`git restore -- data` "
+            "puts back the version before that sync), then sync again"
+        )
+
+
+def _left_by_sync(
+    repo: pygit2.Repository, path: Path, old_blob: str | None, new_blob: str | None
+) -> bool:
+    """Tell whether a file is in a state a sync killed between these two blobs could leave."""
+    try:
+        found = os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return old_blob is None or new_blob is None
+    if not stat.S_ISREG(found.st_mode):
+        return False  # A link or a folder: a sync makes neither.
+    data = path.read_bytes()
+    if blob_id(data) in (old_blob, new_blob):
+        return True
+    # A file absent before is created in place (no temporary to rename), so a kill
+    # mid-write leaves the first bytes of the new version.
+    if old_blob is None and new_blob is not None:
+        return bytes(repo[new_blob].read_raw()).startswith(data)
+    return False
 
 
 def refuse_linked_top(root: Path) -> None:

@@ -9,13 +9,21 @@ system allows (no bytes copied), copies otherwise, and nothing the export no lon
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
 from archiver.errors import ArchiverError
-from archiver.export.plan import MANIFEST
+from archiver.export.plan import MANIFEST, MONTH, TABLE_NAME
 
 __all__ = ["mirror", "refuse_foreign_folder"]
+
+# The names an export writes (archiver.export.parquet: `table/month=YYYY-MM/part-0.parquet`,
+# written as `.partial` first), and their folders: a mirror holds these and nothing else.
+_EXPORTED_FILE = re.compile(
+    rf"{re.escape(MANIFEST)}(\.partial)?|{TABLE_NAME}/month={MONTH}/part-0\.parquet(\.partial)?"
+)
+_EXPORTED_FOLDER = re.compile(rf"{TABLE_NAME}(/month={MONTH})?")
 
 
 def mirror(source: Path, target: Path) -> int:
@@ -48,18 +56,18 @@ def mirror(source: Path, target: Path) -> int:
 
 
 def refuse_foreign_folder(publish: Path) -> None:
-    """Raise if --publish holds a file no export writes (only manifest.json and Parquet).
+    """Raise if --publish holds a file or folder no export writes (by name, not by suffix).
 
     The mirror removes every file the export does not hold: pointed at the site's root, or
-    at the repository itself, it would delete the site, the work tree and .git.
+    at the repository itself, it would delete the site, the work tree and .git; pointed at a
+    folder of one's own Parquet files (mydata/2024.parquet), it would delete those.
     """
     if not publish.is_dir():
         return
     for path in publish.rglob("*"):
         name = path.relative_to(publish)
-        if path.is_dir() and not path.is_symlink():
-            continue
-        if name.as_posix() == MANIFEST or (len(name.parts) > 1 and name.suffix == ".parquet"):
+        exported = _EXPORTED_FOLDER if path.is_dir() and not path.is_symlink() else _EXPORTED_FILE
+        if exported.fullmatch(name.as_posix()):
             continue
         raise ArchiverError(
             f"{publish} holds {name}, which no export writes; --publish removes what the "
