@@ -151,5 +151,8 @@ def max_removal_share_option(command: F) -> F:
         type=click.FloatRange(0.0, 1.0),
         default=0.10,
         show_default=True,
-        help="Remove nothing from a listing that would lose more than this share at once.",
+        help=(
+            "Remove nothing from a part (endpoints, models' v1, ...) that would end a sync more "
+            "than this share below its largest size of the last 7 days (never under 3)."
+        ),
     )(command)

@@ -13,7 +13,7 @@ from archiver.cli.common import reports_errors
 
 @main.command()
 @click.argument("capture", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=0, help="0: any free port.")
 @click.option(
     "--fault",

@@ -45,8 +45,20 @@ from archiver.upstream.fetch import (
     help="Sync hour to record (default: now), for backfills; one before the latest sync or "
     "over an hour ahead of now is refused (exit 3).",
 )
-@click.option("--concurrency", type=click.IntRange(1, 64), default=8, show_default=True)
-@click.option("--timeout", type=click.FloatRange(0.1), default=30.0, show_default=True)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 64),
+    default=8,
+    show_default=True,
+    help="Requests in flight at once.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(0.1),
+    default=30.0,
+    show_default=True,
+    help="Seconds per request.",
+)
 @click.option(
     "--retries",
     type=click.IntRange(0, 20),
