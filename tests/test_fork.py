@@ -8,6 +8,7 @@ with GitHub's own words.
 from __future__ import annotations
 
 import dataclasses
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -308,3 +309,105 @@ def test_an_update_refused_for_workflow_files_says_which_token_to_add(
     assert result.exit_code == 3
     (line,) = result.output.strip().splitlines()
     assert "Workflows: read and write" in line and TOKEN_SECRET in line
+
+
+# --- by hand: the README's way when the fork's own edits conflict ----------------------------
+# It must do what update-code does, minus the conflict: upstream's code changes since the last
+# update (its Upstream-Code trailer, or the fork point), the fork's data and settings
+# untouched, and no merge commit, whose second parent would bring upstream's hourly data
+# commits and all their files into the fork's history. The commands are the README's own.
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def by_hand_commands() -> tuple[str, str]:
+    """Return the README's by-hand block: (the commands up to the apply, the commit line)."""
+    blocks = re.findall(r"```sh\n(.*?)```", README.read_text(), re.S)
+    (block,) = [b for b in blocks if "git apply -3" in b]
+    lines = [line.strip() for line in block.splitlines() if not line.strip().startswith("#")]
+    apply_at = next(n for n, line in enumerate(lines) if "git apply -3" in line)
+    return "\n".join(lines[: apply_at + 1]), "\n".join(lines[apply_at + 1 :])
+
+
+def run_bash(repo: Path, script: str) -> subprocess.CompletedProcess[str]:
+    """Run a script as a person would in their clone."""
+    return subprocess.run(["bash", "-c", script], cwd=repo, capture_output=True, text=True)
+
+
+def upstream_edits(world: World, tmp_path: Path, files: dict[str, str], name: str) -> str:
+    """Commit new upstream code and return upstream's head."""
+    theirs = clone(world.upstream.as_uri(), tmp_path / name)
+    write(theirs, files)
+    commit(theirs, f"Upstream: {name}")
+    git(theirs, "push", "-q", "origin", "main")
+    return head(theirs)
+
+
+def take_by_hand(world: World, mine: Path) -> str:
+    """Run the README's commands in mine, resolve rates.py as the person wants; return HEAD."""
+    fetch_to_apply, commit_line = by_hand_commands()
+    fetch_to_apply = fetch_to_apply.replace("https://github.com/OWNER/NAME.git", world.upstream_url)
+    applied = run_bash(mine, fetch_to_apply)
+    # git apply -3 stops at the conflict it names, having applied the rest.
+    assert applied.returncode != 0 and CODE in applied.stderr, applied.stderr
+    assert "<<<<<<<" in (mine / CODE).read_text()
+    write(mine, {CODE: "# Rates.\nVERSION = 99  # mine, on upstream's 3\n# End.\n"})
+    git(mine, "add", CODE)
+    committed = run_bash(mine, commit_line)
+    assert committed.returncode == 0, committed.stderr
+    return head(mine)
+
+
+def test_by_hand_after_an_update_takes_only_the_code_and_no_upstream_history(
+    world: World, tmp_path: Path
+) -> None:
+    first = update_code(workflow_clone(world, tmp_path / "first"), world.upstream_url)
+    mine = clone(world.fork.as_uri(), tmp_path / "mine")
+    write(mine, {CODE: rates(99)})
+    commit(mine, "My rates")
+    git(mine, "push", "-q", "origin", "main")
+    upstream_head = upstream_edits(
+        world, tmp_path, {CODE: rates(3), "archiver/new.py": "x = 2\n"}, "r3"
+    )
+    data_before, own_before, before = data_tree(mine, "HEAD"), own(mine, "HEAD"), head(mine)
+
+    taken = take_by_hand(world, mine)
+
+    # One ordinary commit, pushed: upstream's commits (its data syncs) are not ancestors.
+    assert git(mine, "rev-list", "--parents", "-n1", taken).split()[1:] == [before]
+    assert git(world.fork, "rev-parse", "main").strip() == taken
+    ancestry = subprocess.run(
+        ["git", "-C", str(mine), "merge-base", "--is-ancestor", upstream_head, taken]
+    )
+    assert ancestry.returncode == 1
+    assert data_tree(mine, taken) == data_before and own(mine, taken) == own_before
+    # From the last update's upstream commit: new.py's change came, rates.py's conflicted.
+    assert (mine / "archiver/new.py").read_text() == "x = 2\n"
+    assert first.upstream_head != upstream_head
+    # The next update starts where the hand-made one left off: no conflict on rates.py.
+    upstream_edits(world, tmp_path, {"archiver/new.py": "x = 3\n"}, "x3")
+    update = update_code(workflow_clone(world, tmp_path / "next"), world.upstream_url)
+    assert update.base == upstream_head and update.commit is not None
+    assert git(world.fork, "show", f"main:{CODE}") == (mine / CODE).read_text()
+    assert git(world.fork, "show", "main:archiver/new.py") == "x = 3\n"
+
+
+def test_by_hand_without_an_earlier_update_starts_from_the_fork_point(
+    world: World, tmp_path: Path
+) -> None:
+    mine = clone(world.fork.as_uri(), tmp_path / "mine")
+    write(mine, {CODE: rates(99)})
+    commit(mine, "My rates")
+    git(mine, "push", "-q", "origin", "main")
+    data_before, own_before = data_tree(mine, "HEAD"), own(mine, "HEAD")
+    upstream_head = git(world.upstream, "rev-parse", "main").strip()
+
+    taken = take_by_hand(world, mine)
+
+    assert data_tree(mine, taken) == data_before and own(mine, taken) == own_before
+    assert (mine / "archiver/new.py").read_text() == "x = 1\n"
+    ancestry = subprocess.run(
+        ["git", "-C", str(mine), "merge-base", "--is-ancestor", upstream_head, taken]
+    )
+    assert ancestry.returncode == 1
+    assert git(world.fork, "rev-parse", "main").strip() == taken

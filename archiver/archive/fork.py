@@ -207,8 +207,8 @@ def _merge_result(repo: Path, head: str, ours: str, theirs: str) -> tuple[str, t
         conflicts = sorted(set(lines[1:]))
         raise CodeUpdateError(
             f"the fork's own code changes conflict with upstream's in {', '.join(conflicts)}; "
-            "merge those files by hand (git fetch upstream; git merge upstream/main), keep "
-            "the fork's data/, or undo the fork's edits to them, then run the update again"
+            "undo the fork's edits to them and run the update again, or apply upstream's "
+            "changes by hand (README: Update the code from upstream)"
         )
     if result.returncode != 0 or not lines:
         raise CodeUpdateError(f"git merge-tree failed in {repo}: {last_line(result)}")
