@@ -27,8 +27,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
-
+from archiver import jsonvalue
 from archiver.canonical import json_bytes
 from archiver.errors import UnsafeKeyError
 from archiver.paths import category_dir, path_to_key
@@ -146,6 +145,9 @@ def _text(value: Any) -> str:
     """Return a price as its JSON text (so 0 and "0" differ, as upstream sent them)."""
     try:
         return json_bytes(value).decode()
+    except jsonvalue.EncodeError as error:
+        # Nested deeper than a file holds, where repr would recurse as deep: say so instead.
+        return f"<{error}>"
     except (TypeError, ValueError):
         return repr(value)
 
@@ -161,8 +163,8 @@ def archived_endpoints(
             continue
         try:
             path_to_key(path)
-            entity = orjson.loads(read(blob))
-        except (UnsafeKeyError, orjson.JSONDecodeError):
+            entity = jsonvalue.loads(read(blob))  # exact: a file may hold 1e400
+        except (UnsafeKeyError, jsonvalue.DecodeError):
             continue  # Not an endpoint file the archive wrote; the plan reports it.
         if isinstance(entity, dict) and entity.get("model_variant_slug") in model_keys:
             found.append(entity)

@@ -16,8 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
-
+from archiver import jsonvalue
 from archiver.errors import UnsafeKeyError
 from archiver.paths import category_dir, path_to_key
 from archiver.times import hour_epoch
@@ -78,7 +77,8 @@ class ExtraSources:
         if not self.documented:
             return result
         files = observed.parts["endpoint"].get("endpoint", {})
-        endpoints = [orjson.loads(data) for data in files.values()]
+        # jsonvalue: a file may hold a literal no double carries (1e400), digit for digit.
+        endpoints = [jsonvalue.loads(data) for data in files.values()]
         failed = self.frontend_failed & set(self.documented)
         archived = archived_endpoints(tracked, read, failed)
         endpoints += [e for e in archived if e.get("id") not in files]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from archiver import jsonvalue
 from archiver.canonical import canonical_bytes
 from archiver.upstream.fetch import Response
 
@@ -47,6 +48,16 @@ def is_whole(response: Response | None, items: list[dict[str, Any]] | None) -> b
     return len(items) == len(response.data["data"])
 
 
+def _writable_first(item: dict[str, Any]) -> tuple[bool, bytes]:
+    """Return where a copy sorts among copies of one key: by its canonical bytes; a copy no
+    file can hold (nested too deep) after every one that can (kept only when no copy can be
+    held, and then refused, naming the field, like any such value)."""
+    try:
+        return False, canonical_bytes(item)
+    except jsonvalue.EncodeError:
+        return True, b""
+
+
 def _has_fields(item: Any, required: tuple[str, ...]) -> bool:
     """Tell whether an item is an object with every required field as a non-empty string."""
     return isinstance(item, dict) and all(
@@ -72,9 +83,10 @@ def unique_by(
         held = chosen.get(name)
         if held is None:
             chosen[name] = item
-        elif held != item:
+        # By bytes, not by ==: False == 0 == 0.0 in Python, yet each is archived as sent.
+        elif _writable_first(held) != _writable_first(item):
             conflicts.add(name)
-            chosen[name] = min(held, item, key=canonical_bytes)
+            chosen[name] = min(held, item, key=_writable_first)
     for name in sorted(conflicts):
         problems.append(
             f"{label}: {name!r} is listed more than once with different content; "

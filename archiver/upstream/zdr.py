@@ -88,7 +88,11 @@ def read_ledger(response: Response) -> ZdrLedger:
         model_id, tag, kept = member
         tags = ledger.members.setdefault(model_id, {})
         if tag in tags and tags[tag] != kept:
-            ledger.notes.append(f"ZDR list: {model_id} {tag} listed twice; the first is kept")
+            # The copy that sorts first, not the first sent: the ledger must not flip when
+            # upstream sends the same list in another order.
+            tags[tag] = min(tags[tag], kept, key=canonical_bytes)
+            note = f"ZDR list: {model_id} {tag} listed twice; kept the copy that sorts first"
+            ledger.notes.append(note)
             continue
         tags.setdefault(tag, kept)
     if skipped:
