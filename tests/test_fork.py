@@ -157,6 +157,15 @@ def workflow_clone(world: World, path: Path) -> Path:
     return path
 
 
+def with_my_rates(world: World, path: Path) -> Path:
+    """Return a clone of the fork that pushed its own edit of the line upstream changes."""
+    mine = clone(world.fork.as_uri(), path)
+    write(mine, {CODE: rates(99)})
+    commit(mine, "My rates")
+    git(mine, "push", "-q", "origin", "main")
+    return mine
+
+
 def test_a_plain_merge_of_upstream_conflicts_on_data(world: World, tmp_path: Path) -> None:
     # What GitHub's "Sync fork" does: the reason the update exists.
     mine = clone(world.fork.as_uri(), tmp_path / "mine")
@@ -289,10 +298,7 @@ def test_a_sync_pushed_during_the_update_is_kept_under_it(
 def test_a_conflicting_fork_edit_is_refused_and_nothing_pushed(
     world: World, tmp_path: Path
 ) -> None:
-    mine = clone(world.fork.as_uri(), tmp_path / "mine")
-    write(mine, {CODE: rates(99)})
-    commit(mine, "My rates")
-    git(mine, "push", "-q", "origin", "main")
+    with_my_rates(world, tmp_path / "mine")
     before = git(world.fork, "rev-parse", "main").strip()
     with pytest.raises(CodeUpdateError, match=r"conflict with upstream's in archiver/rates\.py"):
         update_code(workflow_clone(world, tmp_path / "update"), world.upstream_url)
@@ -362,10 +368,7 @@ def test_by_hand_after_an_update_takes_only_the_code_and_no_upstream_history(
     world: World, tmp_path: Path
 ) -> None:
     first = update_code(workflow_clone(world, tmp_path / "first"), world.upstream_url)
-    mine = clone(world.fork.as_uri(), tmp_path / "mine")
-    write(mine, {CODE: rates(99)})
-    commit(mine, "My rates")
-    git(mine, "push", "-q", "origin", "main")
+    mine = with_my_rates(world, tmp_path / "mine")
     upstream_head = upstream_edits(
         world, tmp_path, {CODE: rates(3), "archiver/new.py": "x = 2\n"}, "r3"
     )
@@ -395,10 +398,7 @@ def test_by_hand_after_an_update_takes_only_the_code_and_no_upstream_history(
 def test_by_hand_without_an_earlier_update_starts_from_the_fork_point(
     world: World, tmp_path: Path
 ) -> None:
-    mine = clone(world.fork.as_uri(), tmp_path / "mine")
-    write(mine, {CODE: rates(99)})
-    commit(mine, "My rates")
-    git(mine, "push", "-q", "origin", "main")
+    mine = with_my_rates(world, tmp_path / "mine")
     data_before, own_before = data_tree(mine, "HEAD"), own(mine, "HEAD")
     upstream_head = git(world.upstream, "rev-parse", "main").strip()
 

@@ -76,7 +76,7 @@ from archiver.upstream.entities import catalog_key
 from archiver.upstream.fetch import FetchPolicy
 from archiver.upstream.fields import is_endpoint_telemetry
 from tests.archive_helpers import built_once, git
-from tests.test_audit21_drift import cheap_copy, data_files, hour
+from tests.test_audit21_drift import TELEMETRY_KINDS, cheap_copy, data_files, hour
 
 # A sync of the small hour takes about 0.1 s: 100 examples, and 40 of two syncs each for the
 # order, run in about 25 s on one core. The same examples on every run unless asked to hunt.
@@ -108,17 +108,6 @@ SOURCE_PATHS = {
     sources.MODEL_ACTIVITY: "model-activity",
     sources.UPTIME_HOURLY: "uptime-hourly",
     sources.ZDR_ENDPOINTS: "zdr",
-}
-# The telemetry series kinds each source feeds (the sync asks for uptime windows and
-# documented listings of the endpoints the catalog and listings show).
-TELEMETRY_KINDS = {
-    "v1-models": {"model"},
-    "catalog": {"endpoint", "endpoint_uptime", "endpoint_documented", "model_variant"},
-    "endpoints": {"endpoint", "endpoint_uptime", "endpoint_documented"},
-    "effective-pricing": {"model_variant"},
-    "model-activity": {"model_variant"},
-    "uptime-hourly": {"endpoint_uptime"},
-    "documented": {"endpoint_documented"},
 }
 # Where an entity listing's item is kept in its file, and its fields that are no plain part
 # of it (keys, embedded copies of other entities, telemetry): an edit there is structural.
