@@ -13,7 +13,17 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "archiver"
 # Modules every layer may use: the archive's vocabulary, no I/O of their own.
-SHARED = {"errors", "jsonvalue", "canonical", "paths", "textsafe", "times", "backoff", "gc_pause"}
+SHARED = {
+    "errors",
+    "jsonvalue",
+    "canonical",
+    "paths",
+    "textsafe",
+    "times",
+    "backoff",
+    "gc_pause",
+    "closing",
+}
 # The verbs that drive a whole run may use every layer but the command line.
 ORCHESTRATORS = {"sync", "publish", "backfill", "notify"}
 LAYERS = ("upstream", "archive", "telemetry", "history", "capture", "site", "export")

@@ -27,9 +27,9 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 from typing import IO, Any
 
+from archiver.closing import ClosedOnExit
 from archiver.errors import ArchiverError
 from archiver.export import series
 from archiver.export.telemetry_files import TelemetryFiles
@@ -55,7 +55,7 @@ class _Crashed:
     trace: str
 
 
-class FolderReader:
+class FolderReader(ClosedOnExit):
     """Reads a kind's folders as Arrow tables, in parallel, in order (use as a context)."""
 
     def __init__(self, files: TelemetryFiles) -> None:
@@ -64,15 +64,8 @@ class FolderReader:
         self._threads: ThreadPoolExecutor | None = None
         self._processes: list[subprocess.Popen[bytes]] = []
 
-    def __enter__(self) -> FolderReader:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
+    def close(self) -> None:
+        """End the reader threads and processes."""
         if self._threads is not None:
             self._threads.shutdown(wait=True, cancel_futures=True)
         for process in self._processes:

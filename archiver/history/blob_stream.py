@@ -18,8 +18,9 @@ import shutil
 import subprocess
 import threading
 from collections.abc import Iterable
-from types import TracebackType
 from typing import IO
+
+from archiver.closing import ClosedOnExit
 
 __all__ = ["NOT_PLANNED", "BlobStream"]
 
@@ -27,7 +28,7 @@ __all__ = ["NOT_PLANNED", "BlobStream"]
 NOT_PLANNED = object()
 
 
-class BlobStream:
+class BlobStream(ClosedOnExit):
     """The planned blobs of one repository, streamed in order by git cat-file."""
 
     def __init__(self, git_dir: str, blob_ids: Iterable[str]) -> None:
@@ -50,17 +51,6 @@ class BlobStream:
         # neither side waits on a full pipe.
         self._writer = threading.Thread(target=_feed, args=(self._process.stdin, self._plan))
         self._writer.start()
-
-    def __enter__(self) -> BlobStream:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def read(self, blob_id: str) -> bytes | object | None:
         """Return a planned blob's bytes (None: the repository lacks it), or NOT_PLANNED."""

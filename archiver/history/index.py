@@ -25,8 +25,8 @@ import contextlib
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
-from types import TracebackType
 
+from archiver.closing import ClosedOnExit
 from archiver.history.commits import (
     LogCommit,
     commit_epoch,
@@ -51,7 +51,7 @@ __all__ = ["INDEX_FILE", "Entry", "HistoryIndex"]
 INDEX_FILE = Path("archiver") / "history.sqlite"
 
 
-class HistoryIndex(IndexQueries):
+class HistoryIndex(ClosedOnExit, IndexQueries):
     """The derived history index of one repository, up to date with HEAD once opened."""
 
     def __init__(self, repo_path: str | Path) -> None:
@@ -77,17 +77,6 @@ class HistoryIndex(IndexQueries):
         self.db.close()
         self.db = connect_index(self.git_dir / INDEX_FILE, discard=True)
         self.update()
-
-    def __enter__(self) -> HistoryIndex:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def close(self) -> None:
         """Close the database connection."""
