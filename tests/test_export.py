@@ -26,6 +26,7 @@ from archiver.canonical import canonical_bytes
 from archiver.capture.files import Capture, read_capture
 from archiver.cli import main
 from archiver.export import ExportReport, export_parquet, series
+from archiver.export.columns import dig
 from archiver.export.parquet import read_rows
 from archiver.export.plan import MANIFEST
 from archiver.history.api import History
@@ -372,8 +373,8 @@ def test_a_folder_that_is_not_an_export_is_refused(exported: Exported, tmp_path:
 # -- the README's queries against the CLI ------------------------------------------------------
 
 
-def test_the_readme_has_the_four_queries() -> None:
-    assert len(readme_queries()) == 4
+def test_the_readme_has_the_five_queries() -> None:
+    assert len(readme_queries()) == 5
 
 
 def test_readme_price_on_each_provider_equals_archiver_cost(exported: Exported) -> None:
@@ -437,8 +438,28 @@ def test_readme_p50_latency_equals_archiver_telemetry(exported: Exported) -> Non
     assert len(expected) >= 3
 
 
-def test_readme_uptime_per_provider_equals_archiver_telemetry(exported: Exported) -> None:
+def test_readme_changes_of_a_figure_without_a_column_equal_archiver_telemetry(
+    exported: Exported,
+) -> None:
     sql = readme_queries()[3]
+    model, tag = _literal(sql, r"model = '([^']+)'"), _literal(sql, r"provider_tag = '([^']+)'")
+    stored = _literal(sql, r"changed\['([^']+)'\] IS NOT NULL")
+    (key,) = endpoints_of(exported.repo, model)[tag]
+    samples = cli_json(
+        "telemetry", "--repo", str(exported.repo), "endpoint", key, "--format", "json"
+    )
+    by_epoch = {s["epoch"]: dig(s, stored.split("/")) for s in samples}
+    rows = [(format_epoch(epoch), orjson.loads(text)) for epoch, text in query(exported, sql)]
+    # Each row is the figure as it stood then; every change of it is a row.
+    assert all(by_epoch[epoch] == value for epoch, value in rows)
+    epochs, values = list(by_epoch), list(by_epoch.values())
+    moved = {epochs[0]} | {epochs[i] for i in range(1, len(values)) if values[i] != values[i - 1]}
+    assert moved <= {epoch for epoch, _ in rows}
+    assert len(rows) >= 3 and len({value for _, value in rows}) >= 2
+
+
+def test_readme_uptime_per_provider_equals_archiver_telemetry(exported: Exported) -> None:
+    sql = readme_queries()[4]
     model, month = _literal(sql, r"model = '([^']+)'"), _literal(sql, r"month = '(\d{4}-\d\d)'")
     tags = endpoints_of(exported.repo, model)
     expected: dict[str, list[float]] = {}

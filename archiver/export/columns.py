@@ -19,6 +19,7 @@ DOUBLE = "double"
 BOOL = "bool"
 TIME = "timestamp"
 STRINGS = "list<string>"
+FIGURES = "map<string, string>"  # Stored column -> the cell's JSON text.
 INT64_RANGE = range(-(2**63), 2**63)
 
 

@@ -7,8 +7,8 @@ changed. Tables:
 
 - ``telemetry_<kind>`` (endpoint, endpoint_documented, model, model_variant, and any kind a
   later version adds): one row per line of the archive's files, a key at a sync (key,
-  epoch; the row holds until the key's next one). ``changed`` is the JSON object of the
-  figures the line wrote, by stored column (``{"stats/p50_latency": 812, ...}``),
+  epoch; the row holds until the key's next one). ``changed`` maps each figure the line
+  wrote, by stored column, to its JSON text (``{"stats/p50_latency": "812", ...}``),
   ``absent`` lists those it made absent (a gap: all of them), and ``restated`` marks a key's
   first row of each stored file, whose ``changed`` is the key's whole state (what it does
   not name is absent). The figures people chart are double columns (``p50_latency``...) holding
@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from archiver.errors import StoreError
-from archiver.export.columns import BOOL, DOUBLE, STRING, STRINGS, TIME, Column
+from archiver.export.columns import BOOL, DOUBLE, FIGURES, STRING, STRINGS, TIME, Column
 from archiver.export.telemetry_files import TelemetryFiles
 from archiver.telemetry.reader import reading
 from archiver.telemetry.uptime import KIND as UPTIME_KIND
@@ -72,7 +72,7 @@ def columns(kind: str) -> list[Column]:
     if kind == UPTIME_KIND:
         return UPTIME
     lead = [Column("key", STRING), Column("epoch", TIME)]
-    written = [Column("restated", BOOL), Column("changed", STRING), Column("absent", STRINGS)]
+    written = [Column("restated", BOOL), Column("changed", FIGURES), Column("absent", STRINGS)]
     return [*lead, *CHARTED.get(kind, []), *written]
 
 
@@ -141,7 +141,7 @@ def unit_table(repo: Path | TelemetryFiles, kind: str, unit: Unit) -> Any:
         raise StoreError(f"{folder} could not be read as telemetry ({error})") from None
     if found is None or not found.num_rows:
         return None
-    target = schema(columns(kind))
+    target = schema(columns(kind), wire=True)
     return found if found.schema.equals(target) else found.cast(target)
 
 

@@ -3,7 +3,7 @@
 A year of telemetry is some five gigabytes of cells and tens of millions of lines; building a
 Python object per line (let alone per figure) costs hours. Here a folder's files become one
 Arrow table of their lines, in C++ loops (`tsv_columns` splits them): the epoch and key of
-each line, the figures the line wrote as a JSON object (`changed`), the figures it made
+each line, the figures the line wrote as a map of their JSON texts (`changed`), those it made
 absent (`absent`), and the charted figures carried forward per key as doubles. Only what is
 rare is left to Python: an array patch cell (rebuilt from the key's previous array) and a
 key that needs JSON unescaping.
@@ -45,9 +45,9 @@ def read_sheets(
     key then epoch.
 
     Columns: key, epoch, each charted figure (double, carried forward per key), restated
-    (the key's first line in its file: it holds the whole state), changed (JSON object:
-    stored column -> value, every figure the line wrote), absent (stored columns the line
-    made absent). The files are read as one (each step runs once a folder, not once a
+    (the key's first line in its file: it holds the whole state), changed (a map: stored
+    column -> the cell's JSON text, every figure the line wrote), absent (stored columns the
+    line made absent). The files are read as one (each step runs once a folder, not once a
     file), each with its own header. Raises ValueError (or an Arrow error, which is one)
     when a file is not well formed.
     """
@@ -92,20 +92,28 @@ def read_sheets(
             for name, doubles in _carried(split, charted, order, first).items()
         },
         "restated": pa.array(first).take(rows),
-        "changed": cells_text.changed.take(pa.array(order[picked])),
-        "absent": cells_text.absent.take(pa.array(order[picked])),
+        "changed": cells_text.changed(order[picked]),
+        "absent": cells_text.absent(order[picked]),
     }
     return pa.table(table)
 
 
 def _column_of_cell(split: Split) -> np.ndarray[Any, Any]:
     """Return each cell's index in all the files' columns, one file after another (-1: the
-    epoch, the key, or a cell past its file's header)."""
+    epoch, the key, or a cell past its file's header). A name a header gives twice is one
+    column (its first place), as the archive's reader keeps one value a name."""
+    firsts = [[header.index(name) for name in header] for header in split.headers]
     widths = np.array([len(header) for header in split.headers])
     bases = np.concatenate(([0], np.cumsum(widths)[:-1]))
     file_of_cell = split.file_of[split.line_of]
     inside = (split.place >= 0) & (split.place < widths[file_of_cell])
-    return np.where(inside, bases[file_of_cell] + split.place, -1)
+    column = np.where(inside, bases[file_of_cell] + split.place, -1)
+    if any(first != list(range(len(first))) for first in firsts):
+        first_of = np.array(
+            [base + at for base, first in zip(bases, firsts, strict=True) for at in first]
+        )
+        column = np.where(inside, first_of[np.maximum(column, 0)], -1)
+    return column
 
 
 def _epochs(epoch_cells: pa.Array, file_of: np.ndarray[Any, Any]) -> pa.Array:
@@ -123,16 +131,56 @@ def _epochs(epoch_cells: pa.Array, file_of: np.ndarray[Any, Any]) -> pa.Array:
 
 @dataclass(frozen=True)
 class _Cells:
-    """What the data cells say, per line: the JSON of the written figures, the absent ones."""
+    """What the data cells say: the figures each line wrote, and those it made absent."""
 
-    changed: pa.Array
-    absent: pa.Array
-    touched: np.ndarray[Any, Any]  # Positions (in the flat cells) of figures written or gone.
+    texts: pa.Array  # The flat cells, an array patch made whole.
+    column: np.ndarray[Any, Any]  # Each cell's column (see `_column_of_cell`).
+    names: pa.Array  # The columns' names.
+    line_of: np.ndarray[Any, Any]  # Each cell's line.
+    lines: int
+    written: np.ndarray[Any, Any]  # Positions of the figures written, in line order.
+    gone: np.ndarray[Any, Any]  # Positions of the figures made absent, in line order.
+
+    @property
+    def touched(self) -> np.ndarray[Any, Any]:
+        """Return the positions of every figure written or made absent."""
+        return np.concatenate((self.written, self.gone))
+
+    def changed(self, rows: np.ndarray[Any, Any]) -> pa.MapArray:
+        """Return the figures each of these lines wrote: stored column -> the cell's JSON."""
+        # A map, not a JSON object in text: its keys are a few dozen names repeated, kept as
+        # a dictionary, where spelling each out in every line made the table four times the
+        # archive's files and joining them a third of the export's work. Gathered once, in
+        # the rows' order: the cells are the folder's bulk.
+        offsets, cells = self._gather(self.written, rows)
+        distinct, name_of = np.unique(np.asarray(self.names, dtype=object), return_inverse=True)
+        names = pa.array(name_of[self.column[cells]], pa.int32())
+        return pa.MapArray.from_arrays(
+            offsets,
+            pa.DictionaryArray.from_arrays(names, pa.array(distinct, pa.string())),
+            self.texts.take(pa.array(cells)),
+        )
+
+    def absent(self, rows: np.ndarray[Any, Any]) -> pa.ListArray:
+        """Return the stored columns each of these lines made absent."""
+        offsets, cells = self._gather(self.gone, rows)
+        return pa.ListArray.from_arrays(offsets, self.names.take(pa.array(self.column[cells])))
+
+    def _gather(
+        self, cells: np.ndarray[Any, Any], rows: np.ndarray[Any, Any]
+    ) -> tuple[pa.Array, np.ndarray[Any, Any]]:
+        """Return (offsets, positions) of the cells of these lines, line after line."""
+        counts = np.bincount(self.line_of[cells], minlength=self.lines)
+        starts = np.concatenate(([0], np.cumsum(counts)))
+        wanted = counts[rows]
+        offsets = np.concatenate(([0], np.cumsum(wanted)))
+        at = np.repeat(starts[rows] - offsets[:-1], wanted) + np.arange(offsets[-1])
+        return pa.array(offsets.astype(np.int32)), cells[at]
 
 
 def _data_cells(split: Split) -> _Cells:
-    """Return each line's written figures as JSON and its absent ones as a list."""
-    flat, keys, line_of, lines = split.flat, split.keys, split.line_of, len(split.keys)
+    """Return what each line's data cells say (every value cell checked to be JSON)."""
+    flat, keys, line_of = split.flat, split.keys, split.line_of
     column = _column_of_cell(split)
     # A cell past its header's last column is ignored, as the archive's readers ignore it.
     data = column >= 0
@@ -144,34 +192,29 @@ def _data_cells(split: Split) -> _Cells:
     texts = flat
     if patch.any():
         texts = _resolve_patches(flat, column, patch, keys, line_of, data & ~empty)
-    written = np.nonzero(values | patch)[0]
-    names = [name for header in split.headers for name in header]
-    members = pc.binary_join_element_wise(
-        pa.array([dump(name) + ":" for name in names]).take(pa.array(column[written])),
-        texts.take(pa.array(written)),
-        "",
-    )
-    # Each copy let go of once the next is made: a week of variants, their arrays whole, is
-    # 100 MB a copy, and a reader process held four at once.
-    del texts
-    joined = pc.binary_join(_per_line(members, line_of[written], lines), ",")
-    del members
-    changed = pc.binary_join_element_wise("{", joined, "}", "")
-    del joined
-    gone = np.nonzero(absent)[0]
-    absent_names = pa.array(names, pa.string()).take(pa.array(column[gone]))
+    touched = _last_of_each(column, line_of, np.nonzero(values | patch | absent)[0])
+    names = pa.array([name for header in split.headers for name in header], pa.string())
     return _Cells(
-        changed=changed,
-        absent=_per_line(absent_names, line_of[gone], lines),
-        touched=np.nonzero(values | patch | absent)[0],
+        texts=texts,
+        column=column,
+        names=names,
+        line_of=line_of,
+        lines=len(keys),
+        written=touched[~absent[touched]],
+        gone=touched[absent[touched]],
     )
 
 
-def _per_line(values: pa.Array, line_of: np.ndarray[Any, Any], lines: int) -> pa.ListArray:
-    """Return values (in line order) gathered into one list per line."""
-    counts = np.bincount(line_of, minlength=lines)
-    offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.int32)
-    return pa.ListArray.from_arrays(pa.array(offsets), values)
+def _last_of_each(
+    column: np.ndarray[Any, Any], line_of: np.ndarray[Any, Any], cells: np.ndarray[Any, Any]
+) -> np.ndarray[Any, Any]:
+    """Return the cells (positions, in order) less those a later cell of their line and column
+    overrides: only a header naming a column twice gives one line two cells of it."""
+    pairs = line_of[cells] * (int(column.max()) + 1) + column[cells]
+    if len(pairs) < 2 or (np.diff(pairs) > 0).all():
+        return cells  # Columns rise along each line: no column twice.
+    reverse_firsts = np.unique(pairs[::-1], return_index=True)[1]
+    return cells[np.sort(len(cells) - 1 - reverse_firsts)]
 
 
 def _resolve_patches(
@@ -223,21 +266,31 @@ def _carried(
     """
     lines, starts, widths = len(order), split.starts, split.widths
     carried: dict[str, pa.Array] = {c.name: pa.nulls(lines, pa.float64()) for c in charted}
-    # Where each figure sits in each file's lines (-1: the file has no such column).
-    at = np.array(
-        [[h.index(c.column) + 2 if c.column in h else -1 for h in split.headers] for c in charted]
-    ).reshape(len(charted), len(split.headers))
-    found = [index for index in range(len(charted)) if (at[index] >= 0).any()]
+    # Where each figure sits in each file's lines (-1: the file has no such column); a header
+    # naming it twice gives it a second place, whose cell (when not empty) is the one kept.
+    places = [[_places(h, c.column) for h in split.headers] for c in charted]
+    found = [index for index in range(len(charted)) if any(places[index])]
     if not found:
         return carried
-    line_at = at[found][:, split.file_of[order]]
-    where = np.where((line_at >= 0) & (widths[order] > line_at), starts[:-1][order] + line_at, -1)
-    where = where.ravel()
-    picked = split.flat.take(pa.array(where, mask=where < 0))
-    picked = pc.if_else(pc.equal(picked, ""), pa.scalar(None, pa.string()), picked)
+    picked = None
+    for rank in range(max(len(found_at) for index in found for found_at in places[index])):
+        at = np.array(
+            [[p[rank] + 2 if rank < len(p) else -1 for p in places[index]] for index in found]
+        ).reshape(len(found), len(split.headers))
+        line_at = at[:, split.file_of[order]]
+        inside = (line_at >= 0) & (widths[order] > line_at)
+        where = np.where(inside, starts[:-1][order] + line_at, -1).ravel()
+        cells = split.flat.take(pa.array(where, mask=where < 0))
+        cells = pc.if_else(pc.equal(cells, ""), pa.scalar(None, pa.string()), cells)
+        picked = cells if picked is None else pc.coalesce(cells, picked)
     starting = pa.array(np.tile(first, len(found)))
     picked = pc.if_else(pc.and_(starting, pc.is_null(picked)), ABSENT, picked)
     doubles = numbers(pc.fill_null_forward(picked))
     for stretch, index in enumerate(found):
         carried[charted[index].name] = doubles.slice(stretch * lines, lines)
     return carried
+
+
+def _places(header: list[str], name: str) -> list[int]:
+    """Return where a header names a column, first to last."""
+    return [at for at, column in enumerate(header) if column == name]
