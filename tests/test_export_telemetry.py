@@ -48,7 +48,7 @@ def replayed(
     found: dict[str, list[Replayed]] = {}
     state: dict[str, Figures] = {}
     for row in sorted(rows, key=lambda row: (row["key"], row["epoch"])):
-        changed = {name: jsonvalue.loads(text) for name, text in row["changed"]}
+        changed = {pair["column"]: jsonvalue.loads(pair["value"]) for pair in row["changed"]}
         figures = changed if row["restated"] else {**state.get(row["key"], {}), **changed}
         for column in row["absent"] or []:
             figures.pop(column, None)
@@ -143,7 +143,7 @@ def test_odd_but_valid_files_read_as_the_archive_reader_reads_them(tmp_path: Pat
     assert by_key["plain", B[1:-1]]["p50_latency"] == 813.0
     assert by_key["plain", B[1:-1]]["p90_latency"] == 1500.0  # Carried from "1.5e3".
     assert by_key["café / escaped", A[1:-1]]["p50_latency"] == 1.2345678901234568e22
-    assert {name: orjson.loads(text) for name, text in by_key["plain", B[1:-1]]["changed"]} == {
+    assert {p["column"]: orjson.loads(p["value"]) for p in by_key["plain", B[1:-1]]["changed"]} == {
         "history": [1, 2, 9],
         "stats/p50_latency": 813,
     }
@@ -162,7 +162,7 @@ def test_a_header_naming_a_column_twice_reads_as_the_archive_reader_reads_it(
     )
     rows = export_rows(tmp_path, "endpoint")
     assert assert_rows_replay_to_reader(tmp_path, "endpoint", rows) == len(rows) == 3
-    assert [sorted(row["changed"]) for row in rows] == [
+    assert [sorted((p["column"], p["value"]) for p in row["changed"]) for row in rows] == [
         [("stats/p50_latency", "4"), ("status", "0")],
         [("stats/p50_latency", "2"), ("status", "0")],
         [("stats/p50_latency", "3")],

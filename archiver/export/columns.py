@@ -19,7 +19,7 @@ DOUBLE = "double"
 BOOL = "bool"
 TIME = "timestamp"
 STRINGS = "list<string>"
-FIGURES = "map<string, string>"  # Stored column -> the cell's JSON text.
+FIGURES = "list<struct<column, value>>"  # (stored column, the cell's JSON text) pairs.
 INT64_RANGE = range(-(2**63), 2**63)
 
 

@@ -27,15 +27,20 @@ _TYPES: dict[str, Any] = {
     BOOL: pa.bool_(),
     TIME: pa.timestamp("s", tz="UTC"),
     STRINGS: pa.list_(pa.string()),
-    FIGURES: pa.map_(pa.string(), pa.string()),
+    FIGURES: pa.list_(pa.struct([("column", pa.string()), ("value", pa.string())])),
 }
 ROW_GROUP = 100_000
 
 
-# How a telemetry map's names travel from a reader process to the writer: a few dozen names
+# How the names of telemetry figures travel from a reader process to the writer: a few dozen
 # repeated, as a dictionary (spelt out, a day of endpoints carried 37 MB of them). Not so in
-# the files: a dictionary type nested in a map makes pyarrow refuse to read a file whole.
-_WIRE_TYPES = {**_TYPES, FIGURES: pa.map_(pa.dictionary(pa.int32(), pa.string()), pa.string())}
+# the files: a dictionary nested in a list makes pyarrow refuse to read a file whole.
+_WIRE_TYPES = {
+    **_TYPES,
+    FIGURES: pa.list_(
+        pa.struct([("column", pa.dictionary(pa.int32(), pa.string())), ("value", pa.string())])
+    ),
+}
 
 
 def schema(columns: Sequence[Column], *, wire: bool = False) -> Any:
@@ -47,16 +52,15 @@ def schema(columns: Sequence[Column], *, wire: bool = False) -> Any:
 def _options(table: Any) -> dict[str, Any]:
     """Return the writer's settings for a schema (the same for a file written whole or in
     pieces): statistics where engines filter (flat columns), dictionaries where text repeats
-    (not a telemetry map's values, the figures themselves, which rarely do: trying cost a
-    tenth of the writing)."""
+    (not the values of telemetry figures, which rarely do: trying cost a tenth of the
+    writing)."""
     flat = [field.name for field in table if not pa.types.is_nested(field.type)]
-    maps = [field.name for field in table if pa.types.is_map(field.type)]
-    return {
-        "compression": "zstd",
-        "write_statistics": flat,
-        "use_dictionary": [*flat, *(f"{name}.key_value.key" for name in maps)]
-        + [f"{f.name}.list.element" for f in table if pa.types.is_list(f.type)],
-    }
+    lists = [f"{field.name}.list.element" for field in table if pa.types.is_list(field.type)]
+    repeated = [
+        f"{leaf}.column" if pa.types.is_struct(field.type.value_type) else leaf
+        for field, leaf in zip((f for f in table if pa.types.is_list(f.type)), lists, strict=True)
+    ]
+    return {"compression": "zstd", "write_statistics": flat, "use_dictionary": flat + repeated}
 
 
 def partition_path(out: Path, table: str, month: str) -> Path:

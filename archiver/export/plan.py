@@ -42,8 +42,8 @@ MANIFEST = "manifest.json"
 # 2: a commit without a Sync-Epoch (a person's) is left out of entity histories, an hour
 # synced twice is described as its last sync left it, telemetry is read at the head.
 # 3: a month of telemetry is in folder order, then key, then time (written as it is read).
-# 4: a telemetry row's `changed` is a map (stored column -> the cell's JSON text), not a JSON
-# object in text.
+# 4: a telemetry row's `changed` is a list of (stored column, the cell's JSON text) pairs, not
+# a JSON object in text.
 FORMAT = 4
 # Telemetry appeared or went as a whole: every kind, every folder.
 EVERY_KIND = "*"

@@ -7,8 +7,8 @@ changed. Tables:
 
 - ``telemetry_<kind>`` (endpoint, endpoint_documented, model, model_variant, and any kind a
   later version adds): one row per line of the archive's files, a key at a sync (key,
-  epoch; the row holds until the key's next one). ``changed`` maps each figure the line
-  wrote, by stored column, to its JSON text (``{"stats/p50_latency": "812", ...}``),
+  epoch; the row holds until the key's next one). ``changed`` pairs each figure the line
+  wrote, by stored column, with its JSON text (``{column: "stats/p50_latency", value: "812"}``),
   ``absent`` lists those it made absent (a gap: all of them), and ``restated`` marks a key's
   first row of each stored file, whose ``changed`` is the key's whole state (what it does
   not name is absent). The figures people chart are double columns (``p50_latency``...) holding

@@ -3,13 +3,15 @@
 A year of telemetry is some five gigabytes of cells and tens of millions of lines; building a
 Python object per line (let alone per figure) costs hours. Here a folder's files become one
 Arrow table of their lines, in C++ loops (`tsv_columns` splits them): the epoch and key of
-each line, the figures the line wrote as a map of their JSON texts (`changed`), those it made
+each line, the figures the line wrote with their JSON texts (`changed`), those it made
 absent (`absent`), and the charted figures carried forward per key as doubles. Only what is
 rare is left to Python: an array patch cell (rebuilt from the key's previous array) and a
 key that needs JSON unescaping.
 
-Every cell is checked to be one JSON value (all of a folder's cells are parsed in one call
-and counted), so a damaged file raises instead of writing broken JSON into a table.
+Every cell is checked to be one JSON value (all of a folder's cells are parsed in one call,
+counted, and each seen to close the brackets it opens), and every epoch to be one the archive
+could have written there, so a damaged file raises instead of writing broken JSON, or
+another time, into a table.
 """
 
 from __future__ import annotations
@@ -17,17 +19,18 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from archiver import jsonvalue
+from archiver.export.array_patches import ArrayState, patch_whole
 from archiver.export.tsv_columns import Split, check_json, numbers, split_files
-from archiver.telemetry.codec import ABSENT, PATCH, dump, patch_array
+from archiver.telemetry.codec import ABSENT, PATCH
 
-_EPOCH = re.compile(r'^"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"$')
+_EPOCH = re.compile(r'^"\d{4}-\d\d-\d\dT([01]\d|2[0-3]):[0-5]\d:[0-5]\dZ"$')
 
 
 @dataclass(frozen=True)
@@ -41,12 +44,12 @@ class Charted:
 def read_sheets(
     files: Sequence[bytes], charted: Sequence[Charted], since: str, until: str | None
 ) -> pa.Table | None:
-    """Return the lines of a folder's files from since to until (ISO epochs, inclusive), by
-    key then epoch.
+    """Return the lines of a folder's files, by key then epoch (since, until: the first and
+    last epochs, ISO, the folder may hold; None: no end).
 
     Columns: key, epoch, each charted figure (double, carried forward per key), restated
-    (the key's first line in its file: it holds the whole state), changed (a map: stored
-    column -> the cell's JSON text, every figure the line wrote), absent (stored columns the
+    (the key's first line in its file: it holds the whole state), changed ((stored column,
+    the cell's JSON text) of every figure the line wrote), absent (stored columns the
     line made absent). The files are read as one (each step runs once a folder, not once a
     file), each with its own header. Raises ValueError (or an Arrow error, which is one)
     when a file is not well formed.
@@ -55,7 +58,7 @@ def read_sheets(
     if split is None:
         return None
     file_of, keys = split.file_of, split.keys
-    epochs = _epochs(split.first_cells(0), file_of)
+    epochs = _epochs(split.first_cells(0), file_of, since, until)
     cells_text = _data_cells(split)
     # Stable: a key's lines stay in file order. A key's first line in a file starts afresh.
     order = np.asarray(
@@ -68,10 +71,7 @@ def read_sheets(
     first[1:] = np.asarray(pc.not_equal(sorted_keys[1:], sorted_keys[:-1]))
     first[1:] |= file_of[order][1:] != file_of[order][:-1]
     has_cells = np.bincount(split.line_of[cells_text.touched], minlength=len(file_of)) > 0
-    in_range = pc.greater_equal(epochs, since)
-    if until is not None:
-        in_range = pc.and_(in_range, pc.less_equal(epochs, until))
-    keep = (first | has_cells[order]) & np.asarray(in_range)[order]
+    keep = first | has_cells[order]
     moments = pc.strptime(epochs.take(pa.array(order)), format="%Y-%m-%dT%H:%M:%SZ", unit="s")
     moments = moments.cast(pa.timestamp("s", tz="UTC"))
     # The rows kept, by key then time (stably: a key's lines at one epoch stay in file
@@ -116,24 +116,49 @@ def _column_of_cell(split: Split) -> np.ndarray[Any, Any]:
     return column
 
 
-def _epochs(epoch_cells: pa.Array, file_of: np.ndarray[Any, Any]) -> pa.Array:
-    """Return each line's epoch as ISO text; an empty cell is the epoch of the line above."""
+def _epochs(
+    epoch_cells: pa.Array, file_of: np.ndarray[Any, Any], since: str, until: str | None
+) -> pa.Array:
+    """Return each line's epoch as ISO text; an empty cell is the epoch of the line above.
+
+    A line the archive could not have written raises: it would be read as another time (an
+    hour 24 or a 30 February), or dropped, or replayed out of its order.
+    """
     file_starts = np.nonzero(np.diff(file_of, prepend=-1))[0]
     if not all(epoch_cells.take(pa.array(file_starts)).to_pylist()):
         raise ValueError("the first line names no epoch")
     named = pc.if_else(pc.equal(epoch_cells, ""), pa.scalar(None, pa.string()), epoch_cells)
     filled = pc.fill_null_forward(named)
-    distinct = pc.unique(filled).to_pylist()
-    if not all(_EPOCH.fullmatch(cell) for cell in distinct):
+    distinct = sorted(cell[1:-1] for cell in pc.unique(filled).to_pylist())
+    if not all(_EPOCH.fullmatch(f'"{epoch}"') and _is_day(epoch[:10]) for epoch in distinct):
         raise ValueError("an epoch is not a UTC time to the second")
-    return pc.utf8_slice_codeunits(filled, 1, -1)
+    late = until is not None and distinct[-1] > until
+    if distinct[0] < since or late:
+        outside = distinct[-1] if late else distinct[0]
+        raise ValueError(f"an epoch is outside the days its folder holds ({outside})")
+    epochs = pc.utf8_slice_codeunits(filled, 1, -1)
+    # Text order is time order: every epoch has the one shape checked above.
+    earlier = np.asarray(pc.less(epochs[1:], epochs[:-1])) & (file_of[1:] == file_of[:-1])
+    if earlier.any():
+        raise ValueError("an epoch is earlier than the line above it")
+    return epochs
+
+
+def _is_day(text: str) -> bool:
+    """Tell whether YYYY-MM-DD text is a day of the calendar."""
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)
 class _Cells:
     """What the data cells say: the figures each line wrote, and those it made absent."""
 
-    texts: pa.Array  # The flat cells, an array patch made whole.
+    texts: pa.Array  # The flat cells, then the arrays their patches make.
+    text_of: np.ndarray[Any, Any] | None  # Where each cell's text is in texts (None: there).
     column: np.ndarray[Any, Any]  # Each cell's column (see `_column_of_cell`).
     names: pa.Array  # The columns' names.
     line_of: np.ndarray[Any, Any]  # Each cell's line.
@@ -146,20 +171,24 @@ class _Cells:
         """Return the positions of every figure written or made absent."""
         return np.concatenate((self.written, self.gone))
 
-    def changed(self, rows: np.ndarray[Any, Any]) -> pa.MapArray:
-        """Return the figures each of these lines wrote: stored column -> the cell's JSON."""
-        # A map, not a JSON object in text: its keys are a few dozen names repeated, kept as
-        # a dictionary, where spelling each out in every line made the table four times the
-        # archive's files and joining them a third of the export's work. Gathered once, in
-        # the rows' order: the cells are the folder's bulk.
+    def changed(self, rows: np.ndarray[Any, Any]) -> pa.ListArray:
+        """Return the figures each of these lines wrote: (stored column, the cell's JSON)."""
+        # Pairs, not a JSON object in text: the names are a few dozen repeated, kept as a
+        # dictionary, where spelling each out in every line made the table four times the
+        # archive's files and joining them a third of the export's work. Not a map either:
+        # Hugging Face datasets reads no map. Gathered once, in the rows' order: the cells
+        # are the folder's bulk.
         offsets, cells = self._gather(self.written, rows)
         distinct, name_of = np.unique(np.asarray(self.names, dtype=object), return_inverse=True)
         names = pa.array(name_of[self.column[cells]], pa.int32())
-        return pa.MapArray.from_arrays(
-            offsets,
-            pa.DictionaryArray.from_arrays(names, pa.array(distinct, pa.string())),
-            self.texts.take(pa.array(cells)),
+        pairs = pa.StructArray.from_arrays(
+            [
+                pa.DictionaryArray.from_arrays(names, pa.array(distinct, pa.string())),
+                self.texts.take(pa.array(cells if self.text_of is None else self.text_of[cells])),
+            ],
+            names=["column", "value"],
         )
+        return pa.ListArray.from_arrays(offsets, pairs)
 
     def absent(self, rows: np.ndarray[Any, Any]) -> pa.ListArray:
         """Return the stored columns each of these lines made absent."""
@@ -189,13 +218,14 @@ def _data_cells(split: Split) -> _Cells:
     patch = data & np.asarray(pc.starts_with(flat, PATCH))
     values = data & ~empty & ~absent & ~patch
     check_json(flat.filter(pa.array(values)))
-    texts = flat
+    texts, text_of = flat, None
     if patch.any():
-        texts = _resolve_patches(flat, column, patch, keys, line_of, data & ~empty)
+        texts, text_of = _resolve_patches(flat, column, patch, keys, line_of, data & ~empty)
     touched = _last_of_each(column, line_of, np.nonzero(values | patch | absent)[0])
     names = pa.array([name for header in split.headers for name in header], pa.string())
     return _Cells(
         texts=texts,
+        text_of=text_of,
         column=column,
         names=names,
         line_of=line_of,
@@ -224,31 +254,33 @@ def _resolve_patches(
     keys: pa.Array,
     line_of: np.ndarray[Any, Any],
     filled: np.ndarray[Any, Any],
-) -> pa.Array:
-    """Return the cells with each array patch replaced by the array it makes (exact text).
+) -> tuple[pa.Array, np.ndarray[Any, Any]]:
+    """Return the cells followed by the arrays their patches make (exact text), and where
+    each cell's text now is (a patch cell's: its array's).
 
     Only the columns holding a patch are replayed, in file order, key by key (a column of
-    one file is not a column of another, so a key's state never crosses files).
+    one file is not a column of another, so a key's state never crosses files). The arrays
+    are appended rather than put in the patches' places: a week of variants' arrays is some
+    100 MB of text, which replacing cell by cell copied again.
     """
     replay = np.nonzero(filled & np.isin(column, np.unique(column[patch])))[0]
     replay_cells = flat.take(pa.array(replay)).to_pylist()
     replay_keys = keys.take(pa.array(line_of[replay])).to_pylist()
-    # Each array is kept parsed: a variant's month of daily rows is patched day after day.
-    state: dict[tuple[str, int], list[Any] | str | None] = {}
+    # Each array is kept as its elements and their texts: a variant's month of daily rows is
+    # patched day after day, and only the new day's row is written.
+    state: dict[tuple[str, int], ArrayState | str | None] = {}
     made: list[str] = []
     for cell, key, at in zip(replay_cells, replay_keys, column[replay].tolist(), strict=True):
         if cell == ABSENT:
             state[key, at] = None
         elif cell.startswith(PATCH):
-            before = state.get((key, at))
-            if not isinstance(before, list):
-                before = jsonvalue.loads(before) if before else []
-            array = patch_array(before, cell)
-            state[key, at] = array
-            made.append(dump(array))
+            state[key, at], text = patch_whole(state.get((key, at)), cell)
+            made.append(text)
         else:
             state[key, at] = cell
-    return pc.replace_with_mask(flat, pa.array(patch), pa.array(made, pa.string()))
+    text_of = np.arange(len(flat))
+    text_of[np.nonzero(patch)[0]] = len(flat) + np.arange(len(made))
+    return pa.concat_arrays([flat, pa.array(made, pa.string())]), text_of
 
 
 def _carried(

@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from archiver import jsonvalue
-from archiver.export.columns import text
+from archiver.export.columns import number, text
 from archiver.telemetry.codec import key_of
 from archiver.telemetry.sheet import read_header
 
@@ -28,7 +28,13 @@ from archiver.telemetry.sheet import read_header
 _NUMBER_LEADS = pa.array(list("-0123456789"))
 # A JSON number, exactly as the grammar spells one.
 _JSON_NUMBER = r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$"
-_DECIMAL = r'^"?\s*[+-]?(\d(_?\d)*\.?(\d(_?\d)*)?|\.\d(_?\d)*)([eE][+-]?\d(_?\d)*)?\s*"?$'
+_DECIMAL = r'^"\s*[+-]?(\d(_?\d)*\.?(\d(_?\d)*)?|\.\d(_?\d)*)([eE][+-]?\d(_?\d)*)?\s*"$'
+# What may come before a number or a string: a quote, or a blank (JSON allows one around a
+# value; a line ending CRLF ends its last cell with a carriage return).
+_ODD_LEADS = pa.array(['"', " ", "\r"])
+_BLANKS = " \r"
+# A JSON string as a token: any character but a quote or a backslash, or an escape.
+_STRING = r'"(?:[^"\\]|\\.)*"'
 
 
 @dataclass(frozen=True)
@@ -61,6 +67,8 @@ def split_files(files: Sequence[bytes]) -> Split | None:
         if body_text:
             headers.append(columns)
             bodies.append(body_text)
+        elif body:
+            raise ValueError("a line has no key cell")  # An empty line, alone after the header.
     if not bodies:
         return None
     per_file = pc.split_pattern(pa.array(bodies), "\n")
@@ -82,7 +90,8 @@ def _keys(key_cells: pa.Array) -> pa.Array:
     plain = np.asarray(pc.equal(pc.count_substring(key_cells, '"'), 2)) & np.asarray(
         pc.and_(pc.starts_with(key_cells, '"'), pc.ends_with(key_cells, '"'))
     )
-    plain &= ~np.asarray(pc.match_substring(key_cells, "\\"))
+    # An escape needs decoding; a raw control character is not JSON (`key_of` refuses it).
+    plain &= ~np.asarray(pc.match_substring_regex(key_cells, r"[\\\x00-\x1f]"))
     keys = pc.utf8_slice_codeunits(key_cells, 1, -1)
     if plain.all():
         return keys
@@ -97,7 +106,8 @@ def check_json(cells: pa.Array) -> None:
     cells = cells.filter(pc.invert(pc.match_substring_regex(cells, _JSON_NUMBER)))
     if not len(cells):
         return
-    whole = pc.binary_join(pa.ListArray.from_arrays(pa.array([0, len(cells)]), cells), ",")
+    # A newline between cells: no string can run from one cell into the next.
+    whole = pc.binary_join(pa.ListArray.from_arrays(pa.array([0, len(cells)]), cells), ",\n")
     array = "[" + str(whole[0].as_py()) + "]"
     try:
         parsed = orjson.loads(array)
@@ -105,25 +115,62 @@ def check_json(cells: pa.Array) -> None:
         parsed = jsonvalue.loads(array)  # Integers past 64 bits, lone surrogates: still JSON.
     if len(parsed) != len(cells):
         raise ValueError("a cell is not one JSON value")
+    _check_brackets(cells)
+
+
+def _check_brackets(cells: pa.Array) -> None:
+    """Raise ValueError unless each cell closes every bracket it opens (strings aside).
+
+    The count alone let parts of values pass together (`[1`, `2]` and `3,4` joined are three
+    values). With the whole parsed, a cell whose brackets balance never leaves the outer
+    array, so a cell holding two values (or none) would have changed the count.
+    """
+    nested = cells.filter(pc.match_substring_regex(cells, r"[\[\]{}]"))
+    if not len(nested):
+        return
+    bare = pc.replace_substring_regex(nested, _STRING, "")
+    opened = pc.count_substring_regex(bare, r"[\[{]")
+    if not pc.all(pc.equal(opened, pc.count_substring_regex(bare, r"[\]}]"))).as_py():
+        raise ValueError("a cell is not one JSON value")
 
 
 def numbers(cells: pa.Array) -> pa.Array:
     """Return checked JSON cells (or `-`, or null) as doubles: numbers and decimal strings;
     null for anything else."""
     # A JSON number starts with a digit or a minus sign (alone, `-` is an absent cell); a
-    # decimal string (rare) is the only cell the regex needs to look at.
+    # string or a blank first (rare) is the only cell the regexes need to look at.
     lead = pc.utf8_slice_codeunits(cells, 0, 1)
     plain = pc.and_(pc.is_in(lead, value_set=_NUMBER_LEADS), pc.not_equal(cells, "-"))
     texts = pc.if_else(plain, cells, pa.scalar(None, pa.string()))
-    quoted = np.asarray(pc.fill_null(pc.equal(lead, '"'), False))
-    if quoted.any():
-        strings = cells.filter(pa.array(quoted))
-        decimals = pc.if_else(
-            pc.match_substring_regex(strings, _DECIMAL),
-            pc.replace_substring(pc.utf8_trim(strings, ' "\t\n\r'), "_", ""),
-            pa.scalar(None, pa.string()),
+    odd = np.asarray(pc.fill_null(pc.is_in(lead, value_set=_ODD_LEADS), False))
+    if odd.any():
+        texts = pc.replace_with_mask(
+            texts, pa.array(odd), _odd_numbers(cells.filter(pa.array(odd)))
         )
-        texts = pc.replace_with_mask(texts, pa.array(quoted), decimals)
-    doubles = pc.cast(texts, pa.float64())
+    try:
+        doubles = pc.cast(texts, pa.float64())
+    except pa.ArrowInvalid:
+        # A blank after a number (rare): JSON allows it, Arrow's cast does not.
+        doubles = pc.cast(pc.utf8_trim(texts, _BLANKS), pa.float64())
     # As `number`: JSON has no infinity, and a double past 1e308 is not taken as one.
     return pc.if_else(pc.less(pc.abs(doubles), 1e308), doubles, pa.scalar(None, pa.float64()))
+
+
+def _odd_numbers(cells: pa.Array) -> pa.Array:
+    """Return the number text of cells starting with a quote or a blank (null: no number)."""
+    trimmed = pc.utf8_trim(cells, _BLANKS)
+    simple = pc.and_(pc.string_is_ascii(trimmed), pc.invert(pc.match_substring(trimmed, "\\")))
+    decimals = pc.if_else(
+        pc.and_(simple, pc.match_substring_regex(trimmed, _DECIMAL)),
+        pc.replace_substring(pc.utf8_trim(trimmed, ' "'), "_", ""),
+        pa.scalar(None, pa.string()),
+    )
+    texts = pc.if_else(pc.match_substring_regex(trimmed, _JSON_NUMBER), trimmed, decimals)
+    # An escape, or a blank or digit past ASCII (`"\\t7"`, a no-break space): Python's decimal
+    # reads those, as `number` does; such strings are rarer still.
+    rare = np.asarray(pc.and_(pc.invert(simple), pc.starts_with(trimmed, '"')))
+    if not rare.any():
+        return texts
+    found = [number(jsonvalue.loads(cell)) for cell in trimmed.filter(pa.array(rare)).to_pylist()]
+    spelled = [None if value is None else repr(value) for value in found]
+    return pc.replace_with_mask(texts, pa.array(rare), pa.array(spelled, pa.string()))

@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from archiver.export.tsv_columns import check_json, numbers, split_files
+from archiver.telemetry.sheet import read_header
 from archiver.telemetry.uptime import HOURS
 
 
@@ -24,11 +25,12 @@ def read_uptime_day(files: Sequence[bytes], day: str) -> pa.Table | None:
 
     Raises ValueError when a file is not an uptime day file.
     """
+    # Every file, even one with no line (as the archive's reader checks them).
+    if any(tuple(read_header(data)[0]) != HOURS for data in files):
+        raise ValueError("the columns are not the hours 00 to 23")
     split = split_files(files)
     if split is None:
         return None
-    if any(tuple(header) != HOURS for header in split.headers):
-        raise ValueError("the columns are not the hours 00 to 23")
     if int(split.widths.max()) > 2 + len(HOURS):
         raise ValueError("a line has more cells than a day has hours")
     pairs = pa.table({"file": split.file_of, "key": split.keys})
