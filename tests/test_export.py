@@ -9,6 +9,7 @@ first July sync and after the last; and once more, in full, into another folder.
 
 from __future__ import annotations
 
+import math
 import re
 import shutil
 from dataclasses import dataclass, replace
@@ -24,13 +25,15 @@ import pygit2
 import pytest
 from click.testing import CliRunner
 
+from archiver import jsonvalue
 from archiver.canonical import canonical_bytes
 from archiver.capture.files import Capture, read_capture
 from archiver.cli import main
 from archiver.export import ExportReport, export_parquet, series
-from archiver.export.columns import dig
+from archiver.export.columns import dig, number, price_cells
 from archiver.export.parquet import read_rows
 from archiver.export.plan import MANIFEST
+from archiver.export.tsv_columns import numbers
 from archiver.history.api import History
 from archiver.history.versions import category_at
 from archiver.paths import key_to_path
@@ -184,6 +187,19 @@ def test_prices_are_exact_text_and_doubles(exported: Exported) -> None:
             assert prompt_usd == float(Decimal(prompt))
             checked += 1
     assert checked > 100
+
+
+@pytest.mark.parametrize(
+    "spelled", ["1e308", "-1e309", "1e400", '" 2e308 "', "9.99e307", "0.0000025", '"1_000"']
+)
+def test_a_number_past_a_double_is_null_in_every_column_not_infinity(spelled: str) -> None:
+    # The same figure read one value at a time (entity columns, prices) and as a column of
+    # telemetry cells: a double, or null where none can hold it, never infinity.
+    value = jsonvalue.loads(spelled)
+    one = number(value)
+    assert one is None or math.isfinite(one)
+    assert price_cells(value)[1] == one
+    assert numbers(pa.array([spelled])).to_pylist() == [one]
 
 
 def test_zdr_intervals_follow_the_ledger(exported: Exported) -> None:

@@ -76,7 +76,14 @@ def number(value: Any) -> float | None:
         # JSON has no NaN or infinity; an integer too large for a double is left out.
         return float(value) if abs(value) < 1e308 else None
     exact = decimal(value)
-    return float(exact) if exact is not None else None
+    return _double(exact) if exact is not None else None
+
+
+def _double(exact: Decimal) -> float | None:
+    """Return a decimal as a double, None past 1e308 (where a number is left out too, rather
+    than read as infinity)."""
+    found = float(exact)
+    return found if abs(found) < 1e308 else None
 
 
 def decimal(value: Any) -> Decimal | None:
@@ -109,4 +116,4 @@ def price_cells(value: Any) -> tuple[str | None, float | None]:
     written = text(value) if isinstance(value, str) else str(value)
     if isinstance(value, int | float):
         return written, float(value) if abs(value) < 1e308 else None
-    return written, float(exact_value)
+    return written, _double(exact_value)
