@@ -487,16 +487,21 @@ def damaged(draw: st.DrawFn, data: bytes) -> tuple[str, bytes]:
     return "cut", data[:at]
 
 
+def damage_one(paths: list[Path], draw: st.DataObject) -> tuple[Path, str]:
+    """Damage one of a folder's files as drawn; return it and what was done to it."""
+    path = draw.draw(st.sampled_from(paths), label="file")
+    what, data = draw.draw(damaged(path.read_bytes()), label="damage")
+    path.write_bytes(data)
+    return path, what
+
+
 @given(folder=folders(), draw=st.data())
 @FUZZ
 def test_a_damaged_folder_is_named_or_read_as_the_archive_reader_reads_it(
     folder: Folder, draw: st.DataObject
 ) -> None:
     with archive() as repo:
-        paths = folder.write(repo)
-        path = draw.draw(st.sampled_from(paths), label="file")
-        what, data = draw.draw(damaged(path.read_bytes()), label="damage")
-        path.write_bytes(data)
+        path, what = damage_one(folder.write(repo), draw)
         try:
             rows = exported(repo, folder.kind)
         except StoreError as error:
@@ -539,9 +544,7 @@ def test_an_uptime_folder_exports_the_points_the_archive_reader_stitches(
         paths = folder.write(repo)
         path = None  # Undamaged: the export must read it.
         if draw.draw(st.booleans(), label="damaged"):
-            path = draw.draw(st.sampled_from(paths), label="file")
-            data = draw.draw(damaged(path.read_bytes()), label="damage")[1]
-            path.write_bytes(data)
+            path = damage_one(paths, draw)[0]
         unit = series.folders(repo, "endpoint_uptime").units[0]
         try:
             table = series.unit_table(repo, "endpoint_uptime", unit)
