@@ -49,16 +49,16 @@ def schema(columns: Sequence[Column], *, wire: bool = False) -> Any:
     return pa.schema([pa.field(column.name, types[column.type]) for column in columns])
 
 
-def _options(table: Any) -> dict[str, Any]:
+def _options(fields: Any) -> dict[str, Any]:
     """Return the writer's settings for a schema (the same for a file written whole or in
     pieces): statistics where engines filter (flat columns), dictionaries where text repeats
     (not the values of telemetry figures, which rarely do: trying cost a tenth of the
     writing)."""
-    flat = [field.name for field in table if not pa.types.is_nested(field.type)]
-    lists = [f"{field.name}.list.element" for field in table if pa.types.is_list(field.type)]
+    flat = [field.name for field in fields if not pa.types.is_nested(field.type)]
+    lists = [f"{field.name}.list.element" for field in fields if pa.types.is_list(field.type)]
     repeated = [
         f"{leaf}.column" if pa.types.is_struct(field.type.value_type) else leaf
-        for field, leaf in zip((f for f in table if pa.types.is_list(f.type)), lists, strict=True)
+        for field, leaf in zip((f for f in fields if pa.types.is_list(f.type)), lists, strict=True)
     ]
     return {"compression": "zstd", "write_statistics": flat, "use_dictionary": flat + repeated}
 
