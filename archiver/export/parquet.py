@@ -55,10 +55,12 @@ def _options(fields: Any) -> dict[str, Any]:
     (not the values of telemetry figures, which rarely do: trying cost a tenth of the
     writing)."""
     flat = [field.name for field in fields if not pa.types.is_nested(field.type)]
-    lists = [f"{field.name}.list.element" for field in fields if pa.types.is_list(field.type)]
+    # A list's elements; a list of pairs' names (`changed`), not its values.
     repeated = [
-        f"{leaf}.column" if pa.types.is_struct(field.type.value_type) else leaf
-        for field, leaf in zip((f for f in fields if pa.types.is_list(f.type)), lists, strict=True)
+        f"{field.name}.list.element"
+        + (".column" if pa.types.is_struct(field.type.value_type) else "")
+        for field in fields
+        if pa.types.is_list(field.type)
     ]
     return {"compression": "zstd", "write_statistics": flat, "use_dictionary": flat + repeated}
 
