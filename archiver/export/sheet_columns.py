@@ -129,9 +129,10 @@ def _epochs(
         raise ValueError("the first line names no epoch")
     named = pc.if_else(pc.equal(epoch_cells, ""), pa.scalar(None, pa.string()), epoch_cells)
     filled = pc.fill_null_forward(named)
-    distinct = sorted(cell[1:-1] for cell in pc.unique(filled).to_pylist())
-    if not all(_EPOCH.fullmatch(f'"{epoch}"') and _is_day(epoch[:10]) for epoch in distinct):
+    cells = pc.unique(filled).to_pylist()
+    if not all(_EPOCH.fullmatch(cell) and _is_day(cell[1:11]) for cell in cells):
         raise ValueError("an epoch is not a UTC time to the second")
+    distinct = sorted(cell[1:-1] for cell in cells)
     late = until is not None and distinct[-1] > until
     if distinct[0] < since or late:
         outside = distinct[-1] if late else distinct[0]
