@@ -155,7 +155,8 @@ class Raw:
     meaning: Any = None
     exact: bool = False
     # Levels of nesting: past what a JSON reader takes (orjson: 1,024 levels, counted from
-    # the body's top), the whole body is no JSON: the response fails as a whole, with a line.
+    # the body's top), the body is read with the value cut, with a line saying so, and the
+    # entity holding it is refused (what a structural mutation may change is the response's).
     depth: int = 0
 
 
@@ -906,6 +907,28 @@ def test_a_key_listed_twice_once_nested_too_deep_costs_no_sync(world: World) -> 
     model = key_to_path("model", mutation.body["data"][0]["id"])
     assert files[model] == world.clean_files[model]
     assert any("listed more than once" in line for line in log.failures), log.failures
+
+
+@pytest.mark.parametrize("levels", [1025, 100_000])
+def test_a_value_no_reader_reads_costs_its_own_entity_not_the_listing(
+    world: World, levels: int
+) -> None:
+    """A model holding a value nested past 1,024 levels (orjson's limit): the whole of
+    /api/v1/models was refused as not JSON, so no other model was archived while upstream
+    sent it. Now that model alone is refused, its file kept, and the others are archived."""
+
+    def edit(mutation: Mutation, data: list[Any]) -> None:
+        data[0]["architecture"] = mutation.put(Raw(b"[" * levels + b"]" * levels, depth=levels))
+        data[1]["name"] = "renamed while another model was hostile"
+
+    mutation = with_item(world, "v1-models", edit)
+    log, files = synced(world, mutation, f"deeper-{levels}")
+    hostile, renamed = (key_to_path("model", item["id"]) for item in mutation.body["data"][:2])
+    assert files.get(hostile) == world.base_files.get(hostile)
+    assert b'"renamed while another model was hostile"' in files[renamed]
+    lines = lines_of(log)
+    assert any("nested deeper than JSON readers go" in line for line in lines), lines
+    assert any("nested deeper than 255 levels at v1/architecture" in line for line in lines)
 
 
 @pytest.mark.parametrize(

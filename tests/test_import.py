@@ -167,3 +167,33 @@ def source_v1_keys(capture: Capture) -> list[str]:
     """Return the model keys of a capture's /api/v1/models response, in order."""
     listing = next(r for r in capture.responses if r.url == "/api/v1/models")
     return [str(model["id"]) for model in listing.body["data"]]
+
+
+def test_a_response_nested_past_what_readers_read_costs_only_its_entities(
+    tmp_path: Path,
+) -> None:
+    """A capture whose models listing holds a value nested 300 levels (readable, not
+    writable) and one nested 3,000 (past every reader): the import failed whole, at the
+    capture's line (3,000) or at replaying it (300). Now only those two models are refused,
+    each with a line, and the others are imported."""
+    source = read_capture(Path(__file__).parent / "captures/v1-models/20260620T124724Z.jsonl.gz")
+    listing = next(r for r in source.responses if r.url == "/api/v1/models")
+    models = listing.body["data"]
+    deep: list[Any] = []
+    for levels, model in zip((300, 3_000), models, strict=False):
+        value: list[Any] = []
+        for _ in range(levels - 1):
+            value = [value]
+        deep.append({**model, "hostile": value})
+    body = {**listing.body, "data": [*deep, *models[2:]]}
+    edited = tmp_path / "deep.jsonl.gz"
+    reply = CapturedResponse(listing.method, listing.url, listing.status, body)
+    write_capture(edited, source.time, "test", "values nested too deep", [reply])
+    repo = tmp_path / "archive"
+    result = run_import(repo, edited)
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    for model in models[:2]:
+        assert f"model '{model['id']}': value nested deeper than 255 levels" in result.output
+        assert not (repo / key_to_path("model", model["id"])).exists()
+    assert all((repo / key_to_path("model", m["id"])).is_file() for m in models[2:])

@@ -16,6 +16,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "archiver"
 SHARED = {
     "errors",
     "jsonvalue",
+    "jsonrepair",
     "canonical",
     "paths",
     "textsafe",

@@ -20,8 +20,8 @@ from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 import orjson
 
-from archiver import jsonvalue
 from archiver.errors import CaptureError
+from archiver.jsonrepair import deep_json_bytes, parse_body
 from archiver.times import utc
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -119,7 +119,7 @@ def write_capture(
                 "status": response.status,
                 "body": response.body,
             }
-            out.write(jsonvalue.dumps(line) + b"\n")
+            out.write(deep_json_bytes(line) + b"\n")
 
 
 def _open_for_write(file: Path) -> BufferedIOBase:
@@ -191,7 +191,9 @@ def _parse_line(file: Path, number: int, line: bytes, *, exact: bool) -> Any:
                 return orjson.loads(line)
             except orjson.JSONDecodeError:
                 pass  # A number orjson cannot hold (over 64 bits) is still JSON: read it exactly.
-        return jsonvalue.loads(line)
+        # A body only repair reads (a value nested past what readers go, a lone surrogate) is
+        # read as the sync reads it live: one hostile response must not cost the capture.
+        return parse_body(line, f"{file}:{number}")[0]
     except orjson.JSONDecodeError as error:
         raise CaptureError(f"{file}:{number}: line {number} is not valid JSON: {error}") from None
 

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from urllib.parse import unquote
 
-from archiver.canonical import json_bytes
 from archiver.capture.faults import Fault, Reply, error_body, faulty
 from archiver.capture.files import Capture, canonical_url
+from archiver.jsonrepair import deep_json_bytes
 
 __all__ = ["CACHE_BUSTER", "Routes"]
 
@@ -49,7 +49,7 @@ class Routes:
         for response in capture.responses:
             if response.method.upper() == "GET":
                 key = canonical_url(response.url, ignore=(CACHE_BUSTER,))
-                self.table[key] = (response.status, json_bytes(response.body))
+                self.table[key] = (response.status, deep_json_bytes(response.body))
         self.lock = threading.Lock()
         self.faults: list[_ArmedFault] = []
         self.requests: list[str] = []

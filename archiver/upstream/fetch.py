@@ -13,7 +13,6 @@ body that trickles in forever cannot hold the sync.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import email.utils
 import re
@@ -28,7 +27,7 @@ import orjson
 
 from archiver.backoff import backoff_delay
 from archiver.errors import FetchError, UpstreamDataError
-from archiver.jsonvalue import loads, without_lone_surrogates
+from archiver.jsonrepair import parse_body
 
 USER_AGENT = "openrouter-archiver (+https://github.com/openrouter-archiver)"
 # Statuses worth another try: throttling, timeouts and server-side trouble.
@@ -347,19 +346,9 @@ def _too_big(full: str, limit: int) -> str:
 def _parse_json(body: bytes, reply: httpx.Response, full: str, url: str) -> tuple[Any, str | None]:
     """Parse a body as JSON, numbers exact, raising _Retry with a readable reason if it is not;
     return (value, a note for the sync log or None)."""
-
     try:
-        return loads(body), None
+        return parse_body(body, full)
     except orjson.JSONDecodeError as exc:
-        if "surrogate" in str(exc):
-            repaired, count = without_lone_surrogates(body)
-            if count:
-                with contextlib.suppress(orjson.JSONDecodeError):
-                    note = (
-                        f"{count} lone surrogate escape(s) in {full}, no Unicode character, "
-                        "archived as U+FFFD"
-                    )
-                    return loads(repaired), note
         kind = reply.headers.get("content-type", "no content-type")
         start = body[:60].decode("utf-8", "replace").replace("\n", " ")
         reason = f"not valid JSON ({exc}; {kind}, {len(body)} bytes, starts {start!r}) from {full}"
