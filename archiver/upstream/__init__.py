@@ -5,6 +5,6 @@ Owns where OpenRouter is (`sources`, every URL path in one place), how it is fet
 how responses become entities and telemetry figures (`entities`, `endpoints`, `fields`).
 
 May import: the shared modules at the top of the package (errors, jsonvalue, jsonrepair,
-canonical, paths, textsafe, times) and itself. Never the archive, telemetry, history, capture, site or
-cli packages: it knows nothing of git.
+canonical, paths, textsafe, times) and itself. Never the archive, telemetry, history,
+capture, site or cli packages: it knows nothing of git.
 """
