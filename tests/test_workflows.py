@@ -142,7 +142,8 @@ def test_workflows_grant_least_privilege() -> None:
     assert load(SYNC)["permissions"] == {} and load(CI)["permissions"] == {}
     # pages: read only asks GitHub for the site's address (actions/configure-pages).
     assert sync_jobs["sync"]["permissions"] == {"contents": "write", "pages": "read"}
-    assert sync_jobs["site"]["permissions"] == {"contents": "read", "pages": "read"}
+    # contents: write for the export's release assets, used only by `gh` (GH_TOKEN).
+    assert sync_jobs["site"]["permissions"] == {"contents": "write", "pages": "read"}
     assert load(UPDATE_CODE)["permissions"] == {}
     assert load(UPDATE_CODE)["jobs"]["update"]["permissions"] == {"contents": "write"}
     assert sync_jobs["deploy"]["permissions"] == {"pages": "write", "id-token": "write"}
@@ -218,17 +219,25 @@ def test_site_job_clones_head_alone_and_keeps_its_derived_history() -> None:
     assert "--no-cache" not in command and "--cache" not in command
 
 
-def test_site_job_publishes_the_parquet_export_with_the_site() -> None:
+def test_site_job_publishes_the_parquet_export_as_release_assets() -> None:
     steps = load(SYNC)["jobs"]["site"]["steps"]
     runs = [step.get("run", "") for step in steps]
     assert "pip install .[export]" in runs
     site = runs.index(next(run for run in runs if run.startswith("archiver site")))
-    export = runs.index(
-        "archiver export --format parquet .git/archiver/export --publish site/export"
-    )
+    export = runs.index("archiver export --format parquet .git/archiver/export")
+    release = runs.index("archiver export-release .git/archiver/export")
+    save = next(i for i, step in enumerate(steps) if "cache/save" in step.get("uses", ""))
     upload = next(i for i, step in enumerate(steps) if "upload-pages" in step.get("uses", ""))
-    # After the site is built (into a fresh folder), before it is uploaded; a failed export
-    # never keeps the site from deploying; the export folder is inside the cached folder.
-    assert site < export < upload and steps[export]["continue-on-error"] is True
+    # After the site is built, before the cache is saved (so it keeps the export without the
+    # months handed off to the release); neither ever keeps the site from deploying.
+    assert site < export < release < save < upload
+    assert steps[export]["continue-on-error"] is True and steps[release]["continue-on-error"]
+    # gh uploads with the job's own token, to this repository's release.
+    assert steps[release]["env"] == {
+        "GH_TOKEN": "${{ github.token }}",
+        "GH_REPO": "${{ github.repository }}",
+    }
+    # Not on Pages, whose published site may be no larger than 1 GB.
+    assert "--publish" not in SYNC.read_text() and "site/export" not in SYNC.read_text()
     (cached,) = {step["with"]["path"] for step in steps if "cache" in step.get("uses", "")}
     assert ".git/archiver/export".startswith(cached + "/")

@@ -58,6 +58,7 @@ def export(repo: Path, output_format: str, publish: Path | None, out: Path) -> N
         report = export_parquet(repo, out)
         if publish is not None:
             click.echo(f"{publish}: {mirror(out, publish)} files, the export as of this run")
+
     if report.up_to_date:
         click.echo(f"{out}: already holds commit {report.head[:12]}; nothing written")
         return
@@ -73,3 +74,40 @@ def export(repo: Path, output_format: str, publish: Path | None, out: Path) -> N
         click.echo(f"skipped: {one_line(problem)}", err=True)
     if report.problems:
         raise PartialFailure(f"{len(report.problems)} files were left out of the export")
+
+
+@main.command("export-release")
+@click.option(
+    "--tag",
+    default="export",
+    show_default=True,
+    help="The release whose assets hold the export (created when missing).",
+)
+@click.argument("out", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@reports_errors
+def export_release(out: Path, tag: str) -> None:
+    """Publish the export in OUT as the assets of a GitHub release, with GitHub's `gh` CLI.
+
+    Uploads the partitions the release lacks (TABLE-YYYY-MM.parquet) and manifest.json, then
+    removes from OUT the months older than the last two, which no hourly rerun reads back
+    (the export folder, and the job's cache holding it, stays about two months in size; a
+    rerun that needs one exports in full and uploads everything again), then deletes the
+    assets of partitions the export no longer holds. A failed upload hands nothing off: the
+    next run uploads the same files. `gh` takes its token and repository from GH_TOKEN and
+    GH_REPO. Exit 3, in one line, when a step fails.
+
+    \b
+    Example:
+        archiver export .git/archiver/export
+        GH_REPO=you/archive archiver export-release .git/archiver/export
+    """
+    from archiver.export.github_release import publish_release
+    from archiver.export.run import export_lock
+
+    with export_lock(out):
+        done = publish_release(out, tag)
+    click.echo(
+        f"release {tag}: {done.uploaded} files uploaded, {done.marked} partitions marked "
+        f"uploaded, {done.removed} old months' files removed from {out}, "
+        f"{len(done.deleted)} stale assets deleted"
+    )

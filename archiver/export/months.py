@@ -22,3 +22,10 @@ def month_last_second(month: str) -> datetime:
     start = month_start(month)
     following = (start + timedelta(days=32)).replace(day=1)
     return following - timedelta(seconds=1)
+
+
+def previous_month(month: str) -> str:
+    """Return the month before a month as text (2026-01 -> 2025-12), by arithmetic on the
+    digits: a manifest's month is only checked to be `dddd-dd`."""
+    year, number = int(month[:4]), int(month[5:7])
+    return f"{year - 1:04d}-12" if number <= 1 else f"{year:04d}-{number - 1:02d}"

@@ -45,6 +45,9 @@ MANIFEST = "manifest.json"
 # 4: a telemetry row's `changed` is a list of (stored column, the cell's JSON text) pairs, not
 # a JSON object in text.
 FORMAT = 4
+# A partition's fact: published as a release asset, so its file may be gone from the export
+# folder (archiver.export.release); a run that must read it back exports in full instead.
+RELEASED = "released"
 # Telemetry appeared or went as a whole: every kind, every folder.
 EVERY_KIND = "*"
 # What an export names its tables and their month partitions (`table/month=YYYY-MM/`).

@@ -36,6 +36,7 @@ from archiver.export.months import month_of
 from archiver.export.plan import (
     MANIFEST,
     MONTH,
+    RELEASED,
     TABLE_NAME,
     Manifest,
     epoch_of,
@@ -43,7 +44,7 @@ from archiver.export.plan import (
     other_format,
     read_manifest,
 )
-from archiver.export.tables import ExportReport, TableWriter
+from archiver.export.tables import ExportReport, HandedOff, TableWriter
 from archiver.export.telemetry_files import TelemetryFiles
 from archiver.export.telemetry_tables import write_telemetry
 from archiver.history.commits import first_parent_chain, head_id, open_repository
@@ -108,6 +109,15 @@ def _export_unlocked(repo: Path, out: Path, started: float) -> ExportReport:
 
     try:
         return _export(repo, out, before, missing, started)
+    except HandedOff as error:
+        # New syncs touched a month whose file went to the release (a revised uptime hour
+        # of an old month, an old capture imported): its kept rows are not here to read.
+        report = _export(repo, out, before, [str(error)], started)
+        report.note = (
+            f"new syncs touched {error}, which was handed off to the release (its file is "
+            "gone from the export folder); exporting all"
+        )
+        return report
     except (ArrowException, OSError) as error:
         if getattr(error, "errno", None) in DISK_FULL:
             # Arrow names no file; retried in full, it would write everything again into
@@ -208,17 +218,21 @@ def _ours(path: Path, out: Path) -> bool:
 
 
 def _missing(out: Path, before: Manifest | None) -> list[str]:
-    """Return the partitions the last export lists that are not on disk."""
+    """Return the partitions the last export lists that are not on disk (handed off to the
+    release and gone, they are not missing: only a run that must read them back needs them)."""
     if before is None:
         return []
     from archiver.export.parquet import partition_path
 
-    return [
-        f"{table}/{month}"
-        for table, months in before.tables.items()
-        for month, facts in months.items()
-        if not _whole(partition_path(out, table, month), facts.get("bytes"))
-    ]
+    found = []
+    for table, months in before.tables.items():
+        for month, facts in months.items():
+            path = partition_path(out, table, month)
+            if not _whole(path, facts.get("bytes")) and not (
+                facts.get(RELEASED) and not path.exists()
+            ):
+                found.append(f"{table}/{month}")
+    return found
 
 
 def _whole(path: Path, size: object) -> bool:

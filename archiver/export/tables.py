@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from archiver.errors import ArchiverError
 from archiver.export.columns import Column
-from archiver.export.plan import Manifest, Plan, write_manifest
+from archiver.export.plan import RELEASED, Manifest, Plan, write_manifest
 
-__all__ = ["ExportReport", "Rows", "TableWriter", "group"]
+__all__ = ["ExportReport", "HandedOff", "Rows", "TableWriter", "group"]
 
 Rows = list[dict[str, Any]]
 
@@ -35,6 +36,10 @@ class ExportReport:
     seconds: float = 0.0
     # Seconds per part (entities, changes, telemetry): what a benchmark reports.
     timings: dict[str, float] = field(default_factory=dict)
+
+
+class HandedOff(ArchiverError):
+    """A month this run must write again was handed off to the release (its file is gone)."""
 
 
 def group(
@@ -66,9 +71,22 @@ class TableWriter:
 
     def old_rows(self, name: str, month: str) -> Rows:
         """Return the rows the last export wrote for a month of a table (none in a full export)."""
-        if self.full or month not in self.old.get(name, {}):
-            return []
-        return self.parquet.read_rows(self.parquet.partition_path(self.out, name, month))
+        path = self._old_partition(name, month)
+        return [] if path is None else self.parquet.read_rows(path)
+
+    def _old_partition(self, name: str, month: str) -> Path | None:
+        """Return the last export's file of a month of a table (None: a full export, or none).
+
+        Raises HandedOff when the month was handed off to the release: its rows are not here
+        to keep, so the run is made again in full.
+        """
+        facts = self.old.get(name, {}).get(month)
+        if self.full or facts is None:
+            return None
+        path: Path = self.parquet.partition_path(self.out, name, month)
+        if facts.get(RELEASED) and not path.is_file():
+            raise HandedOff(f"{name}/month={month}")
+        return path
 
     def timed(self, part: str, run: Callable[[], None]) -> None:
         """Run one part of the export, recording its seconds."""
@@ -101,9 +119,8 @@ class TableWriter:
     def old_row_groups(self, name: str, month: str) -> Iterator[Any]:
         """Yield, one at a time, the row groups the last export wrote for a month of a table
         (none in a full export)."""
-        if self.full or month not in self.old.get(name, {}):
-            return iter(())
-        return self.parquet.row_groups(self.parquet.partition_path(self.out, name, month))
+        path = self._old_partition(name, month)
+        return iter(()) if path is None else self.parquet.row_groups(path)
 
     def month_file(self, name: str, columns: Sequence[Column], month: str) -> Any:
         """Return a month of a table to write in pieces (see `close_month`)."""

@@ -1,0 +1,155 @@
+"""The export as the assets of a GitHub release, with an export folder that stays small.
+
+A published GitHub Pages site may be no larger than 1 GB, and a year of the export is about
+1.3 GB: on Pages it would stop the site's deployment within the first year. The hourly job
+caches its export folder between runs, and a cache that held every month would grow with
+history, as would each hour's restore and save. So the job publishes the export as the
+assets of one release (no limit on their sum; 2 GiB a file, and a month's largest is about
+100 MB) and keeps only the months a rerun may read back:
+
+- `stage(out, staged)` puts in `staged` each partition of `out` not yet uploaded, named
+  `<table>-<YYYY-MM>.parquet`, and `manifest.json` (every partition, by table and month);
+- once the upload has succeeded, `stale(out, assets)` names the release's partitions the
+  export no longer holds (versions in force move to the newest month every month; a full
+  export after history was rewritten may fill fewer months), for the job to delete, and
+  `hand_off(out, staged)` marks what was staged as released
+  in the manifest and removes from `out` the released months before the last two. An hourly
+  rerun writes the current month and, for a few days, the one before (an uptime hour revised,
+  a week of variants that began in it); a run that must read back an older month finds it
+  gone and exports in full (archiver.export.run), which stages everything again.
+
+Nothing is handed off before its upload succeeded: a failed upload leaves the files in `out`
+and unmarked, and the next run stages them again.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import os
+import re
+import shutil
+from pathlib import Path
+
+from archiver.errors import ArchiverError
+from archiver.export.months import previous_month
+from archiver.export.plan import (
+    MANIFEST,
+    MONTH,
+    RELEASED,
+    TABLE_NAME,
+    read_manifest,
+    write_manifest,
+)
+
+__all__ = ["asset_name", "hand_off", "refuse_foreign", "stage", "stale"]
+
+_ASSET = re.compile(rf"({TABLE_NAME})-({MONTH})\.parquet")
+
+
+def asset_name(table: str, month: str) -> str:
+    """Return a partition's name as a release asset (GitHub keeps letters, digits, - and .)."""
+    return f"{table}-{month}.parquet"
+
+
+def stage(out: Path, staged: Path) -> list[str]:
+    """Fill `staged` with what the release lacks of the export in `out`; return the names.
+
+    `staged` is created, or emptied of what an earlier stage put there; a folder holding any
+    other file is refused, touching nothing.
+    """
+    from archiver.export.parquet import partition_path
+
+    manifest = read_manifest(out)
+    if manifest is None:
+        raise ArchiverError(f"{out} holds no export to stage; run `archiver export` first")
+    refuse_foreign(staged)
+    staged.mkdir(parents=True, exist_ok=True)
+    for old in staged.iterdir():
+        old.unlink()
+    names = []
+    for table, months in sorted(manifest.tables.items()):
+        for month, facts in sorted(months.items()):
+            if not facts.get(RELEASED):
+                name = asset_name(table, month)
+                _link(partition_path(out, table, month), staged / name)
+                names.append(name)
+    shutil.copyfile(out / MANIFEST, staged / MANIFEST)
+    return [*names, MANIFEST]
+
+
+def hand_off(out: Path, staged: Path) -> tuple[int, int]:
+    """Mark what `staged` holds of the export as released; remove from `out` the released
+    months no hourly rerun reads back. Return (partitions marked, files removed)."""
+    from archiver.export.parquet import partition_path
+
+    manifest = read_manifest(out)
+    if manifest is None:
+        raise ArchiverError(f"{out} holds no export; nothing was handed off")
+    refuse_foreign(staged)
+    marked = removed = 0
+    for table, months in manifest.tables.items():
+        for month, facts in months.items():
+            path, asset = partition_path(out, table, month), staged / asset_name(table, month)
+            # Only the bytes that were staged (a rerun since would have replaced them).
+            if not facts.get(RELEASED) and _same_file(path, asset):
+                facts[RELEASED] = True
+                marked += 1
+    oldest_kept = previous_month(manifest.current_month)
+    for table, months in manifest.tables.items():
+        for month, facts in months.items():
+            path = partition_path(out, table, month)
+            if facts.get(RELEASED) and month < oldest_kept and path.is_file():
+                path.unlink()
+                removed += 1
+                _remove_empty(path.parent, path.parent.parent)
+    write_manifest(out, manifest)
+    return marked, removed
+
+
+def stale(out: Path, assets: list[str]) -> list[str]:
+    """Return the names among a release's assets of partitions the export no longer lists
+    (other assets, which no stage writes, are left alone)."""
+    manifest = read_manifest(out)
+    if manifest is None:
+        raise ArchiverError(f"{out} holds no export; nothing was compared with the release")
+    listed = {asset_name(t, m) for t, months in manifest.tables.items() for m in months}
+    return sorted({a for a in assets if _ASSET.fullmatch(a) and a not in listed})
+
+
+def _link(source: Path, target: Path) -> None:
+    """Put source's bytes at target: a hard link where the file system allows, else a copy."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+
+
+def _same_file(path: Path, asset: Path) -> bool:
+    """Tell whether a staged asset holds the bytes of the export's partition."""
+    try:
+        return path.samefile(asset) or filecmp.cmp(path, asset, shallow=False)
+    except OSError:
+        return False
+
+
+def _remove_empty(*folders: Path) -> None:
+    """Remove the folders, innermost first, while they are empty."""
+    for folder in folders:
+        if any(folder.iterdir()):
+            return
+        folder.rmdir()
+
+
+def refuse_foreign(staged: Path) -> None:
+    """Raise when the staging folder holds a file a stage does not write: it is emptied
+    before each stage, and everything in it is uploaded."""
+    if not staged.is_dir():
+        if staged.exists():
+            raise ArchiverError(f"{staged} is a file; give a folder to stage the release in")
+        return
+    for path in staged.iterdir():
+        if not (path.is_file() and (path.name == MANIFEST or _ASSET.fullmatch(path.name))):
+            raise ArchiverError(
+                f"{staged} holds {path.name}, which no stage writes; give an empty or new "
+                "folder (everything in it is uploaded)"
+            )

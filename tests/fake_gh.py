@@ -1,0 +1,51 @@
+"""A stand-in for GitHub's `gh` CLI, which cannot reach GitHub from here: the release
+commands `archiver export-release` runs, acting on a folder per release.
+
+It answers as gh does where the archiver reads the answer: `release view` lists the asset
+names (`--jq '.assets[].name'`) or fails saying "release not found"; `upload --clobber`
+replaces assets of the same name. FAKE_GH_FAIL=<verb> makes that verb fail as a network
+error does.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+SCRIPT = """#!{python}
+import os, shutil, sys
+from pathlib import Path
+
+args = sys.argv[1:]
+if os.environ.get("FAKE_GH_FAIL") == args[1]:
+    sys.exit("HTTP 502: Bad Gateway (https://uploads.github.com/repos/you/archive/releases)")
+_, verb, tag, *rest = args
+release = Path(os.environ["FAKE_GH_RELEASES"]) / tag
+if verb == "view":
+    if not release.is_dir():
+        sys.exit("release not found")
+    assert rest == ["--json", "assets", "--jq", ".assets[].name"], rest
+    print("\\n".join(sorted(path.name for path in release.iterdir())))
+elif verb == "create":
+    release.mkdir()
+elif verb == "upload":
+    assert rest[-1] == "--clobber", rest
+    for name in rest[:-1]:
+        shutil.copyfile(name, release / Path(name).name)
+elif verb == "delete-asset":
+    assert rest[1:] == ["--yes"], rest
+    (release / rest[0]).unlink()
+else:
+    sys.exit(f"unknown command {{verb}}")
+"""
+
+
+def install_fake_gh(folder: Path) -> tuple[Path, Path]:
+    """Write the fake `gh` into folder/bin; return (that bin folder, the releases folder)."""
+    bin_folder, releases = folder / "bin", folder / "releases"
+    bin_folder.mkdir(parents=True)
+    releases.mkdir()
+    gh = bin_folder / "gh"
+    gh.write_text(SCRIPT.format(python=sys.executable))
+    gh.chmod(0o755)
+    return bin_folder, releases

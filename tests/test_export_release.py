@@ -1,0 +1,189 @@
+"""The export published as release assets: the release always holds a full export, while the
+export folder the hourly job caches keeps only the last two months.
+
+The hourly job runs `archiver export OUT`, then `archiver export-release OUT`, which uploads
+through GitHub's `gh` CLI. gh cannot reach GitHub from here: tests/fake_gh.py stands in for
+it, keeping each release as a folder. After every step the release must hold what a clean
+full export of the archive holds, partition for partition, and nothing else.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner, Result
+
+from archiver import jsonvalue
+from archiver.capture.files import Capture
+from archiver.cli import main
+from archiver.export.plan import MANIFEST, RELEASED, read_manifest
+from archiver.export.release import asset_name
+from tests.archive_helpers import built_once, git
+from tests.audit22_time_helpers import moved, quarter_captures, sync_ahead_of_the_clock
+from tests.fake_gh import install_fake_gh
+
+HOURS = [datetime(2026, 8, 30, 12, tzinfo=UTC), datetime(2026, 9, 15, 12, tzinfo=UTC)]
+HOURS += [datetime(2026, 10, 2, 12, tzinfo=UTC), datetime(2026, 10, 3, 12, tzinfo=UTC)]
+
+
+@pytest.fixture(scope="module")
+def captures() -> list[Capture]:
+    quarter = quarter_captures()
+    return [moved(quarter[n % 3], hour) for n, hour in enumerate(HOURS)]
+
+
+@pytest.fixture(scope="module")
+def three_months(tmp_path_factory: pytest.TempPathFactory, captures: list[Capture]) -> Path:
+    """An archive synced in August, September and on 2 October (the fourth hour left out)."""
+
+    def build(folder: Path) -> None:
+        for capture in captures[:3]:
+            sync_ahead_of_the_clock(folder / "archive", capture)
+
+    return built_once(tmp_path_factory, "release-three-months", build) / "archive"
+
+
+@pytest.fixture
+def release(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Return the folder of the release `export` as the fake gh on PATH keeps it."""
+    bin_folder, releases = install_fake_gh(tmp_path / "gh")
+    monkeypatch.setenv("PATH", f"{bin_folder}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("FAKE_GH_RELEASES", str(releases))
+    monkeypatch.delenv("FAKE_GH_FAIL", raising=False)
+    return releases / "export"
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(main, list(args))
+
+
+def exported(repo: Path, out: Path) -> Result:
+    result = run("export", "--repo", str(repo), str(out))
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def published(out: Path) -> Result:
+    result = run("export-release", str(out))
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def partitions(out: Path) -> dict[str, Path]:
+    """Return {asset name: file} of every partition an export folder holds."""
+    return {
+        asset_name(path.parent.parent.name, path.parent.name.removeprefix("month=")): path
+        for path in out.glob("*/month=*/part-0.parquet")
+    }
+
+
+def assets(release: Path) -> set[str]:
+    return {path.name for path in release.iterdir()}
+
+
+def assert_release_is_a_full_export(release: Path, repo: Path, scratch: Path) -> None:
+    """The release holds what a clean full export of the archive holds, and its manifest."""
+    clean = scratch / "clean"
+    shutil.rmtree(clean, ignore_errors=True)
+    exported(repo, clean)
+    full = partitions(clean)
+    assert assets(release) == {*full, MANIFEST}
+    for name, path in full.items():
+        assert pq.read_table(release / name) == pq.read_table(path), name
+    # Its manifest names the same commit, partitions and rows as the clean export's.
+    given, clean_manifest = (jsonvalue.loads((f / MANIFEST).read_bytes()) for f in (release, clean))
+    assert given["head"] == clean_manifest["head"]
+    assert rows_of(given) == rows_of(clean_manifest)
+
+
+def rows_of(manifest: dict[str, Any]) -> dict[str, dict[str, int]]:
+    """Return {table: {month: rows}} of a manifest."""
+    return {
+        t: {m: f["rows"] for m, f in months.items()} for t, months in manifest["tables"].items()
+    }
+
+
+def test_the_release_holds_every_month_and_the_folder_only_the_last_two(
+    three_months: Path, captures: list[Capture], tmp_path: Path, release: Path
+) -> None:
+    repo = shutil.copytree(three_months, tmp_path / "archive", symlinks=True)
+    out = tmp_path / "export"
+    exported(repo, out)
+    every = partitions(out)
+    assert {"changes-2026-08.parquet", "telemetry_endpoint-2026-10.parquet"} <= set(every)
+    said = published(out).output
+    august = {name for name in every if name.endswith("-2026-08.parquet")}
+    assert f"{len(every) + 1} files uploaded, {len(every)} partitions marked uploaded" in said
+    assert f"{len(august)} old months' files removed" in said
+    assert set(partitions(out)) == set(every) - august
+    manifest = read_manifest(out)
+    assert manifest is not None
+    assert all(facts[RELEASED] for months in manifest.tables.values() for facts in months.values())
+    assert_release_is_a_full_export(release, repo, tmp_path)
+    assert not list(tmp_path.glob(".release-*")), "the staging folder is left behind"
+
+    # The next hour exports incrementally without August, and uploads only what it rewrote:
+    # the new hour's month, and the one before, where a week of variants began and uptime
+    # windows reach back (the two months the folder keeps).
+    sync_ahead_of_the_clock(repo, captures[3])
+    before = {name: (release / name).stat().st_mtime_ns for name in assets(release)}
+    assert "exporting all" not in exported(repo, out).output
+    published(out)
+    rewritten = {n for n in assets(release) if (release / n).stat().st_mtime_ns != before.get(n)}
+    assert MANIFEST in rewritten and len(rewritten) < len(every)
+    assert {name[-15:-8] for name in rewritten - {MANIFEST}} == {"2026-09", "2026-10"}
+    assert_release_is_a_full_export(release, repo, tmp_path)
+
+
+def test_a_failed_upload_hands_nothing_off_and_the_next_run_uploads_it(
+    three_months: Path, tmp_path: Path, release: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = shutil.copytree(three_months, tmp_path / "archive", symlinks=True)
+    out = tmp_path / "export"
+    exported(repo, out)
+    every = set(partitions(out))
+    monkeypatch.setenv("FAKE_GH_FAIL", "upload")
+    result = run("export-release", str(out))
+    assert result.exit_code == 3, result.output
+    (line,) = result.output.splitlines()
+    assert line == (
+        "Error: `gh release upload` failed (HTTP 502: Bad Gateway (https://uploads.github.com/"
+        "repos/you/archive/releases)); the next run tries again"
+    )
+    assert set(partitions(out)) == every
+    manifest = read_manifest(out)
+    assert manifest is not None
+    assert not any(f.get(RELEASED) for months in manifest.tables.values() for f in months.values())
+    monkeypatch.delenv("FAKE_GH_FAIL")
+    published(out)
+    assert_release_is_a_full_export(release, repo, tmp_path)
+
+
+def test_a_run_that_must_read_a_handed_off_month_exports_in_full(
+    three_months: Path, tmp_path: Path, release: Path
+) -> None:
+    repo = shutil.copytree(three_months, tmp_path / "archive", symlinks=True)
+    out = tmp_path / "export"
+    exported(repo, out)
+    published(out)
+    # A person removes a day file of August's telemetry: that month's rows must be written
+    # again, and its file is only in the release. The commit has no sync epoch, so its
+    # month (now) becomes the export's newest: versions in force leave October's files,
+    # whose assets go stale.
+    august = sorted((repo / "data/telemetry/endpoint/2026").glob("08-*/*.tsv"))[0]
+    git(repo, "rm", "-q", str(august.relative_to(repo)))
+    git(repo, "commit", "-qm", "Remove a damaged telemetry file")
+    result = exported(repo, out)
+    assert "telemetry_endpoint/month=2026-08, which was handed off" in result.output
+    assert "exporting all" in result.output
+    whole = len(partitions(out))
+    said = published(out).output
+    assert f"{whole + 1} files uploaded" in said
+    assert "0 stale assets" not in said
+    assert_release_is_a_full_export(release, repo, tmp_path)
