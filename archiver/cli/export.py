@@ -27,7 +27,8 @@ FORMATS = ("parquet",)
     "--publish",
     type=click.Path(path_type=Path, file_okay=False),
     help="Also mirror the export into this folder (e.g. the built site's export/), "
-    "hard-linked where possible; files the export no longer holds are removed there.",
+    "hard-linked where possible; files the export no longer holds are removed there "
+    "(and the months export-release handed off, which OUT no longer holds).",
 )
 @click.argument("out", type=click.Path(path_type=Path))
 @reports_errors
