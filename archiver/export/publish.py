@@ -1,9 +1,10 @@
-"""A copy of an export, for a web server: the site job publishes the export with the site.
+"""A copy of an export, for a web server (`archiver export --publish DIR`).
 
-The export itself lives where the next run finds it (the site job caches it between runs,
-so each hour exports only the new syncs); the site folder is uploaded whole and built
-afresh. So after each export the site gets a mirror of it: hard links where the file
-system allows (no bytes copied), copies otherwise, and nothing the export no longer holds.
+The export itself lives where the next run finds it (each rerun exports only the new syncs);
+a folder a web server serves is another matter, often rebuilt from scratch. So after each
+export the folder gets a mirror of it: hard links where the file system allows (no bytes
+copied), copies otherwise, and nothing the export no longer holds. (The hourly job publishes
+the export as release assets instead: archiver.export.release.)
 """
 
 from __future__ import annotations

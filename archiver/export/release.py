@@ -9,14 +9,14 @@ assets of one release (no limit on their sum; 2 GiB a file, and a month's larges
 
 - `stage(out, staged)` puts in `staged` each partition of `out` not yet uploaded, named
   `<table>-<YYYY-MM>.parquet`, and `manifest.json` (every partition, by table and month);
-- once the upload has succeeded, `stale(out, assets)` names the release's partitions the
-  export no longer holds (versions in force move to the newest month every month; a full
-  export after history was rewritten may fill fewer months), for the job to delete, and
-  `hand_off(out, staged)` marks what was staged as released
+- once the upload has succeeded, `hand_off(out, staged)` marks what was staged as released
   in the manifest and removes from `out` the released months before the last two. An hourly
   rerun writes the current month and, for a few days, the one before (an uptime hour revised,
   a week of variants that began in it); a run that must read back an older month finds it
-  gone and exports in full (archiver.export.run), which stages everything again.
+  gone and exports in full (archiver.export.run), which stages everything again;
+- `stale(out, assets)` names the release's partitions the export no longer holds (versions
+  in force move to the newest month every month; a full export after history was rewritten
+  may fill fewer months), for the job to delete.
 
 Nothing is handed off before its upload succeeded: a failed upload leaves the files in `out`
 and unmarked, and the next run stages them again.
@@ -41,7 +41,7 @@ from archiver.export.plan import (
     write_manifest,
 )
 
-__all__ = ["asset_name", "hand_off", "refuse_foreign", "stage", "stale"]
+__all__ = ["asset_name", "hand_off", "stage", "stale"]
 
 _ASSET = re.compile(rf"({TABLE_NAME})-({MONTH})\.parquet")
 
@@ -62,7 +62,7 @@ def stage(out: Path, staged: Path) -> list[str]:
     manifest = read_manifest(out)
     if manifest is None:
         raise ArchiverError(f"{out} holds no export to stage; run `archiver export` first")
-    refuse_foreign(staged)
+    _refuse_foreign(staged)
     staged.mkdir(parents=True, exist_ok=True)
     for old in staged.iterdir():
         old.unlink()
@@ -85,7 +85,7 @@ def hand_off(out: Path, staged: Path) -> tuple[int, int]:
     manifest = read_manifest(out)
     if manifest is None:
         raise ArchiverError(f"{out} holds no export; nothing was handed off")
-    refuse_foreign(staged)
+    _refuse_foreign(staged)
     marked = removed = 0
     for table, months in manifest.tables.items():
         for month, facts in months.items():
@@ -140,7 +140,7 @@ def _remove_empty(*folders: Path) -> None:
         folder.rmdir()
 
 
-def refuse_foreign(staged: Path) -> None:
+def _refuse_foreign(staged: Path) -> None:
     """Raise when the staging folder holds a file a stage does not write: it is emptied
     before each stage, and everything in it is uploaded."""
     if not staged.is_dir():
