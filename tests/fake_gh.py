@@ -1,8 +1,9 @@
 """A stand-in for GitHub's `gh` CLI, which cannot reach GitHub from here: the release
 commands `archiver export-release` runs, acting on a folder per release.
 
-It answers as gh does where the archiver reads the answer: `release view` lists the asset
-names (`--jq '.assets[].name'`) or fails saying "release not found"; `upload --clobber`
+It answers as gh does where the archiver reads the answer: `release list` names the
+releases' tags, `release view` lists the asset names (`--jq '.assets[].name'`) or fails
+saying "release not found"; `upload --clobber`
 replaces assets of the same name. FAKE_GH_FAIL=<verb> makes that verb fail as a network
 error does.
 """
@@ -19,8 +20,13 @@ from pathlib import Path
 args = sys.argv[1:]
 if os.environ.get("FAKE_GH_FAIL") == args[1]:
     sys.exit("HTTP 502: Bad Gateway (https://uploads.github.com/repos/you/archive/releases)")
+root = Path(os.environ["FAKE_GH_RELEASES"])
+if args[:2] == ["release", "list"]:
+    assert args[2:] == ["--limit", "1000", "--json", "tagName", "--jq", ".[].tagName"], args
+    print("\\n".join(sorted(path.name for path in root.iterdir())))
+    sys.exit(0)
 _, verb, tag, *rest = args
-release = Path(os.environ["FAKE_GH_RELEASES"]) / tag
+release = root / tag
 if verb == "view":
     if not release.is_dir():
         sys.exit("release not found")

@@ -1,10 +1,11 @@
-"""The export published as release assets: the release always holds a full export, while the
+"""The export published as release assets: the releases always hold a full export, while the
 export folder the hourly job caches keeps only the last two months.
 
 The hourly job runs `archiver export OUT`, then `archiver export-release OUT`, which uploads
 through GitHub's `gh` CLI. gh cannot reach GitHub from here: tests/fake_gh.py stands in for
-it, keeping each release as a folder. After every step the release must hold what a clean
-full export of the archive holds, partition for partition, and nothing else.
+it, keeping each release as a folder. After every step the releases must hold what a clean
+full export of the archive holds, partition for partition, and nothing else: each year's
+partitions in the release `export-YYYY`, the manifest in `export`.
 """
 
 from __future__ import annotations
@@ -51,12 +52,12 @@ def three_months(tmp_path_factory: pytest.TempPathFactory, captures: list[Captur
 
 @pytest.fixture
 def release(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Return the folder of the release `export` as the fake gh on PATH keeps it."""
+    """Return the folder of the releases as the fake gh on PATH keeps them (one a folder)."""
     bin_folder, releases = install_fake_gh(tmp_path / "gh")
     monkeypatch.setenv("PATH", f"{bin_folder}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.setenv("FAKE_GH_RELEASES", str(releases))
     monkeypatch.delenv("FAKE_GH_FAIL", raising=False)
-    return releases / "export"
+    return releases
 
 
 def run(*args: str) -> Result:
@@ -83,8 +84,16 @@ def partitions(out: Path) -> dict[str, Path]:
     }
 
 
-def assets(release: Path) -> set[str]:
-    return {path.name for path in release.iterdir()}
+def assets(releases: Path) -> dict[str, Path]:
+    """Return {name: file} of every asset of the export's releases, checking each is in the
+    release it belongs to (a partition in its year's, the manifest in `export`)."""
+    found = {}
+    for path in releases.glob("*/*"):
+        year = path.name[-15:-11] if path.name != MANIFEST else None
+        assert path.parent.name == ("export" if year is None else f"export-{year}"), path
+        assert path.name not in found, path
+        found[path.name] = path
+    return found
 
 
 def assert_release_is_a_full_export(release: Path, repo: Path, scratch: Path) -> None:
@@ -93,11 +102,14 @@ def assert_release_is_a_full_export(release: Path, repo: Path, scratch: Path) ->
     shutil.rmtree(clean, ignore_errors=True)
     exported(repo, clean)
     full = partitions(clean)
-    assert assets(release) == {*full, MANIFEST}
+    published = assets(release)
+    assert set(published) == {*full, MANIFEST}
     for name, path in full.items():
-        assert pq.read_table(release / name) == pq.read_table(path), name
+        assert pq.read_table(published[name]) == pq.read_table(path), name
     # Its manifest names the same commit, partitions and rows as the clean export's.
-    given, clean_manifest = (jsonvalue.loads((f / MANIFEST).read_bytes()) for f in (release, clean))
+    given, clean_manifest = (
+        jsonvalue.loads(f.read_bytes()) for f in (published[MANIFEST], clean / MANIFEST)
+    )
     assert given["head"] == clean_manifest["head"]
     assert rows_of(given) == rows_of(clean_manifest)
 
@@ -132,10 +144,10 @@ def test_the_release_holds_every_month_and_the_folder_only_the_last_two(
     # the new hour's month, and the one before, where a week of variants began and uptime
     # windows reach back (the two months the folder keeps).
     sync_ahead_of_the_clock(repo, captures[3])
-    before = {name: (release / name).stat().st_mtime_ns for name in assets(release)}
+    before = {name: path.stat().st_mtime_ns for name, path in assets(release).items()}
     assert "exporting all" not in exported(repo, out).output
     published(out)
-    rewritten = {n for n in assets(release) if (release / n).stat().st_mtime_ns != before.get(n)}
+    rewritten = {n for n, path in assets(release).items() if path.stat().st_mtime_ns != before[n]}
     assert MANIFEST in rewritten and len(rewritten) < len(every)
     assert {name[-15:-8] for name in rewritten - {MANIFEST}} == {"2026-09", "2026-10"}
     assert_release_is_a_full_export(release, repo, tmp_path)

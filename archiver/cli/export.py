@@ -82,14 +82,15 @@ def export(repo: Path, output_format: str, publish: Path | None, out: Path) -> N
     "--tag",
     default="export",
     show_default=True,
-    help="The release whose assets hold the export (created when missing).",
+    help="The release of the manifest, and the prefix of each year's (TAG-YYYY).",
 )
 @click.argument("out", type=click.Path(path_type=Path, file_okay=False, exists=True))
 @reports_errors
 def export_release(out: Path, tag: str) -> None:
-    """Publish the export in OUT as the assets of a GitHub release, with GitHub's `gh` CLI.
+    """Publish the export in OUT as GitHub release assets, with GitHub's `gh` CLI.
 
-    Uploads the partitions the release lacks (TABLE-YYYY-MM.parquet) and manifest.json, then
+    A year's partitions (TABLE-YYYY-MM.parquet) go to the release TAG-YYYY, manifest.json to
+    TAG. Uploads what the releases lack (creating them when missing), then
     removes from OUT the months older than the last two, which no hourly rerun reads back
     (the export folder, and the job's cache holding it, stays about two months in size; a
     rerun that needs one exports in full and uploads everything again), then deletes the

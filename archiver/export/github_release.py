@@ -1,12 +1,14 @@
-"""Publishing the export as the assets of one GitHub release, through GitHub's `gh` CLI.
+"""Publishing the export as the assets of GitHub releases, through GitHub's `gh` CLI.
 
-What to upload, what to hand off and what is stale is decided in archiver.export.release;
-this runs the steps in the one order that loses nothing:
+A year's partitions go to the release `TAG-YYYY` (GitHub holds at most 1,000 assets a
+release; the export makes about 130 a year), the manifest to `TAG`. What to upload, what to
+hand off and what is stale is decided in archiver.export.release; this runs the steps in the
+one order that loses nothing:
 
-1. stage the partitions the release lacks, and the manifest, in a folder beside the export;
-2. upload them, replacing assets of the same name (the release is created when missing);
+1. stage the partitions the releases lack, and the manifest, in a folder beside the export;
+2. upload them, replacing assets of the same name (a release is created when missing);
 3. only then mark them released, removing the old months from the export folder;
-4. delete the assets of partitions the export no longer holds.
+4. delete the assets of partitions the export no longer holds, in every year's release.
 
 A step that fails stops the run with one line, before anything later: an upload that failed
 hands nothing off, so the next run stages the same files again. `gh` reads its token and
@@ -15,6 +17,7 @@ repository from the environment the workflow gives it (GH_TOKEN, GH_REPO).
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import tempfile
@@ -22,15 +25,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from archiver.errors import ArchiverError
-from archiver.export.release import hand_off, stage, stale
+from archiver.export.release import asset_year, hand_off, stage, stale
 from archiver.textsafe import one_line
 
-__all__ = ["Published", "publish_release"]
+__all__ = ["Published", "publish_release", "release_of"]
 
 RELEASE_NOTES = (
-    "The archive as Parquet tables, one asset per table and month (TABLE-YYYY-MM.parquet); "
-    "manifest.json lists them. Replaced every hour by the sync workflow."
+    "The archive as Parquet tables, one asset a table and month (TABLE-YYYY-MM.parquet), in a "
+    "release a year (export-YYYY); manifest.json, in the release export, lists them all. "
+    "Brought up to date every hour by the sync workflow."
 )
+# The releases holding a year of partitions: TAG-YYYY.
+YEAR_TAG = re.compile(r"-\d{4}")
 # A run that never ends (a network that hangs) must not hold the job until its timeout.
 GH_TIMEOUT = 600.0
 
@@ -46,7 +52,7 @@ class Published:
 
 
 def publish_release(out: Path, tag: str, gh: str = "gh") -> Published:
-    """Bring the release `tag` up to date with the export in `out` (see the module)."""
+    """Bring the releases of `tag` up to date with the export in `out` (see the module)."""
     program = shutil.which(gh)
     if program is None:
         raise ArchiverError(
@@ -55,20 +61,51 @@ def publish_release(out: Path, tag: str, gh: str = "gh") -> Published:
     staged = Path(tempfile.mkdtemp(prefix=".release-", dir=out.parent))
     try:
         names = stage(out, staged)
-        assets = _assets(program, tag)
-        if assets is None:
-            _run(program, "release", "create", tag, "--title", "Parquet export",
-                 "--notes", RELEASE_NOTES, "--latest=false")  # fmt: skip
-            assets = []
-        files = [str(staged / name) for name in names]
-        _run(program, "release", "upload", tag, *files, "--clobber")
+        by_release: dict[str, list[str]] = {}
+        for name in names:
+            by_release.setdefault(release_of(tag, name), []).append(str(staged / name))
+        # Every release of this export, as it stood before the upload: what may be stale.
+        years = [
+            t for t in _tags(program) if t.startswith(tag) and YEAR_TAG.fullmatch(t[len(tag) :])
+        ]
+        assets = {release: _assets(program, release) for release in {*years, *by_release}}
+        for release, files in sorted(by_release.items()):
+            if assets[release] is None:
+                _create(program, tag, release)
+            _run(program, "release", "upload", release, *files, "--clobber")
         marked, removed = hand_off(out, staged)
     finally:
         shutil.rmtree(staged, ignore_errors=True)
-    deleted = stale(out, assets)
-    for name in deleted:
-        _run(program, "release", "delete-asset", tag, name, "--yes")
+    deleted = []
+    for release, held in sorted(assets.items()):
+        for name in stale(out, held or []):
+            _run(program, "release", "delete-asset", release, name, "--yes")
+            deleted.append(name)
     return Published(len(names), marked, removed, deleted)
+
+
+def release_of(tag: str, name: str) -> str:
+    """Return the release an asset goes to: a partition to its year's (`export-2026`), the
+    manifest to `tag` itself. GitHub holds at most 1,000 assets a release, and the export
+    makes about 130 a year (11 tables, 12 months): one release would be full in 8 years."""
+    year = asset_year(name)
+    return tag if year is None else f"{tag}-{year}"
+
+
+def _tags(program: str) -> list[str]:
+    """Return the tags of the repository's releases."""
+    command = [program, "release", "list", "--limit", "1000", "--json", "tagName"]
+    result = _call([*command, "--jq", ".[].tagName"])
+    if result.returncode != 0:
+        raise ArchiverError(_failure(command, result))
+    return result.stdout.split()
+
+
+def _create(program: str, tag: str, release: str) -> None:
+    """Create a release of the export (never marked as the repository's latest)."""
+    title = "Parquet export" + ("" if release == tag else f", {release.removeprefix(tag + '-')}")
+    _run(program, "release", "create", release, "--title", title,
+         "--notes", RELEASE_NOTES, "--latest=false")  # fmt: skip
 
 
 def _assets(program: str, tag: str) -> list[str] | None:

@@ -3,9 +3,10 @@
 A published GitHub Pages site may be no larger than 1 GB, and a year of the export is about
 1.3 GB: on Pages it would stop the site's deployment within the first year. The hourly job
 caches its export folder between runs, and a cache that held every month would grow with
-history, as would each hour's restore and save. So the job publishes the export as the
-assets of one release (no limit on their sum; 2 GiB a file, and a month's largest is about
-100 MB) and keeps only the months a rerun may read back:
+history, as would each hour's restore and save. So the job publishes the export as release
+assets (no limit on their sum; 2 GiB a file, and a month's largest is about 100 MB; a
+release a year: archiver.export.github_release) and keeps only the months a rerun may read
+back:
 
 - `stage(out, staged)` puts in `staged` each partition of `out` not yet uploaded, named
   `<table>-<YYYY-MM>.parquet`, and `manifest.json` (every partition, by table and month);
@@ -41,7 +42,7 @@ from archiver.export.plan import (
     write_manifest,
 )
 
-__all__ = ["asset_name", "hand_off", "stage", "stale"]
+__all__ = ["asset_name", "asset_year", "hand_off", "stage", "stale"]
 
 _ASSET = re.compile(rf"({TABLE_NAME})-({MONTH})\.parquet")
 
@@ -49,6 +50,12 @@ _ASSET = re.compile(rf"({TABLE_NAME})-({MONTH})\.parquet")
 def asset_name(table: str, month: str) -> str:
     """Return a partition's name as a release asset (GitHub keeps letters, digits, - and .)."""
     return f"{table}-{month}.parquet"
+
+
+def asset_year(name: str) -> str | None:
+    """Return the year of a partition's asset (None: not a partition, the manifest)."""
+    found = _ASSET.fullmatch(name)
+    return found.group(2)[:4] if found else None
 
 
 def stage(out: Path, staged: Path) -> list[str]:
