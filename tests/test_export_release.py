@@ -31,6 +31,7 @@ from tests.fake_gh import install_fake_gh
 
 HOURS = [datetime(2026, 8, 30, 12, tzinfo=UTC), datetime(2026, 9, 15, 12, tzinfo=UTC)]
 HOURS += [datetime(2026, 10, 2, 12, tzinfo=UTC), datetime(2026, 10, 3, 12, tzinfo=UTC)]
+HOURS += [datetime(2027, 1, 4, 12, tzinfo=UTC)]
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +42,7 @@ def captures() -> list[Capture]:
 
 @pytest.fixture(scope="module")
 def three_months(tmp_path_factory: pytest.TempPathFactory, captures: list[Capture]) -> Path:
-    """An archive synced in August, September and on 2 October (the fourth hour left out)."""
+    """An archive synced in August, September and on 2 October (the later hours left out)."""
 
     def build(folder: Path) -> None:
         for capture in captures[:3]:
@@ -150,6 +151,14 @@ def test_the_release_holds_every_month_and_the_folder_only_the_last_two(
     rewritten = {n for n, path in assets(release).items() if path.stat().st_mtime_ns != before[n]}
     assert MANIFEST in rewritten and len(rewritten) < len(every)
     assert {name[-15:-8] for name in rewritten - {MANIFEST}} == {"2026-09", "2026-10"}
+    assert_release_is_a_full_export(release, repo, tmp_path)
+
+    # A new year: its partitions start the release export-2027 (created by this run), and
+    # October's, rewritten as versions in force leave them, are replaced in export-2026.
+    sync_ahead_of_the_clock(repo, captures[4])
+    exported(repo, out)
+    published(out)
+    assert {p.name for p in (release / "export-2027").iterdir()} >= {"changes-2027-01.parquet"}
     assert_release_is_a_full_export(release, repo, tmp_path)
 
 
