@@ -36,8 +36,14 @@ Handler = Callable[[socket.socket, int], None]
 
 
 def reply(status: str, body: bytes = b"", *headers: str) -> bytes:
-    """Return a raw HTTP/1.1 response with a Content-Length."""
-    lines = [f"HTTP/1.1 {status}", *headers, f"Content-Length: {len(body)}", "", ""]
+    """Return a raw HTTP/1.1 response with a Content-Length.
+
+    It says `Connection: close`, as the server does after each reply: without it the client
+    may keep the connection for its next request, and on a busy machine send that request
+    down a socket the server has already closed (an attempt lost to the test's server).
+    """
+    lines = [f"HTTP/1.1 {status}", *headers, f"Content-Length: {len(body)}", "Connection: close"]
+    lines += ["", ""]
     return "\r\n".join(lines).encode() + body
 
 
@@ -148,6 +154,6 @@ def test_a_429_retry_after_holds_every_request_not_only_its_own() -> None:
     with raw_server(throttle_first) as (base_url, arrivals):
         # One at a time: the second URL is asked only after the first one's 429 came back.
         responses = fetch_all(base_url, urls, attempts=2, concurrency=1)
-    assert [r.ok for r in responses] == [True, True, True]
+    assert [r.ok for r in responses] == [True, True, True], [r.error for r in responses]
     assert len(arrivals) == 4
     assert min(arrivals[1:]) - arrivals[0] >= pause
