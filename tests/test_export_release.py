@@ -208,3 +208,21 @@ def test_a_run_that_must_read_a_handed_off_month_exports_in_full(
     assert f"{whole + 1} files uploaded" in said
     assert "0 stale assets" not in said
     assert_release_is_a_full_export(release, repo, tmp_path)
+
+
+def test_no_export_or_no_gh_is_one_line_and_creates_nothing(
+    tmp_path: Path, release: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = run("export-release", str(empty))
+    assert result.exit_code == 3 and result.output.count("\n") == 1, result.output
+    assert "holds no export to stage; run `archiver export` first" in result.output
+    monkeypatch.setenv("PATH", str(tmp_path / "nowhere"))
+    result = run("export-release", str(empty))
+    assert result.exit_code == 3 and result.output.count("\n") == 1, result.output
+    assert "gh (GitHub's command-line tool) is not installed" in result.output
+    assert not list(release.iterdir()) and sorted(tmp_path.iterdir()) == [
+        tmp_path / "empty",
+        tmp_path / "gh",
+    ]
