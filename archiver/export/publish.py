@@ -17,7 +17,7 @@ from pathlib import Path
 from archiver.errors import ArchiverError
 from archiver.export.plan import MANIFEST, MONTH, TABLE_NAME
 
-__all__ = ["mirror", "refuse_foreign_folder"]
+__all__ = ["link_or_copy", "mirror", "refuse_foreign_folder"]
 
 # The names an export writes (archiver.export.parquet: `table/month=YYYY-MM/part-0.parquet`,
 # written as `.partial` first), and their folders: a mirror holds these and nothing else.
@@ -49,11 +49,16 @@ def mirror(source: Path, target: Path) -> int:
             if placed.samefile(source / name):
                 continue
             placed.unlink()
-        try:
-            os.link(source / name, placed)
-        except OSError:  # Another file system, or links not allowed: copy the bytes.
-            shutil.copyfile(source / name, placed)
+        link_or_copy(source / name, placed)
     return len(wanted)
+
+
+def link_or_copy(source: Path, target: Path) -> None:
+    """Put source's bytes at target: a hard link where the file system allows, else a copy."""
+    try:
+        os.link(source, target)
+    except OSError:  # Another file system, or links not allowed: copy the bytes.
+        shutil.copyfile(source, target)
 
 
 def refuse_foreign_folder(publish: Path) -> None:

@@ -26,7 +26,6 @@ and unmarked, and the next run stages them again.
 from __future__ import annotations
 
 import filecmp
-import os
 import re
 import shutil
 from pathlib import Path
@@ -41,6 +40,7 @@ from archiver.export.plan import (
     read_manifest,
     write_manifest,
 )
+from archiver.export.publish import link_or_copy
 
 __all__ = ["asset_name", "asset_year", "hand_off", "stage", "stale"]
 
@@ -78,7 +78,7 @@ def stage(out: Path, staged: Path) -> list[str]:
         for month, facts in sorted(months.items()):
             if not facts.get(RELEASED):
                 name = asset_name(table, month)
-                _link(partition_path(out, table, month), staged / name)
+                link_or_copy(partition_path(out, table, month), staged / name)
                 names.append(name)
     shutil.copyfile(out / MANIFEST, staged / MANIFEST)
     return [*names, MANIFEST]
@@ -121,14 +121,6 @@ def stale(out: Path, assets: list[str]) -> list[str]:
         raise ArchiverError(f"{out} holds no export; nothing was compared with the release")
     listed = {asset_name(t, m) for t, months in manifest.tables.items() for m in months}
     return sorted({a for a in assets if _ASSET.fullmatch(a) and a not in listed})
-
-
-def _link(source: Path, target: Path) -> None:
-    """Put source's bytes at target: a hard link where the file system allows, else a copy."""
-    try:
-        os.link(source, target)
-    except OSError:
-        shutil.copyfile(source, target)
 
 
 def _same_file(path: Path, asset: Path) -> bool:
