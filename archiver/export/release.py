@@ -41,6 +41,7 @@ from archiver.export.plan import (
     write_manifest,
 )
 from archiver.export.publish import link_or_copy
+from archiver.export.tables import remove_partition
 
 __all__ = ["asset_name", "asset_year", "hand_off", "stage", "stale"]
 
@@ -105,10 +106,8 @@ def hand_off(out: Path, staged: Path) -> tuple[int, int]:
     for table, months in manifest.tables.items():
         for month, facts in months.items():
             path = partition_path(out, table, month)
-            if facts.get(RELEASED) and month < oldest_kept and path.is_file():
-                path.unlink()
+            if facts.get(RELEASED) and month < oldest_kept and remove_partition(path):
                 removed += 1
-                _remove_empty(path.parent, path.parent.parent)
     write_manifest(out, manifest)
     return marked, removed
 
@@ -129,14 +128,6 @@ def _same_file(path: Path, asset: Path) -> bool:
         return path.samefile(asset) or filecmp.cmp(path, asset, shallow=False)
     except OSError:
         return False
-
-
-def _remove_empty(*folders: Path) -> None:
-    """Remove the folders, innermost first, while they are empty."""
-    for folder in folders:
-        if any(folder.iterdir()):
-            return
-        folder.rmdir()
 
 
 def _refuse_foreign(staged: Path) -> None:

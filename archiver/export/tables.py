@@ -14,7 +14,7 @@ from archiver.errors import ArchiverError
 from archiver.export.columns import Column
 from archiver.export.plan import RELEASED, Manifest, Plan, write_manifest
 
-__all__ = ["ExportReport", "HandedOff", "Rows", "TableWriter", "group"]
+__all__ = ["ExportReport", "HandedOff", "Rows", "TableWriter", "group", "remove_partition"]
 
 Rows = list[dict[str, Any]]
 
@@ -158,10 +158,18 @@ class TableWriter:
     def _remove(self, name: str, month: str) -> None:
         """Delete one partition file (and its folders once empty)."""
         path = self.parquet.partition_path(self.out, name, month)
-        if not path.is_file():
-            return
-        path.unlink()
-        self.report.removed.append(path.relative_to(self.out).as_posix())
-        for folder in (path.parent, path.parent.parent):
-            if not any(folder.iterdir()):
-                folder.rmdir()
+        if remove_partition(path):
+            self.report.removed.append(path.relative_to(self.out).as_posix())
+
+
+def remove_partition(path: Path) -> bool:
+    """Delete a partition's file, then its month and table folders once empty; tell if it
+    was there."""
+    if not path.is_file():
+        return False
+    path.unlink()
+    for folder in (path.parent, path.parent.parent):
+        if any(folder.iterdir()):
+            break
+        folder.rmdir()
+    return True
