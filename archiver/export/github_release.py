@@ -76,12 +76,10 @@ def publish_release(out: Path, tag: str, gh: str = "gh") -> Published:
         marked, removed = hand_off(out, staged)
     finally:
         shutil.rmtree(staged, ignore_errors=True)
-    deleted = []
-    for release, held in sorted(assets.items()):
-        for name in stale(out, held or []):
-            _run(program, "release", "delete-asset", release, name, "--yes")
-            deleted.append(name)
-    return Published(len(names), marked, removed, deleted)
+    gone = stale(out, {release: held or [] for release, held in assets.items()})
+    for release, name in gone:
+        _run(program, "release", "delete-asset", release, name, "--yes")
+    return Published(len(names), marked, removed, [name for _, name in gone])
 
 
 def release_of(tag: str, name: str) -> str:

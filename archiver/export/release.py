@@ -28,6 +28,7 @@ from __future__ import annotations
 import filecmp
 import re
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
 
 from archiver.errors import ArchiverError
@@ -60,20 +61,13 @@ def asset_year(name: str) -> str | None:
 
 
 def stage(out: Path, staged: Path) -> list[str]:
-    """Fill `staged` with what the release lacks of the export in `out`; return the names.
-
-    `staged` is created, or emptied of what an earlier stage put there; a folder holding any
-    other file is refused, touching nothing.
-    """
+    """Fill `staged`, a new empty folder, with what the releases lack of the export in `out`;
+    return the names."""
     from archiver.export.parquet import partition_path
 
     manifest = read_manifest(out)
     if manifest is None:
         raise ArchiverError(f"{out} holds no export to stage; run `archiver export` first")
-    _refuse_foreign(staged)
-    staged.mkdir(parents=True, exist_ok=True)
-    for old in staged.iterdir():
-        old.unlink()
     names = []
     for table, months in sorted(manifest.tables.items()):
         for month, facts in sorted(months.items()):
@@ -93,7 +87,6 @@ def hand_off(out: Path, staged: Path) -> tuple[int, int]:
     manifest = read_manifest(out)
     if manifest is None:
         raise ArchiverError(f"{out} holds no export; nothing was handed off")
-    _refuse_foreign(staged)
     marked = removed = 0
     for table, months in manifest.tables.items():
         for month, facts in months.items():
@@ -112,14 +105,19 @@ def hand_off(out: Path, staged: Path) -> tuple[int, int]:
     return marked, removed
 
 
-def stale(out: Path, assets: list[str]) -> list[str]:
-    """Return the names among a release's assets of partitions the export no longer lists
-    (other assets, which no stage writes, are left alone)."""
+def stale(out: Path, assets: Mapping[str, list[str]]) -> list[tuple[str, str]]:
+    """Return (release, name) of the assets, given by release, of partitions the export no
+    longer lists (other assets, which no stage writes, are left alone)."""
     manifest = read_manifest(out)
     if manifest is None:
         raise ArchiverError(f"{out} holds no export; nothing was compared with the release")
     listed = {asset_name(t, m) for t, months in manifest.tables.items() for m in months}
-    return sorted({a for a in assets if _ASSET.fullmatch(a) and a not in listed})
+    return sorted(
+        (release, name)
+        for release, names in assets.items()
+        for name in set(names)
+        if _ASSET.fullmatch(name) and name not in listed
+    )
 
 
 def _same_file(path: Path, asset: Path) -> bool:
@@ -128,18 +126,3 @@ def _same_file(path: Path, asset: Path) -> bool:
         return path.samefile(asset) or filecmp.cmp(path, asset, shallow=False)
     except OSError:
         return False
-
-
-def _refuse_foreign(staged: Path) -> None:
-    """Raise when the staging folder holds a file a stage does not write: it is emptied
-    before each stage, and everything in it is uploaded."""
-    if not staged.is_dir():
-        if staged.exists():
-            raise ArchiverError(f"{staged} is a file; give a folder to stage the release in")
-        return
-    for path in staged.iterdir():
-        if not (path.is_file() and (path.name == MANIFEST or _ASSET.fullmatch(path.name))):
-            raise ArchiverError(
-                f"{staged} holds {path.name}, which no stage writes; give an empty or new "
-                "folder (everything in it is uploaded)"
-            )
