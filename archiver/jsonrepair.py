@@ -27,6 +27,7 @@ from typing import Any
 import orjson
 
 from archiver import jsonvalue
+from archiver.canonical import json_bytes
 from archiver.jsonvalue import MAX_LEVELS, loads, without_lone_surrogates
 
 # Twice what a file holds, and well inside what every reader reads (the standard library,
@@ -48,14 +49,17 @@ def parse_body(body: bytes, full: str) -> tuple[Any, str | None]:
     except orjson.JSONDecodeError as error:
         first: orjson.JSONDecodeError = error
     notes: list[str] = []
+    made: set[str] = set()  # Each repair at most once: a body may need both.
     repaired, latest = body, first
-    for _ in range(2):  # Each repair at most once: a body may need both.
+    while True:
         message = str(latest)
-        if "surrogate" in message and not _made(notes, "surrogate"):
+        if "surrogate" in message and "surrogate" not in made:
+            made.add("surrogate")
             repaired, count = without_lone_surrogates(repaired)
             note = f"{count} lone surrogate escape(s) in {full}, no Unicode character, "
             note += "archived as U+FFFD"
-        elif _too_deep(message) and not _made(notes, "nested"):
+        elif _too_deep(message) and "nested" not in made:
+            made.add("nested")
             repaired, count = without_deep_values(repaired)
             note = (
                 f"{count} value(s) in {full} nested deeper than JSON readers go, read cut to "
@@ -63,20 +67,14 @@ def parse_body(body: bytes, full: str) -> tuple[Any, str | None]:
                 "too deep"
             )
         else:
-            break
+            raise first
         if not count:
-            break
+            raise first
         notes.append(note)
         try:
             return loads(repaired), "; ".join(notes)
         except orjson.JSONDecodeError as error:
             latest = error
-    raise first
-
-
-def _made(notes: list[str], word: str) -> bool:
-    """Tell whether a repair whose note holds `word` was made."""
-    return any(word in note for note in notes)
 
 
 def _too_deep(message: str) -> bool:
@@ -118,7 +116,7 @@ def deep_json_bytes(value: Any) -> bytes:
     it can write it): containers are written here without recursion, the rest by
     jsonvalue.dumps (numbers digit for digit)."""
     try:
-        return bytes(memoryview(jsonvalue.dumps(value)))  # Only as big as the text.
+        return json_bytes(value)
     except jsonvalue.NestingError:
         pass
     out: list[bytes] = []
