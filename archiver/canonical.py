@@ -12,14 +12,46 @@ from archiver import jsonvalue
 
 # Sorted keys: same data, same bytes, same blob, no commit.
 _OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS
+# GitHub refuses a push holding a file over 100 MiB and warns over 50 MiB. An archived file
+# past that would fail every hourly push from then on, so no file may pass the warning:
+# indentation makes a deep, wide value hundreds of times larger than upstream sent it.
+MAX_FILE_BYTES = 50 * 2**20
+
+
+class FileTooLargeError(jsonvalue.EncodeError):
+    """Bytes for a file over MAX_FILE_BYTES."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        super().__init__()
+
+    def __str__(self) -> str:
+        return (
+            f"its file would be {self.size / 2**20:,.0f} MiB, more than the "
+            f"{MAX_FILE_BYTES // 2**20} MiB a file of the archive may hold (GitHub refuses a "
+            "push holding a file over 100 MiB)"
+        )
+
+
+def checked_size(data: bytes) -> bytes:
+    """Return the bytes of a file to write, or raise FileTooLargeError past MAX_FILE_BYTES."""
+    if len(data) > MAX_FILE_BYTES:
+        raise FileTooLargeError(len(data))
+    return data
 
 
 def canonical_bytes(entity: Any) -> bytes:
     """Return the entity as sorted-key, 2-space-indented UTF-8 JSON with a trailing newline.
 
     Numbers are written digit for digit (archiver.jsonvalue); a value nested deeper than
-    JSON files can hold raises jsonvalue.NestingError naming the field.
+    JSON files can hold raises jsonvalue.NestingError naming the field, and bytes past
+    MAX_FILE_BYTES FileTooLargeError (both jsonvalue.EncodeError).
     """
+    return checked_size(order_bytes(entity))
+
+
+def order_bytes(entity: Any) -> bytes:
+    """Return what copies of one entity sort by: its canonical bytes, whatever their size."""
     return jsonvalue.dumps(entity, option=_OPTIONS) + b"\n"
 
 

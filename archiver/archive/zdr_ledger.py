@@ -41,7 +41,10 @@ def ledger_write(ledger: ZdrLedger, archived: bytes | None) -> tuple[bytes | Non
             "a likely upstream glitch (the ledger was left as it was; it is written again "
             "once the list recovers)"
         )
-    return ledger.data(), None
+    try:
+        return ledger.data(), None
+    except jsonvalue.EncodeError as error:
+        return None, f"ZDR list: not written, {error}; the ledger was left as it was"
 
 
 def archived_size(data: bytes | None) -> int:

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from archiver import jsonvalue
+from archiver.canonical import MAX_FILE_BYTES
 from archiver.telemetry.codec import dump, key_of
 from archiver.telemetry.layout import (
     SUFFIX,
@@ -53,6 +54,9 @@ from archiver.telemetry.writer import UPTIME_KIND, TelemetryWrites
 KIND = UPTIME_KIND
 HOURS = tuple(f"{hour:02d}" for hour in range(24))
 _HOUR_TEXT = re.compile(r"\d{4}-\d\d-\d\dT(?:[01]\d|2[0-3]):00:00Z")
+# An uptime is a percentage or null: a value far longer is not one, and 24 of them a day for
+# every endpoint of a shard must keep its file under MAX_FILE_BYTES.
+MAX_CELL_CHARS = 1024
 _HEADER = ("\t".join(dump(name) for name in (*FIXED_COLUMNS, *HOURS)) + "\n").encode()
 
 # {key cell: {hour column: cell text}}: one day file's lines.
@@ -129,7 +133,10 @@ def _window_cells(key: Any, window: Any) -> dict[tuple[date, str], str]:
     for hour, value in window.items():
         if not isinstance(hour, str) or not _HOUR_TEXT.fullmatch(hour):
             raise ValueError(f"{hour!r} is not a whole hour as YYYY-MM-DDTHH:00:00Z")
-        cells[date.fromisoformat(hour[:10]), hour[11:13]] = dump(value)
+        text = dump(value)
+        if len(text) > MAX_CELL_CHARS:
+            raise ValueError(f"the uptime at {hour} is {len(text):,} characters of JSON, not one")
+        cells[date.fromisoformat(hour[:10]), hour[11:13]] = text
     return cells
 
 
@@ -159,8 +166,16 @@ def _merge_file(
                 key = key_of(key_cell)
                 merge.revised[key] = merge.revised.get(key, 0) + 1
             line[hour] = text
-    if changed:
-        result.writes[path] = render_day(_path_day(path), day_lines)
+    if not changed:
+        return
+    data = render_day(_path_day(path), day_lines)
+    if len(data) > MAX_FILE_BYTES:
+        result.problems.append(
+            f"{path} would hold {len(data) / 2**20:,.0f} MiB, more than the "
+            f"{MAX_FILE_BYTES // 2**20} MiB a file of the archive may hold; not written"
+        )
+        return
+    result.writes[path] = data
 
 
 def _path_day(path: str) -> date:

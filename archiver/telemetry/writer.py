@@ -19,9 +19,10 @@ from typing import Any
 import orjson
 
 from archiver import jsonvalue
-from archiver.canonical import StageBlob, StagedBlob, blob_id
+from archiver.canonical import MAX_FILE_BYTES, StageBlob, StagedBlob, blob_id
 from archiver.telemetry.checks import Problems
 from archiver.telemetry.codec import Leaves, dump, key_of
+from archiver.telemetry.file_limit import LEFT_OUT, SheetSnapshot, keys_to_leave_out, too_large
 from archiver.telemetry.layout import (
     KIND_NAME,
     SUFFIX,
@@ -342,9 +343,14 @@ class _Kind:
         rows += [f"{stamp}\t{k}\n" for k in sorted(previous) if not observed.get(k, ("", {}))[1]]
         if not rows and replaced is None:
             return False
+        before = SheetSnapshot.of(sheet)
         sheet.body += "".join(elided(stamp, rows, sheet.last_epoch)).encode()
         sheet.last_epoch = stamp if rows else sheet.last_epoch
         data = sheet.header() + sheet.body
+        if len(data) > MAX_FILE_BYTES:
+            before.restore(sheet)
+            overflow = (rows, len(data))
+            return self._without_largest(path, sheet, overflow, observed, previous, kept, replaced)
         if data == replaced:
             return False
         if self.stage is None:
@@ -356,6 +362,28 @@ class _Kind:
         self.result.samples += len(rows)
         self.writer.sheets.remember(blob, sheet)
         return True
+
+    def _without_largest(
+        self,
+        path: str,
+        sheet: Sheet,
+        overflow: tuple[list[str], int],
+        observed: Flattened,
+        previous: Mapping[str, Leaves],
+        kept: Mapping[str, Leaves],
+        replaced: bytes | None,
+    ) -> bool:
+        """Append again without the keys of the largest rows (file_limit); tell if the file
+        changed."""
+        refused = keys_to_leave_out(*overflow, observed.keys() | kept.keys())
+        if not refused:
+            self.result.problems.append(too_large(path, overflow[1]))
+            return False
+        for key_cell in sorted(refused):
+            self.problems.add(self.name, LEFT_OUT, key_of(key_cell), written=False)
+        fewer = {k: v for k, v in observed.items() if k not in refused}
+        kept_fewer = {k: v for k, v in kept.items() if k not in refused}
+        return self._append(path, sheet, fewer, previous, kept_fewer, replaced)
 
     def _note_dropped(self, key: str, before: Leaves | None, now: Leaves) -> None:
         """Note the top-level fields a still-observed key had and no longer sends."""

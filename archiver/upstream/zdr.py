@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from archiver import jsonvalue
-from archiver.canonical import canonical_bytes
+from archiver.canonical import canonical_bytes, order_bytes
 from archiver.upstream.fetch import Response
 
 # Fields of a listed endpoint the ledger keeps: who it is, not how it performs this hour.
@@ -90,7 +90,7 @@ def read_ledger(response: Response) -> ZdrLedger:
         if tag in tags and tags[tag] != kept:
             # The copy that sorts first, not the first sent: the ledger must not flip when
             # upstream sends the same list in another order.
-            tags[tag] = min(tags[tag], kept, key=canonical_bytes)
+            tags[tag] = min(tags[tag], kept, key=order_bytes)
             note = f"ZDR list: {model_id} {tag} listed twice; kept the copy that sorts first"
             ledger.notes.append(note)
             continue
