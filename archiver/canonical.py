@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 import orjson
 
 from archiver import jsonvalue
+from archiver.indented_size import indented_size
 
 # Sorted keys: same data, same bytes, same blob, no commit.
 _OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS
@@ -16,20 +17,23 @@ _OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS
 # past that would fail every hourly push from then on, so no file may pass the warning:
 # indentation makes a deep, wide value hundreds of times larger than upstream sent it.
 MAX_FILE_BYTES = 50 * 2**20
+# Indented, a byte sent grows to at most this many: a value of two bytes (`0,`) on a line of
+# its own, behind two spaces for each of up to MAX_LEVELS levels.
+_MOST_GROWTH = jsonvalue.MAX_LEVELS + 2
 
 
 class FileTooLargeError(jsonvalue.EncodeError):
     """Bytes for a file over MAX_FILE_BYTES."""
 
-    def __init__(self, size: int) -> None:
-        self.size = size
+    def __init__(self, size: int, *, counted_whole: bool = True) -> None:
+        self.size, self.counted_whole = size, counted_whole
         super().__init__()
 
     def __str__(self) -> str:
+        size = f"{self.size / 2**20:,.0f} MiB, more than" if self.counted_whole else "over"
         return (
-            f"its file would be {self.size / 2**20:,.0f} MiB, more than the "
-            f"{MAX_FILE_BYTES // 2**20} MiB a file of the archive may hold (GitHub refuses a "
-            "push holding a file over 100 MiB)"
+            f"its file would be {size} the {MAX_FILE_BYTES // 2**20} MiB a file of the archive "
+            "may hold (GitHub refuses a push holding a file over 100 MiB)"
         )
 
 
@@ -47,6 +51,12 @@ def canonical_bytes(entity: Any) -> bytes:
     JSON files can hold raises jsonvalue.NestingError naming the field, and bytes past
     MAX_FILE_BYTES FileTooLargeError (both jsonvalue.EncodeError).
     """
+    # Counted before it is written when indenting it could take gigabytes: a 4 MB value sent
+    # 250 levels deep is a 1 GB file.
+    if len(jsonvalue.dumps(entity)) * _MOST_GROWTH > MAX_FILE_BYTES:
+        size = indented_size(entity, MAX_FILE_BYTES) + 1
+        if size > MAX_FILE_BYTES:
+            raise FileTooLargeError(size, counted_whole=False)
     return checked_size(order_bytes(entity))
 
 

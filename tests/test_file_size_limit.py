@@ -11,6 +11,7 @@ sizes read back with the git CLI.
 from __future__ import annotations
 
 import subprocess
+import sys
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -172,3 +173,28 @@ def test_a_zdr_list_too_large_for_its_ledger_file_leaves_the_ledger_as_it_was() 
     assert data is None
     assert refusal is not None and refusal.startswith("ZDR list: not written, its file would be")
     assert refusal.endswith("; the ledger was left as it was")
+
+
+def test_a_value_gigabytes_long_indented_is_refused_without_writing_it(tmp_path: Path) -> None:
+    # 4 million zeros 250 levels deep: 8 MB sent, a file of 2 GB. Under a 1.5 GB address
+    # space, writing it to find its size fails; counting it does not.
+    script = f"""
+import resource
+resource.setrlimit(resource.RLIMIT_AS, (1536 * 2**20, 1536 * 2**20))
+from archiver.canonical import FileTooLargeError, canonical_bytes
+value = [0] * 4_000_000
+for _ in range({DEPTH}):
+    value = [value]
+try:
+    canonical_bytes({{"extra": value}})
+except FileTooLargeError as error:
+    print(error)
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, timeout=600
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout == (
+        "its file would be over the 50 MiB a file of the archive may hold (GitHub refuses a "
+        "push holding a file over 100 MiB)\n"
+    )

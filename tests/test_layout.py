@@ -18,6 +18,7 @@ SHARED = {
     "jsonvalue",
     "jsonrepair",
     "canonical",
+    "indented_size",
     "paths",
     "textsafe",
     "times",
