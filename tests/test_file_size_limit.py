@@ -18,10 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from archiver.archive.zdr_ledger import ledger_write
-from archiver.canonical import MAX_FILE_BYTES
+from archiver.canonical import MAX_FILE_BYTES, order_bytes
 from archiver.capture.files import Capture
+from archiver.indented_size import indented_size
 from archiver.telemetry.reader import endpoint_series
 from archiver.telemetry.uptime import MAX_CELL_CHARS, uptime_writes
 from archiver.upstream.fetch import Response
@@ -198,3 +201,25 @@ except FileTooLargeError as error:
         "its file would be over the 50 MiB a file of the archive may hold (GitHub refuses a "
         "push holding a file over 100 MiB)\n"
     )
+
+
+_JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**30), max_value=10**30)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda children: (
+        st.lists(children, max_size=5) | st.dictionaries(st.text(), children, max_size=5)
+    ),
+    max_leaves=40,
+)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(_JSON, st.integers(min_value=0, max_value=400))
+def test_indented_size_counts_what_canonical_bytes_write(value: Any, limit: int) -> None:
+    written = len(order_bytes(value)) - 1  # less the trailing newline
+    assert indented_size(value, 10**9) == written
+    counted = indented_size(value, limit)
+    assert counted == written if written <= limit else counted > limit
