@@ -8,9 +8,11 @@
   afresh)" though nothing was damaged. The index is now joined again by git itself.
 - A sparse checkout: a sync wrote the index from HEAD's tree whole, dropping git's
   skip-worktree marks, so every file outside the sparse cone read as deleted and every later
-  sync refused ("unstaged edits"). Now refused before fetching, with the fix in the line.
+  sync refused ("unstaged edits"). The store now gives git its marks back after writing the
+  index (the hourly jobs check out recent telemetry alone: tests/test_sparse_jobs.py).
   `site` and `export` read telemetry from the work tree: in a sparse checkout without it
-  they showed and exported none, exit 0. They refuse such a checkout now.
+  they showed and exported none, exit 0. The site refuses a checkout without the days it
+  charts; the export reads the files the checkout left out from git.
 - A repository owned by another user (an Actions container, a clone made by another
   account): "not owned by current user; ... check it with git fsck and repair it". Now one
   line that names safe.directory; and git's own answer counts, so a safe.directory that git
@@ -170,20 +172,23 @@ def test_a_split_index_is_joined_and_the_sync_lands(small_archive: Path, referen
     assert status_clean(small_archive)
 
 
-def test_a_sparse_checkout_is_refused_before_anything_is_written(
+def test_a_sparse_checkout_commits_what_a_full_one_does_and_stays_sparse(
     small_archive: Path, reference: Path
 ) -> None:
+    # (git leaves a file it cannot tell unchanged, its stat data being a copy's.)
+    git(small_archive, "update-index", "-q", "--refresh")
     git(small_archive, "sparse-checkout", "set", "--cone", "data/model")
-    before = head(small_archive)
-    line = one_error_line(run("import", "--repo", str(small_archive), NEXT_CAPTURE))
-    assert "sparse" in line and "git sparse-checkout disable" in line
-    assert head(small_archive) == before
-    assert status_clean(small_archive), "the sparse checkout must be left as git had it"
-    git(small_archive, "sparse-checkout", "disable")
+    left_out = git(small_archive, "ls-files", "-t", "--", "data/endpoint").splitlines()
+    assert left_out and all(line.startswith("S ") for line in left_out)
     result = run("import", "--repo", str(small_archive), NEXT_CAPTURE)
     assert result.exit_code == 0, result.output
     assert data_tree(small_archive) == data_tree(reference)
-    assert status_clean(small_archive)
+    # git's skip-worktree marks are back after the store wrote the index: nothing reads as
+    # deleted, and the files the commit wrote outside the cone are left out too.
+    assert status_clean(small_archive), "the sparse checkout must be left as git had it"
+    assert not (small_archive / "data" / "endpoint").exists()
+    listed = git(small_archive, "ls-files", "-t", "--", "data/endpoint").splitlines()
+    assert listed and all(line.startswith("S ") for line in listed)
 
 
 def clean_env(home: Path, **extra: str) -> dict[str, str]:
@@ -325,21 +330,25 @@ def test_a_refusing_pre_push_hook_is_quoted_and_the_next_run_pushes(
     assert head(remote) == head(clone)
 
 
-def test_site_and_export_refuse_a_sparse_checkout_without_telemetry(
+def test_the_site_refuses_a_sparse_checkout_without_its_telemetry_and_the_export_reads_git(
     small_archive: Path, tmp_path: Path
 ) -> None:
+    full = tmp_path / "full-export"
+    assert run("export", "--repo", str(small_archive), str(full)).exit_code == 0
     git(small_archive, "update-index", "-q", "--refresh")
     git(small_archive, "sparse-checkout", "set", "--cone", "data/model", "data/endpoint")
     assert not (small_archive / "data" / "telemetry").exists()
     site, export = tmp_path / "site", tmp_path / "export"
-    for args in (["site", "--out", str(site)], ["export", str(export)]):
-        line = one_error_line(run(*args, "--repo", str(small_archive)))
-        assert "sparse checkout" in line and "data/telemetry" in line, line
-    assert not site.exists() and not export.exists()
-    git(small_archive, "sparse-checkout", "disable")
+    line = one_error_line(run("site", "--out", str(site), "--repo", str(small_archive)))
+    assert "sparse checkout without the telemetry of" in line and "checkout-recent" in line
+    assert not site.exists()
+    # The export reads the commit's files from git: the same tables as from the full tree.
     exported = run("export", "--repo", str(small_archive), str(export))
     assert exported.exit_code == 0, exported.output
-    assert list(export.glob("telemetry_endpoint/*/*.parquet")), "telemetry exported"
+    tables = sorted(export.glob("telemetry_endpoint/*/*.parquet"))
+    assert tables, "telemetry exported"
+    for table in tables:
+        assert table.read_bytes() == (full / table.relative_to(export)).read_bytes()
 
 
 SIGNATURES_REQUIRED = [

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import os
 import subprocess
+from datetime import date, timedelta
 from pathlib import Path
 
 import pygit2
@@ -88,13 +89,8 @@ def is_owner_refusal(error: Exception) -> bool:
 
 
 def readable_index(repo: pygit2.Repository, root: Path) -> None:
-    """Refuse a sparse checkout; have git join a split index libgit2 cannot read."""
-    if _config_true(repo, "core.sparseCheckout"):
-        raise StoreError(
-            f"{root} is a sparse checkout: a sync writes all of data/ and would mark every "
-            "file outside the sparse cone deleted; run `git sparse-checkout disable` there "
-            "(or sync in a full clone), then run again"
-        )
+    """Have git join a split index libgit2 cannot read (a sparse checkout is read as it is:
+    the store gives git back its skip-worktree marks after writing the index)."""
     try:
         repo.index.read(force=True)
         return
@@ -121,23 +117,38 @@ def _config_true(repo: pygit2.Repository, key: str) -> bool:
         return False
 
 
-def refuse_sparse_telemetry(root: Path) -> None:
-    """Refuse a sparse checkout that leaves telemetry out of the work tree, where the site and
-    the export read it: they would show none, and say nothing."""
+def refuse_sparse_telemetry(root: Path, days: int, at: date | None = None) -> None:
+    """Refuse a sparse checkout that leaves out telemetry of the `days` days up to `at`
+    (default: the newest telemetry day), which the site reads from the work tree: it would
+    show none, and say nothing. Older telemetry may be left out (`archiver checkout-recent`)."""
     try:
         repo = pygit2.Repository(str(root))
     except pygit2.GitError:
         return  # Not a repository: the reader's own error follows.
     if repo.is_bare or not _config_true(repo, "core.sparseCheckout"):
         return
-    command = ["git", "-C", str(root), "ls-files", "-t", "--", "data/telemetry"]
-    listed = subprocess.run(command, capture_output=True)
-    if any(line.startswith(b"S ") for line in listed.stdout.splitlines()):
+    command = ["git", "-C", str(root), "ls-files", "-t", "-z", "--", "data/telemetry"]
+    listed = subprocess.run(command, capture_output=True).stdout.split(b"\0")
+    days_of = [(entry[:2] == b"S ", _folder_day(entry[2:])) for entry in listed if entry]
+    newest = at or max((day for _, day in days_of if day is not None), default=None)
+    if newest is None:
+        return
+    first = newest - timedelta(days=days)
+    if any(left_out and day is not None and first <= day <= newest for left_out, day in days_of):
         raise StoreError(
-            f"{root} is a sparse checkout without all of data/telemetry/, which the site and "
-            "the export read from the work tree; run `git sparse-checkout disable` there (or "
-            "add data/telemetry to the sparse checkout), then run again"
+            f"{root} is a sparse checkout without the telemetry of {first} to {newest}, which "
+            "the site reads from the work tree; run `archiver checkout-recent` (or `git "
+            "sparse-checkout disable`) there, then run again"
         )
+
+
+def _folder_day(path: bytes) -> date | None:
+    """Return the day a telemetry file's folder is named by (data/telemetry/K/YYYY/MM-DD/F)."""
+    parts = path.split(b"/")
+    try:
+        return date.fromisoformat(f"{parts[3].decode()}-{parts[4].decode()}")
+    except (IndexError, UnicodeDecodeError, ValueError):
+        return None
 
 
 # Who a commit names, in git's order of precedence: its environment for the role, then the

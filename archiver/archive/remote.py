@@ -24,11 +24,13 @@ from subprocess import PIPE
 import pygit2
 from pygit2.enums import CheckoutStrategy, SortMode
 
+from archiver.archive.partial_clone import BlobReader
 from archiver.archive.push_refusal import explain_refusal
 from archiver.archive.store import Store
 from archiver.archive.synclog import SyncLog
 from archiver.archive.trailers import EPOCH_TRAILER, trailers
-from archiver.archive.worktree import OWNED
+from archiver.archive.trees import walk_files
+from archiver.archive.worktree import OWNED, reapply_sparse, uncommitted
 from archiver.errors import StoreError
 
 # A refused push that names one of these lost a race for the ref lock: worth another round.
@@ -77,7 +79,7 @@ def prepare(store: Store, remote: str, branch: str | None) -> tuple[Target, str 
         )
     if remote not in repo.remotes.names():
         raise PublishError(f"{root} has no git remote named {remote!r}; see `git remote -v`")
-    dirty = sorted(repo.status(untracked_files="no"))
+    dirty = uncommitted(repo, root)
     if dirty:
         raise PublishError(
             f"{root} has uncommitted changes to tracked files ({dirty[0]}, ...); "
@@ -194,6 +196,8 @@ def _fast_forward(repo: pygit2.Repository, target: Target, head: str | None, new
     try:
         # SAFE: only paths that differ from HEAD's tree are written, and a file that differs
         # from HEAD (none: prepare checked the tree clean) would stop the checkout, untouched.
+        # libgit2 cannot fetch what a partial clone lacks: the files that change, in one go.
+        BlobReader(repo).prefetch(_changed_blobs(repo, head, commit))
         checkout = repo.checkout_tree
         checkout(commit.tree, strategy=CheckoutStrategy.SAFE)  # type: ignore[no-untyped-call]
         index = repo.index
@@ -201,6 +205,7 @@ def _fast_forward(repo: pygit2.Repository, target: Target, head: str | None, new
         # As the store does: the tree cache whole, so the next staged-changes check is a lookup.
         index.read_tree(commit.tree)
         index.write()
+        reapply_sparse(repo, target.repo)
         if branch is None:
             repo.references.create(name, commit.id)
         else:
@@ -315,3 +320,11 @@ def last_line(result: subprocess.CompletedProcess[str]) -> str:
     """Return the most telling line git printed: its last error line."""
     lines = [line for line in (result.stderr or result.stdout).splitlines() if line.strip()]
     return lines[-1].strip() if lines else f"exit status {result.returncode}"
+
+
+def _changed_blobs(repo: pygit2.Repository, head: str | None, commit: pygit2.Commit) -> list[str]:
+    """Return the blob ids of the files that differ from head in commit."""
+    if head is None:
+        return [blob for _, blob in walk_files(repo, commit.tree, "")]
+    diff = repo[head].peel(pygit2.Commit).tree.diff_to_tree(commit.tree)
+    return [str(delta.new_file.id) for delta in diff.deltas if delta.status_char() != "D"]

@@ -36,10 +36,12 @@ from archiver.archive.git_locks import (
 )
 from archiver.archive.git_setup import identities, open_or_init, readable_index
 from archiver.archive.lock import repository_lock
+from archiver.archive.partial_clone import BlobReader
 from archiver.archive.trailers import sync_epoch
 from archiver.archive.trees import blob_ids, tree_with, walk_files
 from archiver.archive.worktree import (
     prune_empty_dirs,
+    reapply_sparse,
     refuse_detached,
     refuse_edited_meanwhile,
     refuse_edited_since_interrupted,
@@ -130,7 +132,14 @@ class Store:
     def read(self, blob_id: str) -> bytes:
         """Return the bytes of a blob."""
         # The object database hands back the bytes without building a Blob: twice as fast.
-        kind, data = self.repo.odb.read(pygit2.Oid(hex=blob_id))
+        try:
+            kind, data = self.repo.odb.read(pygit2.Oid(hex=blob_id))
+        except KeyError:
+            # A partial clone (the hourly jobs check out recent telemetry alone) fetches it.
+            fetched = BlobReader(self.repo).data(blob_id)
+            if fetched is None:
+                raise
+            return fetched
         if kind != pygit2.enums.ObjectType.BLOB:
             raise StoreError(f"object {blob_id} is not a file's contents (a blob)")
         return bytes(data)
@@ -331,6 +340,7 @@ class Store:
         # staged-changes check is then a lookup, however big a folder is.
         index.read_tree(head.tree)
         self._locked_step(record, INDEX_STEP, index.write)
+        reapply_sparse(self.repo, self.root)
 
     def _journal_path(self) -> Path:
         """Return where the sync journal lives (inside .git, never committed)."""

@@ -28,7 +28,6 @@ import re
 import time
 from pathlib import Path
 
-from archiver.archive.git_setup import refuse_sparse_telemetry
 from archiver.archive.lock import output_lock
 from archiver.errors import DISK_FULL, ArchiverError
 from archiver.export.history_tables import ENTITY_TABLES, write_history
@@ -86,7 +85,6 @@ def export_lock(out: Path) -> contextlib.AbstractContextManager[None]:
 def _export_locked(repo: Path, out: Path, started: float) -> ExportReport:
     """Export (see export_parquet), holding the output folder's lock."""
     _check_out(out)
-    refuse_sparse_telemetry(repo)
     older = other_format(out)
     if older is not None:
         # Its partitions hold rows this version would write otherwise, and some this

@@ -22,6 +22,7 @@ import pygit2
 
 from archiver.errors import StoreError
 from archiver.history.commits import head_id, open_repository
+from archiver.history.partial_clone import BlobReader
 from archiver.history.steady import work_tree_settling
 from archiver.telemetry.layout import (
     KIND_NAME,
@@ -106,6 +107,11 @@ class TelemetryFiles:
                 and entry.name.endswith(SUFFIX)
                 and entry.type == pygit2.GIT_OBJECT_BLOB
             )
+            # A sparse, partial clone (the hourly site job's) holds recent telemetry alone: a
+            # folder it left out is fetched in one request, not a file at a time.
+            absent = [str(blob) for name, blob in blobs if not (folder / name).is_file()]
+            if absent and self._repo is not None:
+                BlobReader(self._repo).prefetch(absent)
         return [(folder / name, self._bytes(folder / name, blob)) for name, blob in blobs]
 
     def _bytes(self, path: Path, blob: pygit2.Oid) -> bytes:

@@ -29,7 +29,7 @@ from archiver.site.formats import iso
 from archiver.site.graveyard import deprecations_page, lifecycle_feeds
 from archiver.site.grid_data import GRID_PATH, grid_document
 from archiver.site.incremental import build_digest, derived_history
-from archiver.site.metrics import load_metrics
+from archiver.site.metrics import DAYS, load_metrics
 from archiver.site.out_dir import MARKER, check_out_dir, locked_out_dir, staged
 from archiver.site.page_contexts import ApiFile, SiteInfo
 from archiver.site.pricing_api import INDEX as PRICING_INDEX
@@ -149,7 +149,8 @@ def _build(
     started = time.monotonic()
     out = Path(out_dir).resolve()
     check_out_dir(out)
-    refuse_sparse_telemetry(Path(repo_path))
+    # The charts' days and uptime's one more (archiver.site.metrics).
+    refuse_sparse_telemetry(Path(repo_path), DAYS + 1, at.date() if at else None)
     read = read_at_one_commit(
         repo_path, lambda: _read_archive(repo_path, out, at, cache), "the site build"
     )
