@@ -219,6 +219,21 @@ def test_site_job_clones_head_alone_and_keeps_its_derived_history() -> None:
     assert "--no-cache" not in command and "--cache" not in command
 
 
+@pytest.mark.parametrize(("job", "reader"), [("sync", "archiver sync"), ("site", "archiver site")])
+def test_jobs_check_out_the_newest_telemetry_alone(job: str, reader: str) -> None:
+    steps = load(SYNC)["jobs"][job]["steps"]
+    (checkout,) = [step for step in steps if step.get("uses", "").startswith("actions/checkout@")]
+    options = checkout["with"]
+    # Without blobs, and without data/telemetry/ (HEAD keeps every day's files for good).
+    assert options["filter"] == "blob:none" and options["fetch-depth"] == 1
+    assert options["sparse-checkout-cone-mode"] is False
+    assert options["sparse-checkout"].split() == ["/*", "!/data/telemetry/"]
+    runs = [step.get("run", "") for step in steps]
+    recent = next(i for i, run in enumerate(runs) if run.startswith("archiver checkout-recent"))
+    install = next(i for i, run in enumerate(runs) if run.startswith("pip install"))
+    assert install < recent < next(i for i, run in enumerate(runs) if run.startswith(reader))
+
+
 def test_site_job_publishes_the_parquet_export_as_release_assets() -> None:
     steps = load(SYNC)["jobs"]["site"]["steps"]
     runs = [step.get("run", "") for step in steps]

@@ -35,6 +35,7 @@ def main() -> None:
 
 # Each command module registers itself on `main` when imported.
 from archiver.cli import (  # noqa: E402, F401
+    checkout,
     export,
     history,
     import_,

@@ -1,0 +1,168 @@
+"""The hourly jobs check out the newest days of telemetry alone and do what a whole checkout does.
+
+HEAD keeps every day's telemetry files for good, so a whole checkout of HEAD grows with
+history (some 2.6 GB of files a year at today's catalog). The workflow's jobs clone as
+actions/checkout does with `filter: blob:none` and a sparse checkout of everything but
+data/telemetry/, then `archiver checkout-recent --days N` adds the newest days. Here the
+upstream is a bare copy of a real archive (June's model telemetry, two July days) served
+over file:// with filters allowed, as GitHub does; the sparse clone keeps July alone. Its
+`sync --push` pushes the tree a whole clone's sync makes, its site and its export equal a
+whole clone's byte for byte, and the files it left out are neither in its work tree nor
+fetched, except the one a read needed.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from archiver.archive.store import Store
+from archiver.capture.files import Capture, read_capture
+from archiver.capture.replay import ReplayServer
+from archiver.cli import main
+from archiver.export.run import export_parquet
+from archiver.site import build_site
+from archiver.site.incremental import default_cache_dir
+from archiver.times import format_epoch
+from tests.archive_helpers import git
+from tests.small_captures import SMALL_V1_MODELS, small_captures, sync_small
+from tests.test_site_incremental import files
+
+__all__ = ["small_captures"]
+UPLOAD_PACK = "git -c uploadpack.allowfilter=1 -c uploadpack.allowanysha1inwant=1 upload-pack"
+SPARSE = "/*\n!/data/telemetry/\n"
+
+
+@dataclass(frozen=True)
+class Upstream:
+    """A bare upstream of a real archive, and the telemetry files its HEAD holds by day."""
+
+    bare: Path
+    june: list[str]
+    july: list[str]
+
+
+@pytest.fixture(scope="module")
+def upstream(small_captures: list[Capture], tmp_path_factory: pytest.TempPathFactory) -> Upstream:
+    root = tmp_path_factory.mktemp("sparse")
+    archive = root / "archive"
+    # 13 June: the first capture whose models carry telemetry, 35 days before the newest.
+    sync_small(archive, read_capture(SMALL_V1_MODELS[3]))
+    for capture in small_captures[:2]:
+        sync_small(archive, capture)
+    bare = root / "upstream.git"
+    git(root, "clone", "--quiet", "--bare", str(archive), str(bare))
+    git(bare, "config", "uploadpack.allowFilter", "true")
+    git(bare, "config", "uploadpack.allowAnySHA1InWant", "true")
+    telemetry = git(bare, "ls-tree", "-r", "--name-only", "HEAD", "--", "data/telemetry")
+    paths = telemetry.split()
+    june = [path for path in paths if "/2026/06-" in path]
+    july = [path for path in paths if "/2026/07-" in path]
+    assert june and july and len(june) + len(july) == len(paths)
+    return Upstream(bare, june, july)
+
+
+def sparse_clone(bare: Path, target: Path, days: int) -> Path:
+    """Clone as the workflow's jobs do: HEAD, no blobs, telemetry left out, then the newest
+    `days` days of telemetry checked out by `archiver checkout-recent`."""
+    clone = ["git", "clone", "--quiet", "--depth", "1", "--filter=blob:none", "--no-checkout"]
+    subprocess.run([*clone, "-u", UPLOAD_PACK, f"file://{bare}", str(target)], check=True)
+    git(target, "config", "remote.origin.uploadpack", UPLOAD_PACK)
+    subprocess.run(
+        ["git", "-C", str(target), "sparse-checkout", "set", "--no-cone", "--stdin"],
+        input=SPARSE,
+        text=True,
+        check=True,
+        capture_output=True,
+    )
+    git(target, "checkout", "--quiet", "main")
+    done = CliRunner().invoke(main, ["checkout-recent", "--repo", str(target), "--days", str(days)])
+    assert done.exit_code == 0, done.output
+    return target
+
+
+def whole_clone(bare: Path, target: Path) -> Path:
+    """Clone everything, as a person would."""
+    subprocess.run(["git", "clone", "--quiet", f"file://{bare}", str(target)], check=True)
+    return target
+
+
+def missing_objects(repo: Path) -> set[str]:
+    """Return the objects HEAD names that the clone does not hold."""
+    listing = git(repo, "rev-list", "--objects", "--missing=print", "HEAD")
+    return {line[1:] for line in listing.split() if line.startswith("?")}
+
+
+def blob_of(repo: Path, path: str) -> str:
+    """Return the blob id of a path at HEAD."""
+    return git(repo, "rev-parse", f"HEAD:{path}").strip()
+
+
+def test_checkout_recent_keeps_the_newest_days_and_fetches_nothing_older(
+    upstream: Upstream, tmp_path: Path
+) -> None:
+    done = CliRunner().invoke(main, ["checkout-recent", "--repo", str(tmp_path), "--days", "0"])
+    assert done.exit_code == 2
+    clone = sparse_clone(upstream.bare, tmp_path / "sparse", days=2)
+    assert all((clone / path).is_file() for path in upstream.july)
+    assert not any((clone / path).exists() for path in upstream.june)
+    assert {blob_of(clone, path) for path in upstream.june} <= missing_objects(clone)
+    assert git(clone, "status", "--porcelain") == ""
+    # A file left out is still read, fetched when a command needs it.
+    store = Store(clone, create=False)
+    old = blob_of(clone, upstream.june[0])
+    whole = whole_clone(upstream.bare, tmp_path / "whole")
+    assert store.read(old) == (whole / upstream.june[0]).read_bytes()
+    assert old not in missing_objects(clone)
+
+
+def test_a_sync_in_the_sparse_clone_pushes_what_a_whole_clone_commits(
+    upstream: Upstream, small_captures: list[Capture], tmp_path: Path
+) -> None:
+    capture = small_captures[2]
+    bare = tmp_path / "upstream.git"
+    git(tmp_path, "clone", "--quiet", "--bare", str(upstream.bare), str(bare))
+    git(bare, "config", "uploadpack.allowAnySHA1InWant", "true")
+    git(bare, "config", "uploadpack.allowFilter", "true")
+    whole, clone = whole_clone(bare, tmp_path / "whole"), sparse_clone(bare, tmp_path / "c", 2)
+    missing_before = missing_objects(clone)
+    epoch = format_epoch(capture.time)
+    with ReplayServer(capture) as server:
+        command = ["sync", "--base-url", server.base_url, "--epoch", epoch]
+        by_whole = CliRunner().invoke(main, [*command, "--repo", str(whole)])
+        by_sparse = CliRunner().invoke(main, [*command, "--repo", str(clone), "--push"])
+    assert by_whole.exit_code == by_sparse.exit_code == 0, by_sparse.output
+    assert git(bare, "rev-parse", "main^{tree}") == git(whole, "rev-parse", "HEAD^{tree}")
+    assert git(clone, "status", "--porcelain") == ""
+    assert not any((clone / path).exists() for path in upstream.june)
+    # June's files were not checked out; the sync fetched only those it read: a shard of
+    # models whose latest file before July 19 is June's (a new day's file starts from it).
+    june = {blob_of(clone, path): path for path in upstream.june}
+    fetched = [june[blob] for blob in june.keys() - missing_objects(clone)]
+    assert june.keys() <= missing_before
+    assert fetched and all(path.startswith("data/telemetry/model/") for path in fetched)
+    assert len(fetched) < len(june)
+
+
+def test_the_site_and_the_export_of_the_sparse_clone_are_a_whole_clones(
+    upstream: Upstream, tmp_path: Path
+) -> None:
+    whole = whole_clone(upstream.bare, tmp_path / "whole")
+    clone = sparse_clone(upstream.bare, tmp_path / "sparse", days=30)
+    assert not any((clone / path).exists() for path in upstream.june)
+    epoch = git(whole, "log", "-1", "--format=%(trailers:key=Sync-Epoch,valueonly)").strip()
+    built = datetime.fromisoformat(epoch.replace("Z", "+00:00")) + timedelta(minutes=30)
+    for repo in (whole, clone):
+        # As `archiver site` builds: with its cache, which deepens a shallow clone.
+        cache = default_cache_dir(repo)
+        build_site(repo, repo.parent / f"{repo.name}-site", base_url="/", built=built, cache=cache)
+        export_parquet(repo, repo.parent / f"{repo.name}-export")
+    assert files(tmp_path / "sparse-site") == files(tmp_path / "whole-site")
+    assert files(tmp_path / "sparse-export") == files(tmp_path / "whole-export")
+    assert git(clone, "status", "--porcelain") == ""
+    assert not any((clone / path).exists() for path in upstream.june)
