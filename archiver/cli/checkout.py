@@ -41,5 +41,5 @@ def checkout_recent(repo: Path, days: int) -> None:
         return
     click.echo(
         f"checkout-recent: telemetry of {recent.first} to {recent.last} checked out "
-        f"({days} days); older telemetry left out of the work tree"
+        f"({days} day{'s' * (days > 1)}); older telemetry left out of the work tree"
     )
