@@ -166,3 +166,30 @@ def test_the_site_and_the_export_of_the_sparse_clone_are_a_whole_clones(
     assert files(tmp_path / "sparse-export") == files(tmp_path / "whole-export")
     assert git(clone, "status", "--porcelain") == ""
     assert not any((clone / path).exists() for path in upstream.june)
+
+
+def test_a_push_that_finds_the_branch_moved_syncs_again_on_top_in_the_sparse_clone(
+    upstream: Upstream, small_captures: list[Capture], tmp_path: Path
+) -> None:
+    bare = tmp_path / "upstream.git"
+    git(tmp_path, "clone", "--quiet", "--bare", str(upstream.bare), str(bare))
+    git(bare, "config", "uploadpack.allowAnySHA1InWant", "true")
+    git(bare, "config", "uploadpack.allowFilter", "true")
+    clone = sparse_clone(bare, tmp_path / "sparse", days=2)
+    # Meanwhile a person pushes an edit: the sync's push is refused, it fetches, brings the
+    # sparse clone forward (the blobs it lacks fetched first) and commits again on top.
+    person = whole_clone(bare, tmp_path / "person")
+    (person / "NOTES.md").write_text("kept\n")
+    git(person, "add", "NOTES.md")
+    git(person, "-c", "user.name=p", "-c", "user.email=p@example.com", "commit", "-qm", "Notes")
+    git(person, "push", "-q", "origin", "main")
+    capture = small_captures[2]
+    with ReplayServer(capture) as server:
+        command = ["sync", "--base-url", server.base_url, "--epoch", format_epoch(capture.time)]
+        done = CliRunner().invoke(main, [*command, "--repo", str(clone), "--push"])
+    assert done.exit_code == 0, done.output
+    assert git(bare, "rev-parse", "main~1") == git(person, "rev-parse", "HEAD")
+    assert git(bare, "show", "main:NOTES.md") == "kept\n"
+    assert (clone / "NOTES.md").read_text() == "kept\n"
+    assert git(clone, "status", "--porcelain") == ""
+    assert not any((clone / path).exists() for path in upstream.june)
