@@ -4,7 +4,7 @@ HEAD keeps every day's telemetry files for good, so a whole checkout of HEAD gro
 history (some 2.6 GB of files a year at today's catalog). The workflow's jobs clone as
 actions/checkout does with `filter: blob:none` and a sparse checkout of everything but
 data/telemetry/, then `archiver checkout-recent --days N` adds the newest days. Here the
-upstream is a bare copy of a real archive (June's model telemetry, two July days) served
+upstream is a bare copy of a real archive (three June days of model telemetry, two July days) served
 over file:// with filters allowed, as GitHub does; the sparse clone keeps July alone. Its
 `sync --push` pushes the tree a whole clone's sync makes, its site and its export equal a
 whole clone's byte for byte, and the files it left out are neither in its work tree nor
@@ -51,8 +51,9 @@ class Upstream:
 def upstream(small_captures: list[Capture], tmp_path_factory: pytest.TempPathFactory) -> Upstream:
     root = tmp_path_factory.mktemp("sparse")
     archive = root / "archive"
-    # 13 June: the first capture whose models carry telemetry, 35 days before the newest.
-    sync_small(archive, read_capture(SMALL_V1_MODELS[3]))
+    # 13, 15 and 17 June: models carrying telemetry, over 30 days before the newest sync.
+    for path in SMALL_V1_MODELS[3:6]:
+        sync_small(archive, read_capture(path))
     for capture in small_captures[:2]:
         sync_small(archive, capture)
     bare = root / "upstream.git"
@@ -153,15 +154,21 @@ def test_the_site_and_the_export_of_the_sparse_clone_are_a_whole_clones(
     upstream: Upstream, tmp_path: Path
 ) -> None:
     whole = whole_clone(upstream.bare, tmp_path / "whole")
-    clone = sparse_clone(upstream.bare, tmp_path / "sparse", days=30)
+    clone = sparse_clone(upstream.bare, tmp_path / "sparse", days=31)
     assert not any((clone / path).exists() for path in upstream.june)
     epoch = git(whole, "log", "-1", "--format=%(trailers:key=Sync-Epoch,valueonly)").strip()
     built = datetime.fromisoformat(epoch.replace("Z", "+00:00")) + timedelta(minutes=30)
+    packs = {}
     for repo in (whole, clone):
         # As `archiver site` builds: with its cache, which deepens a shallow clone.
         cache = default_cache_dir(repo)
         build_site(repo, repo.parent / f"{repo.name}-site", base_url="/", built=built, cache=cache)
+        before = set((repo / ".git/objects/pack").glob("*.pack"))
         export_parquet(repo, repo.parent / f"{repo.name}-export")
+        packs[repo] = set((repo / ".git/objects/pack").glob("*.pack")) - before
+    # The folders left out came in one fetch a kind (a pack each), not one a folder.
+    kinds = {path.split("/")[2] for path in upstream.june}
+    assert not packs[whole] and 0 < len(packs[clone]) <= len(kinds)
     assert files(tmp_path / "sparse-site") == files(tmp_path / "whole-site")
     assert files(tmp_path / "sparse-export") == files(tmp_path / "whole-export")
     assert git(clone, "status", "--porcelain") == ""

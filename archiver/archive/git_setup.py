@@ -133,7 +133,7 @@ def refuse_sparse_telemetry(root: Path, days: int, at: date | None = None) -> No
     newest = at or max((day for _, day in days_of if day is not None), default=None)
     if newest is None:
         return
-    first = newest - timedelta(days=days)
+    first = newest - timedelta(days=days - 1)
     if any(left_out and day is not None and first <= day <= newest for left_out, day in days_of):
         raise StoreError(
             f"{root} is a sparse checkout without the telemetry of {first} to {newest}, which "

@@ -114,6 +114,25 @@ class TelemetryFiles:
                 BlobReader(self._repo).prefetch(absent)
         return [(folder / name, self._bytes(folder / name, blob)) for name, blob in blobs]
 
+    def prefetch(self, kind: str, starts: list[str]) -> None:
+        """Fetch the files of these folders that a partial clone lacks, in one request: a
+        sparse clone (the hourly site job's) leaves out older telemetry, which a rewritten
+        month or a first export reads; a fetch per folder would take minutes a year."""
+        if self._repo is None or self._tree is None:
+            return
+        absent = []
+        with self._git:
+            for start in starts:
+                folder = self.folder(kind, start)
+                tree = self._child(self._child(self._child(self._tree, kind), start[:4]), start[5:])
+                absent += [
+                    str(entry.id)
+                    for entry in (tree or ())
+                    if entry.name and not (folder / entry.name).is_file()
+                ]
+        if absent:
+            BlobReader(self._repo).prefetch(absent)
+
     def _bytes(self, path: Path, blob: pygit2.Oid) -> bytes:
         """Return a file's bytes at the commit: the work tree's when they are those."""
         try:

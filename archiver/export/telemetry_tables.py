@@ -43,8 +43,10 @@ def _write_kind(reader: FolderReader, kind: str, plan: Plan, writer: TableWriter
     changed = plan.telemetry(kind)
     chosen = set(found.units) if changed is None else _units_of(found, changed)
     months = _Months(writer, kind, found, chosen)
+    units = sorted(chosen, key=lambda unit: unit.start)
+    reader.files.prefetch(kind, [unit.start for unit in units])
     try:
-        for unit, rows in reader.read(kind, sorted(chosen, key=lambda unit: unit.start)):
+        for unit, rows in reader.read(kind, units):
             # No folder from this one on holds a row of an earlier month: those are complete.
             months.close_before(unit.start[:7])
             if isinstance(rows, Unreadable):  # A damaged file: the rest is still exported.
