@@ -25,7 +25,7 @@ import math
 import re
 import secrets
 from collections.abc import Callable
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import orjson
@@ -93,15 +93,19 @@ class ExactNumber(float):
         number.literal = literal
         return number
 
-    def exact(self) -> Decimal:
-        """Return the exact value."""
-        return Decimal(self.literal)
+    def exact(self) -> Decimal | None:
+        """Return the exact value (None: an exponent past what Decimal holds, about 10**18)."""
+        return _decimal(self.literal)
 
     def __eq__(self, other: object) -> bool:
+        mine = self.exact()
         if isinstance(other, ExactNumber):
-            return self.exact() == other.exact()
+            theirs = other.exact()
+            if mine is None or theirs is None:
+                return self.literal == other.literal
+            return mine == theirs
         if isinstance(other, int | float):
-            return self.exact() == other
+            return mine is not None and mine == other
         return NotImplemented
 
     def __ne__(self, other: object) -> bool:
@@ -110,7 +114,8 @@ class ExactNumber(float):
 
     def __hash__(self) -> int:
         # Decimal hashes equal ints and floats alike, as __eq__ needs.
-        return hash(self.exact())
+        exact = self.exact()
+        return hash(self.literal) if exact is None else hash(exact)
 
     def __repr__(self) -> str:
         return self.literal
@@ -221,10 +226,19 @@ def _token_inexact(token: bytes) -> bool:
     return bool(_FLOAT.fullmatch(token)) and _inexact(token.decode())
 
 
+def _decimal(literal: str) -> Decimal | None:
+    """Return a literal's exact value, or None when its exponent is past what Decimal holds
+    (`0e1000000000000000000` is JSON, and Decimal raises InvalidOperation on it)."""
+    try:
+        return Decimal(literal)
+    except InvalidOperation:
+        return None
+
+
 def _inexact(literal: str) -> bool:
     """Tell whether a double written back (shortest round trip) would change a decimal literal."""
     value = float(literal)
-    return not math.isfinite(value) or Decimal(repr(value)) != Decimal(literal)
+    return not math.isfinite(value) or Decimal(repr(value)) != _decimal(literal)
 
 
 def _number(literal: str) -> float:
@@ -232,7 +246,7 @@ def _number(literal: str) -> float:
     value = float(literal)
     if len(literal) < 16 and "e" not in literal and "E" not in literal:
         return value  # 15 digits or fewer, no exponent: a double's shortest form keeps them.
-    if math.isfinite(value) and Decimal(repr(value)) == Decimal(literal):
+    if math.isfinite(value) and Decimal(repr(value)) == _decimal(literal):
         return value
     return ExactNumber(literal)
 

@@ -101,3 +101,25 @@ def test_text_that_is_no_json_is_refused_on_the_round_trip_path() -> None:
     for text in (b'{"a":NaN}', b'["\\ud800"]', b'{"a":1,}'):
         with pytest.raises(jsonvalue.DecodeError):
             jsonvalue.loads(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b"0e1000000000000000000",
+        b"[1.5e-99999999999999999999]",
+        b"[1e1000000000000000000]",
+        # Inside a string, between commas, it is still scanned as a suspect literal.
+        b'{"d":"x,0e1000000000000000000,y","e":1.0E5}',
+    ],
+)
+def test_an_exponent_past_what_decimal_holds_reads_and_compares(text: bytes) -> None:
+    # Decimal raises InvalidOperation on such literals: one in any upstream body ended the
+    # sync with that traceback (parse_body catches only JSONDecodeError).
+    value = jsonvalue.loads(text)
+    assert jsonvalue.loads(jsonvalue.dumps(value)) == value
+    hash(jsonvalue.dumps(value))
+    numbers = [v for v in (value if isinstance(value, list) else [value]) if isinstance(v, float)]
+    for number in numbers:
+        assert number == number and hash(number) == hash(number)
+        assert jsonvalue.dumps([number]) in text or jsonvalue.dumps(number) == text
