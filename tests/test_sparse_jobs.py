@@ -200,3 +200,31 @@ def test_a_push_that_finds_the_branch_moved_syncs_again_on_top_in_the_sparse_clo
     assert (clone / "NOTES.md").read_text() == "kept\n"
     assert git(clone, "status", "--porcelain") == ""
     assert not any((clone / path).exists() for path in upstream.june)
+
+
+def test_archiver_telemetry_refuses_days_the_checkout_left_out_and_reads_the_others(
+    upstream: Upstream, tmp_path: Path
+) -> None:
+    clone = sparse_clone(upstream.bare, tmp_path / "sparse", days=2)
+    whole = whole_clone(upstream.bare, tmp_path / "whole")
+    model = git(whole, "log", "-1", "--format=%H").strip() and _a_model_with_june_telemetry(whole)
+    command = ["telemetry", "model", model, "--format", "json"]
+    refused = CliRunner().invoke(main, [*command, "--repo", str(clone)])
+    assert refused.exit_code == 3
+    assert "sparse checkout without the telemetry of up to 2026-07-18" in refused.output
+    assert "archiver telemetry" in refused.output and "checkout-recent" in refused.output
+    # The days it holds read as in a whole clone.
+    recent = [*command, "--since", "2026-07-17"]
+    by_clone = CliRunner().invoke(main, [*recent, "--repo", str(clone)])
+    by_whole = CliRunner().invoke(main, [*recent, "--repo", str(whole)])
+    assert by_clone.exit_code == by_whole.exit_code == 0, by_clone.output
+    assert by_clone.output == by_whole.output
+
+
+def _a_model_with_june_telemetry(repo: Path) -> str:
+    """Return the key of a model that has telemetry in June and in July."""
+    from archiver.telemetry import iter_samples
+
+    june = {key for key, _ in iter_samples(repo, "model", "2026-06-01", "2026-06-30")}
+    july = {key for key, _ in iter_samples(repo, "model", "2026-07-17", "2026-07-19")}
+    return min(june & july)

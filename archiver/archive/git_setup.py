@@ -117,10 +117,18 @@ def _config_true(repo: pygit2.Repository, key: str) -> bool:
         return False
 
 
-def refuse_sparse_telemetry(root: Path, days: int, at: date | None = None) -> None:
-    """Refuse a sparse checkout that leaves out telemetry of the `days` days up to `at`
-    (default: the newest telemetry day), which the site reads from the work tree: it would
-    show none, and say nothing. Older telemetry may be left out (`archiver checkout-recent`)."""
+def refuse_sparse_telemetry(
+    root: Path,
+    *,
+    days: int | None = None,
+    since: date | None = None,
+    at: date | None = None,
+    reader: str = "the site",
+) -> None:
+    """Refuse a sparse checkout that leaves out telemetry a reader reads from the work tree
+    (it would show none, and say nothing): the `days` days up to `at` (default: the newest
+    telemetry day), or from `since`, or all of it when neither is given. Older telemetry may
+    be left out (`archiver checkout-recent`)."""
     try:
         repo = pygit2.Repository(str(root))
     except pygit2.GitError:
@@ -133,12 +141,13 @@ def refuse_sparse_telemetry(root: Path, days: int, at: date | None = None) -> No
     newest = at or max((day for _, day in days_of if day is not None), default=None)
     if newest is None:
         return
-    first = newest - timedelta(days=days - 1)
+    first = since or (newest - timedelta(days=days - 1) if days else date.min)
     if any(left_out and day is not None and first <= day <= newest for left_out, day in days_of):
+        span = f"{first} to {newest}" if first > date.min else f"up to {newest}"
         raise StoreError(
-            f"{root} is a sparse checkout without the telemetry of {first} to {newest}, which "
-            "the site reads from the work tree; run `archiver checkout-recent` (or `git "
-            "sparse-checkout disable`) there, then run again"
+            f"{root} is a sparse checkout without the telemetry of {span}, which {reader} "
+            "reads from the work tree; run `archiver checkout-recent` with more days (or "
+            "`git sparse-checkout disable`) there, then run again"
         )
 
 

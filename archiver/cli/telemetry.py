@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -57,8 +57,13 @@ def telemetry(
         archiver telemetry model-variant openai/gpt-4.1 --format json
         archiver telemetry endpoint-uptime d68054f9-503c-4742-bbbb-32c415d27aa2
     """
+    from archiver.archive.git_setup import refuse_sparse_telemetry
     from archiver.telemetry import series, to_csv
 
+    # From the folder holding `since` (a variants' file holds the week from its Monday).
+    first = since.date() - timedelta(days=6) if since else None
+    last = until.date() if until else None
+    refuse_sparse_telemetry(repo, since=first, at=last, reader="archiver telemetry")
     if kind == UPTIME:
         _print_uptime(repo, key, since, until, output)
         return

@@ -150,7 +150,7 @@ def _build(
     out = Path(out_dir).resolve()
     check_out_dir(out)
     # The charts' days and uptime's one more (archiver.site.metrics).
-    refuse_sparse_telemetry(Path(repo_path), DAYS + 1, at.date() if at else None)
+    refuse_sparse_telemetry(Path(repo_path), days=DAYS + 1, at=at.date() if at else None)
     read = read_at_one_commit(
         repo_path, lambda: _read_archive(repo_path, out, at, cache), "the site build"
     )
