@@ -207,7 +207,7 @@ def test_archiver_telemetry_refuses_days_the_checkout_left_out_and_reads_the_oth
 ) -> None:
     clone = sparse_clone(upstream.bare, tmp_path / "sparse", days=2)
     whole = whole_clone(upstream.bare, tmp_path / "whole")
-    model = git(whole, "log", "-1", "--format=%H").strip() and _a_model_with_june_telemetry(whole)
+    model = _a_model_with_june_telemetry(whole)
     command = ["telemetry", "model", model, "--format", "json"]
     refused = CliRunner().invoke(main, [*command, "--repo", str(clone)])
     assert refused.exit_code == 3
