@@ -222,7 +222,8 @@ def _suspect_tokens(raw: bytes) -> list[bytes]:
 def _token_inexact(token: bytes) -> bool:
     """Tell whether a JSON number token is one orjson would read inexactly (not a number: no)."""
     if _INT.fullmatch(token):
-        return int(token) not in _INT64
+        # Past 20 digits no int64/uint64 holds it, and int() refuses past 4300 (ValueError).
+        return len(token.lstrip(b"-")) > 20 or int(token) not in _INT64
     return bool(_FLOAT.fullmatch(token)) and _inexact(token.decode())
 
 

@@ -39,6 +39,11 @@ PRICE_ECHOES = frozenset({"pricing_json", "pricing_version_id"})
 ECHO_FIELD = "display_pricing"
 CONTEXT_FIELDS = frozenset({"context_length", "max_completion_tokens", "max_prompt_tokens"})
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_:-]+")
+# How far from 1 a price may be (its exponent): 1e400 is one, 1e5000 and 1e-999999999999999999
+# are not. Within it a price times a multiplier or a token count, or over another price (the
+# percent of a move), stays inside the decimal context (exponents to 999999; past that
+# Overflow is raised), and is written out in full in fewer digits than int() reads (4300).
+PRICE_EXPONENT = 1000
 _MISSING = object()
 
 Part = str | int
@@ -275,14 +280,17 @@ def _price_at(
 
 
 def decimal_price(value: Any) -> Decimal | None:
-    """Return a price as a finite Decimal, or None when it is not a number."""
+    """Return a price as a finite Decimal, or None when it is not a number (or one too far
+    from 1 to compute with, past PRICE_EXPONENT: shown as sent, like "x")."""
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         return None
     try:
         number = Decimal(str(value))
     except InvalidOperation:
         return None
-    return number if number.is_finite() else None
+    if not number.is_finite() or (number and abs(number.adjusted()) > PRICE_EXPONENT):
+        return None
+    return number
 
 
 def _dig(value: Mapping[str, Any], parts: tuple[str, ...]) -> Any:

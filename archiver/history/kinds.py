@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from archiver.history.classify import Part, changed_leaves
+from archiver.history.classify import Part, changed_leaves, decimal_price
 from archiver.history.kind_rules import ABSENT, COPY_ROOTS, Kind, field_kind, field_text
 from archiver.history.price_moves import MILLION, dollars, price_moves
 from archiver.history.versions import Change
@@ -288,11 +288,8 @@ def _per_million(value: Any) -> Decimal | None:
     """Return an upstream per-token price in dollars per million tokens (None: not a price)."""
     if not isinstance(value, str | int) or isinstance(value, bool):
         return None
-    try:
-        number = Decimal(str(value))
-    except ArithmeticError:
-        return None
-    return number * MILLION if number.is_finite() and number >= 0 else None
+    number = decimal_price(value)  # None past PRICE_EXPONENT too: times a million, it overflowed.
+    return number * MILLION if number is not None and number >= 0 else None
 
 
 def _unique(details: list[Detail]) -> list[Detail]:

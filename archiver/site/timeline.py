@@ -14,6 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from archiver.history.classify import decimal_price
 from archiver.history.kinds import Kind, importance, model_name
 from archiver.history.settled import settled
 from archiver.history.versions import Change, SyncChanges
@@ -168,8 +169,10 @@ def _prices(pricing: Any) -> dict[str, Decimal | None]:
     for metric, name in PRICE_METRICS.items():
         if metric == "discount":
             raw = pricing.get(name)
-            ok = isinstance(raw, int | float) and not isinstance(raw, bool)
-            values[metric] = Decimal(str(raw)) * 100 if ok else None
+            # decimal_price: not Decimal(), which raised on 0e1000000000000000000 and, times
+            # 100, overflowed on 1e999999999999999999 (both JSON numbers).
+            share = decimal_price(raw) if isinstance(raw, int | float) else None
+            values[metric] = share * 100 if share is not None else None
         else:
             values[metric] = per_million(pricing.get(name))
     return values
