@@ -28,6 +28,7 @@ from archiver.cli import main
 from archiver.export.run import export_parquet
 from archiver.site import build_site
 from archiver.site.incremental import default_cache_dir
+from archiver.telemetry.recent_checkout import check_out_recent
 from archiver.times import format_epoch
 from tests.archive_helpers import git
 from tests.small_captures import SMALL_V1_MODELS, small_captures, sync_small
@@ -228,3 +229,29 @@ def _a_model_with_june_telemetry(repo: Path) -> str:
     june = {key for key, _ in iter_samples(repo, "model", "2026-06-01", "2026-06-30")}
     july = {key for key, _ in iter_samples(repo, "model", "2026-07-17", "2026-07-19")}
     return min(june & july)
+
+
+def test_checkout_recent_keeps_only_folders_the_layout_makes(tmp_path: Path) -> None:
+    repo = tmp_path / "archive"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    odd = [
+        "data/telemetry/endpoint/2026/07-18/0.tsv",
+        "data/telemetry/endpoint/2026/W29-1/0.tsv",  # an ISO week date Python reads as a day
+        "data/telemetry/endpoint/2026/02-30/0.tsv",
+        "data/telemetry/!data/2026/07-18/0.tsv",  # would be a pattern of its own
+        "data/telemetry/model_variant/2026/07-13/0.tsv",
+    ]
+    for path in odd:
+        (repo / path).parent.mkdir(parents=True, exist_ok=True)
+        (repo / path).write_text("x\n")
+    git(repo, "add", ".")
+    git(repo, "-c", "user.name=p", "-c", "user.email=p@example.com", "commit", "-qm", "odd")
+    recent = check_out_recent(repo, days=1)
+    assert recent.patterns == (
+        "/*",
+        "!/data/telemetry/",
+        "/data/telemetry/endpoint/2026/07-18/",
+        "/data/telemetry/model_variant/2026/07-13/",  # its week reaches 18 July
+    )
+    assert (repo / odd[0]).is_file() and not (repo / odd[3]).exists()

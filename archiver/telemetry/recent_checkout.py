@@ -13,6 +13,7 @@ adds the folders of the newest days. A file older than that is fetched when it i
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -21,10 +22,11 @@ from pathlib import Path
 import pygit2
 
 from archiver.errors import StoreError
-from archiver.telemetry.layout import FILE_DAYS, ROOT
+from archiver.telemetry.layout import FILE_DAYS, KIND_NAME, ROOT
 
 # Everything but telemetry, then the telemetry folders of the days kept.
 _BASE_PATTERNS = ("/*", f"!/{ROOT}/")
+_YEAR, _DAY = re.compile(r"\d{4}"), re.compile(r"\d\d-\d\d")
 
 
 @dataclass(frozen=True)
@@ -43,13 +45,14 @@ def day_folders_at_head(repo: pygit2.Repository) -> list[tuple[str, date]]:
     except (KeyError, pygit2.GitError):
         return []
     folders: list[tuple[str, date]] = []
-    for kind in _trees(telemetry):
-        for year in _trees(kind):
-            for day in _trees(year):
+    # Only names the layout makes (nothing else is read, and a name becomes a pattern line).
+    for kind in (k for k in _trees(telemetry) if KIND_NAME.fullmatch(k.name or "")):
+        for year in (y for y in _trees(kind) if _YEAR.fullmatch(y.name or "")):
+            for day in (d for d in _trees(year) if _DAY.fullmatch(d.name or "")):
                 try:
                     start = date.fromisoformat(f"{year.name}-{day.name}")
-                except (TypeError, ValueError):
-                    continue  # Not a day folder: nothing a reader reads either.
+                except ValueError:
+                    continue  # 02-30: not a day, and no reader reads it either.
                 folders.append((f"{ROOT}/{kind.name}/{year.name}/{day.name}", start))
     return folders
 
