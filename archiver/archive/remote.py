@@ -30,7 +30,7 @@ from archiver.archive.store import Store
 from archiver.archive.synclog import SyncLog
 from archiver.archive.trailers import EPOCH_TRAILER, trailers
 from archiver.archive.trees import walk_files
-from archiver.archive.worktree import OWNED, reapply_sparse, uncommitted
+from archiver.archive.worktree import OWNED, reapply_sparse, sparse, uncommitted
 from archiver.errors import StoreError
 
 # A refused push that names one of these lost a race for the ref lock: worth another round.
@@ -199,7 +199,12 @@ def _fast_forward(repo: pygit2.Repository, target: Target, head: str | None, new
         # libgit2 cannot fetch what a partial clone lacks: the files that change, in one go.
         BlobReader(repo).prefetch(_changed_blobs(repo, head, commit))
         checkout = repo.checkout_tree
-        checkout(commit.tree, strategy=CheckoutStrategy.SAFE)  # type: ignore[no-untyped-call]
+        paths = _in_work_tree(repo, target.repo, head, commit)
+        if paths is None:
+            checkout(commit.tree, strategy=CheckoutStrategy.SAFE)  # type: ignore[no-untyped-call]
+        elif paths:
+            literal = CheckoutStrategy.SAFE | CheckoutStrategy.DISABLE_PATHSPEC_MATCH
+            checkout(commit.tree, strategy=literal, paths=paths)  # type: ignore[no-untyped-call]
         index = repo.index
         index.read(force=True)
         # As the store does: the tree cache whole, so the next staged-changes check is a lookup.
@@ -320,6 +325,27 @@ def last_line(result: subprocess.CompletedProcess[str]) -> str:
     """Return the most telling line git printed: its last error line."""
     lines = [line for line in (result.stderr or result.stdout).splitlines() if line.strip()]
     return lines[-1].strip() if lines else f"exit status {result.returncode}"
+
+
+def _in_work_tree(
+    repo: pygit2.Repository, root: Path, head: str | None, commit: pygit2.Commit
+) -> list[str] | None:
+    """In a sparse checkout, return the paths that differ from head in commit, but for the
+    files the checkout left out (None: not sparse, check out the whole tree).
+
+    libgit2 does not read git's skip-worktree marks: a file left out that the commit changes
+    reads to it as deleted by hand, and the checkout stopped on a conflict (1 conflict
+    prevents checkout). prepare found nothing uncommitted, so a tracked file missing from
+    the work tree is one left out; reapply_sparse marks it so again after the index is written.
+    """
+    if head is None or not sparse(repo):
+        return None
+    diff = repo[head].peel(pygit2.Commit).tree.diff_to_tree(commit.tree)
+    return [
+        delta.new_file.path
+        for delta in diff.deltas
+        if delta.status_char() == "A" or os.path.lexists(root / delta.old_file.path)
+    ]
 
 
 def _changed_blobs(repo: pygit2.Repository, head: str | None, commit: pygit2.Commit) -> list[str]:

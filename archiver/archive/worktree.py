@@ -135,7 +135,10 @@ def _left_by_sync(
     try:
         found = os.lstat(path)
     except (FileNotFoundError, NotADirectoryError):
-        return old_blob is None or new_blob is None
+        # A sparse checkout's files outside its patterns are removed once the index is
+        # written (reapply_sparse): a kill after that left them absent, and writing HEAD's
+        # version where there is no file loses nothing.
+        return old_blob is None or new_blob is None or sparse(repo)
     if not stat.S_ISREG(found.st_mode):
         return False  # A link or a folder: a sync makes neither.
     data = path.read_bytes()
