@@ -255,3 +255,22 @@ def test_checkout_recent_keeps_only_folders_the_layout_makes(tmp_path: Path) -> 
         "/data/telemetry/model_variant/2026/07-13/",  # its week reaches 18 July
     )
     assert (repo / odd[0]).is_file() and not (repo / odd[3]).exists()
+
+
+def test_archiver_telemetry_reads_from_the_folder_holding_since(
+    upstream: Upstream, tmp_path: Path
+) -> None:
+    # The checkout keeps 17 and 18 July; the model folders before are June's. Asked from
+    # 1 July, the series starts from the folder holding it, 17 June, which was left out.
+    clone = sparse_clone(upstream.bare, tmp_path / "sparse", days=2)
+    model = _a_model_with_june_telemetry(whole_clone(upstream.bare, tmp_path / "whole"))
+    command = ["telemetry", "model", model, "--repo", str(clone)]
+    refused = CliRunner().invoke(main, [*command, "--since", "2026-07-01"])
+    assert refused.exit_code == 3
+    assert "without the telemetry of 2026-06-17 to 2026-07-18" in refused.output
+    # From 17 July, it holds all it reads (the variants' week of 13 July is another kind).
+    assert CliRunner().invoke(main, [*command, "--since", "2026-07-17"]).exit_code == 0
+    # And more days than the calendar holds mean all of them.
+    done = CliRunner().invoke(main, ["checkout-recent", "--repo", str(clone), "--days", "900000"])
+    assert done.exit_code == 0, done.output
+    assert all((clone / path).is_file() for path in upstream.june)

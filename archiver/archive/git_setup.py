@@ -124,24 +124,31 @@ def refuse_sparse_telemetry(
     since: date | None = None,
     at: date | None = None,
     reader: str = "the site",
+    kind: str | None = None,
 ) -> None:
     """Refuse a sparse checkout that leaves out telemetry a reader reads from the work tree
     (it would show none, and say nothing): the `days` days up to `at` (default: the newest
-    telemetry day), or from `since`, or all of it when neither is given. Older telemetry may
-    be left out (`archiver checkout-recent`)."""
+    telemetry day), or from the folder holding `since`, or all of it when neither is given;
+    of one kind's folders when `kind` is given. Older telemetry may be left out (`archiver
+    checkout-recent`)."""
     try:
         repo = pygit2.Repository(str(root))
     except pygit2.GitError:
         return  # Not a repository: the reader's own error follows.
     if repo.is_bare or not _config_true(repo, "core.sparseCheckout"):
         return
-    command = ["git", "-C", str(root), "ls-files", "-t", "-z", "--", "data/telemetry"]
+    folder = f"data/telemetry/{kind}" if kind else "data/telemetry"
+    command = ["git", "-C", str(root), "ls-files", "-t", "-z", "--", folder]
     listed = subprocess.run(command, capture_output=True).stdout.split(b"\0")
     days_of = [(entry[:2] == b"S ", _folder_day(entry[2:])) for entry in listed if entry]
     newest = at or max((day for _, day in days_of if day is not None), default=None)
     if newest is None:
         return
-    first = since or (newest - timedelta(days=days - 1) if days else date.min)
+    if since is not None:
+        # A reader starts from the folder holding `since` (a day's, or a week's from Monday).
+        first = max((d for _, d in days_of if d is not None and d <= since), default=since)
+    else:
+        first = newest - timedelta(days=days - 1) if days else date.min
     if any(left_out and day is not None and first <= day <= newest for left_out, day in days_of):
         span = f"{first} to {newest}" if first > date.min else f"up to {newest}"
         raise StoreError(

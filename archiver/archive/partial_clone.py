@@ -106,8 +106,11 @@ def git_fetch(
                 f"{FETCH_SECONDS:g} s; stopped); {advice}"
             ) from None
     if process.returncode:
-        problem = stderr.decode(errors="replace").strip().splitlines()
+        lines = stderr.decode(errors="replace").strip().splitlines()
+        # git's reason is its last fatal: or error: line; what follows it is advice
+        # ("Please make sure you have the correct access rights and the repository exists.").
+        told = [line for line in lines if line.startswith(("fatal:", "error:"))] or lines
         raise StoreError(
             f"could not fetch {what} into {repo.path} (git fetch exit {process.returncode}: "
-            f"{problem[-1] if problem else 'no message'}); {advice}"
+            f"{told[-1] if told else 'no message'}); {advice}"
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -59,11 +59,11 @@ def telemetry(
     """
     from archiver.archive.git_setup import refuse_sparse_telemetry
     from archiver.telemetry import series, to_csv
+    from archiver.telemetry.writer import UPTIME_KIND
 
-    # From the folder holding `since` (a variants' file holds the week from its Monday).
-    first = since.date() - timedelta(days=6) if since else None
-    last = until.date() if until else None
-    refuse_sparse_telemetry(repo, since=first, at=last, reader="archiver telemetry")
+    first, last = since.date() if since else None, until.date() if until else None
+    folder = UPTIME_KIND if kind == UPTIME else KINDS[kind]
+    refuse_sparse_telemetry(repo, since=first, at=last, reader="archiver telemetry", kind=folder)
     if kind == UPTIME:
         _print_uptime(repo, key, since, until, output)
         return

@@ -69,7 +69,8 @@ def check_out_recent(root: Path, days: int) -> RecentTelemetry:
         raise StoreError("keep at least one day of telemetry")
     folders = day_folders_at_head(pygit2.Repository(str(root)))
     last = max((start for _, start in folders), default=None)
-    first = last - timedelta(days=days - 1) if last is not None else None
+    # More days than the calendar holds before the newest: all of them.
+    first = last - min(timedelta(days=days - 1), last - date.min) if last is not None else None
     # A folder holds a day, or a week from its Monday (model variants): kept if it reaches
     # into the days kept.
     kept = sorted(
