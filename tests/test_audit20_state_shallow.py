@@ -18,9 +18,9 @@ import pygit2
 import pytest
 from click.testing import CliRunner
 
+from archiver.archive import partial_clone
 from archiver.capture.files import Capture
 from archiver.cli import main
-from archiver.history import partial_clone
 from archiver.history.shallow_fetch import fetch_history_after
 from tests.archive_helpers import git, head
 from tests.small_captures import small_archive, small_base, small_captures, sync_small

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from archiver.archive.partial_clone import FETCH_SECONDS, BlobReader, git_fetch, promisor_remote
+from archiver.archive.partial_clone import BlobReader, git_fetch, promisor_remote
 from archiver.history.index import Entry, HistoryIndex
 
-__all__ = ["FETCH_SECONDS", "BlobReader", "blobs_needed", "git_fetch", "promisor_remote"]
+__all__ = ["BlobReader", "blobs_needed", "git_fetch", "promisor_remote"]
 
 
 def blobs_needed(index: HistoryIndex, entries: Iterable[Entry]) -> Iterator[str | None]:
