@@ -23,7 +23,15 @@ from archiver.cli import main
 from archiver.times import format_epoch
 from tests.archive_helpers import git
 from tests.small_captures import small_captures
-from tests.test_sparse_jobs import UPLOAD_PACK, Upstream, sparse_clone, upstream, whole_clone
+from tests.test_sparse_jobs import (
+    UPLOAD_PACK,
+    Upstream,
+    copy_of,
+    sparse_clone,
+    sync_and_push,
+    upstream,
+    whole_clone,
+)
 
 __all__ = ["small_captures", "upstream"]
 
@@ -37,15 +45,6 @@ exit $status
 """
 
 
-def copy_of(upstream: Upstream, tmp_path: Path) -> Path:
-    """Return a bare copy of the upstream, serving filters."""
-    bare = tmp_path / "upstream.git"
-    git(tmp_path, "clone", "--quiet", "--bare", str(upstream.bare), str(bare))
-    git(bare, "config", "uploadpack.allowAnySHA1InWant", "true")
-    git(bare, "config", "uploadpack.allowFilter", "true")
-    return bare
-
-
 def test_a_push_that_finds_a_left_out_file_changed_brings_the_sparse_clone_forward(
     upstream: Upstream, small_captures: list[Capture], tmp_path: Path
 ) -> None:
@@ -57,10 +56,7 @@ def test_a_push_that_finds_a_left_out_file_changed_brings_the_sparse_clone_forwa
     june.write_bytes(june.read_bytes() + b"\n")
     git(person, "-c", "user.name=p", "-c", "user.email=p@example.com", "commit", "-qam", "Fix")
     git(person, "push", "-q", "origin", "main")
-    capture = small_captures[2]
-    with ReplayServer(capture) as server:
-        command = ["sync", "--base-url", server.base_url, "--epoch", format_epoch(capture.time)]
-        done = CliRunner().invoke(main, [*command, "--repo", str(clone), "--push"])
+    done = sync_and_push(clone, small_captures[2])
     assert done.exit_code == 0, done.output
     assert git(bare, "rev-parse", "main~1") == git(person, "rev-parse", "HEAD")
     assert git(clone, "status", "--porcelain") == ""

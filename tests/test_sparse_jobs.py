@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from archiver.archive.store import Store
 from archiver.capture.files import Capture, read_capture
@@ -94,6 +94,22 @@ def whole_clone(bare: Path, target: Path) -> Path:
     return target
 
 
+def copy_of(upstream: Upstream, tmp_path: Path) -> Path:
+    """Return a bare copy of the upstream, serving filters (a test may push to it)."""
+    bare = tmp_path / "upstream.git"
+    git(tmp_path, "clone", "--quiet", "--bare", str(upstream.bare), str(bare))
+    git(bare, "config", "uploadpack.allowAnySHA1InWant", "true")
+    git(bare, "config", "uploadpack.allowFilter", "true")
+    return bare
+
+
+def sync_and_push(clone: Path, capture: Capture) -> Result:
+    """Run `archiver sync --push` of a capture in a clone, as the hourly job does."""
+    with ReplayServer(capture) as server:
+        command = ["sync", "--base-url", server.base_url, "--epoch", format_epoch(capture.time)]
+        return CliRunner().invoke(main, [*command, "--repo", str(clone), "--push"])
+
+
 def missing_objects(repo: Path) -> set[str]:
     """Return the objects HEAD names that the clone does not hold."""
     listing = git(repo, "rev-list", "--objects", "--missing=print", "HEAD")
@@ -127,10 +143,7 @@ def test_a_sync_in_the_sparse_clone_pushes_what_a_whole_clone_commits(
     upstream: Upstream, small_captures: list[Capture], tmp_path: Path
 ) -> None:
     capture = small_captures[2]
-    bare = tmp_path / "upstream.git"
-    git(tmp_path, "clone", "--quiet", "--bare", str(upstream.bare), str(bare))
-    git(bare, "config", "uploadpack.allowAnySHA1InWant", "true")
-    git(bare, "config", "uploadpack.allowFilter", "true")
+    bare = copy_of(upstream, tmp_path)
     whole, clone = whole_clone(bare, tmp_path / "whole"), sparse_clone(bare, tmp_path / "c", 2)
     missing_before = missing_objects(clone)
     epoch = format_epoch(capture.time)
@@ -179,10 +192,7 @@ def test_the_site_and_the_export_of_the_sparse_clone_are_a_whole_clones(
 def test_a_push_that_finds_the_branch_moved_syncs_again_on_top_in_the_sparse_clone(
     upstream: Upstream, small_captures: list[Capture], tmp_path: Path
 ) -> None:
-    bare = tmp_path / "upstream.git"
-    git(tmp_path, "clone", "--quiet", "--bare", str(upstream.bare), str(bare))
-    git(bare, "config", "uploadpack.allowAnySHA1InWant", "true")
-    git(bare, "config", "uploadpack.allowFilter", "true")
+    bare = copy_of(upstream, tmp_path)
     clone = sparse_clone(bare, tmp_path / "sparse", days=2)
     # Meanwhile a person pushes an edit: the sync's push is refused, it fetches, brings the
     # sparse clone forward (the blobs it lacks fetched first) and commits again on top.
@@ -191,10 +201,7 @@ def test_a_push_that_finds_the_branch_moved_syncs_again_on_top_in_the_sparse_clo
     git(person, "add", "NOTES.md")
     git(person, "-c", "user.name=p", "-c", "user.email=p@example.com", "commit", "-qm", "Notes")
     git(person, "push", "-q", "origin", "main")
-    capture = small_captures[2]
-    with ReplayServer(capture) as server:
-        command = ["sync", "--base-url", server.base_url, "--epoch", format_epoch(capture.time)]
-        done = CliRunner().invoke(main, [*command, "--repo", str(clone), "--push"])
+    done = sync_and_push(clone, small_captures[2])
     assert done.exit_code == 0, done.output
     assert git(bare, "rev-parse", "main~1") == git(person, "rev-parse", "HEAD")
     assert git(bare, "show", "main:NOTES.md") == "kept\n"
