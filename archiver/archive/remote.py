@@ -197,9 +197,10 @@ def _fast_forward(repo: pygit2.Repository, target: Target, head: str | None, new
         # SAFE: only paths that differ from HEAD's tree are written, and a file that differs
         # from HEAD (none: prepare checked the tree clean) would stop the checkout, untouched.
         # libgit2 cannot fetch what a partial clone lacks: the files that change, in one go.
-        BlobReader(repo).prefetch(_changed_blobs(repo, head, commit))
+        deltas = _deltas(repo, head, commit)
+        BlobReader(repo).prefetch(_changed_blobs(repo, commit, deltas))
         checkout = repo.checkout_tree
-        paths = _in_work_tree(repo, target.repo, head, commit)
+        paths = _in_work_tree(repo, target.repo, deltas)
         if paths is None:
             checkout(commit.tree, strategy=CheckoutStrategy.SAFE)  # type: ignore[no-untyped-call]
         elif paths:
@@ -327,8 +328,17 @@ def last_line(result: subprocess.CompletedProcess[str]) -> str:
     return lines[-1].strip() if lines else f"exit status {result.returncode}"
 
 
+def _deltas(
+    repo: pygit2.Repository, head: str | None, commit: pygit2.Commit
+) -> list[pygit2.DiffDelta] | None:
+    """Return the files that differ from head in commit (None: no head, all of them)."""
+    if head is None:
+        return None
+    return list(repo[head].peel(pygit2.Commit).tree.diff_to_tree(commit.tree).deltas)
+
+
 def _in_work_tree(
-    repo: pygit2.Repository, root: Path, head: str | None, commit: pygit2.Commit
+    repo: pygit2.Repository, root: Path, deltas: list[pygit2.DiffDelta] | None
 ) -> list[str] | None:
     """In a sparse checkout, return the paths that differ from head in commit, but for the
     files the checkout left out (None: not sparse, check out the whole tree).
@@ -338,19 +348,19 @@ def _in_work_tree(
     prevents checkout). prepare found nothing uncommitted, so a tracked file missing from
     the work tree is one left out; reapply_sparse marks it so again after the index is written.
     """
-    if head is None or not sparse(repo):
+    if deltas is None or not sparse(repo):
         return None
-    diff = repo[head].peel(pygit2.Commit).tree.diff_to_tree(commit.tree)
     return [
         delta.new_file.path
-        for delta in diff.deltas
+        for delta in deltas
         if delta.status_char() == "A" or os.path.lexists(root / delta.old_file.path)
     ]
 
 
-def _changed_blobs(repo: pygit2.Repository, head: str | None, commit: pygit2.Commit) -> list[str]:
+def _changed_blobs(
+    repo: pygit2.Repository, commit: pygit2.Commit, deltas: list[pygit2.DiffDelta] | None
+) -> list[str]:
     """Return the blob ids of the files that differ from head in commit."""
-    if head is None:
+    if deltas is None:
         return [blob for _, blob in walk_files(repo, commit.tree, "")]
-    diff = repo[head].peel(pygit2.Commit).tree.diff_to_tree(commit.tree)
-    return [str(delta.new_file.id) for delta in diff.deltas if delta.status_char() != "D"]
+    return [str(delta.new_file.id) for delta in deltas if delta.status_char() != "D"]

@@ -207,14 +207,7 @@ def uncommitted(repo: pygit2.Repository, root: Path) -> list[str]:
     output = _git_status(root, ["--untracked-files=no"])
     if output is None:
         return sorted(repo.status(untracked_files="no"))
-    records = iter(output.split(b"\0"))
-    paths = []
-    for record in records:
-        if len(record) >= 4:
-            paths.append(record[3:].decode(errors="replace"))
-            if record[:1] in b"RC":
-                next(records, None)  # A rename's second record is its old path.
-    return sorted(paths)
+    return sorted(_parse_porcelain(output, staged_too=True))
 
 
 def _git_status(root: Path, options: list[str]) -> bytes | None:
@@ -236,8 +229,9 @@ def _git_status(root: Path, options: list[str]) -> bytes | None:
     return result.stdout
 
 
-def _parse_porcelain(output: bytes) -> list[str]:
-    """Return the paths of unstaged or untracked entries in `git status --porcelain -z`."""
+def _parse_porcelain(output: bytes, *, staged_too: bool = False) -> list[str]:
+    """Return the paths of unstaged or untracked entries in `git status --porcelain -z`
+    (staged_too: of every entry)."""
     paths: list[str] = []
     records = iter(output.split(b"\0"))
     for record in records:
@@ -246,7 +240,7 @@ def _parse_porcelain(output: bytes) -> list[str]:
         code, path = record[:2].decode(), record[3:].decode(errors="replace")
         if code[0] in "RC":
             next(records, None)  # A rename's second record is its old path.
-        if code == "??" or code[1] != " ":
+        if staged_too or code == "??" or code[1] != " ":
             paths.append(path)
     return paths
 

@@ -107,11 +107,9 @@ class TelemetryFiles:
                 and entry.name.endswith(SUFFIX)
                 and entry.type == pygit2.GIT_OBJECT_BLOB
             )
-            # A sparse, partial clone (the hourly site job's) holds recent telemetry alone: a
-            # folder it left out is fetched in one request, not a file at a time.
-            absent = [str(blob) for name, blob in blobs if not (folder / name).is_file()]
-            if absent and self._repo is not None:
-                BlobReader(self._repo).prefetch(absent)
+        # A sparse, partial clone (the hourly site job's) holds recent telemetry alone: a
+        # folder it left out is fetched in one request (the export asks for a kind's at once).
+        self.prefetch(kind, [start])
         return [(folder / name, self._bytes(folder / name, blob)) for name, blob in blobs]
 
     def prefetch(self, kind: str, starts: list[str]) -> None:
