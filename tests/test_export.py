@@ -190,7 +190,8 @@ def test_prices_are_exact_text_and_doubles(exported: Exported) -> None:
 
 
 @pytest.mark.parametrize(
-    "spelled", ["1e308", "-1e309", "1e400", '" 2e308 "', "9.99e307", "0.0000025", '"1_000"']
+    "spelled",
+    ["1e308", "-1e309", "1e400", '" 2e308 "', "9.99e307", "0.0000025", '"1_000"', '"\u0661"'],
 )
 def test_a_number_past_a_double_is_null_in_every_column_not_infinity(spelled: str) -> None:
     # The same figure read one value at a time (entity columns, prices) and as a column of

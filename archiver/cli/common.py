@@ -87,7 +87,13 @@ def reports_errors(command: F) -> F:
             ) from error
         except OverflowError as error:
             # Python's dates end at the years 1 and 9999: a reader adding an hour or a week
-            # to a time archived or asked for at either end goes past them.
+            # to a time archived or asked for at either end goes past them. An overflow naming
+            # a float is an archived number past a double that a reader missed: not a date.
+            if "float" in str(error):
+                raise CommandFailed(
+                    f"an archived number too large to compute with came up ({error}); this is "
+                    "a bug in archiver: please report it with the command that raised it"
+                ) from error
             raise CommandFailed(
                 f"a date outside the years 1 to 9999 came up ({error}): a time asked for or "
                 "archived lies at the very end of that range; give a time further from it"

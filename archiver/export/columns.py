@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
+
+from archiver.history.classify import decimal_number
 
 # Column types, named as the Parquet writer maps them (archiver.export.parquet).
 STRING = "string"
@@ -87,14 +89,9 @@ def _double(exact: Decimal) -> float | None:
 
 
 def decimal(value: Any) -> Decimal | None:
-    """Return a price as a finite Decimal (from a string or a number), or None."""
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        return None
-    try:
-        found = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        return None
-    return found if found.is_finite() else None
+    """Return a price as a finite Decimal (from a string or a number), or None: read as the
+    archive's commands read it, so an export row is priced exactly when `archiver price` is."""
+    return decimal_number(value)
 
 
 def exact(value: Any) -> str | None:

@@ -28,7 +28,8 @@ from archiver.telemetry.sheet import read_header
 _NUMBER_LEADS = pa.array(list("-0123456789"))
 # A JSON number, exactly as the grammar spells one.
 _JSON_NUMBER = r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$"
-_DECIMAL = r'^"\s*[+-]?(\d(_?\d)*\.?(\d(_?\d)*)?|\.\d(_?\d)*)([eE][+-]?\d(_?\d)*)?\s*"$'
+# A string holding a decimal spelt in ASCII, as a price is read (`classify.decimal_number`).
+_DECIMAL = r'^"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?"$'
 # What may come before a number or a string: a quote, or a blank (JSON allows one around a
 # value; a line ending CRLF ends its last cell with a carriage return).
 _ODD_LEADS = pa.array(['"', " ", "\r"])
@@ -162,12 +163,12 @@ def _odd_numbers(cells: pa.Array) -> pa.Array:
     simple = pc.and_(pc.string_is_ascii(trimmed), pc.invert(pc.match_substring(trimmed, "\\")))
     decimals = pc.if_else(
         pc.and_(simple, pc.match_substring_regex(trimmed, _DECIMAL)),
-        pc.replace_substring(pc.utf8_trim(trimmed, ' "'), "_", ""),
+        pc.utf8_trim(trimmed, '"'),
         pa.scalar(None, pa.string()),
     )
     texts = pc.if_else(pc.match_substring_regex(trimmed, _JSON_NUMBER), trimmed, decimals)
-    # An escape, or a blank or digit past ASCII (`"\\t7"`, a no-break space): Python's decimal
-    # reads those, as `number` does; such strings are rarer still.
+    # An escape (`"\\u0037"` is "7") or a character past ASCII: `number` reads the string's
+    # value; such strings are rarer still.
     rare = np.asarray(pc.and_(pc.invert(simple), pc.starts_with(trimmed, '"')))
     if not rare.any():
         return texts

@@ -44,6 +44,11 @@ _PLAIN_KEY = re.compile(r"[A-Za-z0-9_:-]+")
 # percent of a move), stays inside the decimal context (exponents to 999999; past that
 # Overflow is raised), and is written out in full in fewer digits than int() reads (4300).
 PRICE_EXPONENT = 1000
+# A price is a decimal number spelt in ASCII, as JSON spells one (a sign, a point and an exponent
+# allowed): upstream sends "0.000001". Python's Decimal alone also reads " 1", "1_000" and other
+# scripts' digits ("١٢٣"), which JavaScript and DuckDB do not take for numbers, so a catalog
+# sending them would have price moves here that no other reader of the archive sees.
+_PRICE_TEXT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _MISSING = object()
 
 Part = str | int
@@ -282,15 +287,23 @@ def _price_at(
 def decimal_price(value: Any) -> Decimal | None:
     """Return a price as a finite Decimal, or None when it is not a number (or one too far
     from 1 to compute with, past PRICE_EXPONENT: shown as sent, like "x")."""
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        return None
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        return None
-    if not number.is_finite() or (number and abs(number.adjusted()) > PRICE_EXPONENT):
+    number = decimal_number(value)
+    if number is None or (number and abs(number.adjusted()) > PRICE_EXPONENT):
         return None
     return number
+
+
+def decimal_number(value: Any) -> Decimal | None:
+    """Return a JSON number, or a string spelling one in ASCII, as a finite Decimal; else None."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return None
+    spelt = str(value)
+    if not _PRICE_TEXT.fullmatch(spelt):
+        return None  # Also inf and nan, which no JSON number spells.
+    try:
+        return Decimal(spelt)
+    except InvalidOperation:  # An exponent past what Decimal holds.
+        return None
 
 
 def _dig(value: Mapping[str, Any], parts: tuple[str, ...]) -> Any:

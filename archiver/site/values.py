@@ -7,6 +7,7 @@ shows as absent instead of breaking a page.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -30,17 +31,24 @@ def as_bool(value: Any) -> bool | None:
 
 
 def as_int(value: Any) -> int | None:
-    """Return a JSON number as an int (truncated), or None (true and false are not numbers)."""
+    """Return a JSON number as an int (truncated), or None (true and false are not numbers,
+    and 1e400, which the archive keeps as sent, is no int: it reads as an infinite double)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    return int(value)
+    return int(value) if isinstance(value, int) or math.isfinite(value) else None
 
 
 def as_float(value: Any) -> float | None:
-    """Return a JSON number as a float, or None (true and false are not numbers)."""
+    """Return a JSON number as a finite float, or None (true and false are not numbers, and
+    neither 10**400 nor 1e400 is a double: float() raised on the one and gave inf for the other,
+    and an arriving endpoint with such a context length stopped the whole site)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    return float(value)
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def iso_time(value: Any) -> datetime | None:
