@@ -19,6 +19,7 @@ from ruamel.yaml import YAML
 
 from archiver.cli import main
 from archiver.history.index import INDEX_FILE
+from tests.test_readme import CODE_ONLY
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
@@ -232,6 +233,16 @@ def test_jobs_check_out_the_newest_telemetry_alone(job: str, reader: str) -> Non
     recent = next(i for i, run in enumerate(runs) if run.startswith("archiver checkout-recent"))
     install = next(i for i, run in enumerate(runs) if run.startswith("pip install"))
     assert install < recent < next(i for i, run in enumerate(runs) if run.startswith(reader))
+
+
+def test_ci_checks_out_everything_but_the_telemetry() -> None:
+    # HEAD's telemetry grows by gigabytes a year; the README test clones CI's checkout with
+    # the same patterns (a whole checkout and its clone would fill the runner's disk).
+    (checkout,) = steps_using(CI, "actions/checkout")
+    options = checkout["with"]
+    assert options["sparse-checkout-cone-mode"] is False
+    assert options["sparse-checkout"].split() == CODE_ONLY
+    assert "filter" not in options  # git cannot clone a shallow partial clone locally.
 
 
 def test_site_job_publishes_the_parquet_export_as_release_assets() -> None:
