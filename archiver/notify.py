@@ -155,7 +155,16 @@ def messages(
 
 def post(url: str, texts: Iterable[str], timeout: float = 10.0) -> int:
     """Post each message to the webhook, in order; return how many were posted."""
-    host = urlsplit(url).hostname or "the webhook"
+    # A secret pasted wrong (a stray bracket, a line break, a port that is no number) made
+    # urllib and httpx raise their own errors, a traceback. Checked before anything is sent;
+    # the message names neither the URL nor httpx's words about it: both may quote the secret.
+    try:
+        host = urlsplit(url).hostname or "the webhook"
+        httpx.URL(url)
+    except (httpx.InvalidURL, ValueError):
+        raise WebhookError(
+            "the webhook URL is not a valid URL; check the secret that holds it; nothing posted"
+        ) from None
     posted = 0
     with httpx.Client(timeout=timeout, follow_redirects=False) as client:
         for text in texts:
@@ -173,7 +182,9 @@ def _post_one(client: httpx.Client, url: str, host: str, text: str) -> None:
         except httpx.TimeoutException:
             message = f"webhook at {host} did not answer in time; nothing more posted"
             raise WebhookError(message) from None
-        except httpx.HTTPError as error:
+        except (httpx.HTTPError, httpx.InvalidURL, ValueError) as error:
+            # ValueError: a host name the IDNA codec refuses (a label over 63 letters) is
+            # found only when the connection is made.
             reason = one_line(type(error).__name__)
             message = f"webhook at {host} unreachable ({reason}); nothing more posted"
             raise WebhookError(message) from None

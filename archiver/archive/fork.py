@@ -29,13 +29,16 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from subprocess import PIPE
 
 from archiver.archive.push_refusal import explain_refusal
-from archiver.archive.remote import last_line
+from archiver.archive.remote import GIT_SECONDS, last_line
 from archiver.archive.store import DEFAULT_EMAIL, DEFAULT_NAME
 from archiver.archive.worktree import OWNED
 from archiver.errors import StoreError
@@ -121,6 +124,18 @@ def upstream_url(name: str) -> str:
     return name
 
 
+def shown_url(url: str) -> str:
+    """Return a git URL as it may be shown or committed: without its user and password.
+
+    A private upstream is often named with a token in its URL (https://x:TOKEN@host/o/n);
+    the update commit's message, pushed to a fork that may be public, kept it for good.
+    """
+    parts = urllib.parse.urlsplit(url) if "://" in url else None
+    if parts is None or "@" not in parts.netloc:
+        return url
+    return urllib.parse.urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+
+
 def _checked_out_branch(repo: Path) -> str:
     """Return the branch checked out in repo; refuse a detached HEAD or changed files."""
     name = git(repo, "symbolic-ref", "--quiet", "--short", "HEAD", check=False)
@@ -140,17 +155,24 @@ def _fetch_upstream(repo: Path, url: str, branch: str) -> str:
     known = git(repo, "remote", "get-url", UPSTREAM_REMOTE, check=False)
     verb = "set-url" if known.returncode == 0 else "add"
     git(repo, "remote", verb, UPSTREAM_REMOTE, url)
+    ref = f"refs/remotes/{UPSTREAM_REMOTE}/{branch}"
+    fetch = _fetch_command(repo)
+    result = git(repo, *fetch, UPSTREAM_REMOTE, f"+refs/heads/{branch}:{ref}", check=False)
+    if result.returncode != 0:
+        raise CodeUpdateError(
+            f"could not fetch {branch} from {shown_url(url)}: {last_line(result)}"
+        )
+    return _rev(repo, ref)
+
+
+def _fetch_command(repo: Path) -> list[str]:
+    """Return the git fetch command for upstream's commits."""
     # A partial clone fetches upstream's commits alone too (its hourly data is never read);
     # git fails to fetch a whole pack into one. A full clone stays full: libgit2, which the
     # sync uses, cannot open a partial one.
     promisors = git(repo, "config", "--get-regexp", r"^remote\..*\.promisor$", check=False)
     partial = "true" in promisors.stdout.split()
-    fetch = ["fetch", "--quiet", "--no-tags", *(["--filter=tree:0"] if partial else [])]
-    ref = f"refs/remotes/{UPSTREAM_REMOTE}/{branch}"
-    result = git(repo, *fetch, UPSTREAM_REMOTE, f"+refs/heads/{branch}:{ref}", check=False)
-    if result.returncode != 0:
-        raise CodeUpdateError(f"could not fetch {branch} from {url}: {last_line(result)}")
-    return _rev(repo, ref)
+    return ["fetch", "--quiet", "--no-tags", *(["--filter=tree:0"] if partial else [])]
 
 
 def _fetch_own(repo: Path, remote: str, branch: str) -> str:
@@ -178,7 +200,9 @@ def _merge_base(repo: Path, head: str, upstream_head: str) -> str:
         head,
     ).stdout.split()
     shared = git(repo, "merge-base", head, upstream_head, check=False).stdout.strip()
-    last = recorded[-1] if recorded and _is_ancestor(repo, recorded[-1], upstream_head) else None
+    last = recorded[-1] if recorded else None
+    if last and not _is_ancestor(repo, last, upstream_head):
+        last = _rewritten_base(repo, last, upstream_head, shared)
     # A merge made by hand since the last update is newer than what its trailer names.
     if last and not (shared and _is_ancestor(repo, last, shared)):
         return last
@@ -188,6 +212,27 @@ def _merge_base(repo: Path, head: str, upstream_head: str) -> str:
             "is the upstream URL the repository this one was forked from?"
         )
     return shared
+
+
+def _rewritten_base(repo: Path, last: str, upstream_head: str, shared: str) -> str | None:
+    """Return the last update's upstream commit when upstream's branch was rewritten since
+    (a force push: a release rolled back, commits amended), or None to start at the fork point.
+
+    Its code is still what the fork holds: from the fork point instead, the code upstream
+    took back (a file it added, then withdrew) read as the fork's own edit and stayed, while
+    the update said the code was upstream's. GitHub serves a commit no branch holds any
+    more by its id; a clone of the fork lacks it, so it is fetched, as upstream's commits are.
+    """
+    # A commit id alone: the trailer is text, and git would take "--upload-pack=..." for
+    # an option.
+    if not re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", last):
+        return None
+    git(repo, *_fetch_command(repo), UPSTREAM_REMOTE, last, check=False)
+    common = git(repo, "merge-base", last, upstream_head, check=False).stdout.strip()
+    # Unrelated to upstream's branch, or older than a merge of it made by hand since.
+    if not common or (shared and not _is_ancestor(repo, shared, last)):
+        return None
+    return last
 
 
 def _merged_tree(repo: Path, head: str, base: str, upstream: str) -> tuple[str, tuple[str, ...]]:
@@ -250,7 +295,7 @@ def _commit(
     shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
     message = (
         f"Code from upstream {upstream_head[:12]}; the fork's data/ unchanged\n\n"
-        f"From {url}: {len(changed)} file(s) changed ({shown}).\n\n"
+        f"From {shown_url(url)}: {len(changed)} file(s) changed ({shown}).\n\n"
         f"{UPSTREAM_TRAILER}: {upstream_head}\n"
     )
     return git(repo, "commit-tree", tree, "-p", head, "-F", "-", input_text=message).stdout.strip()
@@ -290,9 +335,24 @@ def git(
     if args[0] == "commit-tree":
         env = _with_identity(repo, env)
     command = ["git", "-C", str(repo), *args]
-    result = subprocess.run(
-        command, input=input_text, capture_output=True, text=True, env=env, check=False
-    )
+    # Not only fetch and push reach a remote: in the workflow's partial clone, ls-tree and
+    # merge-tree fetch the objects they read. A remote that stops answering held the update
+    # until Actions cancelled the job, saying nothing; as a sync's git (archiver.archive.
+    # remote), each call is stopped after GIT_SECONDS, with the transport it started.
+    with subprocess.Popen(
+        command, stdin=PIPE, stdout=PIPE, stderr=PIPE, text=True, env=env, start_new_session=True
+    ) as process:
+        try:
+            stdout, stderr = process.communicate(input_text, timeout=GIT_SECONDS)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+            raise CodeUpdateError(
+                f"git {args[0]} in {repo} got no answer in {GIT_SECONDS:g} s and was stopped; "
+                "nothing was pushed: check the remotes (upstream's and the fork's), then run "
+                "the update again"
+            ) from None
+    result = subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
     if check and result.returncode != 0:
         raise CodeUpdateError(f"git {args[0]} failed in {repo}: {last_line(result)}")
     return result

@@ -35,7 +35,13 @@ def update_code(repo: Path, upstream: str | None, upstream_branch: str, remote: 
         archiver update-code --upstream OWNER/openrouter-archiver
         archiver update-code --upstream https://github.com/OWNER/NAME.git --remote origin
     """
-    from archiver.archive.fork import git, parent_repository, update_code, upstream_url
+    from archiver.archive.fork import (
+        git,
+        parent_repository,
+        shown_url,
+        update_code,
+        upstream_url,
+    )
     from archiver.archive.lock import repository_lock
 
     if upstream:
@@ -55,6 +61,6 @@ def update_code(repo: Path, upstream: str | None, upstream_branch: str, remote: 
         return
     click.echo(
         f"update-code: pushed {result.commit[:12]} to {remote}/{result.branch}: "
-        f"{len(result.changed)} code file(s) from {url} at {result.upstream_head[:12]}; "
+        f"{len(result.changed)} code file(s) from {shown_url(url)} at {result.upstream_head[:12]}; "
         "data/ unchanged"
     )
