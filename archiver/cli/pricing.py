@@ -13,7 +13,7 @@ import orjson
 from archiver import jsonvalue
 from archiver.cli import main
 from archiver.cli.common import IsoTime, OneLineError, repo_option, reports_errors
-from archiver.history.price_moves import dollars
+from archiver.history.price_moves import EXACT, dollars
 from archiver.history.price_sheet import PriceSheet, Sku, exact_text, price_sheet
 from archiver.history.pricing import (
     EndpointCost,
@@ -194,7 +194,7 @@ def _cost_line(item: EndpointCost, width: int) -> str:
 
 def _per_m(value: Decimal | None) -> str:
     """Return a per-token price per million tokens, exact."""
-    return dollars(value * 1_000_000) if value is not None else "-"
+    return dollars(EXACT.multiply(value, 1_000_000)) if value is not None else "-"
 
 
 def _price_json(

@@ -78,7 +78,9 @@ def git_log(git_dir: Path, revision: str) -> Iterator[LogCommit]:
     if git is None:
         raise StoreError("reading history needs the git command; install git (2.31 or later)")
     command = [
-        git, f"--git-dir={git_dir}", "--no-replace-objects", "log", "--first-parent",
+        # --encoding: the trailer in the header is UTF-8 whatever i18n.logOutputEncoding says.
+        git, f"--git-dir={git_dir}", "--no-replace-objects", "log", "--encoding=UTF-8",
+        "--first-parent",
         "--diff-merges=first-parent", "--root", "--raw", "-z", "--no-renames", "--no-abbrev",
         "--no-relative", "--no-ext-diff", "--no-color", _LOG_FORMAT, revision, "--", *PATHSPECS,
     ]  # fmt: skip
@@ -107,14 +109,21 @@ def parse_log(chunks: Iterator[bytes]) -> Iterator[LogCommit]:
 def _parse_commit(block: bytes) -> LogCommit:
     """Parse one commit's header line and raw records."""
     header, _, raw = block.partition(b"\0")
-    commit_id, parents, time, trailer = header.decode().split(_FIELD_MARK.decode(), 3)
+    # A message git could not re-encode comes as its raw bytes: only the trailer may hold them.
+    commit_id, parents, time, trailer = header.decode(errors="replace").split(
+        _FIELD_MARK.decode(), 3
+    )
     tokens = [token.lstrip(b"\n") for token in raw.split(b"\0")]
     records = []
     for meta, path in zip(tokens[0::2], tokens[1::2], strict=False):
         if not meta.startswith(b":"):
             continue
         _, _, old, new, status = meta[1:].decode().split(" ")
-        records.append((_status(status), _oid(old), _oid(new), path.decode()))
+        # A path git holds as other bytes than UTF-8 (a file a person committed) is no archive
+        # path (those are ASCII); its escapes keep it apart from every other and refused as a key.
+        records.append(
+            (_status(status), _oid(old), _oid(new), path.decode(errors="backslashreplace"))
+        )
     return LogCommit(
         id=commit_id,
         parents=tuple(parents.split()),
@@ -186,6 +195,11 @@ def head_id(repo: pygit2.Repository) -> str:
 
 def shallow_digest(git_dir: Path) -> str:
     """Return a digest of the shallow boundary: deepening a clone changes history's roots."""
+    # A linked worktree's git folder holds no `shallow` file: the one its `commondir` file
+    # names does, for every worktree. Read there, a deepened clone went unnoticed for good.
+    common = git_dir / "commondir"
+    with contextlib.suppress(OSError):
+        git_dir = git_dir / common.read_text().strip()
     try:
         return hashlib.sha1((git_dir / "shallow").read_bytes(), usedforsecurity=False).hexdigest()
     except FileNotFoundError:

@@ -89,6 +89,16 @@ class IndexQueries:
                 return change
             seq = found.seq - 1  # It put back what a person changed: not a change.
 
+    def file_entry(self, path: str, seq: int) -> Entry | None:
+        """Return the change that left one file as it is at commit number seq, whoever made
+        it: the tree as it is there, as files_at reads it (hand edits included)."""
+        row = self._row(
+            f"SELECT {_ENTRY_COLUMNS} FROM {_ENTRY_JOIN} WHERE x.path = ? AND x.seq <= ? "
+            "ORDER BY x.seq DESC LIMIT 1",
+            (path, seq),
+        )
+        return _entry(row) if row else None
+
     def _last_sync_entry(self, path: str, seq: int) -> Entry | None:
         """Return the newest change to one file by a sync at or before seq, as git diffs it."""
         row = self._row(

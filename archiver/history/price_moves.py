@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from typing import Any
 
 from archiver import jsonvalue
@@ -26,6 +26,9 @@ from archiver.history.classify import Part, decimal_price
 __all__ = ["PriceMove", "dollars", "price_moves", "signed_percent"]
 
 MILLION = Decimal(1_000_000)
+# Exact arithmetic for what is billed and shown: the default context keeps 28 digits, so a
+# price of more (a float's tail upstream, a tiny one beside a fee) was rounded, not exact.
+EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
 # pricing.* field -> how people call it; the order is the order a change lists them in.
 PRICE_LABELS = {
     "prompt": "input",
@@ -117,7 +120,7 @@ def price_moves(
 
 def dollars(amount: Decimal) -> str:
     """Return an exact dollar amount: $0.5586, $2.00, $1,200.50 (never rounded)."""
-    text = format(amount.normalize(), "f") if amount else "0"
+    text = format(amount.normalize(EXACT), "f") if amount else "0"
     whole, _, decimals = text.partition(".")
     sign = "-" if whole.startswith("-") else ""
     return f"{sign}${int(whole.lstrip('-') or 0):,}.{decimals.ljust(2, '0')}"

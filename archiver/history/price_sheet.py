@@ -19,7 +19,7 @@ import orjson
 
 from archiver import jsonvalue
 from archiver.history.classify import decimal_price
-from archiver.history.price_moves import MILLION, NOT_PRICES, PER_UNIT, PRICE_LABELS
+from archiver.history.price_moves import EXACT, MILLION, NOT_PRICES, PER_UNIT, PRICE_LABELS
 
 __all__ = [
     "PriceSheet",
@@ -53,12 +53,12 @@ class Sku:
     @property
     def per_million(self) -> Decimal | None:
         """Return the price per million tokens (None: not sold per token)."""
-        return self.value * MILLION if self.unit == TOKEN else None
+        return EXACT.multiply(self.value, MILLION) if self.unit == TOKEN else None
 
     @property
     def shown(self) -> Decimal:
         """Return the price in the unit people read: per M tokens, per second, per search."""
-        return self.value * (MILLION if self.unit == TOKEN else self.multiplier)
+        return EXACT.multiply(self.value, MILLION if self.unit == TOKEN else self.multiplier)
 
     @property
     def shown_unit(self) -> str:
@@ -274,7 +274,7 @@ def _plain_prices(pricing: Mapping[str, Any]) -> dict[str, Decimal]:
 
 def exact_text(value: Decimal) -> str:
     """Return an exact decimal without exponent or trailing zeros: 2, 0.5586, 0."""
-    return format(value.normalize(), "f") if value else "0"
+    return format(value.normalize(EXACT), "f") if value else "0"
 
 
 def _list(value: Any) -> list[Any]:

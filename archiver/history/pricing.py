@@ -23,12 +23,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from pathlib import Path
 from typing import Any
 
 from archiver.errors import ArchiverError
 from archiver.history.index import HistoryIndex
+from archiver.history.price_moves import EXACT
 from archiver.history.price_sheet import exact_text, pricing_of, tier_prices, unit_priced
 from archiver.history.settled import settled
 from archiver.history.versions import SyncChanges, category_at, versions
@@ -184,7 +185,8 @@ def request_cost(pricing: Mapping[str, Any], input_tokens: int, output_tokens: i
     if reason:
         return RequestCost(input_tokens, output_tokens, prompt, completion, fee, tier, None, reason)
     assert prompt is not None and completion is not None
-    total = input_tokens * prompt + output_tokens * completion + fee
+    with localcontext(EXACT):
+        total = input_tokens * prompt + output_tokens * completion + fee
     return RequestCost(input_tokens, output_tokens, prompt, completion, fee, tier, total)
 
 

@@ -112,7 +112,9 @@ def entity_at(repo_path: str | Path, category: Category, key: str, at: datetime)
     path = key_to_path(category, key)
     with HistoryIndex(repo_path) as index:
         found = index.seq_at(at)
-        entry = index.last_entry(path, found[0]) if found else None
+        # The file as that commit's tree holds it, as category_at reads the whole category:
+        # last_entry (a sync's last change) missed a person's edit the sync left in place.
+        entry = index.file_entry(path, found[0]) if found else None
         if entry is None or entry.new_blob is None:
             return None
         return EntityReader(index.repo).entity(entry.new_blob, entry)
