@@ -16,6 +16,7 @@ A change carries one or more of ``CLASSES``:
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -138,9 +139,23 @@ def price_changes(
     for parts in sorted(old.keys() & new.keys(), key=render_path):
         (old_text, old_value), (new_text, new_value) = old[parts], new[parts]
         if old_value != new_value:
-            percent = float((new_value - old_value) / old_value * 100) if old_value > 0 else None
+            percent = _percent(old_value, new_value)
             found.append(PriceChange(render_path(parts), old_text, new_text, percent))
     return tuple(found)
+
+
+def _percent(old_value: Decimal, new_value: Decimal) -> float | None:
+    """Return a price's move in percent, or None when there is no finite one to tell.
+
+    A move between prices far apart (1e-300 to 1e300, both valid prices) is a Decimal past
+    a double's range: as a float it would be inf, which JSON cannot hold, so the site's
+    cache wrote it as null and a build from the cache showed no percent where a full
+    build showed "inf%"; None is what both show, and what the API writes already.
+    """
+    if old_value <= 0:
+        return None
+    percent = float((new_value - old_value) / old_value * 100)
+    return percent if math.isfinite(percent) else None
 
 
 def changed_leaves(before: Any, after: Any) -> list[tuple[Part, ...]]:

@@ -23,6 +23,8 @@ __all__ = ["VALUE_WIDTH", "Patch", "format_patch", "make_patch"]
 Patch = list[dict[str, Any]]
 VALUE_WIDTH = 120
 _SORTED = orjson.OPT_SORT_KEYS
+# How a line shows a value JSON cannot write (nested deeper than jsonvalue.MAX_LEVELS).
+_TOO_DEEP = "(a value nested too deep to show)"
 
 
 def make_patch(
@@ -56,15 +58,23 @@ def format_patch(
 ) -> list[str]:
     """Return a JSON Patch as readable lines, resolving paths and old values against before;
     each line inert (`textsafe.one_line`)."""
-    document = jsonvalue.loads(jsonvalue.dumps(before if before is not None else {}))
+    try:
+        document = jsonvalue.loads(jsonvalue.dumps(before if before is not None else {}))
+    except (jsonvalue.EncodeError, RecursionError):
+        # A version nested deeper than JSON files hold (a file edited by hand, merged in
+        # with a sync): no old value can be read from it, but each line still tells its
+        # path and new value, rather than the error stopping the site or the command.
+        document = None
     lines = []
     for operation in patch:
         # Field names are upstream's too: a control in one is shown, never sent to a terminal.
         lines.append(one_line(_describe(operation, document, width)))
+        if document is None:
+            continue
         try:
             document = jsonpatch.apply_patch(document, [dict(operation)])
-        except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException):
-            break
+        except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException, RecursionError):
+            break  # RecursionError: the value added nests too deep to copy (see above).
     return lines
 
 
@@ -159,5 +169,8 @@ def _resolve(document: Any, pointer: str) -> Any:
 
 def _shown(value: Any, width: int) -> str:
     """Return a value as compact JSON, cut to width characters."""
-    text = jsonvalue.dumps(value).decode()
+    try:
+        text = jsonvalue.dumps(value).decode()
+    except jsonvalue.EncodeError:
+        return _TOO_DEEP  # Nested deeper than JSON files hold: shown as what it is.
     return text if len(text) <= width else text[: width - 3] + "..."

@@ -21,7 +21,7 @@ from archiver.site.cards import KIND_LABELS, ChangeCard
 from archiver.site.formats import iso, moment, page_text, xml_text
 from archiver.site.rows import Catalog
 from archiver.site.timeline import Timeline
-from archiver.site.urls import model_feed, provider_page
+from archiver.site.urls import href, model_feed, provider_page
 
 __all__ = [
     "ENTRIES",
@@ -54,8 +54,8 @@ def atom_feed(
     _text(feed, "id", f"{_ID_ROOT}{subject}")
     _text(feed, "title", title)
     _text(feed, "updated", iso(updated or (cards[0].epoch if cards else None)) or _EPOCH0)
-    _link(feed, base_url + path, "self")
-    _link(feed, base_url + page, "alternate")
+    _link(feed, _address(base_url, path), "self")
+    _link(feed, _address(base_url, page), "alternate")
     author = ET.SubElement(feed, f"{{{ATOM}}}author")
     _text(author, "name", "openrouter-archiver")
     for count, (epoch, grouped) in enumerate(groupby(cards, key=lambda card: card.epoch)):
@@ -79,7 +79,7 @@ def _entry(
     _text(entry, "updated", iso(epoch))
     page = next((card.href for card in cards if card.href), None)
     if page:
-        _link(entry, base_url + page, "alternate")
+        _link(entry, _address(base_url, page), "alternate")
     content = _text(entry, "content", "".join(_card_html(card) for card in cards))
     content.set("type", "html")
 
@@ -114,11 +114,23 @@ def _text(parent: ET.Element, tag: str, text: str) -> ET.Element:
     return child
 
 
-def _link(parent: ET.Element, href: str, rel: str) -> None:
+def _address(base_url: str, path: str) -> str:
+    """Return the absolute address of a site path (a query or fragment kept as it is).
+
+    A path is the file's name, and names hold `%` (a `~` alias model is at
+    model/%7Eopenai/...): percent-encoded as the pages' links are, or a server decodes
+    `%7E` to `~` and answers 404. A file's name never holds `?` or `#` (archiver.paths
+    writes them as %3F, %23), so the first one starts a query or fragment.
+    """
+    cut = min((at for at in (path.find("?"), path.find("#")) if at >= 0), default=len(path))
+    return base_url + href(path[:cut]) + path[cut:]
+
+
+def _link(parent: ET.Element, address: str, rel: str) -> None:
     """Add a link element."""
     link = ET.SubElement(parent, f"{{{ATOM}}}link")
     link.set("rel", rel)
-    link.set("href", xml_text(href))
+    link.set("href", xml_text(address))
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from typing import Any
 
 import orjson
 
+from archiver import jsonvalue
 from archiver.canonical import json_bytes
 from archiver.history.price_moves import dollars
 from archiver.history.pricing import LIST_PRICE, PriceInterval, billing, request_cost
@@ -117,7 +118,7 @@ def pricing_files(
             "count": len(endpoints),
             "endpoints": endpoints,
         }
-        files[pricing_file(model)] = json_bytes(body, _OPTIONS)
+        files[pricing_file(model)] = _model_file(body)
         current = model in catalog.model_index
         listed.append(
             {
@@ -162,6 +163,34 @@ def _endpoint_json(
         "page": endpoint_page(key) if key in listed else None,
         "intervals": [_interval_json(interval) for interval in intervals],
     }
+
+
+def _model_file(body: dict[str, Any]) -> bytes:
+    """Return a model's pricing file; a pricing nested deeper than JSON files hold is null.
+
+    Such a pricing is no archiver's (a file edited by hand, merged in with a sync): the
+    endpoint's page is left out with a problem line, and its interval here keeps its dates
+    and bill rather than the error stopping the whole site.
+    """
+    try:
+        return json_bytes(body, _OPTIONS)
+    except (jsonvalue.EncodeError, RecursionError):
+        for endpoint in body["endpoints"]:
+            endpoint["intervals"] = [_writable(interval) for interval in endpoint["intervals"]]
+        body["list_price"] = [_writable(interval) for interval in body["list_price"]]
+        return json_bytes(body, _OPTIONS)
+
+
+def _writable(interval: dict[str, Any]) -> dict[str, Any]:
+    """Return an interval with each value JSON cannot write made null."""
+    found = {}
+    for name, value in interval.items():
+        try:
+            jsonvalue.dumps(value)
+        except (jsonvalue.EncodeError, RecursionError):
+            value = None
+        found[name] = value
+    return found
 
 
 def _interval_json(interval: PriceInterval) -> dict[str, Any]:
