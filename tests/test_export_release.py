@@ -222,6 +222,9 @@ def test_no_export_or_no_gh_is_one_line_and_creates_nothing(
     result = run("export-release", str(empty))
     assert result.exit_code == 3 and result.output.count("\n") == 1, result.output
     assert "gh (GitHub's command-line tool) is not installed" in result.output
+    for tag in ("-x", "a b", "::error::x"):  # gh took `-x` for an option.
+        result = run("export-release", "--tag", tag, str(empty))
+        assert result.exit_code == 2 and "a tag is letters, digits" in result.output, tag
     assert not list(release.iterdir()) and sorted(tmp_path.iterdir()) == [
         tmp_path / "empty",
         tmp_path / "gh",

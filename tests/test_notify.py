@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from archiver.cli import main
 from archiver.history.kinds import describe
 from archiver.history.versions import changes
-from archiver.notify import MAX_MESSAGES, Rule, messages
+from archiver.notify import MAX_MESSAGES, Rule, messages, newest_syncs
 from tests.archive_helpers import git
 from tests.site_helpers import EVIL_NAME, SiteArchive
 
@@ -147,3 +147,12 @@ def test_hostile_names_cannot_ping_or_mark_up(site_archive: SiteArchive, tmp_pat
     text = "\n".join(body["content"] for body in bodies)
     assert EVIL_NAME.split("<")[0] in text
     assert "<" not in text
+
+
+def test_after_takes_any_name_git_gives_a_commit(daily_imported_archive: Path) -> None:
+    # Compared as a prefix of commit ids, HEAD~2 matched none, and the newest sync alone
+    # was posted without a word.
+    repo = daily_imported_archive
+    by_id = newest_syncs(repo, git(repo, "rev-parse", "HEAD~2").strip())
+    assert len(by_id) == 2
+    assert [group.commit for group in newest_syncs(repo, "HEAD~2")] == [g.commit for g in by_id]

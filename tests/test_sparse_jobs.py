@@ -126,6 +126,9 @@ def test_checkout_recent_keeps_the_newest_days_and_fetches_nothing_older(
 ) -> None:
     done = CliRunner().invoke(main, ["checkout-recent", "--repo", str(tmp_path), "--days", "0"])
     assert done.exit_code == 2
+    missing = tmp_path / "missing"  # Said to be a damaged repository ("check it with git fsck").
+    done = CliRunner().invoke(main, ["checkout-recent", "--repo", str(missing), "--days", "2"])
+    assert done.exit_code == 3 and f"{missing} is not a git repository" in done.output
     clone = sparse_clone(upstream.bare, tmp_path / "sparse", days=2)
     assert all((clone / path).is_file() for path in upstream.july)
     assert not any((clone / path).exists() for path in upstream.june)

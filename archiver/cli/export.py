@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import click
@@ -9,6 +10,9 @@ import click
 from archiver.cli import main
 from archiver.cli.common import PartialFailure, repo_option, reports_errors
 from archiver.textsafe import one_line
+
+# What a release tag may be (export-release --tag): a word `gh` cannot take for an option.
+_TAG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 FORMATS = ("parquet",)
 
@@ -77,12 +81,24 @@ def export(repo: Path, output_format: str, publish: Path | None, out: Path) -> N
         raise PartialFailure(f"{len(report.problems)} files were left out of the export")
 
 
+def _release_tag(tag: str) -> str:
+    """Return a release tag made of letters, digits, dots, dashes and underscores, starting
+    with a letter or digit: `gh` took `-x` for an option, and a space or slash for other
+    words or folders of a release's name."""
+    if not _TAG.fullmatch(tag):
+        raise click.BadParameter(
+            f"{tag!r}: a tag is letters, digits, '.', '-' and '_', starting with a letter or digit"
+        )
+    return tag
+
+
 @main.command("export-release")
 @click.option(
     "--tag",
     default="export",
     show_default=True,
     help="The release of the manifest, and the prefix of each year's (TAG-YYYY).",
+    callback=lambda _context, _param, value: _release_tag(value),
 )
 @click.argument("out", type=click.Path(path_type=Path, file_okay=False, exists=True))
 @reports_errors

@@ -67,6 +67,9 @@ def check_out_recent(root: Path, days: int) -> RecentTelemetry:
     before the newest `days` days of HEAD's telemetry; git checks out (and fetches) the rest."""
     if days < 1:
         raise StoreError("keep at least one day of telemetry")
+    if not root.is_dir() or pygit2.discover_repository(str(root)) is None:
+        # libgit2's own words ("Repository not found") came out as a damaged repository.
+        raise StoreError(f"{root} is not a git repository; clone the archive there first")
     folders = day_folders_at_head(pygit2.Repository(str(root)))
     last = max((start for _, start in folders), default=None)
     # More days than the calendar holds before the newest: all of them.
