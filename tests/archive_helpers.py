@@ -26,6 +26,27 @@ def git(repo: Path, *args: str) -> str:
     return done.stdout
 
 
+# A person's identity, for commits a person makes by hand (a fresh CI machine has none).
+PERSON_IDENTITY = {
+    "GIT_AUTHOR_NAME": "Ann",
+    "GIT_AUTHOR_EMAIL": "ann@example.org",
+    "GIT_COMMITTER_NAME": "Ann",
+    "GIT_COMMITTER_EMAIL": "ann@example.org",
+}
+
+
+def as_person(repo: Path, *args: str) -> str:
+    """Run the git CLI in repo as a person (PERSON_IDENTITY) and return its stdout, as text
+    git gives it (bytes past UTF-8 escaped)."""
+    done = subprocess.run(
+        ["git", "-C", str(repo), *args],
+        capture_output=True,
+        check=True,
+        env={**os.environ, **PERSON_IDENTITY},
+    )
+    return done.stdout.decode(errors="backslashreplace")
+
+
 def head(repo: Path) -> str:
     """Return HEAD's commit id."""
     return git(repo, "rev-parse", "HEAD").strip()

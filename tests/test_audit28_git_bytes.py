@@ -11,31 +11,25 @@ ASCII, so such a file is a stray one, left out as any other stray file is.
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 
 import orjson
 from click.testing import CliRunner
 
 from archiver.cli import main
+from tests.archive_helpers import as_person
 
 ENTITY = {"id": "a/b", "name": "B", "pricing": {"prompt": "0.000001", "completion": "0.000002"}}
-HAND = {"GIT_AUTHOR_NAME": "Ann", "GIT_AUTHOR_EMAIL": "ann@example.org"}
-
-
-def _git(repo: Path, *args: str) -> None:
-    env = {**os.environ, **HAND, "GIT_COMMITTER_NAME": "Ann", "GIT_COMMITTER_EMAIL": "a@e.org"}
-    subprocess.run(["git", "-C", str(repo), *args], check=True, env=env, capture_output=True)
 
 
 def _archive(tmp_path: Path) -> Path:
     """Return a repository with one sync commit adding data/model/a/b.json."""
     repo = tmp_path / "archive"
     (repo / "data/model/a").mkdir(parents=True)
-    _git(repo, "init", "-q")
+    as_person(repo, "init", "-q")
     (repo / "data/model/a/b.json").write_bytes(orjson.dumps(ENTITY) + b"\n")
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-q", "-m", "Sync", "-m", "Sync-Epoch: 2026-07-17T18:00:00Z")
+    as_person(repo, "add", "-A")
+    as_person(repo, "commit", "-q", "-m", "Sync", "-m", "Sync-Epoch: 2026-07-17T18:00:00Z")
     return repo
 
 
@@ -49,8 +43,8 @@ def _run(repo: Path, *args: str) -> str:
 def test_a_file_named_in_latin1_is_a_stray_file(tmp_path: Path) -> None:
     repo = _archive(tmp_path)
     (repo / os.fsdecode(b"data/model/caf\xe9.json")).write_bytes(b'{"id": "x"}\n')
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-q", "-m", "Sync", "-m", "Sync-Epoch: 2026-07-18T18:00:00Z")
+    as_person(repo, "add", "-A")
+    as_person(repo, "commit", "-q", "-m", "Sync", "-m", "Sync-Epoch: 2026-07-18T18:00:00Z")
 
     assert "added" in _run(repo, "log", "model", "a/b")
     assert orjson.loads(_run(repo, "show", "model", "--all")) == {"a/b": ENTITY}
@@ -61,12 +55,12 @@ def test_a_log_output_encoding_other_than_utf8_reads_the_same(tmp_path: Path) ->
     repo = _archive(tmp_path)
     # A person's commit whose trailer git re-encodes to Latin-1 (no epoch: left out)...
     (repo / "data/model/a/b.json").write_bytes(orjson.dumps({**ENTITY, "name": "?"}) + b"\n")
-    _git(repo, "commit", "-q", "-am", "Fix", "-m", "Sync-Epoch: café")
+    as_person(repo, "commit", "-q", "-am", "Fix", "-m", "Sync-Epoch: café")
     # ...then a sync.
     entity = {**ENTITY, "name": "C"}
     (repo / "data/model/a/b.json").write_bytes(orjson.dumps(entity) + b"\n")
-    _git(repo, "commit", "-q", "-am", "Sync", "-m", "Sync-Epoch: 2026-07-18T18:00:00Z")
-    _git(repo, "config", "i18n.logOutputEncoding", "ISO-8859-1")
+    as_person(repo, "commit", "-q", "-am", "Sync", "-m", "Sync-Epoch: 2026-07-18T18:00:00Z")
+    as_person(repo, "config", "i18n.logOutputEncoding", "ISO-8859-1")
 
     versions = orjson.loads(_run(repo, "log", "model", "a/b", "--json"))
     assert [version["epoch"] for version in versions] == [

@@ -10,30 +10,17 @@ edit, which no commit's tree holds, while `show --all` and `git show` printed th
 
 from __future__ import annotations
 
-import os
-import subprocess
 from pathlib import Path
 
 import orjson
 from click.testing import CliRunner
 
 from archiver.cli import main
+from tests.archive_helpers import as_person
 
 PATH = "data/model/a/b.json"
 SYNCED = {"id": "a/b", "name": "B"}
 EDITED = {"id": "a/b", "name": "B, fixed by hand"}
-
-
-def _git(repo: Path, *args: str) -> str:
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "Ann",
-        "GIT_AUTHOR_EMAIL": "ann@example.org",
-        "GIT_COMMITTER_NAME": "Ann",
-        "GIT_COMMITTER_EMAIL": "ann@example.org",
-    }
-    done = subprocess.run(["git", "-C", str(repo), *args], check=True, env=env, capture_output=True)
-    return done.stdout.decode()
 
 
 def _write(repo: Path, path: str, value: object) -> None:
@@ -43,8 +30,8 @@ def _write(repo: Path, path: str, value: object) -> None:
 
 def _commit(repo: Path, epoch: str | None) -> None:
     trailer = ["-m", f"Sync-Epoch: {epoch}"] if epoch else []
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-q", "-m", "Sync" if epoch else "A fix by hand", *trailer)
+    as_person(repo, "add", "-A")
+    as_person(repo, "commit", "-q", "-m", "Sync" if epoch else "A fix by hand", *trailer)
 
 
 def _show(repo: Path, *args: str) -> object:
@@ -56,7 +43,7 @@ def _show(repo: Path, *args: str) -> object:
 def test_show_key_reads_the_tree_show_all_reads(tmp_path: Path) -> None:
     repo = tmp_path / "archive"
     repo.mkdir()
-    _git(repo, "init", "-q")
+    as_person(repo, "init", "-q")
     _write(repo, PATH, SYNCED)
     _write(repo, "data/model/c/d.json", {"id": "c/d", "name": "D"})
     _commit(repo, "2026-07-17T18:00:00Z")
@@ -65,7 +52,7 @@ def test_show_key_reads_the_tree_show_all_reads(tmp_path: Path) -> None:
     _write(repo, "data/model/c/d.json", {"id": "c/d", "name": "D2"})  # Leaves a/b alone.
     _commit(repo, "2026-07-18T18:00:00Z")
 
-    in_git = orjson.loads(_git(repo, "show", f"HEAD:{PATH}"))
+    in_git = orjson.loads(as_person(repo, "show", f"HEAD:{PATH}"))
     assert in_git == EDITED
     assert _show(repo, "model", "--all")["a/b"] == in_git  # type: ignore[index]
     assert _show(repo, "model", "a/b") == in_git

@@ -39,7 +39,7 @@ def test_a_fork_remote_that_hangs_is_given_up_and_nothing_is_pushed(
     # waits it out, then meets the hook's refusal), short enough not to stall the suite.
     hook.write_text(f"#!/bin/sh\necho $$ > {tmp_path / 'hook.pid'}\nsleep {HOOK_S}\nexit 1\n")
     hook.chmod(0o755)
-    monkeypatch.setattr(fork_side, "GIT_SECONDS", 3.0, raising=False)
+    monkeypatch.setattr(fork_side, "GIT_SECONDS", 3.0)
     mine = workflow_clone(world, tmp_path / "mine")
     args = ["update-code", "--repo", str(mine), "--upstream", world.upstream_url]
 

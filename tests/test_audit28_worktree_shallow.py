@@ -10,28 +10,15 @@ main work tree) showed its history back to the first sync.
 
 from __future__ import annotations
 
-import os
-import subprocess
 from pathlib import Path
 
 import orjson
 from click.testing import CliRunner
 
 from archiver.cli import main
+from tests.archive_helpers import as_person
 
 EPOCHS = ["2026-07-17T18:00:00Z", "2026-07-18T18:00:00Z"]
-
-
-def _git(repo: Path, *args: str) -> str:
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "Ann",
-        "GIT_AUTHOR_EMAIL": "ann@example.org",
-        "GIT_COMMITTER_NAME": "Ann",
-        "GIT_COMMITTER_EMAIL": "ann@example.org",
-    }
-    done = subprocess.run(["git", "-C", str(repo), *args], check=True, env=env, capture_output=True)
-    return done.stdout.decode()
 
 
 def _epochs(repo: Path) -> list[str]:
@@ -44,17 +31,17 @@ def _epochs(repo: Path) -> list[str]:
 def test_a_worktree_reads_the_history_a_fetch_deepened(tmp_path: Path) -> None:
     origin = tmp_path / "origin"
     (origin / "data/model/a").mkdir(parents=True)
-    _git(origin, "init", "-q")
+    as_person(origin, "init", "-q")
     for name, epoch in zip("BC", EPOCHS, strict=True):
         (origin / "data/model/a/b.json").write_bytes(orjson.dumps({"id": "a/b", "n": name}))
-        _git(origin, "add", "-A")
-        _git(origin, "commit", "-q", "-m", "Sync", "-m", f"Sync-Epoch: {epoch}")
+        as_person(origin, "add", "-A")
+        as_person(origin, "commit", "-q", "-m", "Sync", "-m", f"Sync-Epoch: {epoch}")
     clone, worktree = tmp_path / "clone", tmp_path / "worktree"
-    _git(tmp_path, "clone", "-q", "--depth", "1", origin.as_uri(), str(clone))
-    _git(clone, "worktree", "add", "-q", str(worktree))
+    as_person(tmp_path, "clone", "-q", "--depth", "1", origin.as_uri(), str(clone))
+    as_person(clone, "worktree", "add", "-q", str(worktree))
     assert _epochs(worktree) == EPOCHS[1:]  # Only the shallow root: "added" there.
 
-    _git(clone, "fetch", "-q", "--unshallow")
+    as_person(clone, "fetch", "-q", "--unshallow")
 
     assert _epochs(clone) == EPOCHS[::-1]
     assert _epochs(worktree) == EPOCHS[::-1]

@@ -29,16 +29,14 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
 import subprocess
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from subprocess import PIPE
 
 from archiver.archive.push_refusal import explain_refusal
-from archiver.archive.remote import GIT_SECONDS, last_line
+from archiver.archive.remote import GIT_SECONDS, last_line, timed_git
 from archiver.archive.store import DEFAULT_EMAIL, DEFAULT_NAME
 from archiver.archive.worktree import OWNED
 from archiver.errors import StoreError
@@ -334,25 +332,16 @@ def git(
     env = {**os.environ, "LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0"}
     if args[0] == "commit-tree":
         env = _with_identity(repo, env)
-    command = ["git", "-C", str(repo), *args]
     # Not only fetch and push reach a remote: in the workflow's partial clone, ls-tree and
     # merge-tree fetch the objects they read. A remote that stops answering held the update
-    # until Actions cancelled the job, saying nothing; as a sync's git (archiver.archive.
-    # remote), each call is stopped after GIT_SECONDS, with the transport it started.
-    with subprocess.Popen(
-        command, stdin=PIPE, stdout=PIPE, stderr=PIPE, text=True, env=env, start_new_session=True
-    ) as process:
-        try:
-            stdout, stderr = process.communicate(input_text, timeout=GIT_SECONDS)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.communicate()
-            raise CodeUpdateError(
-                f"git {args[0]} in {repo} got no answer in {GIT_SECONDS:g} s and was stopped; "
-                "nothing was pushed: check the remotes (upstream's and the fork's), then run "
-                "the update again"
-            ) from None
-    result = subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
+    # until Actions cancelled the job, saying nothing; as a sync's git, each call is stopped.
+    result = timed_git(["git", "-C", str(repo), *args], env, GIT_SECONDS, input_text)
+    if result is None:
+        raise CodeUpdateError(
+            f"git {args[0]} in {repo} got no answer in {GIT_SECONDS:g} s and was stopped; "
+            "nothing was pushed: check the remotes (upstream's and the fork's), then run "
+            "the update again"
+        )
     if check and result.returncode != 0:
         raise CodeUpdateError(f"git {args[0]} failed in {repo}: {last_line(result)}")
     return result

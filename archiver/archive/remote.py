@@ -302,24 +302,36 @@ def git(repo: Path, *args: str, check: bool = True) -> subprocess.CompletedProce
     """
     # C locale: some answers are recognised by their text. No prompt: fail, never hang.
     env = {**os.environ, "LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0"}
-    command = ["git", "-C", str(repo), *args]
-    with subprocess.Popen(
-        command, stdout=PIPE, stderr=PIPE, text=True, env=env, start_new_session=True
-    ) as process:
-        try:
-            stdout, stderr = process.communicate(timeout=GIT_SECONDS)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.communicate()
-            raise PublishError(
-                f"git {args[0]} in {repo} got no answer from the remote in {GIT_SECONDS:g} s "
-                "and was stopped; nothing local is lost: check the remote (its status, its "
-                "hooks) and run `archiver sync --push` again, which pushes any sync left local"
-            ) from None
-    result = subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
+    result = timed_git(["git", "-C", str(repo), *args], env, GIT_SECONDS)
+    if result is None:
+        raise PublishError(
+            f"git {args[0]} in {repo} got no answer from the remote in {GIT_SECONDS:g} s "
+            "and was stopped; nothing local is lost: check the remote (its status, its "
+            "hooks) and run `archiver sync --push` again, which pushes any sync left local"
+        )
     if check and result.returncode != 0:
         raise PublishError(f"git {args[0]} failed in {repo}: {last_line(result)}")
     return result
+
+
+def timed_git(
+    command: list[str], env: dict[str, str], seconds: float, input_text: str | None = None
+) -> subprocess.CompletedProcess[str] | None:
+    """Run a git command; return None when it did not finish within seconds.
+
+    git and what it started (the transport, the hooks of a local remote) run in their own
+    process group, ended together: killing git alone left a hung transport holding the pipes.
+    """
+    with subprocess.Popen(
+        command, stdin=PIPE, stdout=PIPE, stderr=PIPE, text=True, env=env, start_new_session=True
+    ) as process:
+        try:
+            stdout, stderr = process.communicate(input_text, timeout=seconds)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+            return None
+    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
 
 
 def last_line(result: subprocess.CompletedProcess[str]) -> str:
