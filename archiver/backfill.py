@@ -36,7 +36,7 @@ def import_captures(
     import, nothing written), then read again just before its own sync: one capture's
     responses are held at a time, so a year of captures takes the memory of one.
     """
-    checked = sorted((check_capture(path) for path in paths), key=lambda c: c.time)
+    checked = sorted((check_capture(path) for path in paths), key=_import_order)
     _refuse_future(checked, datetime.now(UTC))
     base = options or SyncOptions()
     logs: list[SyncLog] = []
@@ -57,6 +57,16 @@ def import_captures(
             if on_log is not None:
                 on_log(capture, log)
     return logs
+
+
+def _import_order(capture: Capture) -> tuple[datetime, str, str]:
+    """Return a capture's place in the import: by time, then by file, never by argument order.
+
+    Two captures of one time (two recorders, a copy edited) are both synced at that hour and
+    the later one's data stands: the command line's order must not pick it.
+    """
+    path = _path(capture)
+    return capture.time, path.name, str(path.resolve())
 
 
 def _refuse_future(captures: list[Capture], now: datetime) -> None:

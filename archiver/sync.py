@@ -304,6 +304,8 @@ async def fetch_sources(
 
         def take(position: int, response: Response) -> None:
             if offered(response) is None:
+                if position < len(endpoint_urls):
+                    observer.endpoint_listing_not_offered(endpoint_urls[position][0])
                 return
             if position < len(endpoint_urls):
                 observer.endpoint_listing(endpoint_urls[position][0], response)
@@ -338,6 +340,8 @@ async def _fetch_unfeatured(
     def take(position: int, response: Response) -> None:
         if offered(response) is not None:
             observer.endpoint_listing(keys[position], response)
+        else:
+            observer.endpoint_listing_not_offered(keys[position])
 
     if wanted:
         await fetcher.get_many(wanted.values(), take)

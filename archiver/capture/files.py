@@ -8,6 +8,7 @@ response ``{"method": "GET", "url": "<path?query>", "status": 200, "body": <json
 from __future__ import annotations
 
 import gzip
+import stat
 import zlib
 from collections.abc import Collection, Generator, Iterable, Iterator
 from contextlib import closing
@@ -170,6 +171,13 @@ def _bounded_lines(stream: BufferedIOBase) -> Iterator[bytes]:
 def _open_for_read(file: Path) -> BufferedIOBase:
     """Open a capture, decompressing it if it starts with the gzip magic bytes."""
     try:
+        if not stat.S_ISREG(file.stat().st_mode):
+            # A pipe (`<(zcat x.gz)`) or a device: the probe below and the import's second
+            # read would each take bytes the next read then lacks, and call the file corrupt.
+            raise CaptureError(
+                f"{file}: not a regular file (a pipe?); a capture is read more than once, "
+                "so save it to a file first"
+            )
         with file.open("rb") as probe:
             magic = probe.read(2)
     except FileNotFoundError:

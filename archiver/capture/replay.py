@@ -49,6 +49,7 @@ from typing import Any, cast
 from archiver.capture.faults import Fault, Reply, parse_fault
 from archiver.capture.files import Capture, read_capture
 from archiver.capture.routes import Routes
+from archiver.errors import ArchiverError
 
 __all__ = ["Fault", "ReplayServer", "parse_fault"]
 
@@ -157,7 +158,14 @@ class ReplayServer:
         self.capture = capture if isinstance(capture, Capture) else read_capture(capture)
         self._routes = Routes(self.capture, delay)
         self._routes.set_faults(faults)
-        self._httpd = _HTTPServer((host, port), self._routes)
+        try:
+            self._httpd = _HTTPServer((host, port), self._routes)
+        except OSError as error:
+            # Not a path's fault (the command line's catch-all would say so): name the address.
+            raise ArchiverError(
+                f"cannot listen on {host} port {port}: {error.strerror or error}; "
+                "give another --host or --port (0: any free port)"
+            ) from None
         self._thread: threading.Thread | None = None
         self._serving = False
         self._closed = False

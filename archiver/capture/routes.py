@@ -6,6 +6,7 @@ The replay server (``archiver.capture.replay``) and the in-process transport
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,6 +20,9 @@ from archiver.jsonrepair import deep_json_bytes
 __all__ = ["CACHE_BUSTER", "Routes"]
 
 CACHE_BUSTER = "_"
+# Statuses whose response has no body (RFC 9110 6.4.1). A body sent after one anyway is read
+# by the client as the next response on the keep-alive connection: an unrelated URL fails.
+NO_BODY_STATUSES = frozenset({204, 304})
 
 
 @dataclass
@@ -72,7 +76,11 @@ class Routes:
             fault = self._take_fault(key)
         status, body = self.table.get(key) or (404, error_body(404, f"not recorded: {key}"))
         plain = Reply(status, body, delay=self.delay)
-        return plain if fault is None else faulty(plain, fault)
+        reply = plain if fault is None else faulty(plain, fault)
+        if reply.status in NO_BODY_STATUSES:
+            # The recorded body (or a fault's error page) is left out, as a server leaves it.
+            return dataclasses.replace(reply, body=b"", declared_length=None, chunks=None)
+        return reply
 
     def _take_fault(self, key: str) -> Fault | None:
         """Return the first live fault matching the URL and use up one of its times."""

@@ -153,6 +153,8 @@ class Observer:
         self._endpoints = EndpointCollector(pack_figures)
         self._variant_telemetry: dict[str, dict[str, Any]] = {}
         self._variant_problems: dict[tuple[str, str], str] = {}
+        # Models whose endpoint listing was not offered (a capture that did not record it).
+        self.listings_not_offered: set[str] = set()
 
     def listings(self, responses: Mapping[sources.ListingName, Response | None]) -> None:
         """Take the catalog-wide listings by name (missing or None: not fetched or offered)."""
@@ -172,6 +174,11 @@ class Observer:
     def endpoint_listing(self, model_key: str, response: Response) -> None:
         """Take one model's endpoint listing (its body is not kept)."""
         self._endpoints.add(model_key, response)
+
+    def endpoint_listing_not_offered(self, model_key: str) -> None:
+        """Note a model whose endpoint listing was not offered: the providers it would name
+        were not seen, so the provider records are not whole (its endpoints stay as well)."""
+        self.listings_not_offered.add(model_key)
 
     def variant_telemetry(self, model_key: str, name: str, response: Response) -> None:
         """Take one model variant's per-variant telemetry (effective pricing, activity)."""
@@ -276,4 +283,8 @@ def _observe_providers(
             observed.unread.add(("provider", part))
     observed.parts["provider"]["provider_info"] = embedded
     lists = observed.endpoint_lists_whole.values()
-    observed.whole["provider", "provider_info"] = observed.catalog_whole and all(lists)
+    # A listing not offered is no evidence either: a provider named only there is not gone.
+    unseen = listings.listings_not_offered
+    observed.whole["provider", "provider_info"] = (
+        observed.catalog_whole and all(lists) and not unseen
+    )
