@@ -195,13 +195,16 @@ def billing(pricing: Mapping[str, Any]) -> dict[str, Any]:
 
     {"prompt", "completion", "request"} as exact decimal strings (None: absent), "tiers":
     the same for each long-context tier with its "min_prompt_tokens" (base prices merged
-    in), and "unpriced": why a request cannot be priced per token, or None.
+    in), and "unpriced": why a request cannot be priced per token, or None. Each tier says
+    its own "unpriced", as request_cost judges a prompt that reaches it: a tier may route
+    (-1) where the base prices do not, or price what the base leaves routed.
     """
     base, _ = tier_prices(pricing, 0)
     tiers = []
     for threshold in _thresholds(pricing):
         prices, _ = tier_prices(pricing, threshold)
-        tiers.append({"min_prompt_tokens": threshold, **_billed(prices)})
+        reason = _unpriced(pricing, prices) or None
+        tiers.append({"min_prompt_tokens": threshold, **_billed(prices), "unpriced": reason})
     return {**_billed(base), "tiers": tiers, "unpriced": _unpriced(pricing, base) or None}
 
 

@@ -267,7 +267,11 @@ def _range_style(frame: _Frame, start: datetime, end: datetime, name: str) -> st
 
 def _y_values(frame: _Frame) -> list[float]:
     """Return the values of the five horizontal grid lines, 0 to the top."""
-    return [frame.top * step / 4 for step in range(5)]
+    # Near the largest double, top * step is infinite (a line at -inf): a quarter first there.
+    return [
+        value if math.isfinite(value := frame.top * step / 4) else frame.top / 4 * step
+        for step in range(5)
+    ]
 
 
 def _y_ticks(frame: _Frame, axis_text: ValueText) -> tuple[Tick, ...]:
@@ -337,8 +341,17 @@ def _nice_top(value: float) -> float:
     magnitude = 10 ** math.floor(math.log10(value))
     for step in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
         if value <= step * magnitude:
-            return float(step * magnitude)
-    return float(10 * magnitude)
+            return _as_float(step * magnitude, value)
+    return _as_float(10 * magnitude, value)
+
+
+def _as_float(top: float, value: float) -> float:
+    """Return a round top as a float; the value itself when the round one is past a double
+    (a figure of 1.7e308 has none: float() raised, and that figure stopped the whole site)."""
+    try:
+        return float(top)
+    except OverflowError:
+        return value
 
 
 def _date_ticks(start: datetime, end: datetime) -> list[datetime]:

@@ -25,6 +25,25 @@
     return { n: n, s: scale };
   }
 
+  /* A token count as the number field holds it: a whole number, exact at any size, or null.
+     The field keeps what was typed (12345678901234567890, 1e5, 1.5): parseInt read those
+     as a double (the 20-digit count billed 12,345,678,901,234,567,168 tokens) or up to the
+     first non-digit (1e5 billed 1 token, 1.5 one). Worked on the digits, not with pow(): the
+     field also holds 0e99999999, a finite number whose exponent no loop should count to. */
+  function tokens(text) {
+    var m = /^(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(String(text).trim());
+    if (!m || (m[1] === "" && !m[2])) { return null; }
+    var digits = (m[1] + (m[2] || "")).replace(/^0+/, "");
+    if (digits === "") { return BigInt(0); }
+    var exponent = (m[3] ? parseInt(m[3], 10) : 0) - (m[2] || "").length;
+    if (exponent >= 0) {
+      // No double reaches 400 digits: the field holds no such count.
+      return digits.length + exponent > 400 ? null : BigInt(digits + new Array(exponent + 1).join("0"));
+    }
+    var zeros = digits.length - digits.replace(/0+$/, "").length;
+    return zeros < -exponent ? null : BigInt(digits.slice(0, digits.length + exponent));
+  }
+
   function pow(exponent) {
     var result = BigInt(1);
     for (var i = 0; i < exponent; i++) { result = result * TEN; }
@@ -72,7 +91,8 @@
     var prices = tier || billed;
     var prompt = parse(prices.prompt), completion = parse(prices.completion);
     var fee = parse(prices.request) || { n: BigInt(0), s: 0 };
-    var found = { prompt: prompt, completion: completion, tier: tier, total: null, note: billed.unpriced || "" };
+    // The tier's own verdict: its prices (a -1 of its own) decide, as `archiver cost` judges.
+    var found = { prompt: prompt, completion: completion, tier: tier, total: null, note: prices.unpriced || "" };
     if (found.note || !prompt || !completion) {
       found.note = found.note || "not priced per token";
       return found;
@@ -132,10 +152,12 @@
     var form = section.querySelector("[data-calc-inputs]");
     var status = section.querySelector("[data-calc-status]");
     var body = section.querySelector("[data-calc-table] tbody");
-    var input = parseInt(form.elements.input.value, 10);
-    var output = parseInt(form.elements.output.value, 10);
+    var input = tokens(form.elements.input.value);
+    var output = tokens(form.elements.output.value);
     var when = form.elements.at.value;
-    if (!(input >= 0) || !(output >= 0)) {
+    // The costs of the previous figures must not stay under a status that refuses these.
+    while (body.firstChild) { body.removeChild(body.firstChild); }
+    if (input === null || output === null) {
       status.textContent = "Give whole numbers of input and output tokens.";
       return;
     }
@@ -144,7 +166,6 @@
       status.textContent = "Give the time as a date and an hour (UTC).";
       return;
     }
-    while (body.firstChild) { body.removeChild(body.firstChild); }
     if (moment !== null && data.first_sync && moment < Date.parse(data.first_sync)) {
       status.textContent = "That is before the archive began (its first sync: " + data.first_sync + ").";
       return;
