@@ -20,7 +20,17 @@ from typing import Any
 
 from archiver import jsonvalue
 from archiver.errors import ArchiverError, StoreError
-from archiver.telemetry.codec import ABSENT, Leaves, dotted, dump, key_of, nest, segments
+from archiver.telemetry.codec import (
+    ABSENT,
+    PATCH,
+    Leaves,
+    dotted,
+    dump,
+    key_of,
+    nest,
+    patched,
+    segments,
+)
 from archiver.telemetry.layout import (
     day_files,
     day_folders,
@@ -43,6 +53,8 @@ CHART_FIELDS = (
 )
 
 Sample = dict[str, Any]
+# A key's chosen columns in a file and their leaf texts (ABSENT where it has none).
+_Chosen = tuple[tuple[str, ...], list[str]]
 When = datetime | str | None
 
 
@@ -107,7 +119,7 @@ def recent_series(
         for key, sample in iter_samples(repo_path, kind, since):
             result.setdefault(key, []).append(sample)
         return result
-    last: dict[str, list[str]] = {}
+    last: dict[str, _Chosen] = {}
     # From the folder holding `since` (a week's file may begin before it): a superset.
     for folder in day_folders(kind_root(repo_path, kind), since, "~"):
         for path in day_files(folder):
@@ -224,14 +236,16 @@ def _file_samples(
 
 
 def _file_fields(
-    path: Path, fields: frozenset[str], result: dict[str, list[Sample]], last: dict[str, list[str]]
+    path: Path, fields: frozenset[str], result: dict[str, list[Sample]], last: dict[str, _Chosen]
 ) -> None:
-    """Add a sample for each change of the chosen fields in one file, reading only those."""
+    """Add a sample for each change of the chosen fields in one file, reading only those.
+
+    A file none of whose columns is chosen still counts: each key it names has none of the
+    fields (they are no longer sent), a gap if it had some before.
+    """
     columns, body = read_header(path.read_bytes())
     chosen = [(i, c) for i, c in enumerate(columns, 2) if dotted(c) in fields]
-    if not chosen:
-        return
-    width = chosen[-1][0] + 1
+    width = max((i for i, _ in chosen), default=1) + 1
     pick = itemgetter(0, 1, *(i for i, _ in chosen))
     names = tuple(column for _, column in chosen)
     template = _template(names)
@@ -254,9 +268,11 @@ def _file_fields(
             raise _no_epoch(path)
         # An empty cell keeps the key's value from its previous line in this file.
         before = state.get(key_cell, blank)
+        if PATCH in line:  # an array written as its changes: rebuilt as `apply_cells` does
+            picked = (*picked[:2], *map(_unpatched, picked[2:], before))
         now = state[key_cell] = [v or o for v, o in zip(picked[2:], before, strict=True)]
-        if last.get(key_cell) != now:
-            last[key_cell] = now
+        if _changed(last.get(key_cell), names, now):
+            last[key_cell] = (names, now)
             keys.append(key_cell)
             texts.append(
                 _sample_text(epoch, names, now) if ABSENT in now else template % (epoch, *now)
@@ -265,6 +281,26 @@ def _file_fields(
     for key_cell, sample in zip(keys, jsonvalue.loads(f"[{','.join(texts)}]"), strict=True):
         key = decoded.get(key_cell) or decoded.setdefault(key_cell, key_of(key_cell))
         result.setdefault(key, []).append(sample)
+
+
+def _unpatched(cell: str, before: str) -> str:
+    """Return a picked cell, a patch cell as the array it makes of the key's previous one."""
+    return patched(None if before == ABSENT else before, cell) if cell.startswith(PATCH) else cell
+
+
+def _changed(before: _Chosen | None, names: tuple[str, ...], now: list[str]) -> bool:
+    """Tell whether a key's chosen leaves differ from its previous line's (in any file)."""
+    if before is None:
+        return True
+    if before[0] == names:
+        return before[1] != now
+    # Another file's columns (or their order): compare the leaves present, by column.
+    return _present(*before) != _present(names, now)
+
+
+def _present(names: Sequence[str], texts: Sequence[str]) -> dict[str, str]:
+    """Return {column: leaf text} of the leaves that are not absent."""
+    return {name: text for name, text in zip(names, texts, strict=True) if text != ABSENT}
 
 
 def _no_epoch(path: Path) -> StoreError:

@@ -273,27 +273,30 @@ class _Kind:
         whole = sheet.header() + sheet.body
         needle = self.stamp.encode()
         start = 0 if sheet.body.startswith(needle) else sheet.body.find(b"\n" + needle) + 1
-        if start == 0:  # The hour started the file: start it again.
-            shard = path.rpartition("/")[2].removesuffix(SUFFIX)
-            base, previous = Sheet([]), self._previous_fetched(shard)
-        else:
-            base, previous = parse_sheet(sheet.header() + sheet.body[:start]), {}
         # The sheet's state is each key's after this hour's rows: what the earlier sync left.
         kept = {k: sheet.state[k] for k in self.unfetched if k in sheet.state}
-        return self._append(path, base, observed, previous, kept, whole)
+        if start:
+            base = parse_sheet(sheet.header() + sheet.body[:start])
+            return self._append(path, base, observed, {}, kept, whole)
+        # The hour started the file: start it again (a gap the earlier sync wrote stays one).
+        standing, previous = self._standing(path.rpartition("/")[2].removesuffix(SUFFIX))
+        kept = standing | kept
+        previous |= {k: standing[k] for k in standing if not kept[k]}
+        return self._append(path, Sheet([]), observed, previous, kept, whole)
 
     def _start_file(self, path: str, shard: str, observed: Flattened) -> None:
         """Start a day's file for a shard, if its keys changed since the latest earlier file."""
-        previous = self._previous_fetched(shard)
+        standing, previous = self._standing(shard)
         now = {key_cell: leaves for key_cell, (_, leaves) in observed.items() if leaves}
         if now != previous:
-            self._append(path, Sheet([]), observed, previous)
+            self._append(path, Sheet([]), observed, previous, standing)
 
-    def _previous_fetched(self, shard: str) -> dict[str, Leaves]:
-        """Return what a new file of the shard starts from: the latest earlier file's keys
-        with figures, less those not fetched this sync (their figures stand there)."""
+    def _standing(self, shard: str) -> tuple[dict[str, Leaves], dict[str, Leaves]]:
+        """Return the latest earlier file's keys with figures: (those not fetched this sync, the
+        others). A new file restates both: no later sync looks back further for a key's gap."""
         previous = self._previous_leaves(shard)
-        return {k: leaves for k, leaves in previous.items() if k not in self.unfetched}
+        standing = {k: leaves for k, leaves in previous.items() if k in self.unfetched}
+        return standing, {k: v for k, v in previous.items() if k not in self.unfetched}
 
     def _previous_leaves(self, shard: str) -> dict[str, Leaves]:
         """Return how the latest earlier file left this shard's keys that had figures."""
@@ -322,6 +325,7 @@ class _Kind:
         changed (`replaced`: the bytes it replaces, when it is this hour's rewrite; `kept`:
         leaves of keys not fetched this sync that an earlier sync of the hour wrote)."""
         stamp, kept = self.stamp, kept or {}
+        before = SheetSnapshot.of(sheet)  # before rows move states on: an overflow redoes them
         rows: list[str] = []
         for key_cell in sorted(observed.keys() | kept.keys()):
             if key_cell in kept:
@@ -340,10 +344,11 @@ class _Kind:
         )
         rows += [row for k in gone if (row := sheet.row(stamp, k, {})) is not None]
         # A new file restarts every key: one that had figures and is no longer seen says so.
-        rows += [f"{stamp}\t{k}\n" for k in sorted(previous) if not observed.get(k, ("", {}))[1]]
+        gaps = [k for k in sorted(previous) if not observed.get(k, ("", {}))[1]]
+        sheet.state |= {k: {} for k in gaps}  # as a parse has them: a rerun of the hour reads it
+        rows += [f"{stamp}\t{k}\n" for k in gaps]
         if not rows and replaced is None:
             return False
-        before = SheetSnapshot.of(sheet)
         sheet.body += "".join(elided(stamp, rows, sheet.last_epoch)).encode()
         sheet.last_epoch = stamp if rows else sheet.last_epoch
         data = sheet.header() + sheet.body
