@@ -347,9 +347,11 @@ def test_hostile_files_are_reported_in_one_line_each_and_skipped(
             {"v1": {"name": "<img src=x onerror=alert(1)>"}}
         ),
     }
-    _commit(git, hostile, "2026-07-20T00:00:00Z")
+    # A damaged telemetry file, committed too: the export reads the commit it names.
     damaged = sorted((repo / "data" / "telemetry" / "endpoint").rglob("*.tsv"))[-1]
     damaged.write_bytes(b'"epoch"\t"key"\n"2026-07-19T15:00:00Z"\t{not json\n')
+    hostile[damaged.relative_to(repo).as_posix()] = damaged.read_bytes()
+    _commit(git, hostile, "2026-07-20T00:00:00Z")
     out = tmp_path / "export"
     result = CliRunner().invoke(main, ["export", "--repo", str(repo), str(out)])
     assert result.exit_code == 1, result.output

@@ -147,15 +147,16 @@ def test_the_export_holds_a_few_folders_not_the_month(archive: Archive, tmp_path
 def test_a_damaged_folder_is_reported_and_the_others_written(
     archive: Archive, tmp_path: Path
 ) -> None:
-    # Edited by hand, the work tree at rest: the export reads the file as it is. Its folder
-    # is read in a reader process, whose error comes back as the export's one-line problem.
+    # Damaged in a commit (the export reads the commit, not an edit left uncommitted). Its
+    # folder is read in a reader process, whose error comes back as the export's one-line problem.
     damaged = archive.repo / "data" / "telemetry" / "endpoint" / "2026" / "07-10" / "0.tsv"
-    kept = damaged.read_bytes()
     damaged.write_text(f'{HEADER}\n"2026-07-10T00:00:00Z"\t"e-000"\t{{not json\n')
+    git = ["git", "-C", str(archive.repo), "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run([*git, "commit", "-qam", "damaged by hand"], check=True)
     try:
         report = export_parquet(archive.repo, tmp_path / "export")
     finally:
-        damaged.write_bytes(kept)
+        subprocess.run([*git, "reset", "-q", "--hard", "HEAD~1"], check=True)
     assert len(report.problems) == 1, report.problems
     assert str(damaged) in report.problems[0] and "\n" not in report.problems[0]
     assert report.rows[TABLE] == archive.rows - 24 * KEYS

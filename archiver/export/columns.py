@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from archiver.history.classify import decimal_number
+from archiver.history.classify import decimal_number, decimal_price
 
 # Column types, named as the Parquet writer maps them (archiver.export.parquet).
 STRING = "string"
@@ -77,7 +77,7 @@ def number(value: Any) -> float | None:
     if isinstance(value, int | float):
         # JSON has no NaN or infinity; an integer too large for a double is left out.
         return float(value) if abs(value) < 1e308 else None
-    exact = decimal(value)
+    exact = decimal_number(value)  # A figure, not a price: any finite decimal is one.
     return _double(exact) if exact is not None else None
 
 
@@ -90,8 +90,9 @@ def _double(exact: Decimal) -> float | None:
 
 def decimal(value: Any) -> Decimal | None:
     """Return a price as a finite Decimal (from a string or a number), or None: read as the
-    archive's commands read it, so an export row is priced exactly when `archiver price` is."""
-    return decimal_number(value)
+    archive's commands read it, so an export row is priced exactly when `archiver price` is
+    (a price too far from 1 to compute with, "1e-5000", is none: its double read 0, free)."""
+    return decimal_price(value)
 
 
 def exact(value: Any) -> str | None:

@@ -79,7 +79,12 @@ def write_history(index: HistoryIndex, plan: Plan, current: str, writer: TableWr
         zdr.TABLE, zdr.COLUMNS, group(ledger, _filer(current)), plan.entity_months, zdr.ORDER
     )
     for entry in index.entries_between(None, None, LEDGER_PATH):
-        if entry.path == LEDGER_PATH and walk.wanted(entry):
+        if entry.path != LEDGER_PATH:
+            continue
+        # A ledger change is an endpoint's change: its month holds changes even when no
+        # entity version began or ended in it (a month in which only the list moved).
+        writer.change_months.add(month_of(entry.epoch))
+        if walk.wanted(entry):
             walk.add_changes(entry)
     change_started = time.perf_counter()
     assert walk.changes is not None

@@ -5,11 +5,11 @@ Telemetry lives in the work tree, which a sync rewrites after it moves the branc
 named commit X, the tables held figures of X+1, and a file a sync had not yet rewritten
 held figures older than the X it named (the next run, planning from X, never read that
 folder again). So the files are listed from the commit's tree, and a file whose bytes are
-not that commit's (its blob id differs: one hash, no decompression) is read from git
-while the work tree is changing under the export: HEAD moved past the commit, a sync's
-journal or git's index lock is there. A file edited by hand, the work tree at rest, is read
-as it is (a damaged one is reported). Given a folder alone (no commit), the files on disk
-are read, as they are.
+not that commit's (its blob id differs: one hash, no decompression) is read from git: a
+sync rewriting it, or a person's edit not committed. Read as it was, an uncommitted edit
+stayed in every later export's rows after it was undone (no commit touched its folder, so
+no rerun read it again), where a fresh export of the same commit had none. Given a folder
+alone (no commit), the files on disk are read, as they are.
 """
 
 from __future__ import annotations
@@ -21,9 +21,8 @@ from pathlib import Path
 import pygit2
 
 from archiver.errors import StoreError
-from archiver.history.commits import head_id, open_repository
+from archiver.history.commits import open_repository
 from archiver.history.partial_clone import BlobReader
-from archiver.history.steady import work_tree_settling
 from archiver.telemetry.layout import (
     KIND_NAME,
     ROOT,
@@ -137,7 +136,7 @@ class TelemetryFiles:
             data = path.read_bytes()
         except OSError:
             data = None
-        if data is not None and (pygit2.hash(data) == blob or not self._changing()):
+        if data is not None and pygit2.hash(data) == blob:
             return data
         assert self._repo is not None
         try:
@@ -148,12 +147,6 @@ class TelemetryFiles:
                 f"{path} differs from the commit exported, whose copy git cannot read ({error}); "
                 "run `git fetch` or `git checkout -- data/telemetry`, then export again"
             ) from None
-
-    def _changing(self) -> bool:
-        """Tell whether the work tree is moving away from the commit (see the module)."""
-        assert self._repo is not None
-        with self._git:
-            return work_tree_settling(self._repo) or head_id(self._repo) != self._commit
 
     def _child(self, tree: pygit2.Tree | None, name: str) -> pygit2.Tree | None:
         """Return a folder of a tree, or None."""
