@@ -116,8 +116,13 @@ def parent_repository(repository: str, api_url: str, token: str | None = None) -
 
 
 def upstream_url(name: str) -> str:
-    """Return a git URL for OWNER/NAME (a GitHub repository) or any URL or path as it is."""
-    if re.fullmatch(r"[A-Za-z0-9][\w.-]*/[\w.-]+", name) and not Path(name).exists():
+    """Return a git URL for OWNER/NAME (a GitHub repository), a local folder (absolute), or
+    any other URL as it is."""
+    if Path(name).exists():
+        # Named from where the command runs, but git runs in --repo, where a relative path
+        # names another folder (no repository: "and the repository exists.", or the wrong one).
+        return str(Path(name).resolve())
+    if re.fullmatch(r"[A-Za-z0-9][\w.-]*/[\w.-]+", name):
         return f"https://github.com/{name.removesuffix('.git')}.git"
     return name
 

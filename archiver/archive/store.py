@@ -333,8 +333,7 @@ class Store:
                 continue
             data = written.get(path)
             write_atomically(target, data if data is not None else self.read(blob_id))
-            # Adding by path records stat data, so `git status` stays clean and fast.
-            index.add(path)
+            _add_with_stat_data(index, path)
         # Reading HEAD's tree keeps the stat data of every unchanged entry and fills the
         # index's tree cache whole, which index.write() keeps on disk: the next sync's
         # staged-changes check is then a lookup, however big a folder is.
@@ -358,6 +357,21 @@ class Store:
             with contextlib.suppress(OSError):
                 write_atomically(self._journal_path(), orjson.dumps({**record, "step": None}))
             raise
+
+
+def _add_with_stat_data(index: pygit2.Index, path: str) -> None:
+    """Record a file the sync wrote in the index with its stat data, so `git status` stays
+    clean and fast; leave it to HEAD's tree when libgit2 refuses to add it.
+
+    Adding by path runs the file through the filters its attributes and settings name, and
+    `core.safecrlf` makes one refuse an LF file that CRLF settings (`core.autocrlf`, an
+    `eol=crlf` in .git/info/attributes) would check out with CRLF. The branch has moved by
+    then, and the refusal stopped the work tree half-way, again at every recovery. The
+    commit names the blob, written as it is, and `index.read_tree(head.tree)` enters it:
+    git compares the file's contents instead of its stat data, and finds it clean.
+    """
+    with contextlib.suppress(pygit2.GitError):
+        index.add(path)
 
 
 def _guarded(root: Path, work: Callable[[], T]) -> T:

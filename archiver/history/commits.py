@@ -79,7 +79,12 @@ def git_log(git_dir: Path, revision: str) -> Iterator[LogCommit]:
         raise StoreError("reading history needs the git command; install git (2.31 or later)")
     command = [
         # --encoding: the trailer in the header is UTF-8 whatever i18n.logOutputEncoding says.
-        git, f"--git-dir={git_dir}", "--no-replace-objects", "log", "--encoding=UTF-8",
+        # --no-show-signature: log.showSignature prints a signed commit's verification
+        # ("No signature", gpg's lines) into stdout, amid the records parsed here.
+        # trailer.separators: without `:` in it git finds no Sync-Epoch trailer, and every
+        # sync read as a person's commit (no history at all, exit 0); the sync reads `:`.
+        git, f"--git-dir={git_dir}", "--no-replace-objects", "-c", "trailer.separators=:",
+        "log", "--encoding=UTF-8", "--no-show-signature",
         "--first-parent",
         "--diff-merges=first-parent", "--root", "--raw", "-z", "--no-renames", "--no-abbrev",
         "--no-relative", "--no-ext-diff", "--no-color", _LOG_FORMAT, revision, "--", *PATHSPECS,
