@@ -64,6 +64,9 @@ class PublishResult:
     rounds: int
     remote: str
     branch: str
+    # The remote head the sync was applied on (None: the remote lacked the branch): the
+    # syncs after it on the branch are this run's alone, whatever commit the run began at.
+    base: str | None = None
 
 
 def sync_and_push(
@@ -82,6 +85,11 @@ def sync_and_push(
     with store.lock("sync --push"):
         # Check the repository before the long fetch: a refusal should come first, and cheap.
         target, recovered = prepare(store, remote, branch)
+        # Read what is due from the branch as the remote holds it: a run queued behind
+        # another starts from the commit it was queued at, and read from there the schedule
+        # fetched again all the run before had fetched (a burst of requests each such hour).
+        # Unpushed syncs of an interrupted run stay; the first round reports and pushes them.
+        align(target, fetch_branch(target), None)
         # As `sync` does: the archive says which listings removal needs and what is due.
         options = options or SyncOptions()
         refuse_epoch_out_of_order(store, options.epoch)
@@ -143,20 +151,21 @@ def _publish(
             pending = align(target, remote_head, ours)
             if pending:
                 recovered = "; ".join(filter(None, [recovered, pending]))
+            where = (target.remote, target.branch)
             superseded = _superseded(target, upstream)
             if superseded:
                 log = upstream.new_log()
                 log.notes.append(superseded)
-                return PublishResult(log, None, number, target.remote, target.branch)
+                return PublishResult(log, None, number, *where, remote_head)
             log = _apply(target, upstream, recovered, rounds.keepalive_days)
             ours = log.commit_id
             head = rev(target.repo, "HEAD")
             if head is None or head == remote_head:
-                return PublishResult(log, None, number, target.remote, target.branch)
+                return PublishResult(log, None, number, *where, remote_head)
             if rounds.before_push is not None:
                 rounds.before_push(number)
             if push(target, head, remote_head):
-                return PublishResult(log, head, number, target.remote, target.branch)
+                return PublishResult(log, head, number, *where, remote_head)
             if number < rounds.attempts:
                 rounds.wait(number)
     except PublishError as error:

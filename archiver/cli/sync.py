@@ -188,7 +188,21 @@ def _sync_and_push(
     if result.commit_id:
         click.echo(f"  pushed {result.commit_id[:12]} to {remote} in {result.rounds} round(s)")
     _write_summary(summary_file, summary_markdown(result.log, result=result))
+    _write_step_output(result.base)
     return result.log
+
+
+def _write_step_output(base: str | None) -> None:
+    """Give the workflow's later steps the remote head this sync was applied on (`base`).
+
+    A run queued behind another starts from the commit it was queued at (GITHUB_SHA), older
+    than what the run before pushed; `notify --after GITHUB_SHA` posted that run's syncs a
+    second time. After `base`, the branch holds this run's syncs alone.
+    """
+    path = os.environ.get("GITHUB_OUTPUT")
+    if path:
+        with open(path, "a", encoding="utf-8") as output:
+            output.write(f"base={base or ''}\n")
 
 
 def _append_summary(path: Path | None, log: SyncLog) -> None:
