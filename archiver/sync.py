@@ -19,7 +19,7 @@ from archiver.archive.plan import DEFAULT_MAX_REMOVAL_SHARE, RemovalGuard, make_
 from archiver.archive.removal_window import RemovalWindow
 from archiver.archive.store import Store
 from archiver.archive.synclog import SyncLog
-from archiver.archive.trailers import trailers
+from archiver.archive.trailers import latest_sync_trailers
 from archiver.archive.unread_parts import read_unread_since, unread_since_text
 from archiver.archive.unseen import UnseenEndpoints, unseen_endpoints
 from archiver.archive.zdr_ledger import LEDGER_PATH, ledger_write
@@ -186,7 +186,7 @@ def _archive(
     log.failures += observed.problems
     tracked = store.tracked()
     head = store.head
-    last = trailers(head) if head is not None else {}
+    last = latest_sync_trailers(head)
     window = RemovalWindow.from_trailers(last)
     guard = RemovalGuard(window, log.epoch, read_unread_since(last))
     plan = make_plan(

@@ -33,3 +33,21 @@ def sync_epoch(commit: pygit2.Commit) -> datetime | None:
         return parse_time(value)
     except ValueError:
         return None
+
+
+def latest_sync_trailers(commit: pygit2.Commit | None) -> dict[str, str]:
+    """Return the trailers of the newest sync commit on commit's first-parent line ({}: none).
+
+    What a sync remembers for the next one (the removal guard's window, the listings unread
+    since when) travels in its commit. A person's commit or a code update on top carries
+    none: read from HEAD alone, all of it was forgotten at each such commit, and a listing
+    shrinking 8% a sync went on shrinking past the guard.
+    """
+    while commit is not None:
+        if sync_epoch(commit) is not None:
+            return trailers(commit)
+        try:
+            commit = commit.parents[0] if commit.parents else None
+        except (pygit2.GitError, KeyError):
+            return {}  # A parent this clone lacks: no older sync to read, as in a shallow one.
+    return {}

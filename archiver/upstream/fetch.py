@@ -5,9 +5,10 @@ holds every request, not only the URL that got it).
 Bounded: redirects are never followed (a 3xx is a failure naming its Location, so no
 request leaves the base URL's host); a body is streamed and dropped once it passes
 ``max_response_bytes`` decompressed (a gzip bomb costs at most that plus one decoded
-chunk); and past the ``deadline`` (seconds from the first request) every attempt in flight
-is cancelled, body included, and every URL not fetched yet fails without a request, so a
-body that trickles in forever cannot hold the sync.
+chunk) or holds more values than that allows (LIMIT_BYTES_PER_VALUE); and past the
+``deadline`` (seconds from the first request) every attempt in flight is cancelled, body
+included, and every URL not fetched yet fails without a request, so a body that trickles
+in forever cannot hold the sync.
 """
 
 from __future__ import annotations
@@ -41,6 +42,11 @@ DEFAULT_MAX_RESPONSE_BYTES = 64 * MB
 DEFAULT_DEADLINE = 1200.0
 # Inflating a gzip body a MiB at a time keeps a bomb's cost at the limit plus one piece.
 INFLATE_PIECE = 1 << 20
+# Bytes of the size limit per comma or opening bracket a response may hold: each makes a
+# value or a container once parsed, 60 to 200 bytes however few it was sent in, and
+# `{},{},...` within 64 MB took 1.8 GB (five listings at once, 7 GB). Real responses spend
+# 10 to 27 bytes on each: at 16, one within the limit takes a few times it once parsed.
+LIMIT_BYTES_PER_VALUE = 16
 # Retry-After as a delay: ASCII digits only (RFC 9110 delay-seconds).
 DELAY_SECONDS = re.compile(r"[0-9]+")
 
@@ -250,6 +256,7 @@ class Fetcher:
             async with self._client.stream("GET", self._with_cache_buster(url)) as reply:
                 _check_status(reply, full, url)
                 body = await _read_body(reply, self.policy.max_response_bytes, full, url)
+                _check_values(body, self.policy.max_response_bytes, full, url)
         except httpx.TimeoutException as exc:
             message = f"timed out after {self.policy.timeout:g}s: {full}"
             raise _Retry(FetchError(message, url)) from exc
@@ -335,10 +342,23 @@ def _inflated(inflater: zlib._Decompress, data: bytes, full: str, url: str) -> I
         raise _Retry(UpstreamDataError(f"corrupt gzip body ({exc}) from {full}", url)) from exc
 
 
-def _too_big(full: str, limit: int) -> str:
+def _check_values(body: bytes, limit: int, full: str, url: str) -> None:
+    """Raise FetchError for a body holding more JSON values than the size limit allows."""
+    if len(body) <= limit // LIMIT_BYTES_PER_VALUE:
+        return  # Too short to hold that many: every real response (a 4 MB catalog at most).
+    # Counted at memchr speed before any parsing; a comma or bracket in a string counts too.
+    values = body.count(b",") + body.count(b"{") + body.count(b"[")
+    if values > limit // LIMIT_BYTES_PER_VALUE:
+        more = (
+            f"holds {values:,} commas and brackets, over one per {LIMIT_BYTES_PER_VALUE} bytes of"
+        )
+        raise FetchError(_too_big(full, limit, more), url)
+
+
+def _too_big(full: str, limit: int, what: str = "exceeds") -> str:
     """Return the failure of a response over the size limit."""
     return (
-        f"response from {full} exceeds {limit / MB:g} MB decompressed; not archived "
+        f"response from {full} {what} {limit / MB:g} MB decompressed; not archived "
         "(raise --max-response-mb if OpenRouter's data really grew this big)"
     )
 
