@@ -19,7 +19,8 @@ The export reads a folder's telemetry files as Arrow columns (`archiver.export.s
 - that folder damaged (a byte changed, a cut, a cell that is not JSON, a tab or newline added
   or taken out, bytes that are not UTF-8, an epoch that is no time of the folder): the export
   raises a one-line StoreError naming the file, or reads what the reader reads (and the
-  reader reads it);
+  reader reads it); a damage of REFUSED (a cut inside a line, the header lost or renamed, a
+  key cell holding no key, a tab before a line's epoch) is named by both;
 - an `endpoint_uptime` day folder, damaged or not, gives the points `uptime_between` gives.
 
 Bugs this found, each now a case of its own below: three damaged cells could pass the JSON
@@ -30,7 +31,9 @@ blank or digit (`"\\t7"`, `"\\u00a07"`) lost its double; an epoch the archive co
 write (`...T10:00:60Z`, a day outside the folder, a line earlier than the one above) was
 read as another time, or its line dropped without a word; a key cell holding a raw control
 character, an empty line alone after a header, and an uptime file with no line and no hour
-columns were read where the archive's reader refuses them.
+columns were read where the archive's reader refuses them. Both readers read the damages of
+REFUSED alike, and wrongly (a cut cell as a value, the first line as the header, a line as a
+key named by its epoch), which this property could not see: they are now refused by both.
 
 Left to the archive's reader, which keeps a key's state by the text of its cell: a key
 spelled two ways in one file (`"a"`, `"\\u0061"`) is one key to the export, two to the
@@ -45,6 +48,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -457,9 +461,48 @@ BAD_EPOCHS = [
 ]
 
 
+# Damage no reader may read past (both refuse the file, naming it): a file cut inside a
+# line, its header lost or renamed, a key cell that holds no key (cut, or no string), and a
+# line pushed one cell right by a tab before its epoch (its epoch would read as its key).
+# Before, each was read alike by both readers, and wrongly: a cut cell as a value, the
+# first line as the header, the line as another key's.
+REFUSED = ["cut in a line", "no header", "header renamed", "key", "tab before the epoch"]
+NOT_KEYS = ['"open', 'open"', "1", "null", '["k"]', "", '"2026-07-19T10:00:00Z"']
+
+
+@st.composite
+def refused(draw: st.DrawFn, data: bytes) -> tuple[str, bytes] | None:
+    """Draw one damage of REFUSED to a file's bytes (None: the file has no line for it)."""
+    what = draw(st.sampled_from(REFUSED))
+    head, _, body = data.partition(b"\n")
+    if what == "no header":
+        return what, body
+    if what == "header renamed":
+        names = head.split(b"\t")
+        names[draw(st.integers(0, 1))] = draw(st.sampled_from([b'"epoc"', b'"id"', b'""']))
+        return what, b"\t".join(names) + b"\n" + body
+    if what == "cut in a line":
+        inside = [n for n in range(1, len(data)) if data[n - 1 : n] != b"\n"]
+        return what, data[: draw(st.sampled_from(inside))]
+    lines = body.split(b"\n")
+    places = [n for n, line in enumerate(lines) if line and (what == "key" or line[:1] == b'"')]
+    if not places:
+        return None
+    n = draw(st.sampled_from(places))
+    if what == "key":
+        cells = lines[n].split(b"\t")
+        cells[1] = draw(st.sampled_from(NOT_KEYS)).encode()
+        lines[n] = b"\t".join(cells)
+    else:
+        lines[n] = b"\t" + lines[n]
+    return what, head + b"\n" + b"\n".join(lines)
+
+
 @st.composite
 def damaged(draw: st.DrawFn, data: bytes) -> tuple[str, bytes]:
     """Draw one damage to a file's bytes: (what, the damaged bytes)."""
+    if draw(st.integers(0, 3)) == 0 and (found := draw(refused(data))) is not None:
+        return found
     what = draw(st.sampled_from(["byte", "cut", "cell", "tab", "newline", "utf-8", "epoch"]))
     at = draw(st.integers(0, len(data)))
     if what == "byte" and data:
@@ -508,7 +551,11 @@ def test_a_damaged_folder_is_named_or_read_as_the_archive_reader_reads_it(
         except StoreError as error:
             assert str(path) in str(error) and "\n" not in str(error), str(error)
             event(f"{what}: named")
+            if what in REFUSED:  # The archive's reader refuses it too, naming it.
+                with pytest.raises(StoreError, match=re.escape(str(path))):
+                    reader_states(repo, folder.kind)
             return
+        assert what not in REFUSED, what
         event(f"{what}: read")
         assert_same_as_reader(repo, folder.kind, rows)
 
@@ -543,16 +590,20 @@ def test_an_uptime_folder_exports_the_points_the_archive_reader_stitches(
 ) -> None:
     with archive() as repo:
         paths = folder.write(repo)
-        path = None  # Undamaged: the export must read it.
+        path, what = None, ""  # Undamaged: the export must read it.
         if draw.draw(st.booleans(), label="damaged"):
-            path = damage_one(paths, draw)[0]
+            path, what = damage_one(paths, draw)
         unit = series.folders(repo, "endpoint_uptime").units[0]
         try:
             table = series.unit_table(repo, "endpoint_uptime", unit)
         except StoreError as error:
             assert path is not None and str(path) in str(error), str(error)
             assert "\n" not in str(error), str(error)
+            if what in REFUSED:
+                with pytest.raises(StoreError, match=re.escape(str(path))):
+                    uptime_between(repo, "", "~")
             return
+        assert what not in REFUSED, what
         got = sorted(
             (row["key"], format_epoch(row["hour"]), row["uptime"])
             for row in (table.to_pylist() if table is not None else [])

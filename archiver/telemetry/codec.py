@@ -4,12 +4,14 @@ Owns the JSON text of a leaf (compact, keys sorted, numbers digit for digit, NaN
 infinities spelled as strings), the column name of a leaf (a path through nested objects,
 segments escaped as in JSON Pointer and joined by ``/``), flattening figures into leaves and
 nesting leaves back into figures, and array patches (``{"@": ops}``: an array written as the
-changes from the previous one). It knows nothing of files, keys or time.
+changes from the previous one), and the key a key cell holds (`key_of`, refusing a cell no
+stored key could be). It knows nothing of files.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
@@ -25,6 +27,8 @@ PATCH = '{"@":'
 # Arrays shorter than this are rewritten whole: a patch would not pay for itself.
 MIN_PATCH_TEXT = 200
 _NON_FINITE = {math.inf: "Infinity", -math.inf: "-Infinity"}
+# An epoch as its cell holds it (layout.epoch_cell), unquoted.
+_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", re.ASCII)
 
 # {column: leaf JSON text}: one key's figures, flattened.
 Leaves = dict[str, str]
@@ -120,9 +124,26 @@ def spelled(value: Any) -> Any:
 
 
 def key_of(key_cell: str) -> str:
-    """Return the key a key cell (its JSON string) holds."""
+    """Return the key a key cell (its JSON string) holds; raise ValueError for any other cell.
+
+    A cell that is no JSON string, or holds a key that reads as a time, is a damaged line:
+    a key cell cut or edited, or an epoch cell pushed into the key's place by a tab.
+    """
     key = orjson.loads(key_cell)
-    return key if isinstance(key, str) else key_cell
+    if type(key) is not str:
+        raise ValueError(f"key cell {key_cell[:60]!r} is not a JSON string")
+    if reads_as_time(key):
+        raise ValueError(f"key cell {key_cell!r} is a time: its line's cells moved one place")
+    return key
+
+
+def reads_as_time(key: str) -> bool:
+    """Tell whether a key reads as an epoch (`2026-07-19T16:00:00Z`).
+
+    No such key can be stored: the line of a sync that names its epoch, pushed one cell to
+    the right by a stray tab, reads as that epoch's key, and only this tells it apart.
+    """
+    return len(key) == 20 and _TIME.fullmatch(key) is not None
 
 
 # --- array patches ------------------------------------------------------------------------

@@ -40,7 +40,14 @@ from archiver.telemetry.layout import (
     kind_root,
     shard_path,
 )
-from archiver.telemetry.sheet import PARSE_ERRORS, apply_cells, epoch_above, lines, read_header
+from archiver.telemetry.sheet import (
+    PARSE_ERRORS,
+    apply_cells,
+    check_keys,
+    epoch_above,
+    lines,
+    read_header,
+)
 
 # What the site charts for every endpoint; `recent_endpoint_series` reads only these.
 CHART_FIELDS = (
@@ -167,23 +174,34 @@ def _bound(when: When, label: str) -> str:
 
 
 def _key_lines(path: Path, key_cell: bytes) -> tuple[list[str], list[str]]:
-    """Return a file's columns and the lines of one key, found without parsing the rest."""
+    """Return a file's columns and the lines of one key, found without parsing the rest.
+
+    Every line holding the key's text is looked at, not only those whose key cell is the
+    key's: one whose key cell is damaged (cut, edited, or pushed a cell to the right by a tab
+    before its epoch) raises, where it would have been skipped and the key's sample lost.
+    """
     columns, body = read_header(path.read_bytes())
-    needle = b"\t" + key_cell
+    text = key_cell[1:-1]
     found_lines: list[str] = []
-    found = body.find(needle)
+    found = body.find(text)
     # Format 2 names a sync's epoch on its first line only: the epoch of a line that names
     # none is the last one named above it, looked for back to the previous line found only.
     epoch, searched = "", 0
     while found >= 0:
-        end = found + len(needle)
         start = body.rfind(b"\n", 0, found) + 1
-        # The key is the second cell: nothing but the epoch before it, a tab or line end after.
-        if body[end : end + 1] in (b"\t", b"\n", b"") and body.find(b"\t", start, found) < 0:
-            stop = body.find(b"\n", end)
-            line = body[start : stop if stop >= 0 else len(body)].decode()
-            if start < found:
-                epoch = line[: found - start]
+        stop = body.index(b"\n", found)  # Every line ends with one (read_header checks).
+        # The key is the second cell: after the epoch's, or first when the line names none.
+        first = start + 1 if body[start : start + 1] == b"\t" else body.find(b"\t", start, stop) + 1
+        if not first:
+            raise ValueError("a line has no key cell")
+        after = body.find(b"\t", first, stop)
+        cell = body[first : after if after >= 0 else stop]
+        if cell != key_cell:
+            key_of(cell.decode())  # Another key's line holding the text: a key, or damaged.
+        else:
+            line = body[start:stop].decode()
+            if start < first - 1:
+                epoch = line[: first - 1 - start]
             else:
                 epoch = epoch_above(body, start, searched) or epoch
                 if not epoch:
@@ -191,7 +209,7 @@ def _key_lines(path: Path, key_cell: bytes) -> tuple[list[str], list[str]]:
                 line = epoch + line
             found_lines.append(line)
             searched = start
-        found = body.find(needle, end)
+        found = body.find(text, stop + 1)
     return columns, found_lines
 
 
@@ -233,6 +251,7 @@ def _file_samples(
         if start <= epoch <= end and last.get(cells[1]) != leaves:
             last[cells[1]] = dict(leaves)
             yield key_of(cells[1]), {"epoch": epoch, **nest(leaves)}
+    check_keys(state)  # The keys of lines out of range, or unchanged, too.
 
 
 def _file_fields(
@@ -277,10 +296,10 @@ def _file_fields(
             texts.append(
                 _sample_text(epoch, names, now) if ABSENT in now else template % (epoch, *now)
             )
-    decoded: dict[str, str] = {}
+    # Every key of the file, changed or not: a damaged key cell raises before any sample.
+    decoded = {key_cell: key_of(key_cell) for key_cell in state}
     for key_cell, sample in zip(keys, jsonvalue.loads(f"[{','.join(texts)}]"), strict=True):
-        key = decoded.get(key_cell) or decoded.setdefault(key_cell, key_of(key_cell))
-        result.setdefault(key, []).append(sample)
+        result.setdefault(decoded[key_cell], []).append(sample)
 
 
 def _unpatched(cell: str, before: str) -> str:

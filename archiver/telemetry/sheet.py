@@ -17,7 +17,7 @@ from operator import itemgetter
 
 import orjson
 
-from archiver.telemetry.codec import ABSENT, PATCH, Leaves, changed_cell, dump, patched
+from archiver.telemetry.codec import ABSENT, PATCH, Leaves, changed_cell, dump, key_of, patched
 
 FIXED_COLUMNS = ("epoch", "key")
 # What a damaged file raises while parsed (orjson.JSONDecodeError is a ValueError).
@@ -78,14 +78,34 @@ def parse_sheet(data: bytes) -> Sheet:
         cells = line.split("\t")
         sheet.last_epoch = cells[0] or sheet.last_epoch
         apply_cells(sheet.state.setdefault(cells[1], {}), sheet.columns, cells[2:])
+    check_keys(sheet.state)
     return sheet
 
 
 def read_header(data: bytes) -> tuple[list[str], bytes]:
-    """Return (data columns, body) of a telemetry file's bytes."""
+    """Return (data columns, body) of a telemetry file's bytes.
+
+    Raises ValueError for a file cut short (its last line would read with its last cell cut
+    and any later line appended to it) or whose line 1 does not name `epoch` and `key` first
+    (without its header, a file's first line would be taken for the header).
+    """
+    if not data.endswith(b"\n"):
+        raise ValueError("it does not end with a line break: it was cut short")
     head, _, body = data.partition(b"\n")
     names = orjson.loads(b"[" + head.replace(b"\t", b",") + b"]")
+    if names[: len(FIXED_COLUMNS)] != list(FIXED_COLUMNS):
+        raise ValueError(f"line 1 names {str(names[:2])[:80]}, not the columns epoch and key")
     return [str(name) for name in names[len(FIXED_COLUMNS) :]], body
+
+
+def check_keys(key_cells: Iterable[str]) -> None:
+    """Raise ValueError unless every key cell holds a key (checked once a key, not a line).
+
+    A key cell cut or edited, or a line whose epoch cell gained a tab in front (its epoch
+    then reads as its key), would give a key of its own: its line lost to the real key.
+    """
+    for key_cell in key_cells:
+        key_of(key_cell)
 
 
 def elided(epoch: str, rows: list[str], last_epoch: str) -> list[str]:

@@ -33,7 +33,7 @@ from typing import Any
 
 from archiver import jsonvalue
 from archiver.canonical import MAX_FILE_BYTES
-from archiver.telemetry.codec import dump, key_of
+from archiver.telemetry.codec import dump, key_of, reads_as_time
 from archiver.telemetry.layout import (
     SUFFIX,
     TrackedFiles,
@@ -129,6 +129,8 @@ def _window_cells(key: Any, window: Any) -> dict[tuple[date, str], str]:
     """Return one window's cells by (day, hour column), raising if it is not a window."""
     if not isinstance(key, str) or not key or not isinstance(window, Mapping):
         raise TypeError("expected an endpointId and {hour: uptime}")
+    if reads_as_time(key):  # A reader would take its line for a damaged one (codec.key_of).
+        raise ValueError("an endpointId that reads as a time cannot be stored")
     cells: dict[tuple[date, str], str] = {}
     for hour, value in window.items():
         if not isinstance(hour, str) or not _HOUR_TEXT.fullmatch(hour):
@@ -194,6 +196,7 @@ def parse_day(data: bytes) -> DayLines:
         cells = text.split("\t")
         if len(cells) < 2 or len(cells) > 2 + len(HOURS) or cells[1] in day_lines:
             raise ValueError(f"line {text[:60]!r} is not one endpoint's day")
+        key_of(cells[1])  # A damaged key cell fails here: its endpoint's day is not lost.
         for cell in cells[2:]:
             if cell:
                 jsonvalue.loads(cell)  # A damaged cell fails here, not in a chart.

@@ -21,7 +21,7 @@ import orjson
 from archiver import jsonvalue
 from archiver.canonical import MAX_FILE_BYTES, StageBlob, StagedBlob, blob_id
 from archiver.telemetry.checks import Problems
-from archiver.telemetry.codec import Leaves, dump, key_of
+from archiver.telemetry.codec import Leaves, dump, key_of, reads_as_time
 from archiver.telemetry.file_limit import LEFT_OUT, SheetSnapshot, keys_to_leave_out, too_large
 from archiver.telemetry.layout import (
     KIND_NAME,
@@ -167,7 +167,7 @@ def _observed(kind: str, figures_by_key: Any, problems: Problems) -> Observed:
         return {}
     usable: Observed = {}
     for key, figures in figures_by_key.items():
-        if not isinstance(key, str) or not key:
+        if not isinstance(key, str) or not key or reads_as_time(key):  # (as codec.key_of)
             message = "a key that is not a non-empty string was skipped"
             problems.add(kind, message, repr(key), written=False)
         else:
@@ -279,38 +279,38 @@ class _Kind:
             base = parse_sheet(sheet.header() + sheet.body[:start])
             return self._append(path, base, observed, {}, kept, whole)
         # The hour started the file: start it again (a gap the earlier sync wrote stays one).
-        standing, previous = self._standing(path.rpartition("/")[2].removesuffix(SUFFIX))
-        kept = standing | kept
-        previous |= {k: standing[k] for k in standing if not kept[k]}
+        found = self._standing(path.rpartition("/")[2].removesuffix(SUFFIX))
+        if found is None:
+            return False
+        kept = found[0] | kept
+        previous = found[1] | {k: found[0][k] for k in found[0] if not kept[k]}
         return self._append(path, Sheet([]), observed, previous, kept, whole)
 
     def _start_file(self, path: str, shard: str, observed: Flattened) -> None:
         """Start a day's file for a shard, if its keys changed since the latest earlier file."""
-        standing, previous = self._standing(shard)
+        found = self._standing(shard)
         now = {key_cell: leaves for key_cell, (_, leaves) in observed.items() if leaves}
-        if now != previous:
-            self._append(path, Sheet([]), observed, previous, standing)
+        if found is not None and now != found[1]:
+            self._append(path, Sheet([]), observed, found[1], found[0])
 
-    def _standing(self, shard: str) -> tuple[dict[str, Leaves], dict[str, Leaves]]:
-        """Return the latest earlier file's keys with figures: (those not fetched this sync, the
-        others). A new file restates both: no later sync looks back further for a key's gap."""
-        previous = self._previous_leaves(shard)
-        standing = {k: leaves for k, leaves in previous.items() if k in self.unfetched}
-        return standing, {k: v for k, v in previous.items() if k not in self.unfetched}
-
-    def _previous_leaves(self, shard: str) -> dict[str, Leaves]:
-        """Return how the latest earlier file left this shard's keys that had figures."""
+    def _standing(self, shard: str) -> tuple[dict[str, Leaves], dict[str, Leaves]] | None:
+        """Return how the latest earlier file left this shard's keys with figures: (those not
+        fetched this sync, the others). A new file restates both: no later sync looks back
+        further for a key's gap. None: that file is damaged (reported), and the shard waits
+        for its repair as for a damaged file of the day: started without its keys, the new
+        file would give one no longer seen no gap, and one not fetched no state."""
         previous: dict[str, Leaves] = {}
         for path in self.files.previous(self.name, self.day, shard):
             try:
                 sheet = self.writer.sheets.load(self.files.blobs[path], self.read, keep=True)
             except PARSE_ERRORS as error:
                 self.result.problems.append(_unreadable(path, error))
-                continue
+                return None
             for key_cell, state in sheet.state.items():
                 if state and digest(key_of(key_cell)).startswith(shard):
                     previous[key_cell] = state
-        return previous
+        standing = {k: leaves for k, leaves in previous.items() if k in self.unfetched}
+        return standing, {k: v for k, v in previous.items() if k not in self.unfetched}
 
     def _append(
         self,
