@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import gzip
-import socket
-import threading
 import tracemalloc
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,6 +22,7 @@ from pathlib import Path
 from archiver.capture.files import read_capture
 from archiver.jsonrepair import deep_json_bytes
 from archiver.upstream.fetch import Fetcher, FetchPolicy, Response
+from tests.test_audit20_net_wire import raw_server
 
 CATALOG = "/api/frontend/v1/catalog/models"
 CAPTURE = Path(__file__).parent / "captures" / "daily" / "2026-07-17T180314Z.jsonl.gz"
@@ -40,27 +39,8 @@ def serving(body: bytes) -> Iterator[str]:
         "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n"
         f"Content-Length: {len(packed)}\r\nConnection: close\r\n\r\n"
     ).encode()
-    listener = socket.create_server(("127.0.0.1", 0))
-
-    def serve() -> None:
-        while True:
-            try:
-                connection, _ = listener.accept()
-            except OSError:
-                return  # Closed: the test is over.
-            with connection:
-                request = b""
-                while b"\r\n\r\n" not in request and (chunk := connection.recv(65536)):
-                    request += chunk
-                connection.sendall(head + packed)
-
-    threading.Thread(target=serve, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    finally:
-        # Shut down first: close() alone does not wake an accept() blocked in another thread.
-        listener.shutdown(socket.SHUT_RDWR)
-        listener.close()
+    with raw_server(lambda connection, _: connection.sendall(head + packed)) as (url, _):
+        yield url
 
 
 def fetch(base_url: str, limit: int) -> tuple[Response, int]:
