@@ -9,6 +9,7 @@ command line in its own process so that its peak memory is its own.
 
 from __future__ import annotations
 
+import gzip
 import os
 import re
 import struct
@@ -76,4 +77,28 @@ def test_importing_a_gzip_bomb_capture_is_one_line_in_bounded_memory(
         f"Error: {bomb}:2: line 2 is over {MAX_LINE_BYTES // 1_000_000} MB, longer than any "
         "response a sync keeps; not a capture to import"
     ]
+    assert (head(small_archive), commit_count(small_archive)) == (before, commits)
+
+
+def test_a_capture_line_of_empty_objects_is_refused_before_it_is_parsed(
+    small_archive: Path, tmp_path: Path
+) -> None:
+    # 60 MB of `{},` inside the line limit: some 1.8 GB once parsed (a fetched response of it
+    # is dropped by the fetcher's value count, archiver.upstream.fetch; a capture was not).
+    values = 20_000_000
+    header = orjson.dumps({"capture": "2026-07-20T00:00:00Z", "source": "bomb", "note": "n"})
+    body = b'{"data":[' + b"{}," * (values - 1) + b"{}]}"
+    line = b'{"method":"GET","url":"/api/v1/models","status":200,"body":' + body + b"}"
+    capture = tmp_path / "2026-07-20T000000Z.jsonl.gz"
+    capture.write_bytes(gzip.compress(header + b"\n" + line + b"\n", compresslevel=1))
+    before, commits = head(small_archive), commit_count(small_archive)
+    command = [sys.executable, "-c", RUN_WITH_PEAK_RSS, "import", "--repo", str(small_archive)]
+    done = subprocess.run(
+        [*command, str(capture)], capture_output=True, text=True, timeout=HANG_GUARD_S
+    )
+    peak_mb = int(re.findall(r"peak-rss-kb (\d+)", done.stderr)[-1]) / 1024
+    assert done.returncode == 3 and "Traceback" not in done.stderr, done.stderr
+    errors = [line for line in done.stderr.splitlines() if line.startswith("Error: ")]
+    assert len(errors) == 1 and f"{capture}:2: line 2 holds 40,000,0" in errors[0], errors
+    assert peak_mb < len(line) / MIB + OVERHEAD_MB  # The line, not its parsed values.
     assert (head(small_archive), commit_count(small_archive)) == (before, commits)

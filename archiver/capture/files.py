@@ -34,6 +34,11 @@ PATH_SAFE = "/:@!$&'()*+,;="
 # biggest real one, the catalog, is about 4 MB (2026-07). Read whole, a longer line (a gzip
 # bomb of a few kB inflates to gigabytes without a newline) could take all memory.
 MAX_LINE_BYTES = 128 * 1_000_000
+# The most values (commas and opening brackets) a line may hold: a response the sync keeps
+# holds at most one per 16 bytes of its 64 MB limit (archiver.upstream.fetch), plus the
+# line's envelope. Parsed, `{},{},...` takes some 25 times its size: a 128 MB line of it,
+# 3 GB, where a capture of real responses (10 to 27 bytes a value) is refused by nothing.
+MAX_LINE_VALUES = 64 * 1024 * 1024 // 16 + 64
 
 
 @dataclass(frozen=True)
@@ -151,6 +156,8 @@ def _numbered_objects(file: Path, *, exact: bool) -> Generator[tuple[int, Any], 
                         f"{file}:{number}: line {number} is over {MAX_LINE_BYTES // 1_000_000} "
                         "MB, longer than any response a sync keeps; not a capture to import"
                     )
+                if len(line) > MAX_LINE_VALUES:
+                    _check_values(file, number, line)
                 if line.strip():
                     yield number, _parse_line(file, number, line, exact=exact)
         except (OSError, EOFError, zlib.error) as error:
@@ -189,6 +196,16 @@ def _open_for_read(file: Path) -> BufferedIOBase:
     if file.name.endswith(".gz"):
         raise CaptureError(f"{file}: not a gzip file despite its .gz name; re-copy or rename it")
     return file.open("rb")
+
+
+def _check_values(file: Path, number: int, line: bytes) -> None:
+    """Raise CaptureError for a line holding more values than a kept response can."""
+    values = line.count(b",") + line.count(b"{") + line.count(b"[")
+    if values > MAX_LINE_VALUES:
+        raise CaptureError(
+            f"{file}:{number}: line {number} holds {values:,} commas and brackets, more "
+            "than any response a sync keeps; not a capture to import"
+        )
 
 
 def _parse_line(file: Path, number: int, line: bytes, *, exact: bool) -> Any:
