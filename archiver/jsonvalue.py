@@ -40,6 +40,7 @@ __all__ = [
     "NestingError",
     "dumps",
     "loads",
+    "values_past",
 ]
 
 # orjson writes 254 nested containers around a scalar: 255 levels.
@@ -156,6 +157,17 @@ def field_path(path: list[str | int]) -> str:
 
 
 # --- reading ------------------------------------------------------------------------------
+
+
+def values_past(data: bytes, most: int) -> int | None:
+    """Return how many values JSON text holds (its commas and opening brackets, counted at
+    memchr speed, strings' too) when that is more than most, else None: parsed, `{},{},...`
+    takes some 25 times its size, so a reader bounds this before it parses. Text no longer
+    than most is not counted: it cannot hold more."""
+    if len(data) <= most:
+        return None
+    values = data.count(b",") + data.count(b"{") + data.count(b"[")
+    return values if values > most else None
 
 
 def loads(data: bytes | bytearray | memoryview | str) -> Any:

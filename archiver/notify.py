@@ -32,8 +32,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-import pygit2
 
+from archiver.archive.remote import rev
 from archiver.archive.trailers import EPOCH_TRAILER
 from archiver.errors import ArchiverError
 from archiver.history.commits import first_parent_chain, head_id, open_repository
@@ -111,7 +111,10 @@ def newest_syncs(repo_path: str | Path, after: str | None = None) -> list[SyncCh
     """Return the changes of HEAD's sync, or with after (a commit) of every sync after it."""
     repo = open_repository(repo_path)
     head = head_id(repo)
-    after = _commit_named(repo, after) if after else after
+    # Any name git gives a commit (HEAD~3, a branch): compared as a prefix of ids, HEAD~3
+    # matched none, and the newest sync alone was posted without a word. A name git does
+    # not know stays as given (the workflow's GITHUB_SHA may lie beyond a shallow clone).
+    after = (rev(Path(repo_path), after) or after) if after else after
     if not head or (after and head.startswith(after)):
         return []
     chain: dict[str, datetime] = {}
@@ -131,19 +134,6 @@ def newest_syncs(repo_path: str | Path, after: str | None = None) -> list[SyncCh
         return []
     groups = changes(repo_path, since=min(chain.values()), until=max(chain.values()))
     return [group for group in groups if group.commit in chain]
-
-
-def _commit_named(repo: pygit2.Repository, name: str) -> str:
-    """Return the commit id a name gives (HEAD~3, a branch, an id's prefix), or the name as
-    given when git knows none: the workflow's GITHUB_SHA may lie beyond a shallow clone.
-
-    Compared as a prefix of ids, HEAD~3 matched no commit, and only the newest sync was
-    posted without a word.
-    """
-    try:
-        return str(repo.revparse_single(name).peel(pygit2.Commit).id)
-    except (KeyError, ValueError, pygit2.GitError):
-        return name
 
 
 def messages(

@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 import orjson
 
+from archiver import jsonvalue
 from archiver.errors import CaptureError
 from archiver.jsonrepair import deep_json_bytes, parse_body
 from archiver.times import utc
@@ -156,8 +157,7 @@ def _numbered_objects(file: Path, *, exact: bool) -> Generator[tuple[int, Any], 
                         f"{file}:{number}: line {number} is over {MAX_LINE_BYTES // 1_000_000} "
                         "MB, longer than any response a sync keeps; not a capture to import"
                     )
-                if len(line) > MAX_LINE_VALUES:
-                    _check_values(file, number, line)
+                _check_values(file, number, line)
                 if line.strip():
                     yield number, _parse_line(file, number, line, exact=exact)
         except (OSError, EOFError, zlib.error) as error:
@@ -200,8 +200,8 @@ def _open_for_read(file: Path) -> BufferedIOBase:
 
 def _check_values(file: Path, number: int, line: bytes) -> None:
     """Raise CaptureError for a line holding more values than a kept response can."""
-    values = line.count(b",") + line.count(b"{") + line.count(b"[")
-    if values > MAX_LINE_VALUES:
+    values = jsonvalue.values_past(line, MAX_LINE_VALUES)
+    if values is not None:
         raise CaptureError(
             f"{file}:{number}: line {number} holds {values:,} commas and brackets, more "
             "than any response a sync keeps; not a capture to import"
