@@ -46,7 +46,7 @@ from archiver.export.plan import (
 from archiver.export.tables import ExportReport, HandedOff, TableWriter
 from archiver.export.telemetry_files import TelemetryFiles
 from archiver.export.telemetry_tables import write_telemetry
-from archiver.history.commits import first_parent_chain, head_id, open_repository
+from archiver.history.commits import first_parent_chain, head_id, is_shallow, open_repository
 from archiver.history.index import HistoryIndex
 from archiver.history.shallow_fetch import fetch_history_after
 
@@ -167,7 +167,7 @@ def _fetch_history(repo: Path, exported: str | None) -> None:
     real history rather than from a shallow root. A whole clone is left alone.
     """
     clone = open_repository(repo)
-    if not clone.is_shallow:
+    if not is_shallow(clone):
         return
     head = head_id(clone)
     if exported is not None and head and exported in first_parent_chain(clone, head):

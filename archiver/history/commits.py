@@ -200,12 +200,29 @@ def head_id(repo: pygit2.Repository) -> str:
 
 def shallow_digest(git_dir: Path) -> str:
     """Return a digest of the shallow boundary: deepening a clone changes history's roots."""
+    try:
+        boundary = _shallow_file(git_dir).read_bytes()
+    except FileNotFoundError:
+        return ""
+    return hashlib.sha1(boundary, usedforsecurity=False).hexdigest()
+
+
+def is_shallow(repo: pygit2.Repository) -> bool:
+    """Tell whether the repository is a shallow clone, from any of its work trees."""
+    # libgit2 answers False in a linked worktree of a shallow clone (it looks for `shallow`
+    # in the worktree's own git folder), so a build there took the shallow root for the
+    # first sync and fetched nothing.
+    try:
+        return repo.is_shallow or _shallow_file(Path(repo.path)).stat().st_size > 0
+    except OSError:
+        return False
+
+
+def _shallow_file(git_dir: Path) -> Path:
+    """Return the path of the clone's `shallow` file, shared by all its work trees."""
     # A linked worktree's git folder holds no `shallow` file: the one its `commondir` file
     # names does, for every worktree. Read there, a deepened clone went unnoticed for good.
     common = git_dir / "commondir"
     with contextlib.suppress(OSError):
         git_dir = git_dir / common.read_text().strip()
-    try:
-        return hashlib.sha1((git_dir / "shallow").read_bytes(), usedforsecurity=False).hexdigest()
-    except FileNotFoundError:
-        return ""
+    return git_dir / "shallow"

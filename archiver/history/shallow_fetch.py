@@ -30,6 +30,7 @@ from archiver.errors import StoreError
 from archiver.history.commits import (
     first_parent_chain,
     head_id,
+    is_shallow,
     open_repository,
     shallow_digest,
 )
@@ -53,7 +54,7 @@ class Deepening:
 def fetch_history_after(repo_path: str | Path, commit: str | None) -> Deepening:
     """Deepen a shallow clone until commit is on HEAD's first-parent chain (None: fetch all)."""
     repo = open_repository(repo_path)
-    if not repo.is_shallow:
+    if not is_shallow(repo):
         return Deepening(0, False, True, "")
     remote = _remote(repo)
     head = head_id(repo)
@@ -61,14 +62,14 @@ def fetch_history_after(repo_path: str | Path, commit: str | None) -> Deepening:
     while commit is not None:
         if _on_chain(repo, commit):
             note = f"shallow clone deepened to {commit[:12]} ({fetches} fetches)"
-            return Deepening(fetches, True, not repo.is_shallow, note)
-        if not repo.is_shallow:
+            return Deepening(fetches, True, not is_shallow(repo), note)
+        if not is_shallow(repo):
             break  # Whole, and the commit is not an ancestor: readers need all of it anyway.
         _fetch(repo, remote, head, f"--deepen={depth}")
         # A fresh handle: libgit2 keeps the shallow boundary it read when it opened.
         repo = open_repository(repo_path)
         fetches, depth = fetches + 1, depth * 2
-    if repo.is_shallow:
+    if is_shallow(repo):
         _fetch(repo, remote, head, "--unshallow")
         fetches += 1
     return Deepening(fetches, False, True, "shallow clone: the whole history fetched")
