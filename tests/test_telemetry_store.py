@@ -301,6 +301,7 @@ def test_malformed_telemetry_is_reported_kept_where_possible_and_never_raises(
             "c": endpoint(p50=math.nan, stats_p999={"x": 1}),
             "d": "not an object",
             "": endpoint(),
+            "2026-07-18T00:00:00Z": endpoint(),
         },
         "Not A Kind": {"x": {}},
         "model": ["not", "an", "object"],
@@ -308,7 +309,8 @@ def test_malformed_telemetry_is_reported_kept_where_possible_and_never_raises(
     result = write(store, odd, EPOCH + timedelta(hours=1))
     problems, notes = "\n".join(result.problems), "\n".join(result.notes)
     assert "figures are a str, expected an object; skipped" in problems
-    assert "a key that is not a non-empty string was skipped" in problems
+    assert "a key that is empty, not text, or spelt as a time was skipped" in problems
+    assert "spelt as a time was skipped (2 keys" in problems  # '' and the time
     assert "not a kind name the archive can store" in problems
     assert "model telemetry: expected an object of keys, got a list" in problems
     assert "stats is a str, expected an object; kept as sent" in notes

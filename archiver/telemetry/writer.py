@@ -168,7 +168,7 @@ def _observed(kind: str, figures_by_key: Any, problems: Problems) -> Observed:
     usable: Observed = {}
     for key, figures in figures_by_key.items():
         if not isinstance(key, str) or not key or reads_as_time(key):  # (as codec.key_of)
-            message = "a key that is not a non-empty string was skipped"
+            message = "a key that is empty, not text, or spelt as a time was skipped"
             problems.add(kind, message, repr(key), written=False)
         else:
             usable[dump(key)] = (key, figures)
