@@ -229,6 +229,17 @@ def test_bad_response_line_is_explained(tmp_path: Path) -> None:
     assert "response line 2: field 'status' missing or not of type int" in _error_for(path)
 
 
+@pytest.mark.parametrize("status", [-5, 0, 99, 600, 1000, 10**30])
+def test_a_status_http_has_not_is_refused(tmp_path: Path, status: int) -> None:
+    path = tmp_path / "response.jsonl"
+    path.write_text(
+        '{"capture":"2026-07-19T00:00:00Z","source":"s","note":"n"}\n'
+        f'{{"method":"GET","url":"/a","status":{status},"body":1}}\n'
+    )
+    message = _error_for(path)
+    assert f"response line 2: status {status} is not an HTTP status (100-599)" in message
+
+
 def test_empty_file_is_explained(tmp_path: Path) -> None:
     """An empty capture has no header, and the error says so."""
     path = tmp_path / "empty.jsonl.gz"

@@ -254,4 +254,7 @@ def _response(file: Path, number: int, obj: Any) -> CapturedResponse:
             raise CaptureError(f"{where}: field {field!r} missing or not of type {kind.__name__}")
     if "body" not in obj:
         raise CaptureError(f"{where}: field 'body' missing")
+    if not 100 <= obj["status"] <= 599:
+        # Replayed, it would be a status line no client reads: an error far from its cause.
+        raise CaptureError(f"{where}: status {obj['status']} is not an HTTP status (100-599)")
     return CapturedResponse(obj["method"], obj["url"], obj["status"], obj["body"])
