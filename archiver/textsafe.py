@@ -1,17 +1,20 @@
 """Untrusted text made safe for one line of output: no line breaks, no workflow commands.
 
 Upstream text (model keys, URLs, headers, excerpts of bodies) reaches stdout, stderr, the
-commit message and the GitHub job summary. On a GitHub runner a line that starts with ``::``
-(or the older ``##[``), after optional whitespace, is a workflow command (``::add-mask::``,
-``::stop-commands::``, ``::error::``). So upstream text may never start a line and may never
-end one: ``one_line`` shows every character that some reader takes for a line break or a
-terminal control as an escape (``\\n``, ``\\x85``, ``\\u2028``), and escapes the first
-character of a leading command prefix (``\\x3a:add-mask::x``). It leaves backslashes alone,
-so applying it twice changes nothing. ``markdown_text`` does the same, then backslash-escapes
-what Markdown would read as markup (tables, links, HTML, emphasis, code). Invisible
-characters (a zero-width space, a word joiner, a byte order mark) are escaped too: otherwise
-"Together" and "Together" plus one of them read alike. ``json_text`` writes the same
-characters in JSON as ``\\u`` escapes: the same value, nothing a terminal acts on.
+commit message and the GitHub job summary. On a GitHub runner a line that starts with ``::``,
+after optional whitespace, is a workflow command (``::add-mask::``, ``::stop-commands::``,
+``::error::``), and so is a line that holds the older ``##[`` form anywhere (the runner looks
+for it with IndexOf: ``Jamba ##[add-mask]x`` masks x, ``##[stop-commands]t`` mutes every
+command after it). So upstream text may never start a line, never end one and never hold
+``##[``: ``one_line`` shows every character that some reader takes for a line break or a
+terminal control as an escape (``\\n``, ``\\x85``, ``\\u2028``), escapes the first character
+of a leading ``::`` (``\\x3a:add-mask::x``) and the first ``#`` of every ``##[``
+(``\\x23#[add-mask]x``). It leaves backslashes alone, so applying it twice changes nothing.
+``markdown_text`` does the same, then backslash-escapes what Markdown would read as markup
+(tables, links, HTML, emphasis, code). Invisible characters (a zero-width space, a word
+joiner, a byte order mark) are escaped too: otherwise "Together" and "Together" plus one of
+them read alike. ``json_text`` writes the same characters (and the ``#`` of a ``##[``) in
+JSON as ``\\u`` escapes: the same value, nothing a terminal or a runner acts on.
 ``cell_text`` marks a CSV cell that a spreadsheet would run as a formula as text.
 """
 
@@ -20,6 +23,8 @@ from __future__ import annotations
 import re
 
 COMMAND_PREFIXES = ("::", "##[")
+# The runner's older command form, which it finds anywhere in a line (ActionCommand.TryParse).
+_ANYWHERE_COMMAND = re.compile(r"#(?=#\[)")
 # What starts a formula in a spreadsheet's cell (OWASP's CSV injection list).
 FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
 # C1 controls (U+0085 NEL, U+009B CSI, U+009D OSC among them), DEL, the Unicode line and
@@ -38,6 +43,7 @@ _MARKDOWN = re.compile(r"([\\`*_{}\[\]<>()#+!|~&:])")
 def one_line(text: str) -> str:
     """Return untrusted text as one inert line: controls and line breaks escaped, no command."""
     safe = _UNSAFE.sub(lambda match: _escape(match.group()), text)
+    safe = _ANYWHERE_COMMAND.sub(lambda match: _escape(match.group()), safe)
     body = safe.lstrip()
     if body.startswith(COMMAND_PREFIXES):
         indent = len(safe) - len(body)
@@ -47,8 +53,10 @@ def one_line(text: str) -> str:
 
 def json_text(text: str) -> str:
     """Return JSON text with every unsafe character written as a \\u escape: the same value."""
-    # Outside its strings JSON holds ASCII only, so every match is inside a string.
-    return _UNSAFE_IN_JSON.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+    # Outside its strings JSON holds ASCII only and never a '#', so every match is inside a
+    # string, where \\u0023 is the same '#'.
+    text = _UNSAFE_IN_JSON.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+    return _ANYWHERE_COMMAND.sub(lambda match: "\\u0023", text)
 
 
 def cell_text(text: str) -> str:
