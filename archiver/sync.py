@@ -202,6 +202,7 @@ def _archive(
     unfetched = {
         "model_variant": extras.unfetched | observed.variants_failed,
         "endpoint": plan.unseen_kept,
+        "model": plan.v1_unseen_kept,
         **extra.unfetched,
     }
     kinds = {**_fetched_telemetry(observed), **extra.kinds}

@@ -62,6 +62,9 @@ class Plan:
     # Archived endpoints no listing held this sync that stay (their listing failed, or their
     # removal was held back): not gone, so their telemetry stands (no gap).
     unseen_kept: set[str] = field(default_factory=set)
+    # Archived models a whole /api/v1/models listing lacked whose `v1` part stays (its
+    # removal was held back): the same for their telemetry, which comes from that listing.
+    v1_unseen_kept: set[str] = field(default_factory=set)
 
 
 class _Archive:
@@ -123,6 +126,9 @@ def make_plan(
         if category == "endpoint":
             seen = observed.parts["endpoint"].get(ENDPOINT_PART, {})
             plan.unseen_kept = {key for key in merged if key in archive.paths and key not in seen}
+        elif category == "model":
+            listed = observed.parts["model"].get("v1", {})
+            plan.v1_unseen_kept = {k for k, v in merged.items() if "v1" in v and k not in listed}
     return plan
 
 
