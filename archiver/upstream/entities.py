@@ -155,6 +155,8 @@ class Observer:
         self._variant_problems: dict[tuple[str, str], str] = {}
         # Models whose endpoint listing was not offered (a capture that did not record it).
         self.listings_not_offered: set[str] = set()
+        # Models whose endpoint listing failed this sync (an error, a 5xx, a broken body).
+        self.endpoint_listings_unread: set[str] = set()
 
     def listings(self, responses: Mapping[sources.ListingName, Response | None]) -> None:
         """Take the catalog-wide listings by name (missing or None: not fetched or offered)."""
@@ -173,6 +175,12 @@ class Observer:
 
     def endpoint_listing(self, model_key: str, response: Response) -> None:
         """Take one model's endpoint listing (its body is not kept)."""
+        body = response.data
+        usable = response.ok and isinstance(body, dict) and isinstance(body.get("data"), list)
+        if not usable and response.status != 404:
+            # The provider records come from these listings: this one may hold a provider
+            # no other names, which written now would change when the listing comes back.
+            self.endpoint_listings_unread.add(model_key)
         self._endpoints.add(model_key, response)
 
     def endpoint_listing_not_offered(self, model_key: str) -> None:
@@ -288,3 +296,5 @@ def _observe_providers(
     observed.whole["provider", "provider_info"] = (
         observed.catalog_whole and all(lists) and not unseen
     )
+    if listings.endpoint_listings_unread:
+        observed.unread.add(("provider", "provider_info"))
