@@ -22,6 +22,8 @@ what its epoch is: :mod:`archiver.history.commits`; the database and its schema:
 from __future__ import annotations
 
 import contextlib
+import functools
+import hashlib
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -49,6 +51,19 @@ from archiver.history.index_queries import Entry, IndexQueries
 __all__ = ["INDEX_FILE", "Entry", "HistoryIndex"]
 
 INDEX_FILE = Path("archiver") / "history.sqlite"
+# The modules whose code decides what a row holds (which commits, epochs, people's commits,
+# paths), relative to the package. An index is derived by the code that wrote it: one kept
+# from an older release would go on answering with what that release got wrong (every sync
+# read as a person's under trailer.separators, before c1cd48e) for good.
+_DERIVING_MODULES = (
+    "history/index.py",
+    "history/index_database.py",
+    "history/commits.py",
+    "archive/trailers.py",
+    "archive/zdr_ledger.py",
+    "paths.py",
+    "times.py",
+)
 
 
 class HistoryIndex(ClosedOnExit, IndexQueries):
@@ -85,18 +100,24 @@ class HistoryIndex(ClosedOnExit, IndexQueries):
     def update(self) -> None:
         """Bring the index up to date with HEAD, incrementally where history allows."""
         head = head_id(self.repo)
-        graft = shallow_digest(self.git_dir)
-        if self._meta("head") == head and self._meta("graft") == graft:
+        stamp = {"graft": shallow_digest(self.git_dir), "reader": reader_digest()}
+        if self._meta("head") == head and self._stamped(stamp):
             return  # Up to date: answered without a write lock.
         with self._transaction():
-            if self._meta("head") == head and self._meta("graft") == graft:
+            if self._meta("head") == head and self._stamped(stamp):
                 return  # Another process caught up while this one waited.
-            if self._meta("graft") != graft:
+            if not self._stamped(stamp):
+                # Another shallow boundary, or rows derived by other code: read it all again.
                 self._truncate(0)
                 self._set_meta("head", "")
             self._catch_up(head)
             self._set_meta("head", head)
-            self._set_meta("graft", graft)
+            for name, value in stamp.items():
+                self._set_meta(name, value)
+
+    def _stamped(self, stamp: dict[str, str]) -> bool:
+        """Tell whether the index was derived under these conditions (meta name -> value)."""
+        return all(self._meta(name) == value for name, value in stamp.items())
 
     def _catch_up(self, head: str) -> None:
         """Index the first-parent commits between what the index holds and head."""
@@ -166,3 +187,13 @@ class HistoryIndex(ClosedOnExit, IndexQueries):
             self.db.rollback()
             raise
         self.db.commit()
+
+
+@functools.cache
+def reader_digest() -> str:
+    """Return a digest of the code that derives the index's rows (see _DERIVING_MODULES)."""
+    package = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for module in _DERIVING_MODULES:
+        digest.update(module.encode() + b"\0" + (package / module).read_bytes() + b"\0")
+    return digest.hexdigest()
