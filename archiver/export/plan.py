@@ -14,12 +14,15 @@ A rerun reads it and writes only the months that can have changed:
   months, rows the last export wrote that cannot have changed are kept, read back from its
   files: the changes of commits it exported, versions whose interval is the same, telemetry
   of the folders left alone; so an hourly rerun costs about one hour of history, not a month;
-- everything, with a one-line note, when there is no manifest, it is of another format,
-  a file it lists is gone, or history was rewritten (HEAD does not descend from it).
+- everything, with a one-line note, when there is no manifest, it is of another format or
+  was written by other code (see code_digest), a file it lists is gone, or history was
+  rewritten (HEAD does not descend from it).
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -45,6 +48,8 @@ MANIFEST = "manifest.json"
 # 4: a telemetry row's `changed` is a list of (stored column, the cell's JSON text) pairs, not
 # a JSON object in text.
 FORMAT = 4
+# The folders of the package whose code no export runs: a change there keeps the rows kept.
+_NOT_EXPORTING = ("site", "cli", "capture")
 # A partition's fact: published as a release asset, so its file may be gone from the export
 # folder (archiver.export.release); a run that must read it back exports in full instead.
 RELEASED = "released"
@@ -70,6 +75,7 @@ class Manifest:
         return canonical_bytes(
             {
                 "format": FORMAT,
+                "code": code_digest(),
                 "head": self.head,
                 "current_month": self.current_month,
                 "tables": self.tables,
@@ -97,16 +103,36 @@ class Plan:
         return self.telemetry_days.get(kind, set())
 
 
-def other_format(out: Path) -> int | str | None:
-    """Return the format of an export in out made by another version (None: none, or ours)."""
+def other_format(out: Path) -> str | None:
+    """Return how an export in out made by another version differs ("format 3", "other
+    code"; None: no export, or one this code wrote)."""
     try:
         found = jsonvalue.loads((out / MANIFEST).read_bytes())
     except (OSError, ValueError):
         return None
     stated = found.get("format") if isinstance(found, dict) else None
     if stated == FORMAT:
-        return None
-    return stated if isinstance(stated, int | str) and not isinstance(stated, bool) else "none"
+        return None if found.get("code") == code_digest() else f"format {FORMAT}, other code"
+    known = isinstance(stated, int | str) and not isinstance(stated, bool)
+    return f"format {stated if known else 'none'}"
+
+
+@functools.cache
+def code_digest() -> str:
+    """Return a digest of the code an export runs, which the manifest records.
+
+    Rows a run keeps are read back from the files the last run wrote, never derived again:
+    after an update that changed how rows are derived without a FORMAT bump (a column's
+    type, a value read otherwise), they would stay as the older code wrote them for good,
+    beside rows of the new code (partitions of one table in two schemas).
+    """
+    package = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for source in sorted(package.rglob("*.py")):
+        relative = source.relative_to(package).as_posix()
+        if relative.split("/")[0] not in _NOT_EXPORTING:
+            digest.update(relative.encode() + b"\0" + source.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 def read_manifest(out: Path) -> Manifest | None:

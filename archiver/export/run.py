@@ -93,7 +93,7 @@ def _export_locked(repo: Path, out: Path, started: float) -> ExportReport:
         report = _export_unlocked(repo, out, started)
         report.note = (
             f"the export in {out} was made by another version of the archiver "
-            f"(format {older}); exporting all"
+            f"({older}); exporting all"
         )
         return report
     return _export_unlocked(repo, out, started)
