@@ -29,6 +29,7 @@ from typing import Any
 from archiver.errors import StoreError
 from archiver.export.columns import BOOL, DOUBLE, FIGURES, STRING, STRINGS, TIME, Column
 from archiver.export.telemetry_files import TelemetryFiles
+from archiver.telemetry.layout import KIND_NAME
 from archiver.telemetry.reader import reading
 from archiver.telemetry.uptime import KIND as UPTIME_KIND
 
@@ -65,6 +66,14 @@ def telemetry_kinds(repo: Path | TelemetryFiles) -> list[str]:
 def table_name(kind: str) -> str:
     """Return the table of one telemetry kind (the uptime series has its own)."""
     return UPTIME_TABLE if kind == UPTIME_KIND else f"telemetry_{kind}"
+
+
+def kind_of_table(table: str) -> str | None:
+    """Return the telemetry kind a table holds (None: the table is not telemetry's)."""
+    if table == UPTIME_TABLE:
+        return UPTIME_KIND
+    kind = table.removeprefix("telemetry_")
+    return kind if kind != table and KIND_NAME.fullmatch(kind) else None
 
 
 def columns(kind: str) -> list[Column]:

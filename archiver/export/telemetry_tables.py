@@ -31,6 +31,10 @@ def write_telemetry(repo: TelemetryFiles, plan: Plan, writer: TableWriter) -> No
     kinds = series.telemetry_kinds(repo)
     if UPTIME_KIND in repo.kinds():
         kinds.append(UPTIME_KIND)
+    # A kind whose folders were all removed from the archive: the months the last export
+    # wrote of it are rewritten with no rows, so removed, as a full export has none.
+    exported = {series.kind_of_table(table) for table in writer.old}
+    kinds += sorted(kind for kind in exported if kind is not None and kind not in kinds)
     with FolderReader(repo) as reader:
         for kind in kinds:
             _write_kind(reader, kind, plan, writer)
@@ -42,7 +46,7 @@ def _write_kind(reader: FolderReader, kind: str, plan: Plan, writer: TableWriter
     found = series.folders(reader.files, kind)
     changed = plan.telemetry(kind)
     chosen = set(found.units) if changed is None else _units_of(found, changed)
-    months = _Months(writer, kind, found, chosen)
+    months = _Months(writer, kind, found, chosen, changed)
     units = sorted(chosen, key=lambda unit: unit.start)
     reader.files.prefetch(kind, [unit.start for unit in units])
     try:
@@ -67,13 +71,19 @@ class _Months:
     of their folders again (kept rows only, or none: removed)."""
 
     def __init__(
-        self, writer: TableWriter, kind: str, found: series.Folders, chosen: set[series.Unit]
+        self,
+        writer: TableWriter,
+        kind: str,
+        found: series.Folders,
+        chosen: set[series.Unit],
+        changed: set[str] | None,
     ) -> None:
         self.writer, self.kind, self.found, self.chosen = writer, kind, found, chosen
         self.table, self.time = series.table_name(kind), series.time_column(kind)
         self.open: dict[str, tuple[MonthFile, _Kept]] = {}
         listed = sorted(writer.old.get(self.table, {}))
-        self.waiting = sorted(_months_of(chosen, listed))
+        orphaned = _months_orphaned(found, changed, listed)
+        self.waiting = sorted(_months_of(chosen, listed) | orphaned)
 
     def add(self, unit: series.Unit, rows: Any) -> None:
         """Write a folder's rows (sorted by key, then time) to the months they fall in."""
@@ -155,22 +165,37 @@ class _Kept:
             days = pc.strftime(group[self._time], format="%Y-%m-%d")
             holding = {day: self._found.holding(day) for day in pc.unique(days).to_pylist()}
             folders = set(holding.values())
+            # A row no folder holds (None: before the first) came from a folder since removed
+            # from the archive: dropped, as a full export, which reads no such folder, has it.
             kept = sorted(
-                (unit for unit in folders if unit not in self._chosen),
-                key=lambda unit: "" if unit is None else unit.start,
+                (unit for unit in folders if unit is not None and unit not in self._chosen),
+                key=lambda unit: unit.start,
             )
             for unit in kept:
-                start = "" if unit is None else unit.start  # None: before the first folder.
                 if len(folders) == 1:
-                    yield start, group  # A row group holds one folder's rows: copied whole.
+                    yield unit.start, group  # A row group holds one folder's rows: copied whole.
                     continue
                 mine = pa.array([day for day, at in holding.items() if at == unit], pa.string())
-                yield start, group.filter(pc.is_in(days, value_set=mine))
+                yield unit.start, group.filter(pc.is_in(days, value_set=mine))
 
 
 def _units_of(found: series.Folders, days: set[str]) -> set[series.Unit]:
     """Return the folders holding these days (a folder since removed: the one before it)."""
     return {unit for day in days if (unit := found.holding(day)) is not None}
+
+
+def _months_orphaned(
+    found: series.Folders, changed: set[str] | None, listed: list[str]
+) -> set[str]:
+    """Return the months, of those an earlier export wrote, that may hold rows of folders
+    removed before the first folder left (no folder holds them now, so none is chosen): all
+    months up to the first folder's, or every month when all folders are read again."""
+    if changed is None or not found.units:
+        return set(listed) if changed is None or changed else set()
+    if all(found.holding(day) is not None for day in changed):
+        return set()
+    first = found.units[0].start[:7]
+    return {month for month in listed if month <= first}
 
 
 def _months_of(chosen: set[series.Unit], listed: list[str]) -> set[str]:
