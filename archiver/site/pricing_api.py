@@ -26,10 +26,9 @@ from archiver.canonical import json_bytes
 from archiver.history.price_moves import dollars
 from archiver.history.pricing import LIST_PRICE, PriceInterval, billing, request_cost
 from archiver.history.versions import SyncChanges
-from archiver.paths import ROOT, key_to_path
 from archiver.site.formats import MILLION, iso
 from archiver.site.rows import Catalog
-from archiver.site.urls import endpoint_page
+from archiver.site.urls import PRICING_INDEX, endpoint_page, pricing_file
 
 __all__ = [
     "EXAMPLE_INPUT",
@@ -42,7 +41,7 @@ __all__ = [
 
 EXAMPLE_INPUT = 10_000
 EXAMPLE_OUTPUT = 1_000
-INDEX = "api/pricing/index.json"
+INDEX = PRICING_INDEX
 _OPTIONS = orjson.OPT_SORT_KEYS
 Histories = Mapping[tuple[str, str], list[PriceInterval]]
 
@@ -79,11 +78,6 @@ class _Owner:
     model: str
     provider: str
     provider_tag: str
-
-
-def pricing_file(model_key: str) -> str:
-    """Return the path of a model's pricing intervals in the site."""
-    return "api/pricing/" + key_to_path("model", model_key)[len(f"{ROOT}/model/") :]
 
 
 def pricing_files(
