@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from archiver.history.classify import decimal_price
+from archiver.history.price_moves import dollars
 from archiver.times import day_text, format_epoch, minute_text
 
 __all__ = [
@@ -63,19 +64,17 @@ def per_million(value: Any) -> Decimal | None:
 
 
 def money(value: Decimal | float | None, free: str = "free") -> str:
-    """Return a price per million tokens as text: $0.15, $0.0375, free, or an en dash."""
+    """Return a price per million tokens as text: $0.15, $0.02145, free, or an en dash.
+
+    Every digit archived, as `archiver price` writes it: rounded to four places, $0.02145
+    read $0.0214 beside the calculator's $0.02145, and a price under $0.000000005 read $0.00.
+    """
     if value is None:
         return "\u2013"
     number = Decimal(str(value)) if not isinstance(value, Decimal) else value
     if number == 0:
         return free
-    exponent = number.normalize().as_tuple().exponent
-    places = max(2, -exponent if isinstance(exponent, int) else 2)
-    if places > 4 and number >= Decimal("0.01"):
-        places = 4
-    text = f"{number:,.{min(places, 8)}f}"
-    whole, _, decimals = text.partition(".")
-    return f"${whole}.{decimals[:2]}{decimals[2:].rstrip('0')}"
+    return dollars(number)
 
 
 def count(value: int | float | None) -> str:
