@@ -23,9 +23,12 @@ from pathlib import Path
 
 import pygit2
 
+from archiver.archive.trailers import sync_epoch
 from archiver.errors import StoreError
 
 _NOT_OWNED = "not owned by current user"
+# Commits of a person (code updates, edits) may sit on top of an archive's latest sync.
+_SYNCS_LOOKED_AT = 50
 
 
 def open_or_init(root: Path, create: bool, branch: str) -> pygit2.Repository:
@@ -45,6 +48,46 @@ def open_or_init(root: Path, create: bool, branch: str) -> pygit2.Repository:
         raise StoreError(f"{root} is not a git repository; run `archiver sync --repo {root}` first")
     root.mkdir(parents=True, exist_ok=True)
     return pygit2.init_repository(str(root), initial_head=branch)
+
+
+def work_tree_top(path: Path, *, archive_only: bool = True) -> Path:
+    """Return the top of the work tree that path is a folder below, as git finds it from a
+    subfolder; else path as given. With archive_only, only below the data/ folder of an
+    archive (a branch of sync commits): any other folder may be a new archive's.
+
+    Run from a subfolder of an archive (`cd archive/data/model`), git reads the archive. A
+    sync created a second repository there, inside the folder the archive's own syncs own;
+    readers took the archive's history but looked for its telemetry under the subfolder.
+    """
+    resolved = path.resolve()
+    if not resolved.is_dir():
+        return path
+    try:
+        found = pygit2.discover_repository(str(resolved))
+        repo = pygit2.Repository(found) if found is not None else None
+    except pygit2.GitError:
+        return path  # Another user's, or damaged: the command's own check says so.
+    if repo is None or repo.is_bare or not repo.workdir:
+        return path
+    top = Path(repo.workdir).resolve()
+    if top not in resolved.parents:
+        return path
+    data = top / "data"
+    if archive_only and not ((resolved == data or data in resolved.parents) and _syncs(repo)):
+        return path
+    return top
+
+
+def _syncs(repo: pygit2.Repository) -> bool:
+    """Tell whether one of the newest commits on HEAD's first-parent line is a sync's."""
+    commit = None if repo.head_is_unborn else repo.head.peel(pygit2.Commit)
+    for _ in range(_SYNCS_LOOKED_AT):
+        if commit is None:
+            return False
+        if sync_epoch(commit) is not None:
+            return True
+        commit = commit.parents[0] if commit.parents else None
+    return False
 
 
 def owner_refusal(root: Path | str) -> StoreError:

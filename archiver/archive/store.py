@@ -34,7 +34,7 @@ from archiver.archive.git_locks import (
     lock_files,
     wait_for_git,
 )
-from archiver.archive.git_setup import identities, open_or_init, readable_index
+from archiver.archive.git_setup import identities, open_or_init, readable_index, work_tree_top
 from archiver.archive.lock import repository_lock
 from archiver.archive.partial_clone import BlobReader
 from archiver.archive.trailers import sync_epoch
@@ -72,7 +72,9 @@ class Store:
     """One archive repository (created if missing)."""
 
     def __init__(self, path: str | Path, *, create: bool = True) -> None:
-        self.root = Path(path).resolve()
+        # A folder in an archive's data/ means that archive, as git reads it (no repository
+        # is ever created there).
+        self.root = work_tree_top(Path(path)).resolve()
         try:
             self.repo = open_or_init(self.root, create, DEFAULT_BRANCH)
         except (OSError, pygit2.GitError) as error:

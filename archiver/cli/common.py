@@ -19,7 +19,12 @@ from typing import Any, TypeVar
 import click
 import pygit2
 
-from archiver.archive.git_setup import is_owner_refusal, owner_refusal, trust_as_git_does
+from archiver.archive.git_setup import (
+    is_owner_refusal,
+    owner_refusal,
+    trust_as_git_does,
+    work_tree_top,
+)
 from archiver.errors import DISK_FULL, ArchiverError
 from archiver.textsafe import one_line
 from archiver.times import parse_time
@@ -117,10 +122,17 @@ def _named_repository(error: pygit2.GitError) -> str:
     return quoted[1] if len(quoted) > 2 else "the repository"
 
 
+# The commands that create a repository at a --repo that is none (one in an archive's data/
+# stands for the archive); the others read the repository git finds from --repo, as git does.
+_CREATING = frozenset({"sync", "import"})
+
+
 def _trusted_repo(ctx: click.Context, param: click.Parameter, value: Path) -> Path:
-    """Return --repo, libgit2 told to trust it if git does (safe.directory, any config)."""
+    """Return --repo, libgit2 told to trust it if git does (safe.directory, any config); a
+    subfolder of a work tree stands for its top, so that the work tree is read where the
+    history is (only a folder of an archive's data/, for a command that creates one)."""
     trust_as_git_does(value.resolve())
-    return value
+    return work_tree_top(value, archive_only=ctx.command.name in _CREATING)
 
 
 def repo_option(command: F) -> F:
