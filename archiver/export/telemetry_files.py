@@ -31,6 +31,7 @@ from archiver.telemetry.layout import (
     day_folders,
     folder_text,
     kind_root,
+    read_file,
 )
 
 __all__ = ["TelemetryFiles"]
@@ -96,7 +97,7 @@ class TelemetryFiles:
         """Return (path, bytes) of a kind's files from one day, by shard."""
         folder = self.folder(kind, start)
         if not self._at_commit:
-            return [(path, path.read_bytes()) for path in day_files(folder)]
+            return [(path, read_file(path)) for path in day_files(folder)]
         with self._git:
             day_tree = self._child(self._child(self._child(self._tree, kind), start[:4]), start[5:])
             blobs = sorted(
@@ -133,9 +134,9 @@ class TelemetryFiles:
     def _bytes(self, path: Path, blob: pygit2.Oid) -> bytes:
         """Return a file's bytes at the commit: the work tree's when they are those."""
         try:
-            data = path.read_bytes()
-        except OSError:
-            data = None
+            data = read_file(path)
+        except (OSError, ValueError):
+            data = None  # Absent, or a link in its place: git's copy is the commit's.
         if data is not None and pygit2.hash(data) == blob:
             return data
         assert self._repo is not None

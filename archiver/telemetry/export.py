@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from archiver.telemetry.codec import dotted, dump
-from archiver.telemetry.layout import day_files, day_folders, kind_root
+from archiver.telemetry.layout import day_files, day_folders, kind_root, open_file
 from archiver.telemetry.reader import reading
 from archiver.telemetry.sheet import read_header
 from archiver.textsafe import one_line
@@ -26,7 +26,7 @@ def csv_columns(repo_path: str | Path, kind: str) -> list[str]:
     columns: dict[str, None] = {}
     for folder in day_folders(kind_root(repo_path, kind), "", "~"):
         for path in day_files(folder):
-            with path.open("rb") as file, reading(path):
+            with reading(path), open_file(path) as file:
                 names, _ = read_header(file.readline())
             columns.update(dict.fromkeys(dotted(name) for name in names))
     return list(columns)

@@ -3,17 +3,21 @@
 Owns the path ``data/telemetry/<kind>/<YYYY>/<MM-DD>/<shard>.tsv``: which names are kinds,
 how a key's shard is named (the first hex digits of the SHA-1 of its UTF-8 bytes, as few
 digits as put at most KEYS_PER_SHARD keys in a file), how a day's folder is named, finding
-those folders and files on disk for the readers, and `TrackedFiles`, the writer's index of
-the files at HEAD. It reads no file's contents.
+those folders and files on disk for the readers (opened as files, never through a link),
+and `TrackedFiles`, the writer's index of the files at HEAD. It parses no file's contents.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
 import re
+import stat
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import BinaryIO
 
 from archiver.errors import ArchiverError
 from archiver.times import stamp
@@ -104,6 +108,33 @@ def day_files(folder: Path) -> list[Path]:
     return sorted(folder.glob(f"*{SUFFIX}"))
 
 
+def open_file(path: Path) -> BinaryIO:
+    """Open a telemetry file of the work tree for reading; raise ValueError for a symbolic
+    link or anything but a file.
+
+    A sync writes files only; a link committed in their place (to /dev/zero, a FIFO, a
+    file outside the repository) was read without end, till memory ran out, or read as
+    the archive's what is not. Non-blocking: opening a FIFO does not wait for a writer.
+    """
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise ValueError("it is a symbolic link, which a sync never writes") from None
+        raise
+    file = os.fdopen(descriptor, "rb")
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        file.close()
+        raise ValueError("it is no regular file (a FIFO, a device?), which a sync never writes")
+    return file
+
+
+def read_file(path: Path) -> bytes:
+    """Return the bytes of a telemetry file of the work tree (see open_file)."""
+    with open_file(path) as file:
+        return file.read()
+
+
 def folder_day(folder: Path) -> date:
     """Return the UTC day of a day folder (<YYYY>/<MM-DD>)."""
     return date(int(folder.parent.name), int(folder.name[:2]), int(folder.name[3:5]))
@@ -118,7 +149,9 @@ def shard_path(folder: Path, key_digest: str) -> Path | None:
     """Return the file of a day folder that holds the key with this digest, if any."""
     for digits in range(1, MAX_SHARD_DIGITS + 1):
         path = folder / f"{key_digest[:digits]}{SUFFIX}"
-        if path.is_file():
+        # Whatever has the name is read (and refused when no file): skipped, it read as "no
+        # telemetry" for a key whose telemetry is in git.
+        if os.path.lexists(path):
             return path
     return None
 

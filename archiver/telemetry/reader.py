@@ -38,6 +38,7 @@ from archiver.telemetry.layout import (
     epoch_cell,
     folder_day,
     kind_root,
+    read_file,
     shard_path,
 )
 from archiver.telemetry.sheet import (
@@ -180,7 +181,7 @@ def _key_lines(path: Path, key_cell: bytes) -> tuple[list[str], list[str]]:
     key's: one whose key cell is damaged (cut, edited, or pushed a cell to the right by a tab
     before its epoch) raises, where it would have been skipped and the key's sample lost.
     """
-    columns, body = read_header(path.read_bytes())
+    columns, body = read_header(read_file(path))
     text = key_cell[1:-1]
     found_lines: list[str] = []
     found = body.find(text)
@@ -236,7 +237,7 @@ def _file_samples(
     path: Path, start: str, end: str, last: dict[str, Leaves]
 ) -> Iterator[tuple[str, Sample]]:
     """Yield (key, sample) for every change in one file within the range."""
-    columns, body = read_header(path.read_bytes())
+    columns, body = read_header(read_file(path))
     state: dict[str, Leaves] = {}
     epoch = ""
     for line in lines(body):
@@ -262,7 +263,7 @@ def _file_fields(
     A file none of whose columns is chosen still counts: each key it names has none of the
     fields (they are no longer sent), a gap if it had some before.
     """
-    columns, body = read_header(path.read_bytes())
+    columns, body = read_header(read_file(path))
     chosen = [(i, c) for i, c in enumerate(columns, 2) if dotted(c) in fields]
     width = max((i for i, _ in chosen), default=1) + 1
     pick = itemgetter(0, 1, *(i for i, _ in chosen))

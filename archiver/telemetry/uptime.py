@@ -45,6 +45,7 @@ from archiver.telemetry.layout import (
     epoch_cell,
     folder_text,
     kind_root,
+    read_file,
     shard_path,
 )
 from archiver.telemetry.reader import reading
@@ -230,7 +231,7 @@ def uptime_series(
         if path is None:
             continue
         with reading(path):
-            hours = parse_day(path.read_bytes()).get(key_cell, {})
+            hours = parse_day(read_file(path)).get(key_cell, {})
         points += _points(folder_text(folder), hours, since, until)
     return points
 
@@ -250,7 +251,7 @@ def uptime_between(repo_path: str | Path, since: str, until: str) -> dict[str, l
     for folder in day_folders(kind_root(repo_path, KIND), since, until):
         for path in day_files(folder):
             with reading(path):
-                day_lines = parse_day(path.read_bytes())
+                day_lines = parse_day(read_file(path))
             for key_cell, hours in day_lines.items():
                 points = _points(folder_text(folder), hours, since, until)
                 if points:
