@@ -68,7 +68,8 @@ def export(repo: Path, output_format: str, publish: Path | None, out: Path) -> N
         click.echo(f"{out}: already holds commit {report.head[:12]}; nothing written")
         return
     if report.note:
-        click.echo(f"note: {report.note}", err=True)
+        # One line, never a workflow command: it may quote the old manifest's format.
+        click.echo(f"note: {one_line(report.note)}", err=True)
     rows = ", ".join(f"{table} {count:,}" for table, count in sorted(report.rows.items()))
     click.echo(
         f"{out}: commit {report.head[:12]}, {len(report.written)} files written"
