@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -70,5 +71,8 @@ def environment() -> jinja2.Environment:
         iso=formats.iso,
         href=href,
         tint=tint,
+        # A command a page suggests names an upstream key: quoted, it is one word to a shell
+        # (a key holding `$(...)`, a backtick, `;` or a leading `~` runs or expands nothing).
+        shell=shlex.quote,
     )
     return env
