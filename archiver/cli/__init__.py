@@ -11,7 +11,7 @@ import os
 
 import click
 
-from archiver.cli.output import escape_unencodable_output
+from archiver.cli.output import escape_unencodable_output, reserve_closed_descriptors
 
 # What git clears before it works in another repository (`git rev-parse --local-env-vars`;
 # the `git -c` settings kept): set by a hook or a wrapper, they would send the git commands
@@ -30,6 +30,7 @@ def main() -> None:
     """Archive OpenRouter's public catalog, hour by hour, as a git repository."""
     for name in REPOSITORY_ENV:
         os.environ.pop(name, None)
+    reserve_closed_descriptors()
     escape_unencodable_output()
 
 

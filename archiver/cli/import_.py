@@ -15,7 +15,7 @@ from archiver.cli.common import (
     repo_option,
     reports_errors,
 )
-from archiver.cli.output import finish_when_reader_leaves
+from archiver.cli.output import finish_whatever_becomes_of_output
 from archiver.cli.sync import print_summary
 from archiver.textsafe import one_line
 
@@ -45,7 +45,7 @@ def import_(repo: Path, captures: tuple[Path, ...], max_removal_share: float) ->
     from archiver.backfill import import_captures
     from archiver.sync import SyncOptions
 
-    finish_when_reader_leaves()
+    finish_whatever_becomes_of_output()
     failures: list[str] = []
 
     def report(capture: Capture, log: SyncLog) -> None:

@@ -7,8 +7,14 @@ out of every command that names models. Such characters now print as JSON's own 
 stays JSON that decodes to the very same text.
 
 A reader that leaves early (`| head -1`) ends a command that only reads, as it ends git
-(archiver.cli.common: exit 141). A command that writes goes on with its work instead: an
-import printed its first capture's summary, met the closed pipe, and imported no more.
+(archiver.cli.common: exit 141). A command that writes goes on with its work instead, whatever
+becomes of its output: an import printed its first capture's summary, met the closed pipe (or
+a full disk, `> /dev/full`), and imported no more; a sync whose stderr was closed (`2>&-`) or
+full stopped at its first progress line, before it committed anything.
+
+A descriptor 0, 1 or 2 closed when a command starts is pointed at /dev/null: otherwise the
+next file the command opens (the repository's lock file, an archived file) takes that number,
+and whatever a child process it starts writes to its stdout or stderr lands in that file.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from __future__ import annotations
 import codecs
 import io
 import os
-import stat
+import select
 import sys
 from typing import Any
 
@@ -50,42 +56,80 @@ def escape_unencodable_output() -> None:
             stream.reconfigure(errors=ESCAPE)
 
 
-class _ReaderMayLeave(io.RawIOBase):
-    """A pipe whose reader may go away: what is written after that is dropped, not an error."""
+def reserve_closed_descriptors() -> None:
+    """Point stdin, stdout or stderr at /dev/null if it was closed when the command started."""
+    for descriptor, mode in ((0, os.O_RDONLY), (1, os.O_WRONLY), (2, os.O_WRONLY)):
+        try:
+            os.fstat(descriptor)
+            continue
+        except OSError:
+            pass
+        null = os.open(os.devnull, mode)  # The lowest free number: this one or a lower one.
+        if null != descriptor:
+            os.dup2(null, descriptor)
+            os.close(null)
+
+
+class _OutputMayFail(io.RawIOBase):
+    """An output that may stop taking writes (its reader left, its disk is full, its
+    descriptor was closed): what is written after the first failure is dropped, not an error."""
 
     def __init__(self, descriptor: int) -> None:
         super().__init__()
         self.descriptor = descriptor
-        self.reader_gone = False
+        self.failed = False
 
     def writable(self) -> bool:
         return True
 
+    def isatty(self) -> bool:
+        return os.isatty(self.descriptor)
+
+    def fileno(self) -> int:
+        return self.descriptor
+
     def write(self, data: Any) -> int:
-        if not self.reader_gone:
+        while not self.failed:
             try:
                 return os.write(self.descriptor, data)
-            except BrokenPipeError:
-                self.reader_gone = True
+            except BlockingIOError:
+                # A full pipe its reader set non-blocking: wait for room, as a blocking one does.
+                select.select([], [self.descriptor], [])
+            except OSError:
+                self.failed = True
         return len(data)
 
 
-def finish_when_reader_leaves() -> None:
-    """Let a command that writes (a sync, an import) finish its work when its output's reader
-    leaves (`archiver import *.gz | head -1`): its output is dropped from then on, where
-    a broken pipe stopped it after the first capture."""
-    stream = sys.stdout
-    try:
-        piped = stat.S_ISFIFO(os.fstat(stream.fileno()).st_mode)
-    except (AttributeError, OSError, ValueError):
-        return  # No descriptor (a test's stream), or none open.
-    if not piped or not isinstance(stream, io.TextIOWrapper):
-        return
-    stream.flush()
-    raw = _ReaderMayLeave(stream.fileno())
-    sys.stdout = io.TextIOWrapper(
-        io.BufferedWriter(raw),
-        encoding=stream.encoding,
-        errors=stream.errors,
-        line_buffering=stream.line_buffering,
+def finish_whatever_becomes_of_output() -> None:
+    """Let a command that writes (a sync, an import) finish its work when its output cannot
+    be written (`archiver import *.gz | head -1`, `> /dev/full`, `2>&-`): that stream's output
+    is dropped from its first failed write on, where the error stopped the work."""
+    sys.stdout = _failure_proof(sys.stdout, 1)
+    sys.stderr = _failure_proof(sys.stderr, 2)
+
+
+def _failure_proof(stream: Any, descriptor: int) -> Any:
+    """Return a stream that writes to descriptor and drops what it cannot write."""
+    if stream is None:
+        # Closed when Python started (reserve_closed_descriptors has given it /dev/null).
+        encoding, errors, line_buffering = "utf-8", "strict", True
+    elif isinstance(stream, io.TextIOWrapper) and _descriptor(stream) == descriptor:
+        stream.flush()
+        encoding, errors = stream.encoding, stream.errors or "strict"
+        line_buffering = stream.line_buffering
+    else:
+        return stream  # A test's stream, or one already replaced.
+    return io.TextIOWrapper(
+        io.BufferedWriter(_OutputMayFail(descriptor)),
+        encoding=encoding,
+        errors=errors,
+        line_buffering=line_buffering,
     )
+
+
+def _descriptor(stream: io.TextIOWrapper) -> int | None:
+    """Return the descriptor a stream writes to, or None."""
+    try:
+        return stream.fileno()
+    except (OSError, ValueError):
+        return None

@@ -18,7 +18,7 @@ from archiver.cli.common import (
     repo_option,
     reports_errors,
 )
-from archiver.cli.output import finish_when_reader_leaves
+from archiver.cli.output import finish_whatever_becomes_of_output
 from archiver.textsafe import one_line
 from archiver.upstream import sources
 from archiver.upstream.fetch import (
@@ -126,7 +126,8 @@ def sync(
 
     if keepalive_days is not None and not push:
         raise click.UsageError("--keepalive-days needs --push")
-    finish_when_reader_leaves()  # The summary file is written after the summary is shown.
+    # The summary file is written after the summary is shown, whatever becomes of the output.
+    finish_whatever_becomes_of_output()
 
     options = SyncOptions(
         base_url=base_url,
