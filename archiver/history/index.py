@@ -100,24 +100,29 @@ class HistoryIndex(ClosedOnExit, IndexQueries):
     def update(self) -> None:
         """Bring the index up to date with HEAD, incrementally where history allows."""
         head = head_id(self.repo)
-        stamp = {"graft": shallow_digest(self.git_dir), "reader": reader_digest()}
-        if self._meta("head") == head and self._stamped(stamp):
+        graft = shallow_digest(self.git_dir)
+        if self._current(head, graft):
             return  # Up to date: answered without a write lock.
         with self._transaction():
-            if self._meta("head") == head and self._stamped(stamp):
+            if self._current(head, graft):
                 return  # Another process caught up while this one waited.
-            if not self._stamped(stamp):
-                # Another shallow boundary, or rows derived by other code: read it all again.
+            if self._meta("graft") != graft or not self._derived_here():
+                # Another shallow boundary, or rows other code derived: read it all again.
                 self._truncate(0)
                 self._set_meta("head", "")
             self._catch_up(head)
             self._set_meta("head", head)
-            for name, value in stamp.items():
-                self._set_meta(name, value)
+            self._set_meta("graft", graft)
+            self._set_meta("reader", f"{reader_digest()} {head}")
 
-    def _stamped(self, stamp: dict[str, str]) -> bool:
-        """Tell whether the index was derived under these conditions (meta name -> value)."""
-        return all(self._meta(name) == value for name, value in stamp.items())
+    def _current(self, head: str, graft: str) -> bool:
+        """Tell whether the index holds head's history, as this code derives it."""
+        return self._meta("head") == head and self._meta("graft") == graft and self._derived_here()
+
+    def _derived_here(self) -> bool:
+        """Tell whether this code derived every row: the stamp names it and the head it
+        indexed last, so rows an older release appended since (it keeps no stamp) count too."""
+        return self._meta("reader") == f"{reader_digest()} {self._meta('head')}"
 
     def _catch_up(self, head: str) -> None:
         """Index the first-parent commits between what the index holds and head."""
