@@ -207,7 +207,10 @@ def _wait_for_unread_parts(
                 f"the {label} listing has failed since {format_epoch(since)}: new {category} "
                 "entities are written without it"
             )
-    new = sorted(entities.keys() - archive.paths.keys()) if unread else []
+    # Only those missing a part a failed listing gives: one that has it already (a provider
+    # another model's endpoint listing named) gains nothing when that listing comes back.
+    waits = set(unread)
+    new = sorted(k for k in entities.keys() - archive.paths.keys() if waits - entities[k].keys())
     for key in new:
         del entities[key]
     if new:

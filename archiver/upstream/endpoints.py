@@ -105,6 +105,8 @@ class EndpointCollector:
         self._problems: dict[str, list[str]] = {}
         # {modelKey: endpoint ids} of the listings read whole, to check against the catalog.
         self._listed: dict[str, frozenset[str]] = {}
+        # Listings that parsed but are taken as failed: another model's, or cut short.
+        self.taken_as_failed: set[str] = set()
 
     @property
     def problems(self) -> list[str]:
@@ -128,6 +130,7 @@ class EndpointCollector:
                 f"taken as a failed response ({response.url})"
             )
             items, whole = [], False
+            self.taken_as_failed.add(model_key)
         rank = _rank(model_key)
         kept: dict[str, _Endpoint] = {}
         for item in items or []:
@@ -204,6 +207,7 @@ class EndpointCollector:
         if model_key.startswith("~") or listed is None or endpoint_id in listed:
             return False
         self.whole[model_key] = False
+        self.taken_as_failed.add(model_key)
         self._problems.setdefault(model_key, []).append(
             f"endpoints of {model_key}: the listing lacks {endpoint_id!r}, the endpoint the "
             "catalog features; not taken as whole, its archived endpoints are kept"

@@ -80,6 +80,20 @@ def _unread(response: Response | None, items: list[dict[str, Any]] | None) -> bo
     return response is not None and items is None and response.status != 404
 
 
+def catalog_entity(entry: dict[str, Any]) -> list[Any]:
+    """Return what decides between two catalog copies of one model key: first a copy whose
+    featured endpoint names that key, then the copy without its endpoint's telemetry.
+
+    A copy keyed by its slug alone may be another variant of the model: `x:free` shown for
+    an hour with `endpoint: null` is keyed `x`, and taken, it rewrote `x`'s file with its own.
+    """
+    endpoint = entry.get("endpoint")
+    if isinstance(endpoint, dict):
+        named = endpoint.get("model_variant_slug") == catalog_key(entry)
+        return [not named, {**entry, "endpoint": telemetry.split_endpoint(endpoint)[0]}]
+    return [True, entry]
+
+
 def catalog_key(entry: Mapping[str, Any]) -> str:
     """Return the modelKey of a catalog entry: its endpoint's variant slug, else its slug."""
     endpoint = entry.get("endpoint")
@@ -108,7 +122,7 @@ def catalog_variants(catalog: Response) -> dict[str, Variant]:
     """Return {modelKey: Variant} for every valid catalog model."""
     variants: dict[str, Variant] = {}
     items = listing_items(catalog, "catalog", ("slug", "permaslug"), []) or []
-    for entry in unique_by(items, catalog_key, "catalog", []).values():
+    for entry in unique_by(items, catalog_key, "catalog", [], catalog_entity).values():
         endpoint = entry.get("endpoint")
         featured = isinstance(endpoint, dict) and isinstance(endpoint.get("variant"), str)
         variant = (
@@ -155,7 +169,8 @@ class Observer:
         self._variant_problems: dict[tuple[str, str], str] = {}
         # Models whose endpoint listing was not offered (a capture that did not record it).
         self.listings_not_offered: set[str] = set()
-        # Models whose endpoint listing failed this sync (an error, a 5xx, a broken body).
+        # Models whose endpoint listing failed this sync (an error, a 5xx, a broken body;
+        # or one taken as failed: another model's, cut short).
         self.endpoint_listings_unread: set[str] = set()
 
     def listings(self, responses: Mapping[sources.ListingName, Response | None]) -> None:
@@ -215,6 +230,7 @@ class Observer:
         _observe_v1_models(self.v1_models, observed)
         featured = _observe_catalog(self.catalog, observed)
         endpoints = self._endpoints.finish(featured)
+        self.endpoint_listings_unread |= self._endpoints.taken_as_failed
         problems += self._endpoints.problems
         observed.parts["endpoint"][ENDPOINT_PART] = endpoints.files
         observed.telemetry["endpoint"] = endpoints.telemetry
@@ -234,7 +250,9 @@ def _observe_v1_models(response: Response | None, observed: Observed) -> None:
     """Fill the `v1` part of models from /api/v1/models."""
     part: dict[str, Any] = {}
     items = listing_items(response, "v1 models", ("id",), observed.problems)
-    unique = unique_by(items or [], lambda item: item["id"], "v1 models", observed.problems)
+    unique = unique_by(
+        items or [], lambda item: item["id"], "v1 models", observed.problems, _v1_entity
+    )
     for key, item in unique.items():
         entity, figures = telemetry.split_model(item)
         part[key] = entity
@@ -246,6 +264,11 @@ def _observe_v1_models(response: Response | None, observed: Observed) -> None:
         observed.unread.add(("model", "v1"))
 
 
+def _v1_entity(item: dict[str, Any]) -> dict[str, Any]:
+    """Return a v1 model without its telemetry (what decides between two copies of one)."""
+    return telemetry.split_model(item)[0]
+
+
 def _observe_catalog(
     response: Response | None, observed: Observed
 ) -> dict[str, tuple[str, dict[str, Any]]]:
@@ -253,7 +276,9 @@ def _observe_catalog(
     part: dict[str, Any] = {}
     featured: dict[str, tuple[str, dict[str, Any]]] = {}
     items = listing_items(response, "catalog models", ("slug", "permaslug"), observed.problems)
-    unique = unique_by(items or [], catalog_key, "catalog models", observed.problems)
+    unique = unique_by(
+        items or [], catalog_key, "catalog models", observed.problems, catalog_entity
+    )
     for item in unique.values():
         entry = dict(item)
         endpoint = entry.get("endpoint")

@@ -70,14 +70,21 @@ def unique_by(
     key: Callable[[dict[str, Any]], str],
     label: str,
     problems: list[str],
+    archived: Callable[[dict[str, Any]], Any] = lambda item: item,
 ) -> dict[str, dict[str, Any]]:
-    """Return {key: item}; of two different items with one key, keep the one sorting first.
+    """Return {key: item}; of two different items with one key, keep the one sorting first:
+    by what the archive keeps of it (`archived`: the item without its telemetry), then whole.
 
     Upstream should never list a key twice; when it does, the choice must not depend on
-    the order it sent them in, or the file would flip between the two every sync.
+    the order it sent them in, or the file would flip between the two every sync; nor on
+    figures that change every hour, or it would flip as they do.
     """
     chosen: dict[str, dict[str, Any]] = {}
     conflicts: set[str] = set()
+
+    def rank(item: dict[str, Any]) -> tuple[tuple[bool, bytes], tuple[bool, bytes]]:
+        return _writable_first(archived(item)), _writable_first(item)
+
     for item in items:
         name = key(item)
         held = chosen.get(name)
@@ -86,7 +93,7 @@ def unique_by(
         # By bytes, not by ==: False == 0 == 0.0 in Python, yet each is archived as sent.
         elif _writable_first(held) != _writable_first(item):
             conflicts.add(name)
-            chosen[name] = min(held, item, key=_writable_first)
+            chosen[name] = min(held, item, key=rank)
     for name in sorted(conflicts):
         problems.append(
             f"{label}: {name!r} is listed more than once with different content; "
