@@ -55,6 +55,10 @@ def read_listing(model_key: str, response: Response) -> tuple[list[dict[str, Any
     usable = [item for item in items if isinstance(item, dict) and isinstance(item.get("tag"), str)]
     if len(usable) < len(items):
         return None, f"{label}: {len(items) - len(usable)} endpoint(s) without a tag; not used"
+    if not usable:
+        # Asked only of a model whose frontend listing was fetched, one with endpoints: an
+        # empty listing is cut short, and read, it recorded every endpoint's figures gone.
+        return None, f"{label}: lists no endpoint; not used ({response.url})"
     return usable, ""
 
 
