@@ -20,9 +20,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner, Result
 
 from archiver.cli import main
+from archiver.errors import StoreError
+from archiver.export.telemetry_files import TelemetryFiles
 from tests.archive_helpers import as_person, git
 from tests.small_captures import small_archive, small_base, small_captures
 
@@ -102,3 +105,15 @@ def test_a_link_to_dev_zero_is_refused_in_one_line_and_the_export_reads_git(
     # The commit holds the link itself (its text), which no reader takes for telemetry.
     assert exported.returncode == 1, exported.stderr
     assert relative in exported.stderr and "left out" in exported.stderr
+
+
+def test_the_exports_reader_of_the_files_on_disk_names_a_link_in_one_error(
+    small_archive: Path,
+) -> None:
+    # The export's reader of a work tree (given a folder, not a commit), as the library's
+    # callers use it: a link there is named like a damaged file, not a bare ValueError.
+    _, relative = linked_shard(small_archive, Path("/dev/zero"))
+    day = relative.split("/")
+    with pytest.raises(StoreError, match="symbolic link") as raised:
+        TelemetryFiles.of(small_archive).files("endpoint", f"{day[3]}-{day[4]}")
+    assert relative in str(raised.value)

@@ -33,6 +33,7 @@ from archiver.telemetry.layout import (
     kind_root,
     read_file,
 )
+from archiver.telemetry.reader import reading
 
 __all__ = ["TelemetryFiles"]
 
@@ -97,7 +98,11 @@ class TelemetryFiles:
         """Return (path, bytes) of a kind's files from one day, by shard."""
         folder = self.folder(kind, start)
         if not self._at_commit:
-            return [(path, read_file(path)) for path in day_files(folder)]
+            found = []
+            for path in day_files(folder):
+                with reading(path):  # A link or a FIFO in a file's place: named, not read.
+                    found.append((path, read_file(path)))
+            return found
         with self._git:
             day_tree = self._child(self._child(self._child(self._tree, kind), start[:4]), start[5:])
             blobs = sorted(
