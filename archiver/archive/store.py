@@ -208,9 +208,9 @@ class Store:
             )
         refuse_detached(self.repo, self.root)
         self._check_index(head)
-        refuse_linked_folders(self.root, [*writes, *staged, *removals])
-        # Checked after the fetch too: a person may have edited a file meanwhile.
         touched = [*writes, *staged, *removals]
+        refuse_linked_folders(self.root, touched, head.tree if head is not None else None)
+        # Checked after the fetch too: a person may have edited a file meanwhile.
         refuse_edited_meanwhile(self.repo, self.root, head, touched, self.ready_since_ns)
         changes: dict[str, pygit2.Oid | None] = dict.fromkeys(removals)
         changes.update((path, pygit2.Oid(hex=blob)) for path, (blob, _) in staged.items())

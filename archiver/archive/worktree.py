@@ -152,25 +152,37 @@ def _left_by_sync(
 
 
 def refuse_linked_top(root: Path) -> None:
-    """Raise if data/, a folder or file directly inside it, or .gitattributes is a symlink."""
+    """Raise if data/, a folder or file directly inside it, or .gitattributes is a symlink,
+    or data/ or a folder directly inside it is another repository's work tree."""
     data = root / "data"
     candidates = [data, root / ".gitattributes"]
+    folders = [data]
     if data.is_dir() and not data.is_symlink():
         with os.scandir(data) as entries:
-            candidates += [Path(entry.path) for entry in entries if entry.is_symlink()]
+            for entry in entries:
+                candidates += [Path(entry.path)] if entry.is_symlink() else []
+                folders += [Path(entry.path)] if entry.is_dir(follow_symlinks=False) else []
     for path in candidates:
         if path.is_symlink():
             raise _linked(root, path)
+    for folder in folders:
+        if os.path.lexists(folder / ".git"):
+            raise _nested(root, folder)
 
 
-def refuse_linked_folders(root: Path, paths: Iterable[str]) -> None:
-    """Raise if any folder on the way to these paths (below root) is a symlink or no folder."""
+def refuse_linked_folders(
+    root: Path, paths: Iterable[str], tree: pygit2.Tree | None = None
+) -> None:
+    """Raise if any folder on the way to these paths (below root) is a symlink or no folder,
+    or another repository: a clone inside it, or a submodule (in the work tree or `tree`)."""
     folders: set[str] = set()
     for path in paths:
         parts = path.split("/")[:-1]
         folders.update("/".join(parts[: depth + 1]) for depth in range(len(parts)))
     # Shallow first: the message names the link, not a path below it.
     for folder in sorted(folders, key=lambda f: f.count("/")):
+        if tree is not None and _submodule_in(tree, folder):
+            raise _nested(root, root / folder)
         try:
             mode = os.lstat(root / folder).st_mode
         except FileNotFoundError:
@@ -182,6 +194,36 @@ def refuse_linked_folders(root: Path, paths: Iterable[str]) -> None:
                 f"{root / folder} is a file where the archive needs a folder; "
                 "move it away, then sync again"
             )
+        if os.path.lexists(root / folder / ".git"):
+            raise _nested(root, root / folder)
+        if not os.access(root / folder, os.W_OK | os.X_OK):
+            # Found only once the branch had moved, it left the work tree behind the commit.
+            raise StoreError(
+                f"{root / folder} is a folder the archiver may not write to (its "
+                "permissions); nothing was committed. Make it writable (chmod u+w), then "
+                "sync again"
+            )
+
+
+def _submodule_in(tree: pygit2.Tree, folder: str) -> bool:
+    """Tell whether a tree holds a submodule (a commit of another repository) at folder."""
+    try:
+        return tree[folder].filemode == pygit2.enums.FileMode.COMMIT
+    except KeyError:
+        return False
+
+
+def _nested(root: Path, folder: Path) -> StoreError:
+    """Return the refusal for another repository where the sync writes.
+
+    Its files are that repository's: written into, they land in its work tree, and the
+    commit would drop the submodule for a folder of files the archive never had.
+    """
+    return StoreError(
+        f"{folder} is another git repository (a submodule or a clone); the archiver writes "
+        f"only its own folders. Move it out of data/ (`git rm` a submodule) in {root}, "
+        "then sync again"
+    )
 
 
 def _linked(root: Path, path: Path) -> StoreError:
