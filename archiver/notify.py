@@ -94,6 +94,9 @@ def read_watch_list(path: Path) -> list[Rule]:
     """Return the rules of a watch file; the default rule when the file does not exist."""
     if not path.exists():
         return [Rule(kinds=DEFAULT_KINDS)]
+    if not path.is_file():
+        # A FIFO or a device (a committed link to /dev/zero) is read without end.
+        raise NotifyError(f"{path}: cannot read the watch list (it is no file); fix the file")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:

@@ -52,8 +52,11 @@ def configured_base_url(
 
 def _cname(repo: Path) -> str | None:
     """Return the custom domain a CNAME file at the archive's root names, or None."""
+    path = repo / CNAME_FILE
+    if not path.is_file():
+        return None  # Absent, or a FIFO or device (a committed link to /dev/zero): no domain.
     try:
-        lines = (repo / CNAME_FILE).read_text(encoding="utf-8").split()
+        lines = path.read_text(encoding="utf-8").split()
     except (OSError, UnicodeDecodeError):
         return None
     return lines[0] if lines else None
