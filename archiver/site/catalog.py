@@ -155,6 +155,8 @@ def endpoint_row(
         uptime_24h=metrics.uptime_24h if metrics else None,
         uptime_30d=metrics.uptime_30d if metrics else None,
         long_context=_long_context(pricing.get("overrides")),
+        model_listed=model_key in projection.models,
+        provider_listed=provider_key in projection.providers,
     )
 
 

@@ -28,7 +28,7 @@ from archiver import jsonvalue
 from archiver.site import formats
 from archiver.site.env import tint
 from archiver.site.rows import FEATURES, EndpointRow
-from archiver.site.urls import href, model_page
+from archiver.site.urls import href
 
 __all__ = [
     "GRID_FORMAT",
@@ -126,7 +126,7 @@ def _model(row: EndpointRow) -> Value:
         f"{row.model_name.lower()}\n{row.model_key}",
         formats.page_text(row.model_name),
         row.model_key,
-        href(model_page(row.model_key)),
+        href(row.model_href) if row.model_href else None,
         tint(row.model_name),
         row.input_modalities,
         tuple(name for name in row.output_modalities if name != "text"),

@@ -77,6 +77,10 @@ class EndpointRow:
     uptime_30d: float | None = None
     # The prices of long prompts (pricing.overrides), as the endpoint page shows them.
     long_context: str | None = None
+    # Whether its model and provider have pages: an endpoint outlives its model when the
+    # removal guard holds back the endpoints of a model that left the catalog.
+    model_listed: bool = True
+    provider_listed: bool = True
 
     @property
     def href(self) -> str:
@@ -84,14 +88,14 @@ class EndpointRow:
         return endpoint_page(self.id)
 
     @property
-    def model_href(self) -> str:
-        """Return the path of its model's page."""
-        return model_page(self.model_key)
+    def model_href(self) -> str | None:
+        """Return the path of its model's page, if the site has one."""
+        return model_page(self.model_key) if self.model_listed else None
 
     @property
-    def provider_href(self) -> str:
-        """Return the path of its provider's page."""
-        return provider_page(self.provider_key)
+    def provider_href(self) -> str | None:
+        """Return the path of its provider's page, if the site has one."""
+        return provider_page(self.provider_key) if self.provider_listed else None
 
     @property
     def label(self) -> str:

@@ -120,7 +120,8 @@
 
     var model = this.value("model", row), modelCell = el("td", "c-model"), modelText = el("div");
     modelCell.appendChild(avatar(model[1], model[4]));
-    modelText.appendChild(link(root + model[3], model[1]));
+    // No page for a model the catalog no longer lists (its endpoints held back): its name alone.
+    modelText.appendChild(model[3] !== null ? link(root + model[3], model[1]) : el("span", null, model[1]));
     modelText.appendChild(el("code", null, model[2]));
     modelCell.appendChild(modelText);
     tr.appendChild(modelCell);
