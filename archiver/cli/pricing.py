@@ -14,7 +14,7 @@ from archiver import jsonvalue
 from archiver.cli import main
 from archiver.cli.common import IsoTime, OneLineError, repo_option, reports_errors
 from archiver.history.price_moves import EXACT, dollars
-from archiver.history.price_sheet import PriceSheet, Sku, exact_text, price_sheet
+from archiver.history.price_sheet import ROUTED, PriceSheet, Sku, exact_text, price_sheet
 from archiver.history.pricing import (
     EndpointCost,
     PriceInterval,
@@ -174,6 +174,8 @@ def _sku_row(indent: str, sku: Sku) -> tuple[str, str, str]:
     exact = f"{sku.text} per {sku.unit}"
     if sku.multiplier != 1:  # Shown per M characters: the archived price is per character.
         exact = f"{sku.text} x {sku.multiplier:,f}"
+    if sku.routed:  # Not a charge of minus a million dollars.
+        return indent + name, exact, ROUTED
     return indent + name, exact, f"{dollars(sku.shown)} per {sku.shown_unit}"
 
 

@@ -39,6 +39,10 @@ PER_USE = {name: unit.removeprefix("per ") for name, unit in PER_UNIT.items()}
 TOKEN = "token"
 
 
+# How a negative price (OpenRouter lists -1 for a router such as openrouter/auto) reads.
+ROUTED = "priced by the model it routes to (OpenRouter lists -1)"
+
+
 @dataclass(frozen=True)
 class Sku:
     """One price: the field (or display label) it comes from, its exact value and unit."""
@@ -74,8 +78,13 @@ class Sku:
             "price": self.text,
             "unit": self.unit,
             "per_million": exact_text(per_million) if per_million is not None else None,
-            "shown": f"{exact_text(self.shown)} per {self.shown_unit}",
+            "shown": ROUTED if self.routed else f"{exact_text(self.shown)} per {self.shown_unit}",
         }
+
+    @property
+    def routed(self) -> bool:
+        """Tell whether the price is OpenRouter's -1: whatever the routed-to model charges."""
+        return self.value < 0
 
 
 @dataclass(frozen=True)

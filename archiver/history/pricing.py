@@ -30,7 +30,7 @@ from typing import Any
 from archiver.errors import ArchiverError
 from archiver.history.index import HistoryIndex
 from archiver.history.price_moves import EXACT
-from archiver.history.price_sheet import exact_text, pricing_of, tier_prices, unit_priced
+from archiver.history.price_sheet import ROUTED, exact_text, pricing_of, tier_prices, unit_priced
 from archiver.history.settled import settled
 from archiver.history.versions import SyncChanges, category_at, versions
 from archiver.paths import Category
@@ -279,7 +279,7 @@ def _unpriced(pricing: Mapping[str, Any], prices: Mapping[str, Decimal]) -> str:
     if prompt is None or completion is None:
         return "not priced per token (see `archiver price` for its units)"
     if prompt < 0 or completion < 0 or prices.get("request", Decimal(0)) < 0:
-        return "priced by the model it routes to (OpenRouter lists -1)"
+        return ROUTED
     if unit := unit_priced(pricing):
         return f"priced per {unit}, not per token"
     return ""
