@@ -285,13 +285,16 @@ def _write_api(
 
 def _write_feeds(writer: _Writer, site: SiteInfo, catalog: Catalog, timeline: Timeline) -> None:
     """Write the Atom feeds (all changes; per model, provider and kind) and the monitor's index."""
-    _write_feed_specs(writer, site, site_feeds(site.name, catalog, timeline))
+    _write_feed_specs(writer, site, site_feeds(site.name, catalog, timeline), timeline)
     for path, data in index_files(timeline.groups):
         writer.write(path, data)
 
 
-def _write_feed_specs(writer: _Writer, site: SiteInfo, specs: Iterable[FeedSpec]) -> None:
+def _write_feed_specs(
+    writer: _Writer, site: SiteInfo, specs: Iterable[FeedSpec], timeline: Timeline
+) -> None:
     """Write each feed a spec describes, dated by the build's epoch, under the site's base URL."""
+    commits = [group.commit for group in timeline.groups]
     for spec in specs:
         feed = atom_feed(
             path=spec.path,
@@ -301,6 +304,7 @@ def _write_feed_specs(writer: _Writer, site: SiteInfo, specs: Iterable[FeedSpec]
             base_url=site.base_url,
             updated=site.epoch,
             page=spec.page,
+            commits=commits,
         )
         writer.write(spec.path, feed)
 
@@ -338,7 +342,7 @@ def _write_lifecycle(
     """Write the deprecations and graveyard page and its two feeds."""
     page = deprecations_page(site, projection, catalog, groups)
     writer.render(environment().get_template("deprecations.html"), page)
-    _write_feed_specs(writer, site, lifecycle_feeds(site.name, page, timeline))
+    _write_feed_specs(writer, site, lifecycle_feeds(site.name, page, timeline), timeline)
 
 
 def _copy_static(writer: _Writer) -> None:

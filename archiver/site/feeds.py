@@ -13,7 +13,6 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import groupby
 
 from markupsafe import escape
 
@@ -47,8 +46,12 @@ def atom_feed(
     base_url: str,
     updated: datetime | None,
     page: str,
+    commits: Sequence[str] = (),
 ) -> bytes:
-    """Return an Atom feed of cards (newest first), an entry per sync, at most ENTRIES."""
+    """Return an Atom feed of cards (newest first), an entry per sync, at most ENTRIES.
+
+    commits: the archive's commits, newest first, which orders two syncs of one hour.
+    """
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
     _text(feed, "id", f"{_ID_ROOT}{subject}")
@@ -58,10 +61,8 @@ def atom_feed(
     _link(feed, _address(base_url, page), "alternate")
     author = ET.SubElement(feed, f"{{{ATOM}}}author")
     _text(author, "name", "openrouter-archiver")
-    for count, (epoch, grouped) in enumerate(groupby(cards, key=lambda card: card.epoch)):
-        if count >= ENTRIES:
-            break
-        _entry(feed, subject, epoch, list(grouped), base_url)
+    for entry_id, epoch, grouped in _syncs(subject, cards, commits)[:ENTRIES]:
+        _entry(feed, entry_id, epoch, grouped, base_url)
     data: bytes = ET.tostring(feed, encoding="utf-8", xml_declaration=True)
     return data + b"\n"
 
@@ -69,12 +70,40 @@ def atom_feed(
 _EPOCH0 = "1970-01-01T00:00:00Z"
 
 
+def _syncs(
+    subject: str, cards: Sequence[ChangeCard], commits: Sequence[str]
+) -> list[tuple[str, datetime, list[ChangeCard]]]:
+    """Return each sync's entry id, epoch and cards, newest first.
+
+    An entry is a sync, not an hour: two syncs in one hour (a rerun, a late schedule) made
+    one entry whose content grew under the same id and date, so a feed reader that had it
+    never showed the later sync's changes. The hour's first sync keeps the id every entry
+    had (`<subject>/<epoch>`); a later one adds its commit, a new entry.
+    """
+    rank = {commit: index for index, commit in enumerate(commits)}
+    by_sync: dict[tuple[datetime, str], list[ChangeCard]] = {}
+    for card in cards:
+        by_sync.setdefault((card.epoch, card.commit), []).append(card)
+    # Newest epoch first, then the newer commit; stable, so unranked ones keep their order.
+    ordered = sorted(by_sync, key=lambda sync: (sync[0], -rank.get(sync[1], -1)), reverse=True)
+    first_of_hour: dict[datetime, str] = {}
+    for epoch, commit in reversed(ordered):
+        first_of_hour.setdefault(epoch, commit)
+    found = []
+    for epoch, commit in ordered:
+        entry_id = f"{_ID_ROOT}{subject}/{iso(epoch)}"
+        if first_of_hour[epoch] != commit:
+            entry_id += f"/{commit}"
+        found.append((entry_id, epoch, by_sync[(epoch, commit)]))
+    return found
+
+
 def _entry(
-    feed: ET.Element, subject: str, epoch: datetime, cards: list[ChangeCard], base_url: str
+    feed: ET.Element, entry_id: str, epoch: datetime, cards: list[ChangeCard], base_url: str
 ) -> None:
     """Add the entry of one sync's cards."""
     entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
-    _text(entry, "id", f"{_ID_ROOT}{subject}/{iso(epoch)}")
+    _text(entry, "id", entry_id)
     _text(entry, "title", f"{moment(epoch)}: {_summary(cards)}")
     _text(entry, "updated", iso(epoch))
     page = next((card.href for card in cards if card.href), None)
