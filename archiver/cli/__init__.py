@@ -2,16 +2,22 @@
 
 Exit codes: 0 success; 1 the command ran but some data was not archived (the reason is on
 stderr; what was fetched is committed); 2 usage error; 3 the command could not run at all
-(repository, capture or network setup).
+(repository, capture or network setup); 130 and 143 stopped by SIGINT (Ctrl-C) and SIGTERM.
 """
 
 from __future__ import annotations
 
 import os
+from typing import Any
 
-import click
+# The standard library only: what follows takes a second or so to import (click, then the
+# commands' pygit2 and httpx), and a Ctrl-C meanwhile ends in one line, not a traceback.
+from archiver.cli.signals import interrupted_in_one_line, stopped_cleanly
 
-from archiver.cli.output import escape_unencodable_output, reserve_closed_descriptors
+with interrupted_in_one_line():
+    import click
+
+    from archiver.cli.output import escape_unencodable_output, reserve_closed_descriptors
 
 # What git clears before it works in another repository (`git rev-parse --local-env-vars`;
 # the `git -c` settings kept): set by a hook or a wrapper, they would send the git commands
@@ -24,7 +30,15 @@ REPOSITORY_ENV = (
 )  # fmt: skip
 
 
-@click.group()
+class _Commands(click.Group):
+    """The command group: every command stopped by Ctrl-C or SIGTERM exits in one line."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with stopped_cleanly():
+            return super().invoke(ctx)
+
+
+@click.group(cls=_Commands)
 @click.version_option(package_name="openrouter-archiver")
 def main() -> None:
     """Archive OpenRouter's public catalog, hour by hour, as a git repository."""
@@ -35,16 +49,17 @@ def main() -> None:
 
 
 # Each command module registers itself on `main` when imported.
-from archiver.cli import (  # noqa: E402, F401
-    checkout,
-    export,
-    history,
-    import_,
-    notify,
-    pricing,
-    replay,
-    site,
-    sync,
-    telemetry,
-    update_code,
-)
+with interrupted_in_one_line():
+    from archiver.cli import (  # noqa: F401
+        checkout,
+        export,
+        history,
+        import_,
+        notify,
+        pricing,
+        replay,
+        site,
+        sync,
+        telemetry,
+        update_code,
+    )

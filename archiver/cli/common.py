@@ -2,7 +2,7 @@
 
 Exit codes: 0 success; 1 the command ran but some data was not archived (the reason is on
 stderr; what was fetched is committed); 2 usage error; 3 the command could not run at all
-(repository, capture or network setup).
+(repository, capture or network setup); 130 and 143 stopped by SIGINT (Ctrl-C) and SIGTERM.
 """
 
 from __future__ import annotations
