@@ -11,7 +11,13 @@ import orjson
 
 from archiver import jsonvalue
 from archiver.cli import main
-from archiver.cli.common import IsoTime, PartialFailure, repo_option, reports_errors
+from archiver.cli.common import (
+    IsoTime,
+    OneLineError,
+    PartialFailure,
+    repo_option,
+    reports_errors,
+)
 from archiver.history.change_json import described_changes, sync_json
 from archiver.history.kinds import Described, Kind, model_name
 from archiver.history.versions import Change, SyncChanges
@@ -59,7 +65,7 @@ def log(repo: Path, category: Category, key: str, as_json: bool) -> None:
         )
         return
     if not found:
-        raise click.ClickException(f"no {category} {key!r} in the archive's history")
+        raise OneLineError(f"no {category} {key!r} in the archive's history")
     for version in found:
         click.echo(f"{format_epoch(version.epoch)}  {version.kind:8}  {version.commit[:12]}")
         if version.kind in ("changed", "returned"):
@@ -96,7 +102,7 @@ def show(repo: Path, category: Category, key: str | None, at: datetime | None, w
     entity = entity_at(repo, category, key, when)
     if entity is None:
         moment = f" at {format_epoch(at)}" if at else ""
-        raise click.ClickException(f"no {category} {key!r} in the archive{moment}")
+        raise OneLineError(f"no {category} {key!r} in the archive{moment}")
     _echo_json(entity)
 
 

@@ -9,6 +9,7 @@ import click
 
 from archiver.cli import main
 from archiver.cli.common import IsoTime, repo_option, reports_errors
+from archiver.textsafe import one_line
 from archiver.times import minute_text
 
 
@@ -78,17 +79,18 @@ def site(
         fetch_history_after(repo, None)
     report = build_site(repo, out, at=at, base_url=address, cache=cache)
     epoch = minute_text(report.epoch) if report.epoch else "no sync yet"
-    click.echo(f"Built {report.out_dir} from the sync of {epoch}")
+    click.echo(f"Built {one_line(str(report.out_dir))} from the sync of {epoch}")
     click.echo(
         f"  {report.pages} pages, {report.files} files, {report.bytes / 1e6:.1f} MB, "
         f"in {report.seconds:.1f}s ({report.unchanged} files unchanged)"
     )
     if report.history:
         click.echo(f"  {report.history}")
+    # Problems quote archived text (a key, a value): one inert line each.
     for problem in report.problems:
-        click.echo(f"  note: {problem}", err=True)
+        click.echo(f"  note: {one_line(problem)}", err=True)
     for problem in report.skipped:
-        click.echo(f"  problem: {problem}", err=True)
+        click.echo(f"  problem: {one_line(problem)}", err=True)
     if report.skipped:
         # Built all the rest, but the archive holds files the site left out: say so.
         raise SystemExit(1)

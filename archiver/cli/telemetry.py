@@ -12,7 +12,7 @@ import orjson
 
 from archiver import jsonvalue
 from archiver.cli import main
-from archiver.cli.common import IsoTime, repo_option, reports_errors
+from archiver.cli.common import IsoTime, OneLineError, repo_option, reports_errors
 from archiver.textsafe import cell_text, json_text
 from archiver.times import format_epoch
 
@@ -70,7 +70,7 @@ def telemetry(
 
     samples = _at_one_commit(repo, lambda: series(repo, KINDS[kind], key, since, until))
     if not samples:
-        raise click.ClickException(f"no telemetry for {kind} {key!r} in {repo}")
+        raise OneLineError(f"no telemetry for {kind} {key!r} in {repo}")
     if output == "json":
         click.echo(json_text(jsonvalue.dumps(samples, option=orjson.OPT_INDENT_2).decode()))
     else:
@@ -108,7 +108,7 @@ def _print_uptime(
     first, last = format_epoch(since) if since else "", format_epoch(until) if until else "~"
     points = _at_one_commit(repo, lambda: uptime_series(repo, key, first, last))
     if not points:
-        raise click.ClickException(f"no uptime for endpoint {key!r} in {repo}")
+        raise OneLineError(f"no uptime for endpoint {key!r} in {repo}")
     if output == "json":
         click.echo(json_text(jsonvalue.dumps([list(point) for point in points]).decode()))
         return
