@@ -87,7 +87,10 @@ def test_changes_match_the_commits(archive: Path) -> None:
         assert len(group["changes"]) == len(touched)
 
 
-def test_unknown_entity_is_a_clear_error(archive: Path) -> None:
-    result = CliRunner().invoke(main, ["log", "--repo", str(archive), "model", "nobody/nothing"])
-    assert result.exit_code != 0
-    assert "nobody/nothing" in result.output
+@pytest.mark.parametrize("extra", [[], ["--json"]])
+def test_unknown_entity_is_a_clear_error(archive: Path, extra: list[str]) -> None:
+    # With --json too: an empty list and exit 0 read as a history that exists but is empty.
+    arguments = ["log", "--repo", str(archive), "model", "nobody/nothing", *extra]
+    result = CliRunner().invoke(main, arguments)
+    assert result.exit_code == 1
+    assert result.stdout == "" and "nobody/nothing" in result.stderr

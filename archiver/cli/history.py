@@ -51,6 +51,8 @@ def log(repo: Path, category: Category, key: str, as_json: bool) -> None:
     from archiver.history.versions import format_patch, versions
 
     found = versions(repo, category, key)
+    if not found:  # With --json too: `[]` and exit 0 read as a history that exists but is empty.
+        raise OneLineError(f"no {category} {key!r} in the archive's history")
     if as_json:
         _echo_json(
             [
@@ -64,8 +66,6 @@ def log(repo: Path, category: Category, key: str, as_json: bool) -> None:
             ]
         )
         return
-    if not found:
-        raise OneLineError(f"no {category} {key!r} in the archive's history")
     for version in found:
         click.echo(f"{format_epoch(version.epoch)}  {version.kind:8}  {version.commit[:12]}")
         if version.kind in ("changed", "returned"):
