@@ -105,3 +105,27 @@ def test_a_read_only_folder_is_refused_before_the_branch_moves(
     assert again.exit_code == 0, again.output
     tree = git(small_archive, "rev-parse", "HEAD:data")
     assert tree == git(reference, "rev-parse", "HEAD:data") and status_clean(small_archive)
+
+
+def test_a_folder_where_a_new_file_goes_is_refused_before_the_branch_moves(
+    small_archive: Path, tmp_path: Path
+) -> None:
+    reference = copy_archive(small_archive, tmp_path / "reference")
+    assert (
+        CliRunner().invoke(main, ["import", "--repo", str(reference), NEXT_CAPTURE]).exit_code == 0
+    )
+    added = git(reference, "diff", "--name-only", "--diff-filter=A", "HEAD~1", "HEAD", "data/")
+    in_the_way = small_archive / added.split()[0]
+    in_the_way.mkdir(parents=True)
+    before = head(small_archive)
+    result = CliRunner().invoke(main, ["import", "--repo", str(small_archive), NEXT_CAPTURE])
+    assert result.exit_code == 3, result.output
+    assert "Traceback" not in result.output
+    assert f"{in_the_way} is a folder where the archive needs a file" in result.stderr
+    assert head(small_archive) == before
+    assert not (small_archive / ".git" / JOURNAL).exists()
+    in_the_way.rmdir()
+    again = CliRunner().invoke(main, ["import", "--repo", str(small_archive), NEXT_CAPTURE])
+    assert again.exit_code == 0, again.output
+    tree = git(small_archive, "rev-parse", "HEAD:data")
+    assert tree == git(reference, "rev-parse", "HEAD:data") and status_clean(small_archive)

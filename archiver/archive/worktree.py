@@ -174,11 +174,18 @@ def refuse_linked_folders(
     root: Path, paths: Iterable[str], tree: pygit2.Tree | None = None
 ) -> None:
     """Raise if any folder on the way to these paths (below root) is a symlink or no folder,
-    or another repository: a clone inside it, or a submodule (in the work tree or `tree`)."""
+    or another repository: a clone inside it, or a submodule (in the work tree or `tree`);
+    or if a folder stands where one of the paths' files goes."""
     folders: set[str] = set()
     for path in paths:
         parts = path.split("/")[:-1]
         folders.update("/".join(parts[: depth + 1]) for depth in range(len(parts)))
+        if os.path.isdir(root / path) and not os.path.islink(root / path):
+            # Found only once the branch had moved ("Is a directory"), as below.
+            raise StoreError(
+                f"{root / path} is a folder where the archive needs a file; nothing was "
+                "committed. Move it away, then sync again"
+            )
     # Shallow first: the message names the link, not a path below it.
     for folder in sorted(folders, key=lambda f: f.count("/")):
         if tree is not None and _submodule_in(tree, folder):
