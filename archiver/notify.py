@@ -21,8 +21,8 @@ posted; a webhook that times out, refuses or answers an error raises
 
 from __future__ import annotations
 
+import asyncio
 import fnmatch
-import time
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -32,6 +32,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+import pygit2
 
 from archiver.archive.remote import rev
 from archiver.archive.trailers import EPOCH_TRAILER
@@ -131,7 +132,9 @@ def newest_syncs(repo_path: str | Path, after: str | None = None) -> list[SyncCh
             chain[commit_id] = epoch
         if not after or len(chain) >= MAX_SYNCS:
             break
-    if after and not found_after:
+    # Stopped at MAX_SYNCS short of after, it is still an ancestor: the newest MAX_SYNCS
+    # (read as "not an ancestor", the newest alone was posted and the rest dropped unsaid).
+    if after and not found_after and not _descends(repo, head, after):
         chain = dict(list(chain.items())[:1])  # After is not an ancestor: the newest only.
     if not chain:
         return []
@@ -145,11 +148,14 @@ def messages(
     rules: Sequence[Rule],
     site_url: str | None = None,
 ) -> list[str]:
-    """Return the chat messages for the changes of groups that match the rules."""
+    """Return the chat messages for the changes of groups (newest first, as newest_syncs
+    gives them) that match the rules, the oldest sync's first: a chat reads downwards."""
     models = category_at(repo_path, "model", datetime.max) if groups else {}
     names = {key: model_name(entity, key) for key, entity in models.items()}
     lines: list[str] = []
-    for group in groups:
+    # In the order given, a run posting two syncs put the later above the earlier, under
+    # the previous run's message: the chat no longer read in the order things happened.
+    for group in reversed(groups):
         matched = _matched(group, rules, names)
         if matched:
             total = len(group.changes)
@@ -173,21 +179,32 @@ def post(url: str, texts: Iterable[str], timeout: float = 10.0) -> int:
         raise WebhookError(
             "the webhook URL is not a valid URL; check the secret that holds it; nothing posted"
         ) from None
+    # Asynchronous only for its clock: httpx's timeout bounds each read, so a webhook that
+    # sent its answer a byte at a time held a post (and the hourly job) for as long as it
+    # liked; asyncio.timeout bounds the whole post.
+    return asyncio.run(_post_all(url, host, list(texts), timeout))
+
+
+async def _post_all(url: str, host: str, texts: list[str], timeout: float) -> int:
+    """Post each message in order; return how many were posted."""
     posted = 0
-    with httpx.Client(timeout=timeout, follow_redirects=False) as client:
+    async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client:
         for text in texts:
-            _post_one(client, url, host, text)
+            await _post_one(client, url, host, text, timeout)
             posted += 1
     return posted
 
 
-def _post_one(client: httpx.Client, url: str, host: str, text: str) -> None:
-    """Post one message; wait once when the webhook says it is rate limited."""
+async def _post_one(
+    client: httpx.AsyncClient, url: str, host: str, text: str, timeout: float
+) -> None:
+    """Post one message within timeout seconds; wait once when the webhook is rate limited."""
     body = {"content": text, "text": text, "allowed_mentions": {"parse": []}}
     for attempt in range(2):
         try:
-            response = client.post(url, json=body)
-        except httpx.TimeoutException:
+            async with asyncio.timeout(timeout):
+                response = await client.post(url, json=body)
+        except (TimeoutError, httpx.TimeoutException):
             message = f"webhook at {host} did not answer in time; nothing more posted"
             raise WebhookError(message) from None
         except (httpx.HTTPError, httpx.InvalidURL, ValueError) as error:
@@ -197,7 +214,7 @@ def _post_one(client: httpx.Client, url: str, host: str, text: str) -> None:
             message = f"webhook at {host} unreachable ({reason}); nothing more posted"
             raise WebhookError(message) from None
         if response.status_code == 429 and attempt == 0:
-            time.sleep(_retry_after(response))
+            await asyncio.sleep(_retry_after(response))
             continue
         if response.status_code >= 300:
             raise WebhookError(
@@ -303,6 +320,14 @@ def _any_glob(globs: Sequence[str], names: Sequence[str]) -> bool:
     if not globs:
         return True
     return any(fnmatch.fnmatchcase(name.lower(), glob.lower()) for glob in globs for name in names)
+
+
+def _descends(repo: pygit2.Repository, head: str, ancestor: str) -> bool:
+    """Tell whether head descends from ancestor (False when git does not know it)."""
+    try:
+        return bool(repo.descendant_of(head, ancestor))
+    except (KeyError, ValueError, pygit2.GitError):
+        return False
 
 
 def _epoch(commit: Any) -> datetime | None:
