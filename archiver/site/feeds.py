@@ -9,6 +9,7 @@ escaped again by markupsafe: a feed reader shows upstream text, never runs it.
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -35,6 +36,8 @@ __all__ = [
 ATOM = "http://www.w3.org/2005/Atom"
 ENTRIES = 50
 _ID_ROOT = "tag:openrouter-archiver,2026:"
+# The ASCII characters an IRI path may not hold as they are (RFC 3987's ipchar and "/").
+_NOT_IN_IRI = re.compile(r"[^A-Za-z0-9\-._~!$&'()*+,;=:@/\x80-\U0010ffff]")
 
 
 def atom_feed(
@@ -54,7 +57,7 @@ def atom_feed(
     """
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
-    _text(feed, "id", f"{_ID_ROOT}{subject}")
+    _text(feed, "id", f"{_ID_ROOT}{_iri(subject)}")
     _text(feed, "title", title)
     _text(feed, "updated", iso(updated or (cards[0].epoch if cards else None)) or _EPOCH0)
     _link(feed, _address(base_url, path), "self")
@@ -91,11 +94,21 @@ def _syncs(
         first_of_hour.setdefault(epoch, commit)
     found = []
     for epoch, commit in ordered:
-        entry_id = f"{_ID_ROOT}{subject}/{iso(epoch)}"
+        entry_id = f"{_ID_ROOT}{_iri(subject)}/{iso(epoch)}"
         if first_of_hour[epoch] != commit:
             entry_id += f"/{commit}"
         found.append((entry_id, epoch, by_sync[(epoch, commit)]))
     return found
+
+
+def _iri(subject: str) -> str:
+    """Return a feed's subject (a model's or provider's key in it) as it may stand in an IRI.
+
+    An id is an IRI (RFC 4287): a key holding a space, `<`, `"`, `#` or a `%` not followed by
+    two hex digits made the feed's and its entries' ids invalid. Those ASCII characters are
+    percent-encoded; every other character stays, so the ids of other keys do not change.
+    """
+    return _NOT_IN_IRI.sub(lambda found: "".join(f"%{b:02X}" for b in found[0].encode()), subject)
 
 
 def _entry(
@@ -207,9 +220,30 @@ def site_feeds(site_name: str, catalog: Catalog, timeline: Timeline) -> Iterator
         title = f"{site_name}: {model.name} ({model.key})"
         history = timeline.history("model", model.key)
         yield FeedSpec(model_feed(model.key), title, f"model/{model.key}", history, model.href)
+    yield from _gone_model_feeds(site_name, catalog, timeline)
     for provider in catalog.providers:
         title = f"{site_name}: {provider.name} ({provider.key})"
         history = timeline.history("provider", provider.key)
         subject = f"provider/{provider.key}"
         yield FeedSpec(provider_feed(provider.key), title, subject, history, provider.href)
     yield from kind_feeds(site_name, cards)
+
+
+# archiver.site.graveyard.PAGE (which imports this module): where gone models are listed.
+_GRAVEYARD_PAGE = "deprecations.html"
+
+
+def _gone_model_feeds(site_name: str, catalog: Catalog, timeline: Timeline) -> Iterator[FeedSpec]:
+    """Yield the feed of each model the archive held that the catalog no longer lists.
+
+    Its page goes with it, but not its feed: that vanished too, so whoever followed the
+    model never got the entry saying it left (nor, later, that it came back). Its page
+    link is the graveyard's.
+    """
+    listed = {model.key for model in catalog.models}
+    for (category, key), cards in timeline.by_entity.items():
+        if category != "model" or key in listed or not cards:
+            continue
+        title = f"{site_name}: {cards[0].title} ({key})"
+        history = timeline.history("model", key)
+        yield FeedSpec(model_feed(key), title, f"model/{key}", history, _GRAVEYARD_PAGE)
