@@ -56,8 +56,10 @@ class Sku:
 
     @property
     def per_million(self) -> Decimal | None:
-        """Return the price per million tokens (None: not sold per token)."""
-        return EXACT.multiply(self.value, MILLION) if self.unit == TOKEN else None
+        """Return the price per million tokens (None: not sold per token, or routed: -1)."""
+        if self.unit != TOKEN or self.routed:
+            return None
+        return EXACT.multiply(self.value, MILLION)
 
     @property
     def shown(self) -> Decimal:
