@@ -67,15 +67,19 @@ class PriceMove:
     @property
     def percent(self) -> Decimal | None:
         """Return the change in percent (None when it appeared, vanished or was 0, or a share)."""
-        if self.old is None or self.new is None or self.old == 0 or self.unit == "%":
-            return None
-        return (self.new - self.old) / self.old * 100
+        if self.old is None or self.new is None or self.old <= 0 or self.unit == "%":
+            return None  # From -1 (routed: no price of its own) no percent tells the move.
+        return None if self.new < 0 else (self.new - self.old) / self.old * 100
 
     @property
     def cheaper(self) -> bool | None:
         """Tell whether a buyer pays less now (a discount that grows is cheaper)."""
-        if self.old is None or self.new is None:
-            return None
+        if (
+            self.old is None
+            or self.new is None
+            or (self.unit != "%" and min(self.old, self.new) < 0)
+        ):
+            return None  # Also to or from -1: neither cheaper nor dearer, priced elsewhere.
         return self.new > self.old if self.label == "discount" else self.new < self.old
 
 
@@ -318,9 +322,12 @@ def _move(
     label: str, old: Decimal | None, new: Decimal | None, scale: Decimal, unit: str
 ) -> PriceMove:
     """Return a move with its values scaled to the unit people read, and its text."""
-    old_read = old * scale if old is not None else None
-    new_read = new * scale if new is not None else None
-    if old_read is None and new_read is not None:
+    # Exact: the default context's 28 digits rounded a longer price in the text.
+    old_read = EXACT.multiply(old, scale) if old is not None else None
+    new_read = EXACT.multiply(new, scale) if new is not None else None
+    if min(old_read or 0, new_read or 0) < 0:  # OpenRouter's -1: priced by the model routed to.
+        text = f"{label} {_routed(old_read, unit)} -> {_routed(new_read, unit)}"
+    elif old_read is None and new_read is not None:
         text = f"{label} price added: {dollars(new_read)} {unit}"
     elif new_read is None and old_read is not None:
         text = f"{label} price removed (was {dollars(old_read)} {unit})"
@@ -330,6 +337,11 @@ def _move(
         if old_read != 0:
             text += f", {signed_percent((new_read - old_read) / old_read * 100)}"
     return PriceMove(label, old_read, new_read, unit, text.replace("  ", " ").rstrip())
+
+
+def _routed(value: Decimal | None, unit: str) -> str:
+    """Return a price as a move reads it, -1 as routed rather than minus a million dollars."""
+    return "none" if value is None else "routed (-1)" if value < 0 else f"{dollars(value)} {unit}"
 
 
 def _share(value: Decimal | None) -> str:

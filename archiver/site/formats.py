@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from archiver.history.classify import decimal_price
-from archiver.history.price_moves import dollars
+from archiver.history.price_moves import EXACT, dollars
 from archiver.times import day_text, format_epoch, minute_text
 
 __all__ = [
@@ -60,7 +60,8 @@ def per_million(value: Any) -> Decimal | None:
     number = decimal_price(value)
     if number is None or number < 0:
         return None  # OpenRouter writes -1 for "depends on the routed model".
-    return (number * MILLION).normalize()
+    # Exact, as `archiver price` writes it: the default 28 digits rounded a longer price.
+    return EXACT.multiply(number, MILLION).normalize(EXACT)
 
 
 def money(value: Decimal | float | None, free: str = "free") -> str:

@@ -23,7 +23,7 @@ import orjson
 
 from archiver import jsonvalue
 from archiver.canonical import json_bytes
-from archiver.history.price_moves import dollars
+from archiver.history.price_moves import EXACT, dollars
 from archiver.history.pricing import LIST_PRICE, PriceInterval, billing, request_cost
 from archiver.history.versions import SyncChanges
 from archiver.site.formats import MILLION, iso
@@ -209,7 +209,7 @@ def _calculator(model: str, catalog: Catalog, histories: Histories) -> Calculato
 
 def _per_million(price: Decimal | None) -> str:
     """Return a per-token price per million tokens, exact, as the calculator writes it."""
-    return dollars(price * MILLION) if price is not None else "\u2013"
+    return dollars(EXACT.multiply(price, MILLION)) if price is not None else "\u2013"
 
 
 def _in_force(intervals: list[PriceInterval]) -> PriceInterval | None:
