@@ -9,8 +9,6 @@ long prompt, or a tiny price beside a fee) came out rounded: `1000.0000001` for
 
 from __future__ import annotations
 
-import os
-import subprocess
 from decimal import Decimal, localcontext
 from pathlib import Path
 
@@ -18,6 +16,7 @@ import orjson
 from click.testing import CliRunner
 
 from archiver.cli import main
+from tests.archive_helpers import as_person
 
 ID = "0201e32d-e7d4-4307-850a-67c239dd2ba9"
 PROMPT = "0.00000012345678901234567890123456789"
@@ -35,19 +34,9 @@ def _archive(tmp_path: Path) -> Path:
     repo = tmp_path / "archive"
     (repo / "data/endpoint").mkdir(parents=True)
     (repo / f"data/endpoint/{ID}.json").write_bytes(orjson.dumps(ENDPOINT) + b"\n")
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "Ann",
-        "GIT_AUTHOR_EMAIL": "ann@example.org",
-        "GIT_COMMITTER_NAME": "Ann",
-        "GIT_COMMITTER_EMAIL": "ann@example.org",
-    }
-    for args in (
-        ["init", "-q"],
-        ["add", "-A"],
-        ["commit", "-q", "-m", "Sync", "-m", "Sync-Epoch: 2026-07-17T18:00:00Z"],
-    ):
-        subprocess.run(["git", "-C", str(repo), *args], check=True, env=env, capture_output=True)
+    as_person(repo, "init", "-q")
+    as_person(repo, "add", "-A")
+    as_person(repo, "commit", "-q", "-m", "Sync", "-m", "Sync-Epoch: 2026-07-17T18:00:00Z")
     return repo
 
 

@@ -8,8 +8,6 @@ as minus a million dollars; the site, reading the same price, shows none.
 
 from __future__ import annotations
 
-import os
-import subprocess
 from pathlib import Path
 
 import orjson
@@ -17,6 +15,7 @@ from click.testing import CliRunner
 
 from archiver.cli import main
 from archiver.paths import key_to_path
+from tests.archive_helpers import as_person
 
 MODEL = "openrouter/auto"
 # The v1 object of openrouter/auto in the 2026-06 captures, trimmed to what is priced.
@@ -29,19 +28,9 @@ def _archive(tmp_path: Path) -> Path:
     path = repo / key_to_path("model", MODEL)
     path.parent.mkdir(parents=True)
     path.write_bytes(orjson.dumps({"v1": V1}) + b"\n")
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "Ann",
-        "GIT_AUTHOR_EMAIL": "ann@example.org",
-        "GIT_COMMITTER_NAME": "Ann",
-        "GIT_COMMITTER_EMAIL": "ann@example.org",
-    }
-    for args in (
-        ["init", "-q"],
-        ["add", "-A"],
-        ["commit", "-q", "-m", "Sync", "-m", "Sync-Epoch: 2026-06-07T18:00:00Z"],
-    ):
-        subprocess.run(["git", "-C", str(repo), *args], check=True, env=env, capture_output=True)
+    as_person(repo, "init", "-q")
+    as_person(repo, "add", "-A")
+    as_person(repo, "commit", "-q", "-m", "Sync", "-m", "Sync-Epoch: 2026-06-07T18:00:00Z")
     return repo
 
 
