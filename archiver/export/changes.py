@@ -7,7 +7,8 @@ The kinds, summaries and price moves are the history's own (`entry_changes`, the
 - ``changes``: one row per entity per sync (epoch, commit, category, key, kinds, classes,
   summary, details, price moves and JSON Patch as JSON text);
 - ``price_moves``: one row per price field that moved (the exact old and new decimals, as
-  text and as doubles, the change in percent, up or down), for "every price cut last month".
+  text and as doubles, the change in percent, up or down; neither, with no percent, to or
+  from a routed -1), for "every price cut last month".
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from archiver.export.columns import DOUBLE, STRING, STRINGS, TIME, Column, decim
 from archiver.export.entities import ModelNames
 from archiver.export.months import month_of
 from archiver.history.change_json import change_json, described_changes
+from archiver.history.classify import price_direction
 from archiver.history.kinds import importance
 from archiver.history.versions import Change, SyncChanges
 from archiver.paths import CATEGORIES
@@ -141,9 +143,8 @@ def _change_cells(found: Mapping[str, Any]) -> dict[str, Any]:
 def _move_cells(move: Mapping[str, Any]) -> dict[str, Any]:
     """Return the cells of one price move."""
     old, new = decimal(move["old"]), decimal(move["new"])
-    direction = None
-    if old is not None and new is not None:
-        direction = "down" if new < old else "up"
+    # None to or from a routed -1, as the change's class (price_changed) says.
+    direction = price_direction(old, new) if old is not None and new is not None else None
     return {
         "field": move["field"],
         "old": move["old"],

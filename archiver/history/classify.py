@@ -7,6 +7,9 @@ A change carries one or more of ``CLASSES``:
   ``v1.pricing.*``) whose value, read as a decimal, went up / down; ``display_pricing`` is
   a presentation copy of the same prices and ``discount`` / ``min_prompt_tokens`` are not
   prices, so they never decide a direction;
+- ``price_changed``: a price field that moved to or from a negative value (OpenRouter's
+  ``-1``: priced by the model a request is routed to, no price of its own), a change of
+  pricing with no direction and no percent;
 - ``context_changed``: a ``context_length``, ``max_completion_tokens`` or
   ``max_prompt_tokens`` field, at any depth (``v1.top_provider.context_length``);
 - ``other``: any other difference. Fields that merely echo a price change
@@ -31,6 +34,7 @@ CLASSES = (
     "returned",
     "price_up",
     "price_down",
+    "price_changed",
     "context_changed",
     "other",
 )
@@ -70,9 +74,20 @@ class PriceChange:
         return {"field": self.field, "old": self.old, "new": self.new, "percent": self.percent}
 
     @property
+    def direction(self) -> str | None:
+        """Return "up" or "down", or None for a move to or from a routed -1 (see
+        `price_direction`)."""
+        return price_direction(Decimal(self.old), Decimal(self.new))
+
+    @property
     def went_up(self) -> bool:
-        """Tell whether the price rose."""
-        return Decimal(self.new) > Decimal(self.old)
+        """Tell whether the price rose (a move to or from a routed -1 did not)."""
+        return self.direction == "up"
+
+    @property
+    def price_class(self) -> str:
+        """Return the class this move gives its change: price_up, price_down, price_changed."""
+        return "price_changed" if self.direction is None else f"price_{self.direction}"
 
 
 @dataclass(frozen=True)
@@ -106,7 +121,7 @@ def classify(
     priced_leaf = root is not None and any(parts[: len(root)] == root for parts in changed)
     prices = price_changes(category, before, after, changed) if priced_leaf else ()
     kinds = {"returned"} if returned else set()
-    kinds.update("price_up" if price.went_up else "price_down" for price in prices)
+    kinds.update(price.price_class for price in prices)
     priced = {price.field for price in prices}
     for parts in changed:
         kinds.add(_leaf_class(category, parts, priced))
@@ -144,6 +159,15 @@ def price_changes(
     return tuple(found)
 
 
+def price_direction(old_value: Decimal, new_value: Decimal) -> str | None:
+    """Return "up" or "down" for a price that moved, or None when either side is negative:
+    OpenRouter's -1, priced by the model a request is routed to, is no price to compare
+    (0.00000015 to -1 read as a cut of 666,666,767%)."""
+    if min(old_value, new_value) < 0:
+        return None
+    return "up" if new_value > old_value else "down"
+
+
 def _percent(old_value: Decimal, new_value: Decimal) -> float | None:
     """Return a price's move in percent, or None when there is no finite one to tell.
 
@@ -152,8 +176,8 @@ def _percent(old_value: Decimal, new_value: Decimal) -> float | None:
     cache wrote it as null and a build from the cache showed no percent where a full
     build showed "inf%"; None is what both show, and what the API writes already.
     """
-    if old_value <= 0:
-        return None
+    if old_value <= 0 or new_value < 0:
+        return None  # From nothing, or to or from a routed -1: no percent tells the move.
     percent = float((new_value - old_value) / old_value * 100)
     return percent if math.isfinite(percent) else None
 

@@ -53,6 +53,7 @@ _PRICE_NAMES = {
 _PER_UNIT = frozenset({"web_search", "request", "image", "image_output"})
 _ECHOES = ("display_pricing", "pricing_json", "pricing_version_id")
 MAX_LINES = 12
+ROUTED = "routed (-1)"
 
 
 @dataclass(frozen=True)
@@ -63,12 +64,15 @@ class PriceLine:
     old: str
     new: str
     percent: float | None
-    up: bool
+    # None to or from a routed -1: no direction (classify.price_direction).
+    up: bool | None
     unit: str
 
     @property
-    def better(self) -> bool:
+    def better(self) -> bool | None:
         """Tell whether the change is good for a buyer (a lower price, a higher discount)."""
+        if self.up is None:
+            return None
         return self.up if self.label == "discount" else not self.up
 
 
@@ -283,7 +287,18 @@ def _price_line(price: PriceChange) -> PriceLine:
         old, new, unit = _unit_price(price.old), _unit_price(price.new), ""
     else:
         old, new, unit = money(per_million(price.old)), money(per_million(price.new)), "/Mtok"
-    return PriceLine(label, old, new, price.percent, price.went_up, unit)
+    # OpenRouter's -1 is no price (per_million reads none): it reads as price_moves says it.
+    old, new = (ROUTED if _routed(price.old) else old), (ROUTED if _routed(price.new) else new)
+    direction = price.direction
+    return PriceLine(
+        label, old, new, price.percent, None if direction is None else direction == "up", unit
+    )
+
+
+def _routed(text: str) -> bool:
+    """Tell whether a price is OpenRouter's -1 (any negative): priced by the model routed to."""
+    value = decimal_price(text)
+    return value is not None and value < 0
 
 
 def _unit_price(text: str) -> str:
