@@ -220,30 +220,35 @@ def site_feeds(site_name: str, catalog: Catalog, timeline: Timeline) -> Iterator
         title = f"{site_name}: {model.name} ({model.key})"
         history = timeline.history("model", model.key)
         yield FeedSpec(model_feed(model.key), title, f"model/{model.key}", history, model.href)
-    yield from _gone_model_feeds(site_name, catalog, timeline)
+    yield from _gone_feeds(site_name, "model", {model.key for model in catalog.models}, timeline)
     for provider in catalog.providers:
         title = f"{site_name}: {provider.name} ({provider.key})"
         history = timeline.history("provider", provider.key)
         subject = f"provider/{provider.key}"
         yield FeedSpec(provider_feed(provider.key), title, subject, history, provider.href)
+    listed = {provider.key for provider in catalog.providers}
+    yield from _gone_feeds(site_name, "provider", listed, timeline)
     yield from kind_feeds(site_name, cards)
 
 
 # archiver.site.graveyard.PAGE (which imports this module): where gone models are listed.
 _GRAVEYARD_PAGE = "deprecations.html"
+_FEED_PATHS = {"model": model_feed, "provider": provider_feed}
 
 
-def _gone_model_feeds(site_name: str, catalog: Catalog, timeline: Timeline) -> Iterator[FeedSpec]:
-    """Yield the feed of each model the archive held that the catalog no longer lists.
+def _gone_feeds(
+    site_name: str, category: str, listed: set[str], timeline: Timeline
+) -> Iterator[FeedSpec]:
+    """Yield the feed of each model or provider the archive held that is no longer listed.
 
-    Its page goes with it, but not its feed: that vanished too, so whoever followed the
-    model never got the entry saying it left (nor, later, that it came back). Its page
-    link is the graveyard's.
+    Its page goes with it, but not its feed: that vanished too, so whoever followed it
+    never got the entry saying it left (nor, later, that it came back). Its page link is
+    the graveyard's.
     """
-    listed = {model.key for model in catalog.models}
-    for (category, key), cards in timeline.by_entity.items():
-        if category != "model" or key in listed or not cards:
+    for (found, key), cards in timeline.by_entity.items():
+        if found != category or key in listed or not cards:
             continue
         title = f"{site_name}: {cards[0].title} ({key})"
-        history = timeline.history("model", key)
-        yield FeedSpec(model_feed(key), title, f"model/{key}", history, _GRAVEYARD_PAGE)
+        history = timeline.history(category, key)
+        path = _FEED_PATHS[category](key)
+        yield FeedSpec(path, title, f"{category}/{key}", history, _GRAVEYARD_PAGE)
