@@ -25,14 +25,15 @@ from archiver.history.kinds import model_name
 from archiver.history.settled import settled
 from archiver.history.versions import SyncChanges
 from archiver.site.cards import ChangeCard
+from archiver.site.catalog import provider_name
 from archiver.site.context import Entity, Projection
-from archiver.site.feeds import FeedSpec
+from archiver.site.feeds import FeedSpec, provider_feed
 from archiver.site.formats import per_million
 from archiver.site.page_contexts import Frame, SiteInfo
 from archiver.site.pricing_api import pricing_file
 from archiver.site.rows import Catalog
 from archiver.site.timeline import Timeline
-from archiver.site.urls import endpoint_page, model_page
+from archiver.site.urls import endpoint_page, model_feed, model_page
 from archiver.site.values import as_text, dig, iso_time
 
 __all__ = [
@@ -43,6 +44,7 @@ __all__ = [
     "DeprecationsPage",
     "GoneEndpoint",
     "GoneModel",
+    "GoneProvider",
     "deprecations_page",
     "lifecycle_feeds",
 ]
@@ -97,6 +99,17 @@ class GoneModel:
     output: Decimal | None
     endpoints: list[GoneEndpoint]
     prices: str
+    feed: str
+
+
+@dataclass(frozen=True)
+class GoneProvider:
+    """A provider no longer listed: when it left, and its feed (kept, telling that)."""
+
+    key: str
+    name: str
+    left: datetime
+    feed: str
 
 
 @dataclass(frozen=True)
@@ -106,6 +119,7 @@ class DeprecationsPage:
     frame: Frame
     deprecations: list[Deprecation]
     graveyard: list[GoneModel]
+    gone_providers: list[GoneProvider]
     deprecations_feed: str
     graveyard_feed: str
     # The syncs at which an end date was set, moved or withdrawn: the deprecations feed.
@@ -132,6 +146,7 @@ def deprecations_page(
         frame=frame,
         deprecations=_deprecations(projection, catalog, scan),
         graveyard=_graveyard(projection, catalog, scan),
+        gone_providers=_gone_providers(projection, groups),
         deprecations_feed=DEPRECATIONS_FEED,
         graveyard_feed=GRAVEYARD_FEED,
         announcements=frozenset(scan.events),
@@ -251,9 +266,26 @@ def _graveyard(projection: Projection, catalog: Catalog, scan: _Scan) -> list[Go
                 output=per_million(dig(before, ("v1", "pricing", "completion"))),
                 endpoints=endpoints,
                 prices=pricing_file(key),
+                feed=model_feed(key),
             )
         )
     found.sort(key=lambda model: (model.left, model.name), reverse=True)
+    return found
+
+
+def _gone_providers(projection: Projection, groups: Sequence[SyncChanges]) -> list[GoneProvider]:
+    """Return the providers whose last change removed them, most recently gone first."""
+    last: dict[str, tuple[datetime, Entity | None, Entity | None]] = {}
+    for group in settled(groups):  # Newest first: an entity's first change seen is its last.
+        for change in group.changes:
+            if change.category == "provider":
+                last.setdefault(change.key, (change.epoch, change.before, change.after))
+    found = [
+        GoneProvider(key, provider_name(before, key), epoch, provider_feed(key))
+        for key, (epoch, before, after) in last.items()
+        if after is None and before is not None and key not in projection.providers
+    ]
+    found.sort(key=lambda provider: (provider.left, provider.name), reverse=True)
     return found
 
 
