@@ -1,7 +1,8 @@
 """Pricing intervals in the JSON API, and the cost calculator of each model page.
 
 ``api/pricing/<modelKey>.json`` (the key encoded as in the archive's paths) holds every
-pricing a model's endpoints ever had, each with ``valid_from`` / ``valid_to`` (the syncs
+endpoint a model ever had, with ``listed`` (the syncs it was listed between) and every
+pricing it had, each with ``valid_from`` / ``valid_to`` (the syncs
 it was in force between; ``null``: still in force), the archived ``pricing`` object
 verbatim, and ``bill``: what ``archiver cost`` bills from it (see
 :func:`archiver.history.pricing.billing`), so that a browser prices a past request as the
@@ -25,10 +26,12 @@ from archiver import jsonvalue
 from archiver.canonical import json_bytes
 from archiver.history.price_moves import EXACT, dollars
 from archiver.history.pricing import LIST_PRICE, PriceInterval, billing, request_cost
+from archiver.history.settled import settled
 from archiver.history.versions import SyncChanges
 from archiver.site.formats import MILLION, iso
 from archiver.site.rows import Catalog
 from archiver.site.urls import PRICING_INDEX, endpoint_page, pricing_file
+from archiver.times import format_epoch
 
 __all__ = [
     "EXAMPLE_INPUT",
@@ -44,6 +47,7 @@ EXAMPLE_OUTPUT = 1_000
 INDEX = PRICING_INDEX
 _OPTIONS = orjson.OPT_SORT_KEYS
 Histories = Mapping[tuple[str, str], list[PriceInterval]]
+Span = dict[str, str | None]
 
 
 @dataclass(frozen=True)
@@ -88,10 +92,12 @@ def pricing_files(
 ) -> tuple[dict[str, bytes], dict[str, Calculator]]:
     """Return ({path: bytes} of the pricing API, {modelKey: calculator} of current models)."""
     owners = _owners(groups)
+    spans = _listings(groups)
     listed_endpoints = {row.id for row in catalog.endpoints}
     by_model: dict[str, list[str]] = {}
     for endpoint, owner in sorted(owners.items()):
-        if ("endpoint", endpoint) in histories:
+        # Listed without a pricing object too: `archiver cost` lists it, "no pricing archived".
+        if ("endpoint", endpoint) in histories or endpoint in spans:
             by_model.setdefault(owner.model, []).append(endpoint)
     models = sorted(set(by_model) | {key for kind, key in histories if kind == "model"})
     first = iso(groups[-1].epoch) if groups else None
@@ -100,7 +106,11 @@ def pricing_files(
     for model in models:
         endpoints = [
             _endpoint_json(
-                key, owners[key], histories[("endpoint", key)], catalog, listed_endpoints
+                key,
+                owners[key],
+                (histories.get(("endpoint", key), []), spans.get(key, [])),
+                catalog,
+                listed_endpoints,
             )
             for key in by_model.get(model, [])
         ]
@@ -144,10 +154,32 @@ def _owners(groups: Sequence[SyncChanges]) -> dict[str, _Owner]:
     return found
 
 
+def _listings(groups: Sequence[SyncChanges]) -> dict[str, list[Span]]:
+    """Return the syncs each endpoint was listed between, oldest first (valid_to None: still)."""
+    found: dict[str, list[Span]] = {}
+    for group in reversed(settled(groups)):
+        for change in group.changes:
+            if change.category != "endpoint":
+                continue
+            spans = found.setdefault(change.key, [])
+            listed = bool(spans) and spans[-1]["valid_to"] is None
+            if change.after is None and listed:
+                spans[-1]["valid_to"] = format_epoch(change.epoch)
+            elif change.after is not None and not listed:
+                spans.append({"valid_from": format_epoch(change.epoch), "valid_to": None})
+    return found
+
+
 def _endpoint_json(
-    key: str, owner: _Owner, intervals: list[PriceInterval], catalog: Catalog, listed: set[str]
+    key: str,
+    owner: _Owner,
+    history: tuple[list[PriceInterval], list[Span]],
+    catalog: Catalog,
+    listed: set[str],
 ) -> dict[str, Any]:
-    """Return one endpoint's entry: who serves it, its page if listed, its intervals."""
+    """Return one endpoint's entry: who serves it, its page if listed, when it was listed,
+    its pricing intervals."""
+    intervals, spans = history
     provider = catalog.provider_index.get(owner.provider)
     return {
         "id": key,
@@ -155,6 +187,7 @@ def _endpoint_json(
         "provider_tag": owner.provider_tag,
         "provider_name": provider.name if provider else owner.provider,
         "page": endpoint_page(key) if key in listed else None,
+        "listed": spans,
         "intervals": [_interval_json(interval) for interval in intervals],
     }
 
@@ -228,8 +261,9 @@ def _row(
     cost = request_cost(interval.pricing, EXAMPLE_INPUT, EXAMPLE_OUTPUT)
     total = dollars(cost.total) if cost.total is not None else ""
     note = cost.reason
-    if cost.tier is not None:
-        note = f"long-context price from {cost.tier:,} prompt tokens"
+    if cost.tier is not None:  # Unpriced at that tier, it says both (as `cost --json` does).
+        tier = f"long-context price from {cost.tier:,} prompt tokens"
+        note = f"{tier}: {cost.reason}" if cost.reason else tier
     # Not priced per token (a second of video): its token prices ("0") are no price.
     priced = cost.total is not None
     return CalculatorRow(
