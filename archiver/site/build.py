@@ -171,7 +171,7 @@ def _build(
     )
     with staged(out) as staging:
         writer = _Writer(staging, report, out if (out / MARKER).exists() else None)
-        pricing_api, calculators = _write_pricing(writer, site, catalog, groups)
+        pricing_api, calculators, priced = _write_pricing(writer, site, catalog, groups)
         _write_pages(writer, site, catalog, timeline, metrics, end, calculators)
         api_files = [*_write_api(writer, site, catalog, groups, end), pricing_api]
         writer.render(environment().get_template("api.html"), pages.api_page(site, api_files))
@@ -180,7 +180,7 @@ def _build(
             pages.status_page(site, projection.syncs, report.problems),
         )
         _write_feeds(writer, site, catalog, timeline)
-        _write_lifecycle(writer, site, projection, catalog, groups, timeline)
+        _write_lifecycle(writer, site, projection, catalog, groups, timeline, priced)
         _copy_static(writer)
         writer.write(
             MARKER, b"built by openrouter-archiver; `archiver site` replaces this folder\n"
@@ -321,14 +321,15 @@ def _api_meta(site: SiteInfo) -> dict[str, Any]:
 
 def _write_pricing(
     writer: _Writer, site: SiteInfo, catalog: Catalog, groups: list[SyncChanges]
-) -> tuple[ApiFile, dict[str, Calculator]]:
-    """Write every model's pricing intervals; return their API entry and the calculators."""
+) -> tuple[ApiFile, dict[str, Calculator], frozenset[str]]:
+    """Write every model's pricing intervals; return their API entry, the calculators and
+    the paths written."""
     files, calculators = pricing_files(catalog, groups, pricing_histories(groups), _api_meta(site))
     for path, data in files.items():
         writer.write(path, data)
     what = "index of api/pricing/<modelKey>.json: each model's endpoints' pricing intervals"
     size = sum(len(data) for data in files.values())
-    return ApiFile(PRICING_INDEX, what, len(files) - 1, size), calculators
+    return ApiFile(PRICING_INDEX, what, len(files) - 1, size), calculators, frozenset(files)
 
 
 def _write_lifecycle(
@@ -338,9 +339,10 @@ def _write_lifecycle(
     catalog: Catalog,
     groups: list[SyncChanges],
     timeline: Timeline,
+    priced: frozenset[str],
 ) -> None:
     """Write the deprecations and graveyard page and its two feeds."""
-    page = deprecations_page(site, projection, catalog, groups)
+    page = deprecations_page(site, projection, catalog, groups, priced)
     writer.render(environment().get_template("deprecations.html"), page)
     _write_feed_specs(writer, site, lifecycle_feeds(site.name, page, timeline), timeline)
 

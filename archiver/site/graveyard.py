@@ -15,7 +15,7 @@ leaving), written by :func:`archiver.site.feeds.atom_feed`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -98,7 +98,7 @@ class GoneModel:
     input: Decimal | None
     output: Decimal | None
     endpoints: list[GoneEndpoint]
-    prices: str
+    prices: str | None  # None: no pricing archived, so no file to link
     feed: str
 
 
@@ -137,15 +137,20 @@ class _Scan:
 
 
 def deprecations_page(
-    site: SiteInfo, projection: Projection, catalog: Catalog, groups: Sequence[SyncChanges]
+    site: SiteInfo,
+    projection: Projection,
+    catalog: Catalog,
+    groups: Sequence[SyncChanges],
+    written: Container[str],
 ) -> DeprecationsPage:
-    """Return the deprecations and graveyard page of the projection."""
+    """Return the deprecations and graveyard page of the projection (written: the pricing
+    files the build wrote, the only ones it links)."""
     scan = _scan(groups)
     frame = Frame(site, PAGE, "Deprecations and graveyard", "deprecations", DEPRECATIONS_FEED)
     return DeprecationsPage(
         frame=frame,
         deprecations=_deprecations(projection, catalog, scan),
-        graveyard=_graveyard(projection, catalog, scan),
+        graveyard=_graveyard(projection, catalog, scan, written),
         gone_providers=_gone_providers(projection, groups),
         deprecations_feed=DEPRECATIONS_FEED,
         graveyard_feed=GRAVEYARD_FEED,
@@ -236,7 +241,9 @@ def _deprecation(
     )
 
 
-def _graveyard(projection: Projection, catalog: Catalog, scan: _Scan) -> list[GoneModel]:
+def _graveyard(
+    projection: Projection, catalog: Catalog, scan: _Scan, written: Container[str]
+) -> list[GoneModel]:
     """Return the models whose last change removed them, most recently gone first."""
     gone_endpoints: dict[str, list[GoneEndpoint]] = {}
     for (category, key), (epoch, before, after) in scan.last.items():
@@ -265,7 +272,7 @@ def _graveyard(projection: Projection, catalog: Catalog, scan: _Scan) -> list[Go
                 input=per_million(dig(before, ("v1", "pricing", "prompt"))),
                 output=per_million(dig(before, ("v1", "pricing", "completion"))),
                 endpoints=endpoints,
-                prices=pricing_file(key),
+                prices=pricing_file(key) if pricing_file(key) in written else None,
                 feed=model_feed(key),
             )
         )
