@@ -93,12 +93,12 @@
     var fee = parse(prices.request) || { n: BigInt(0), s: 0 };
     // The tier's own verdict: its prices (a -1 of its own) decide, as `archiver cost` judges.
     var found = { prompt: prompt, completion: completion, tier: tier, total: null, note: prices.unpriced || "" };
-    if (found.note || !prompt || !completion) {
-      found.note = found.note || "not priced per token";
-      return found;
+    if (!found.note && (!prompt || !completion)) { found.note = "not priced per token"; }
+    if (!found.note) { found.total = add(add(times(prompt, input), times(completion, output)), fee); }
+    if (tier) {
+      var reached = "long-context price from " + tier.min_prompt_tokens.toLocaleString("en-US") + " prompt tokens";
+      found.note = found.note ? reached + ": " + found.note : reached;  // Unpriced there: both.
     }
-    found.total = add(add(times(prompt, input), times(completion, output)), fee);
-    if (tier) { found.note = "long-context price from " + tier.min_prompt_tokens.toLocaleString("en-US") + " prompt tokens"; }
     return found;
   }
 
@@ -116,13 +116,18 @@
     return null;
   }
 
-  /* Every endpoint (or, with none then, the list price) in force at moment, cheapest first. */
+  /* Every endpoint listed at moment (or, with none then, the list price), in the order of
+     `archiver cost`: the priced cheapest first, then the unpriced; each by provider, then id.
+     One listed without a pricing object is there, "no pricing archived", as it says. */
   function costs(data, moment, input, output) {
     var rows = [];
     data.endpoints.forEach(function (endpoint) {
       var interval = inForce(endpoint.intervals, moment);
       if (interval) {
         rows.push({ endpoint: endpoint, interval: interval, cost: bill(interval, input, output) });
+      } else if (inForce(endpoint.listed || [], moment)) {
+        var none = { prompt: null, completion: null, tier: null, total: null, note: "no pricing archived" };
+        rows.push({ endpoint: endpoint, interval: null, cost: none });
       }
     });
     if (!rows.length) {
@@ -130,11 +135,16 @@
       if (listed) { rows.push({ endpoint: null, interval: listed, cost: bill(listed, input, output) }); }
     }
     rows.sort(function (a, b) {
-      if (!a.cost.total || !b.cost.total) { return (a.cost.total ? 0 : 1) - (b.cost.total ? 0 : 1); }
-      return compare(a.cost.total, b.cost.total) || label(a).localeCompare(label(b));
+      var unpriced = (a.cost.total ? 0 : 1) - (b.cost.total ? 0 : 1);
+      if (unpriced) { return unpriced; }
+      return (a.cost.total ? compare(a.cost.total, b.cost.total) : 0) || order(label(a), label(b)) ||
+        order(a.endpoint ? a.endpoint.id : "", b.endpoint ? b.endpoint.id : "");
     });
     return rows;
   }
+
+  /* Text in the command line's order (by character, not by the reader's locale). */
+  function order(x, y) { return x < y ? -1 : (x > y ? 1 : 0); }
 
   function label(row) {
     return row.endpoint ? (row.endpoint.provider_tag || row.endpoint.provider) : "list price (v1)";
@@ -191,7 +201,7 @@
       // Not priced per token (a second of video): its token prices ("0") are no price.
       cell(tr, row.cost.total ? perMillion(row.cost.prompt) : "\u2013", "num");
       cell(tr, row.cost.total ? perMillion(row.cost.completion) : "\u2013", "num");
-      cell(tr, row.interval.valid_from.slice(0, 10));
+      cell(tr, row.interval ? row.interval.valid_from.slice(0, 10) : "");
       cell(tr, row.cost.note, "muted");
       body.appendChild(tr);
     });
