@@ -21,7 +21,7 @@ from archiver.archive.store import Store
 from archiver.archive.synclog import SyncLog
 from archiver.archive.trailers import latest_sync_trailers
 from archiver.archive.unread_parts import read_unread_since, unread_since_text
-from archiver.archive.unseen import UnseenEndpoints, unseen_endpoints
+from archiver.archive.unseen import UnseenEndpoints, archived_models, unseen_endpoints
 from archiver.archive.zdr_ledger import LEDGER_PATH, ledger_write
 from archiver.canonical import blob_id
 from archiver.gc_pause import paused_gc
@@ -250,7 +250,8 @@ def _ledger_writes(store: Store, zdr: ZdrLedger | None, log: SyncLog) -> dict[st
 def upstream_schedule(store: Store, options: SyncOptions) -> Schedule:
     """Return which variants' daily-bucket telemetry a sync at options' epoch fetches."""
     # The newest sync's epoch, not HEAD's: a code commit may sit on top of it.
-    return Schedule.between(store.latest_epoch(), hour_epoch(options.epoch))
+    epoch, known = hour_epoch(options.epoch), archived_models(store)
+    return Schedule.between(store.latest_epoch(), epoch, known=known)
 
 
 def _fetched_telemetry(observed: Observed) -> dict[str, dict[str, Any]]:

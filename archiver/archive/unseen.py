@@ -42,3 +42,15 @@ def unseen_endpoints(store: Store) -> UnseenEndpoints:
         return models
 
     return lookup
+
+
+def archived_models(store: Store) -> frozenset[str]:
+    """Return the modelKeys with a file at HEAD: a variant not among them has no figures
+    standing, so its daily-bucket telemetry is due in this sync, whatever its slot."""
+    keys: set[str] = set()
+    for path in store.tracked(f"{category_dir('model')}/"):
+        try:
+            keys.add(path_to_key(path)[1])
+        except UnsafeKeyError:
+            continue  # Not ours: no model of the catalog is archived under it.
+    return frozenset(keys)

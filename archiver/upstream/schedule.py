@@ -48,19 +48,28 @@ class Schedule:
     hour: int
     previous_hour: int | None = None
     period: int = DAILY_BUCKET_PERIOD
+    # The keys the archive already holds (None: unknown). Any other key is new, or back after
+    # its removal left a gap: due at once, or it would show no figures until its slot came.
+    known: frozenset[str] | None = None
 
     @classmethod
     def between(
-        cls, previous: datetime | None, epoch: datetime, period: int = DAILY_BUCKET_PERIOD
+        cls,
+        previous: datetime | None,
+        epoch: datetime,
+        period: int = DAILY_BUCKET_PERIOD,
+        known: frozenset[str] | None = None,
     ) -> Schedule:
         """Return the schedule of a sync at epoch whose previous sync ran at `previous`."""
         if not 0 < period <= 24 or 24 % period:
             raise ValueError(f"a schedule period must divide 24 hours, got {period}")
         before = epoch_hour(previous) if previous is not None else None
-        return cls(epoch_hour(epoch), before, period)
+        return cls(epoch_hour(epoch), before, period, known)
 
     def due(self, key: str) -> bool:
         """Tell whether a key's source is fetched this sync."""
+        if self.known is not None and key not in self.known:
+            return True  # New to the archive, or back: no figures of it stand.
         if self.previous_hour is None or self.hour - self.previous_hour >= self.period:
             return True  # A first sync, or a gap as long as the period: every key is due.
         if self.hour <= self.previous_hour:
