@@ -24,6 +24,7 @@ import orjson
 
 from archiver import jsonvalue
 from archiver.canonical import json_bytes
+from archiver.errors import UnsafeKeyError
 from archiver.history.price_moves import EXACT, dollars
 from archiver.history.pricing import LIST_PRICE, PriceInterval, billing, request_cost
 from archiver.history.settled import settled
@@ -97,7 +98,8 @@ def pricing_files(
     by_model: dict[str, list[str]] = {}
     for endpoint, owner in sorted(owners.items()):
         # Listed without a pricing object too: `archiver cost` lists it, "no pricing archived".
-        if ("endpoint", endpoint) in histories or endpoint in spans:
+        known = ("endpoint", endpoint) in histories or endpoint in spans
+        if known and _has_file(owner.model):
             by_model.setdefault(owner.model, []).append(endpoint)
     models = sorted(set(by_model) | {key for kind, key in histories if kind == "model"})
     first = iso(groups[-1].epoch) if groups else None
@@ -152,6 +154,16 @@ def _owners(groups: Sequence[SyncChanges]) -> dict[str, _Owner]:
             if isinstance(model, str) and model:
                 found[change.key] = _Owner(model, provider, tag)
     return found
+
+
+def _has_file(model: str) -> bool:
+    """Tell whether a model key names a pricing file: an endpoint file edited by hand may name
+    a model no archive path can hold (the build reports that file as a problem)."""
+    try:
+        pricing_file(model)
+    except UnsafeKeyError:
+        return False
+    return True
 
 
 def _listings(groups: Sequence[SyncChanges]) -> dict[str, list[Span]]:
