@@ -25,6 +25,7 @@ SHARED = {
     "backoff",
     "gc_pause",
     "closing",
+    "source_digest",
 }
 # The verbs that drive a whole run may use every layer but the command line.
 ORCHESTRATORS = {"sync", "publish", "backfill", "notify"}

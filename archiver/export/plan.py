@@ -22,7 +22,6 @@ A rerun reads it and writes only the months that can have changed:
 from __future__ import annotations
 
 import functools
-import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -37,6 +36,7 @@ from archiver.canonical import canonical_bytes
 from archiver.errors import ArchiverError
 from archiver.export.months import month_of
 from archiver.history.commits import LogCommit, commit_epoch, first_parent_chain
+from archiver.source_digest import package_modules, source_digest
 from archiver.telemetry.layout import ROOT as TELEMETRY_ROOT
 
 MANIFEST = "manifest.json"
@@ -126,13 +126,8 @@ def code_digest() -> str:
     type, a value read otherwise), they would stay as the older code wrote them for good,
     beside rows of the new code (partitions of one table in two schemas).
     """
-    package = Path(__file__).resolve().parents[1]
-    digest = hashlib.sha256()
-    for source in sorted(package.rglob("*.py")):
-        relative = source.relative_to(package).as_posix()
-        if relative.split("/")[0] not in _NOT_EXPORTING:
-            digest.update(relative.encode() + b"\0" + source.read_bytes() + b"\0")
-    return digest.hexdigest()
+    modules = package_modules(lambda module: module.split("/")[0] not in _NOT_EXPORTING)
+    return source_digest(modules).hexdigest()
 
 
 def read_manifest(out: Path) -> Manifest | None:

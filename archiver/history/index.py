@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -47,6 +46,7 @@ from archiver.history.index_database import (
     memory_index,
 )
 from archiver.history.index_queries import Entry, IndexQueries
+from archiver.source_digest import source_digest
 
 __all__ = ["INDEX_FILE", "Entry", "HistoryIndex"]
 
@@ -197,8 +197,4 @@ class HistoryIndex(ClosedOnExit, IndexQueries):
 @functools.cache
 def reader_digest() -> str:
     """Return a digest of the code that derives the index's rows (see _DERIVING_MODULES)."""
-    package = Path(__file__).resolve().parents[1]
-    digest = hashlib.sha256()
-    for module in _DERIVING_MODULES:
-        digest.update(module.encode() + b"\0" + (package / module).read_bytes() + b"\0")
-    return digest.hexdigest()
+    return source_digest(_DERIVING_MODULES).hexdigest()

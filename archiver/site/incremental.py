@@ -22,7 +22,6 @@ job's fresh checkout), so that the index, too, reads only the new commits.
 from __future__ import annotations
 
 import functools
-import hashlib
 import importlib.metadata
 import shutil
 import sqlite3
@@ -53,6 +52,7 @@ from archiver.site.derived_cache import (
     write_cache,
 )
 from archiver.site.syncs import SyncRecord, read_syncs
+from archiver.source_digest import package_modules, source_digest
 
 __all__ = ["DerivedHistory", "build_digest", "default_cache_dir", "derived_history"]
 
@@ -230,13 +230,10 @@ def _tree_blobs(tree: pygit2.Tree) -> list[str]:
 @functools.cache
 def build_digest() -> str:
     """Return a digest of the code that derives the cached data: its source and libraries."""
-    digest = hashlib.sha256()
-    package = Path(__file__).resolve().parents[1]
-    for source in sorted(package.rglob("*.py")):
-        digest.update(source.relative_to(package).as_posix().encode() + b"\0")
-        digest.update(source.read_bytes() + b"\0")
-    for library in _SHAPING_LIBRARIES:
-        digest.update(f"{library}={importlib.metadata.version(library)}\0".encode())
+    versions = (
+        f"{name}={importlib.metadata.version(name)}\0".encode() for name in _SHAPING_LIBRARIES
+    )
+    digest = source_digest(package_modules(), also=versions)
     return digest.hexdigest()
 
 
