@@ -370,3 +370,17 @@ def test_providers_are_named_as_their_endpoints_name_them(archive: SiteArchive, 
         assert shown and html.unescape(re.sub(r"<[^>]+>", "", shown[1])).strip() == name, key
         assert api[key] == name, key
         assert f">{html.escape(name)}<" in table, key
+
+
+def test_model_and_provider_pages_link_their_own_feed(site: Path) -> None:
+    # A provider page named its feed only in <head>: a reader without feed discovery found
+    # no way to follow a provider, where a model page shows the link.
+    pages = [*(site / "model").rglob("*.html"), *(site / "provider").rglob("*.html")]
+    assert pages
+    for page in pages:
+        found = re.search(r'<a class="feed" href="([^"]*)">Atom feed</a>', page.read_text())
+        assert found, page
+        target = (page.parent / unquote(html.unescape(found[1]))).resolve()
+        assert target.is_file() and target.suffix == ".xml", (page, found[1])
+        kind = page.relative_to(site).parts[0]
+        assert target.relative_to(site.resolve()).parts[:2] == ("feeds", kind), target
