@@ -165,10 +165,12 @@ QUARTER_STEP = 4
 
 
 @pytest.fixture(scope="session")
-def quarter_captures(small_captures: list[Capture]) -> list[Capture]:
-    """Return the small daily captures cut to one catalog model in QUARTER_STEP."""
-    keys = some_models(small_captures[1], QUARTER_STEP, featured=2)
-    return [with_models_only(capture, keys) for capture in small_captures]
+def quarter_captures() -> list[Capture]:
+    """Return the small daily captures cut to one catalog model in QUARTER_STEP (read here,
+    not through `small_captures`: a module takes this fixture under that name)."""
+    whole = small_daily()
+    keys = some_models(whole[1], QUARTER_STEP, featured=2)
+    return [with_models_only(capture, keys) for capture in whole]
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,8 @@ escaped but a `##[` was not, and the runner acts on it anywhere in a line (see
 test_audit30_runner_commands). `log`, `show` and `telemetry` said "no such entity" through
 click's plain error with the key (and for `telemetry` the --repo path) as given. Each is one
 inert line now. Needs the `##[` escaping of textsafe.one_line (patch 1 of this audit).
-A real small archive with one hand-made sync commit, the command line in-process.
+A real small archive (a quarter of its models) with one hand-made sync commit, the command
+line in-process.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ from click.testing import CliRunner
 
 from archiver.cli import main
 from tests.archive_helpers import as_person, git
-from tests.small_captures import small_archive, small_base, small_captures
+from tests.small_captures import quarter_archive as small_archive
+from tests.small_captures import quarter_base as small_base
+from tests.small_captures import quarter_captures as small_captures
 
 __all__ = ["small_archive", "small_base", "small_captures"]
 

@@ -3,7 +3,8 @@
 The example request (10,000 input tokens) reaching a long-context tier wrote "long-context
 price from N prompt tokens" over the reason that tier cannot be priced: the row of an
 endpoint whose tier routes (-1) showed no cost and no reason. `archiver cost --json` gives
-both, the tier and the reason. A real capture, its first endpoint edited, a real build.
+both, the tier and the reason. A real capture, its first endpoint edited, cut to that
+endpoint's model, a real build.
 """
 
 from __future__ import annotations
@@ -21,7 +22,13 @@ from archiver.cli import main
 from archiver.site import build_site
 from archiver.site.pricing_api import EXAMPLE_INPUT, EXAMPLE_OUTPUT
 from archiver.site.urls import model_page
-from tests.small_captures import small_daily, sync_small, with_first_endpoints_edited
+from tests.small_captures import (
+    ENDPOINT_LISTING,
+    small_daily,
+    sync_small,
+    with_first_endpoints_edited,
+    with_models_only,
+)
 
 THRESHOLD = 1000
 
@@ -37,8 +44,10 @@ def _routed_tier(endpoint: dict[str, Any]) -> dict[str, Any]:
 
 def test_a_tier_without_a_cost_says_its_tier_and_why(tmp_path: Path) -> None:
     edited, [endpoint] = with_first_endpoints_edited(small_daily()[-1], [_routed_tier])
+    listing = next(r for r in edited.responses if r.url.startswith(ENDPOINT_LISTING))
     repo = tmp_path / "archive"
-    sync_small(repo, edited)
+    # The edited endpoint's model alone: a site of one model builds in a fraction of the time.
+    sync_small(repo, with_models_only(edited, {listing.body["data"][0]["model_variant_slug"]}))
     model = json.loads((repo / "data" / "endpoint" / f"{endpoint}.json").read_text())["model"]
     build_site(repo, tmp_path / "site")
 
