@@ -10,6 +10,7 @@ every listing of the second, both back in the third), real site builds.
 from __future__ import annotations
 
 import re
+import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from html import unescape
 from pathlib import Path
@@ -20,7 +21,7 @@ from archiver.site.feeds import provider_feed
 from archiver.site.urls import model_feed
 from tests.small_captures import QUARTER_STEP, small_daily, some_models, sync_small
 from tests.small_captures import with_models_only as cut
-from tests.test_audit31_feed_gone_provider import _leaving, _without
+from tests.test_audit31_feed_gone_provider import ATOM, _leaving, _without
 
 
 def _rows(site: Path, table: str) -> dict[str, list[str]]:
@@ -33,6 +34,11 @@ def _rows(site: Path, table: str) -> dict[str, list[str]]:
         links = re.findall(r'href="([^"]*)"', row[2])
         found[unescape(row[1])] = [unquote(unescape(link)) for link in links]
     return found
+
+
+def _entries(site: Path) -> list[ET.Element]:
+    """Return the graveyard feed's entries."""
+    return ET.parse(site / "feeds" / "graveyard.xml").getroot().findall(f"{ATOM}entry")
 
 
 def test_the_graveyard_links_gone_models_and_providers_feeds(tmp_path: Path) -> None:
@@ -52,6 +58,12 @@ def test_the_graveyard_links_gone_models_and_providers_feeds(tmp_path: Path) -> 
     for links in (*providers.values(), *_rows(site, "data-graveyard").values()):
         feeds = [link for link in links if link.startswith("feeds/")]
         assert feeds and all((site / feed).is_file() for feed in feeds), links
+
+    # The graveyard's feed tells each gone one's leaving, the provider's too.
+    [entry] = _entries(site)
+    assert "2 removed" in (entry.findtext(f"{ATOM}title") or ""), ET.tostring(entry)
+    content = unescape(entry.findtext(f"{ATOM}content") or "")
+    assert "(provider: removed)" in content and "(model: removed)" in content, content
 
     sync_small(repo, captures[2])
     build_site(repo, site, base_url="https://e.org/", built=datetime(2026, 8, 1, tzinfo=UTC))

@@ -10,7 +10,7 @@ longer in the projection: when they left, the end date they had, and their last 
 
 Both come from one pass over the change history the site has already read, and each list
 has an Atom feed: the change cards of its events (a date set, moved or withdrawn; a model
-leaving), written by :func:`archiver.site.feeds.atom_feed`.
+or provider leaving), written by :func:`archiver.site.feeds.atom_feed`.
 """
 
 from __future__ import annotations
@@ -161,12 +161,20 @@ def deprecations_page(
 def lifecycle_feeds(
     site_name: str, page: DeprecationsPage, timeline: Timeline
 ) -> Iterator[FeedSpec]:
-    """Yield the feeds of both lists: end dates set, moved or withdrawn; models that left."""
+    """Yield the feeds of both lists: end dates set, moved or withdrawn; models and
+    providers that left (the graveyard lists both: its feed tells both)."""
     announced = _cards(timeline, page.announcements)
-    gone = frozenset(("model", model.key, model.left) for model in page.graveyard)
+    gone = frozenset(
+        [("model", model.key, model.left) for model in page.graveyard]
+        + [("provider", provider.key, provider.left) for provider in page.gone_providers]
+    )
     yield FeedSpec(DEPRECATIONS_FEED, f"{site_name}: deprecations", "deprecations", announced, PAGE)
     yield FeedSpec(
-        GRAVEYARD_FEED, f"{site_name}: models gone", "graveyard", _cards(timeline, gone), PAGE
+        GRAVEYARD_FEED,
+        f"{site_name}: models and providers gone",
+        "graveyard",
+        _cards(timeline, gone),
+        PAGE,
     )
 
 
