@@ -21,6 +21,7 @@ from pathlib import Path
 import pygit2
 
 from archiver.archive.epoch_order import newer_sync, refuse_epoch_out_of_order
+from archiver.archive.provider_records import provider_records
 from archiver.archive.remote import (
     PublishError as PublishError,  # Re-exported: callers catch it here.
 )
@@ -94,7 +95,10 @@ def sync_and_push(
         options = options or SyncOptions()
         refuse_epoch_out_of_order(store, options.epoch)
         unseen, schedule = unseen_endpoints(store), upstream_schedule(store, options)
-        upstream = fetch_upstream(options, on_response, unseen=unseen, schedule=schedule)
+        providers = provider_records(store)
+        upstream = fetch_upstream(
+            options, on_response, unseen=unseen, schedule=schedule, providers=providers
+        )
         rounds = _Rounds(attempts, backoff, keepalive_days)
         return _publish(target, upstream, rounds, recovered)
 

@@ -16,6 +16,7 @@ import httpx
 
 from archiver.archive.epoch_order import refuse_epoch_out_of_order, refuse_overtaken
 from archiver.archive.plan import DEFAULT_MAX_REMOVAL_SHARE, RemovalGuard, make_plan
+from archiver.archive.provider_records import provider_records
 from archiver.archive.removal_window import RemovalWindow
 from archiver.archive.store import Store
 from archiver.archive.synclog import SyncLog
@@ -100,12 +101,14 @@ def fetch_upstream(
     on_planned: Callable[[int], None] | None = None,
     unseen: UnseenEndpoints | None = None,
     schedule: Schedule | None = None,
+    providers: dict[str, bytes] | None = None,
 ) -> Upstream:
     """Fetch every source once and build the entities.
 
     unseen, given the archive, names the models whose archived endpoints no listing held:
     their listings are fetched too, so a removal always rests on a listing that shows it.
     schedule picks the variants whose daily-bucket telemetry is due (None: every one).
+    providers: the archive's provider records (archive.provider_records).
     """
     started = time.monotonic()
     responses: list[Response] = []
@@ -118,7 +121,7 @@ def fetch_upstream(
 
     # Endpoint figures packed into the writer's leaves as each listing is read: held in a
     # third of their JSON's bytes, and never parsed a second time.
-    observer = Observer(pack_figures=packer("endpoint"))
+    observer = Observer(pack_figures=packer("endpoint"), archived_providers=providers)
     extras = FetchExtras()
     with paused_gc():
         asyncio.run(fetch_sources(options, observer, record, on_planned, unseen, schedule, extras))
@@ -144,7 +147,8 @@ def sync(
         store.check_ready()
         refuse_epoch_out_of_order(store, options.epoch)
         unseen, schedule = unseen_endpoints(store), upstream_schedule(store, options)
-        upstream = fetch_upstream(options, on_response, on_planned, unseen, schedule)
+        providers = provider_records(store)
+        upstream = fetch_upstream(options, on_response, on_planned, unseen, schedule, providers)
         refuse_overtaken(store, hour_epoch(upstream.options.epoch))
         log = upstream.new_log()
         if recovered:
@@ -308,6 +312,9 @@ async def fetch_sources(
             if offered(response) is None:
                 if position < len(endpoint_urls):
                     observer.endpoint_listing_not_offered(endpoint_urls[position][0])
+                else:
+                    (key, name), _ = telemetry_urls[position - len(endpoint_urls)]
+                    observer.variant_telemetry_not_offered(key, name)
                 return
             if position < len(endpoint_urls):
                 observer.endpoint_listing(endpoint_urls[position][0], response)

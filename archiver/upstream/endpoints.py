@@ -55,6 +55,7 @@ PROVIDER_FIELDS = frozenset(
     }
 )
 OWN_FIELD = "provider_info_endpoint"
+Records = Mapping[str, bytes]  # {providerSlug: a provider-level record, as `_kept` encodes it}
 ABSENT_FIELD = "provider_info_absent"
 # An endpoint's telemetry: what the sync's packer made of it (the telemetry writer's leaves,
 # packed: a tuple, opaque here); else its compact JSON as orjson wrote it, so orjson alone
@@ -99,6 +100,7 @@ class EndpointCollector:
 
     def __init__(self, pack_figures: PackFigures | None = None) -> None:
         self._pack_figures = pack_figures
+        self.archived: Records = {}  # The archive's provider records: of two, that one stays.
         self._endpoints: dict[str, _Endpoint] = {}
         self._providers: dict[bytes, bytes] = {}
         self.whole: dict[str, bool] = {}
@@ -176,7 +178,7 @@ class EndpointCollector:
                     self.whole[model_key] = False  # Refused, not absent: remove nothing.
                 if not problems:
                     del self._problems[model_key]
-        usual = _usual_providers(e.provider for e in self._endpoints.values())
+        usual = _usual_providers((e.provider for e in self._endpoints.values()), self.archived)
         parts = EndpointParts(providers={s: jsonvalue.loads(r) for s, r in usual.items()})
         for endpoint_id, endpoint in self._endpoints.items():
             file, provider = endpoint.file, endpoint.provider
@@ -358,15 +360,14 @@ def _unsafe_reference(entity: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _usual_providers(providers: Iterable[tuple[str, bytes] | None]) -> dict[str, bytes]:
-    """Return {slug: the provider-level record} (ties: the smallest canonical form).
-
-    Provider-level fields do not vary within a provider, so this is a formality; when one
-    does, the choice is deterministic and the differing endpoints keep their own value.
+def _usual_providers(providers: Iterable[tuple[str, bytes] | None], old: Records) -> Records:
+    """Return {slug: the provider-level record}: the archived one (`old`) while an endpoint
+    carries it, else the commonest (ties: the smallest canonical form). They differ only while
+    a record changes upstream, and counted alone the listings that failed (uncounted) decided.
     """
     counts: Counter[tuple[str, bytes]] = Counter(p for p in providers if p is not None)
     usual: dict[str, bytes] = {}
-    for slug, record in sorted(counts, key=lambda pair: (-counts[pair], pair[1])):
+    for slug, record in sorted(counts, key=lambda p: (old.get(p[0]) != p[1], -counts[p], p[1])):
         usual.setdefault(slug, record)
     return usual
 

@@ -48,7 +48,8 @@ class Observed:
     problems: list[str] = field(default_factory=list)
     # {kind: {key: figures}}; endpoint figures are held as orjson's bytes (endpoints.Figures).
     telemetry: dict[str, dict[str, Any]] = field(default_factory=dict)
-    # Model variants whose per-variant telemetry failed this sync (any of its sources).
+    # Model variants whose per-variant telemetry failed or was not asked this sync: their
+    # figures stand.
     variants_failed: set[str] = field(default_factory=set)
     # (category, part) whose listing came back unusable this sync in a way the next one may
     # not (an error, a 5xx, a broken body; not a 404): any key may be in it upstream.
@@ -66,6 +67,10 @@ class Observed:
             return self.endpoint_lists_whole[model_key]
         if model_key in self.parts["model"].get("catalog", {}):
             # Listed without a featured endpoint and no listing fetched: no evidence, keep it.
+            return False
+        if model_key in self.parts["model"].get("v1", {}):
+            # Left the catalog but not /api/v1/models, the list of modelKeys (a `:free`
+            # variant missing from the catalog for an hour): no listing shows it gone.
             return False
         # Its model left the whole catalog, so its own listing is gone. Only an alias's
         # listing ("~...") holds another model's endpoints: those must all be whole.
@@ -156,17 +161,26 @@ class Observer:
 
     The four listings come first (the catalog names the endpoint listings to fetch), then
     endpoint listings and per-variant telemetry in any order, then `observed()`.
-    `pack_figures` packs each endpoint's figures as its listing is read (see endpoints.Figures).
+    `pack_figures` packs each endpoint's figures as its listing is read (see endpoints.Figures);
+    `archived_providers` holds the archive's provider records (archive.provider_records).
     """
 
-    def __init__(self, pack_figures: PackFigures | None = None) -> None:
+    def __init__(
+        self,
+        pack_figures: PackFigures | None = None,
+        archived_providers: Mapping[str, bytes] | None = None,
+    ) -> None:
         self.v1_models: Response | None = None
         self.catalog: Response | None = None
         self.all_providers: Response | None = None
         self.v1_providers: Response | None = None
         self._endpoints = EndpointCollector(pack_figures)
+        self._endpoints.archived = archived_providers or {}
         self._variant_telemetry: dict[str, dict[str, Any]] = {}
         self._variant_problems: dict[tuple[str, str], str] = {}
+        # {figure name: variants whose source answered 404}, and the names some variant got.
+        self._variants_not_offered: dict[str, set[str]] = {}
+        self._names_answered: set[str] = set()
         # Models whose endpoint listing was not offered (a capture that did not record it).
         self.listings_not_offered: set[str] = set()
         # Models whose endpoint listing failed this sync (an error, a 5xx, a broken body;
@@ -192,9 +206,11 @@ class Observer:
         """Take one model's endpoint listing (its body is not kept)."""
         body = response.data
         usable = response.ok and isinstance(body, dict) and isinstance(body.get("data"), list)
-        if not usable and response.status != 404:
+        if not usable:
             # The provider records come from these listings: this one may hold a provider
             # no other names, which written now would change when the listing comes back.
+            # A 404 too: a model the catalog lists has one (a 404 of a source not offered,
+            # as in a capture that did not record it, comes as endpoint_listing_not_offered).
             self.endpoint_listings_unread.add(model_key)
         self._endpoints.add(model_key, response)
 
@@ -207,6 +223,7 @@ class Observer:
         """Take one model variant's per-variant telemetry (effective pricing, activity)."""
         body = response.data
         label = f"{name.replace('_', ' ')} of {model_key}"
+        self._names_answered.add(name)
         if not response.ok:
             self._variant_problems[model_key, name] = f"{label}: {response.error}"
         elif isinstance(body, dict) and "data" in body:
@@ -215,6 +232,13 @@ class Observer:
             self._variant_problems[model_key, name] = (
                 f"{label}: expected an object with 'data' from {response.url}"
             )
+
+    def variant_telemetry_not_offered(self, model_key: str, name: str) -> None:
+        """Note a variant one of whose per-variant sources answered 404. Where the source
+        answered other variants, that is no evidence that this one has no figures (upstream
+        sends zeros for a variant without use): its last stand. Where it answered none, the
+        source is not offered (moved): its figures are no longer sent, the others stay kept."""
+        self._variants_not_offered.setdefault(name, set()).add(model_key)
 
     def observed(self) -> Observed:
         """Return the entities and telemetry of everything taken."""
@@ -238,6 +262,12 @@ class Observer:
         # A variant with a failed source keeps its last figures whole: half of them would
         # read as the other source's fields gone, then back at the next fetch.
         observed.variants_failed = {key for key, _ in self._variant_problems}
+        for name, keys in self._variants_not_offered.items():
+            observed.variants_failed |= keys if name in self._names_answered else set()
+        # A variant /api/v1/models lists and the catalog does not was not asked (the catalog
+        # gives its permaslug): its figures stand, as its endpoints do (part_whole).
+        models = observed.parts["model"]
+        observed.variants_failed |= models["v1"].keys() - models["catalog"].keys()
         # Sorted: figures arrive in any order, and the files' columns follow first sight.
         for key in sorted(self._variant_telemetry.keys() - observed.variants_failed):
             figures = self._variant_telemetry[key]
