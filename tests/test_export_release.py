@@ -194,9 +194,8 @@ def test_a_run_that_must_read_a_handed_off_month_exports_in_full(
     exported(repo, out)
     published(out)
     # A person removes a day file of August's telemetry: that month's rows must be written
-    # again, and its file is only in the release. The commit has no sync epoch, so its
-    # month (now) becomes the export's newest: versions in force leave October's files,
-    # whose assets go stale.
+    # again, and its file is only in the release. The commit has no sync epoch: versions in
+    # force stay in the month of the newest sync, October, whatever its commit time says.
     august = sorted((repo / "data/telemetry/endpoint/2026").glob("08-*/*.tsv"))[0]
     git(repo, "rm", "-q", str(august.relative_to(repo)))
     git(repo, "commit", "-qm", "Remove a damaged telemetry file")
@@ -206,7 +205,9 @@ def test_a_run_that_must_read_a_handed_off_month_exports_in_full(
     whole = len(partitions(out))
     said = published(out).output
     assert f"{whole + 1} files uploaded" in said
-    assert "0 stale assets" not in said
+    manifest = read_manifest(out)
+    assert manifest is not None and manifest.current_month == "2026-10"
+    assert "0 stale assets" in said
     assert_release_is_a_full_export(release, repo, tmp_path)
 
 

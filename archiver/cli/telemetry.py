@@ -14,7 +14,6 @@ from archiver import jsonvalue
 from archiver.cli import main
 from archiver.cli.common import IsoTime, OneLineError, repo_option, reports_errors
 from archiver.textsafe import cell_text, json_text
-from archiver.times import format_epoch
 
 KINDS = {"endpoint": "endpoint", "model": "model", "model-variant": "model_variant"}
 # An endpoint's stitched hourly uptime (archiver.telemetry.uptime): one figure an hour.
@@ -103,9 +102,10 @@ def _print_uptime(
     repo: Path, key: str, since: datetime | None, until: datetime | None, output: str
 ) -> None:
     """Print an endpoint's hourly uptime points: CSV `hour,uptime` or JSON [[hour, value]]."""
+    from archiver.telemetry.reader import time_bound
     from archiver.telemetry.uptime import uptime_series
 
-    first, last = format_epoch(since) if since else "", format_epoch(until) if until else "~"
+    first, last = time_bound(since, "since"), time_bound(until, "until")
     points = _at_one_commit(repo, lambda: uptime_series(repo, key, first, last))
     if not points:
         raise OneLineError(f"no uptime for endpoint {key!r} in {repo}")

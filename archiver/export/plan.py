@@ -35,7 +35,7 @@ from archiver.archive.trailers import EPOCH_TRAILER
 from archiver.canonical import canonical_bytes
 from archiver.errors import ArchiverError
 from archiver.export.months import month_of
-from archiver.history.commits import LogCommit, commit_epoch, first_parent_chain
+from archiver.history.commits import LogCommit, commit_epoch, first_parent_chain, made_by_hand
 from archiver.source_digest import package_modules, source_digest
 from archiver.telemetry.layout import ROOT as TELEMETRY_ROOT
 
@@ -204,11 +204,31 @@ def make_plan(
 
 def epoch_of(repo: pygit2.Repository, commit_id: str) -> datetime:
     """Return a commit's epoch exactly as the history index reads it (trailer, merge, time)."""
+    return commit_epoch(repo, _log_commit(repo, commit_id))
+
+
+def current_epoch(repo: pygit2.Repository, head: str) -> datetime:
+    """Return the epoch whose month files the versions still in force: the newest sync's on
+    head's first-parent line (head's own when it has none).
+
+    A person's commit on top (notify.toml edited, a file fixed) has only its commit time,
+    which any clock may have set: a month ahead, every version in force was filed there, and
+    `export-release` handed off every month of real history as older than the last two.
+    """
+    for commit_id in first_parent_chain(repo, head):
+        commit = _log_commit(repo, commit_id)
+        if not made_by_hand(repo, commit):
+            return commit_epoch(repo, commit)
+    return epoch_of(repo, head)
+
+
+def _log_commit(repo: pygit2.Repository, commit_id: str) -> LogCommit:
+    """Return a commit as the history index reads it, without its file records."""
     commit = repo.get(commit_id)
     assert isinstance(commit, pygit2.Commit), commit_id
     trailer = commit.message_trailers.get(EPOCH_TRAILER, "")
     parents = tuple(str(parent) for parent in commit.parent_ids)
-    return commit_epoch(repo, LogCommit(commit_id, parents, commit.commit_time, trailer, ()))
+    return LogCommit(commit_id, parents, commit.commit_time, trailer, ())
 
 
 def _new_commits(repo: pygit2.Repository, head: str, exported: str) -> list[str] | None:
@@ -230,8 +250,11 @@ def _same_hour_exported(
     found: dict[str, datetime] = {}
     earliest = min(epochs, default=None)
     for commit_id in first_parent_chain(repo, exported):
-        epoch = epoch_of(repo, commit_id)
-        # Epochs only grow along history: past the earliest new one, nothing shares one.
+        commit = _log_commit(repo, commit_id)
+        if made_by_hand(repo, commit):
+            continue  # Its epoch is its commit time, set by any clock: no sync's hour.
+        epoch = commit_epoch(repo, commit)
+        # Sync epochs only grow along history: past the earliest new one, none shares one.
         if earliest is None or epoch < earliest:
             break
         if epoch in epochs:

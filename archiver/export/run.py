@@ -4,7 +4,7 @@ Tables (all under OUT/, hive partitions ``month=YYYY-MM``):
 
 ==================  ==========================================================================
 ``models``,         entity versions as validity intervals, filed by the month they ended
-``endpoints``,      (versions still in force: the current month, the month of HEAD's epoch)
+``endpoints``,      (versions still in force: the current month, the month of the newest sync)
 ``providers``
 ``zdr``             ZDR list membership intervals, filed the same way
 ``changes``,        every classified change and every price move, by the month of the sync
@@ -38,7 +38,7 @@ from archiver.export.plan import (
     RELEASED,
     TABLE_NAME,
     Manifest,
-    epoch_of,
+    current_epoch,
     make_plan,
     other_format,
     read_manifest,
@@ -146,7 +146,7 @@ def _export(
             size = sum(f["bytes"] for t in before.tables.values() for f in t.values())
             return ExportReport(out, head, up_to_date=True, size=size)
         plan = make_plan(index.repo, head, before, missing)
-        current = month_of(epoch_of(index.repo, head))
+        current = month_of(current_epoch(index.repo, head))
         writer = TableWriter(out, before, plan)
         writer.report.head = head
         write_history(index, plan, current, writer)

@@ -38,6 +38,7 @@ from archiver.site.rows import Catalog
 from archiver.site.syncs import SyncRecord
 from archiver.site.timeline import Timeline, build_timeline
 from archiver.site.vet import vetted
+from archiver.times import utc
 
 __all__ = ["SiteReport", "build_site"]
 
@@ -117,6 +118,9 @@ def build_site(
     at HEAD reads only the commits since (archiver.site.incremental); the pages are the
     same either way. built: the build time the pages show (default: now).
     """
+    # Readers below compare times as UTC text: `at` in another zone (+05:30) would bound the
+    # uptime it shows by its wall-clock hours, hours off the moment it names.
+    at = utc(at) if at is not None else None
     # History is millions of JSON objects without reference cycles; with the collector on,
     # each of its full passes walks them all: a cost that grew with the length of history.
     with paused_gc(), locked_out_dir(Path(out_dir).resolve()):

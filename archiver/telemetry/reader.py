@@ -89,7 +89,7 @@ def series(
     (the key was not observed). The first sample in the range is returned even if the
     figures did not change at its epoch.
     """
-    start, end = _bound(since, "since"), _bound(until, "until")
+    start, end = time_bound(since, "since"), time_bound(until, "until")
     key_cell = dump(key).encode()
     key_digest = digest(key)
     samples: list[Sample] = []
@@ -140,7 +140,7 @@ def iter_samples(
     repo_path: str | Path, kind: str, since: When = None, until: When = None
 ) -> Iterator[tuple[str, Sample]]:
     """Yield (key, sample) for every key of one kind, day by day, each key's oldest first."""
-    start, end = _bound(since, "since"), _bound(until, "until")
+    start, end = time_bound(since, "since"), time_bound(until, "until")
     last: dict[str, Leaves] = {}
     for folder in day_folders(kind_root(repo_path, kind), start, end):
         for path in day_files(folder):
@@ -160,8 +160,10 @@ def reading(path: Path) -> Iterator[None]:
         ) from None
 
 
-def _bound(when: When, label: str) -> str:
-    """Return a time bound as comparable ISO text ('' or '~' when open)."""
+def time_bound(when: When, label: str) -> str:
+    """Return a time bound ("since" or "until") as comparable ISO text to the second ('' or
+    '~' when open): a since with a fraction of a second starts at the next whole second, as
+    `archiver changes` reads it (epochs are whole seconds; 18:00:00.5 is after 18:00:00)."""
     if when is None:
         return "" if label == "since" else "~"
     if isinstance(when, str):
@@ -171,6 +173,11 @@ def _bound(when: When, label: str) -> str:
             raise ArchiverError(
                 f"{label} {when!r} is not an ISO 8601 time; try 2026-07-17 or 2026-07-17T18:00Z"
             ) from None
+    if label == "since" and when.microsecond:
+        try:
+            when = when.replace(microsecond=0) + timedelta(seconds=1)
+        except OverflowError:
+            raise ArchiverError(f"since {when.isoformat()} is after the year 9999") from None
     return epoch_cell(when)[1:-1]
 
 

@@ -25,7 +25,7 @@ from archiver.upstream.documented import KIND as DOCUMENTED_KIND
 from archiver.upstream.documented import Listings, archived_endpoints, map_listings, read_listing
 from archiver.upstream.entities import Observed, Observer
 from archiver.upstream.fetch import Fetcher, Response
-from archiver.upstream.schedule import Schedule
+from archiver.upstream.schedule import Schedule, epoch_hour
 from archiver.upstream.uptime import (
     Window,
     due_endpoints,
@@ -125,6 +125,9 @@ async def fetch_extra_sources(
         if not key.startswith("~") and (key in found.frontend_failed or daily.due(key))
     )
     endpoints = due_endpoints(observer.seen_endpoints(), daily)
+    # A window ends at the hour it is fetched: the sync's, or the next if the run crossed it;
+    # later still only for a backfill given an --epoch behind this machine's clock.
+    last_hour = max(daily.hour, epoch_hour(hour_epoch())) + 1
     urls = [sources.documented_url(key) for key in models]
     urls += [sources.uptime_url(endpoint_id) for endpoint_id in endpoints]
 
@@ -139,7 +142,7 @@ async def fetch_extra_sources(
                 found.problems.append(problem)
             return
         endpoint_id = endpoints[position - len(models)]
-        window, reason = read_window(endpoint_id, response)
+        window, reason = read_window(endpoint_id, response, last_hour)
         if window is not None:
             found.windows[endpoint_id] = window
         elif reason:

@@ -13,7 +13,10 @@ fetch, as long as the gap is under 48 hours. Only the last `CATCH_UP_HOURS` miss
 caught up, which keeps any one sync's share small.
 
 A window is read strictly: every point must be an object with a whole-hour `date` and an
-`uptime` that is a number from 0 to 100 or null, each hour at most once. A window that is not
+`uptime` that is a number from 0 to 100 or null, each hour at most once, and no hour after
+the sync's and this machine's by more than one (no window measures hours to come: one such
+point, stitched, would be the archive's newest uptime day for good, and every reader that
+counts back from the newest day would read that far-off day alone). A window that is not
 is reported in one line and changes nothing (a half-read window would look like history).
 The per-model `uptime-recent` source is not fetched: it holds the same measurements as daily
 means over three days, which the hourly series already covers at 24 times the resolution.
@@ -61,8 +64,11 @@ def due_endpoints(endpoint_ids: Iterable[str], schedule: Schedule) -> list[str]:
     return sorted(key for key in set(endpoint_ids) if schedule.due(key))
 
 
-def read_window(endpoint_id: str, response: Response) -> tuple[Window | None, str | None]:
-    """Return (the window's points, None) or (None, the one-line reason it is not usable)."""
+def read_window(
+    endpoint_id: str, response: Response, last_hour: int | None = None
+) -> tuple[Window | None, str | None]:
+    """Return (the window's points, None) or (None, the one-line reason it is not usable);
+    last_hour is the latest hour a point may name (`schedule.epoch_hour`; None: any)."""
     label = f"uptime window of endpoint {endpoint_id!r}"
     if not response.ok:
         return None, f"{label}: {response.error}; nothing changed"
@@ -73,13 +79,13 @@ def read_window(endpoint_id: str, response: Response) -> tuple[Window | None, st
         return None, f"{label}: expected {{'data': {{'history': [...]}}}}; nothing changed"
     window: Window = {}
     for position, point in enumerate(history):
-        problem = _point_problem(point, window)
+        problem = _point_problem(point, window, last_hour)
         if problem:
             return None, f"{label}: point {position} {problem}; nothing changed"
     return window, None
 
 
-def _point_problem(point: Any, window: Window) -> str | None:
+def _point_problem(point: Any, window: Window, last_hour: int | None) -> str | None:
     """Add one point to the window, or return what is wrong with it."""
     if not isinstance(point, dict):
         return f"is a {type(point).__name__}, not an object"
@@ -92,6 +98,8 @@ def _point_problem(point: Any, window: Window) -> str | None:
     if value is not None and not _percentage(value):
         return f"has uptime {value!r}, not a percentage or null"
     hour = f"{match[1]}T{match[2]}:00:00Z"
+    if last_hour is not None and epoch_hour(datetime.fromisoformat(hour)) > last_hour:
+        return f"has date {date!r}, an hour still to come"
     if hour in window and window[hour] != value:
         return f"repeats hour {hour} with another value"
     window[hour] = value
