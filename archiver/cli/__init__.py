@@ -17,7 +17,11 @@ from archiver.cli.signals import interrupted_in_one_line, stopped_cleanly
 with interrupted_in_one_line():
     import click
 
-    from archiver.cli.output import escape_unencodable_output, reserve_closed_descriptors
+    from archiver.cli.output import (
+        escape_unencodable_output,
+        reserve_closed_descriptors,
+        write_whole_output,
+    )
 
 # What git clears before it works in another repository (`git rev-parse --local-env-vars`;
 # the `git -c` settings kept): set by a hook or a wrapper, they would send the git commands
@@ -45,6 +49,7 @@ def main() -> None:
     for name in REPOSITORY_ENV:
         os.environ.pop(name, None)
     reserve_closed_descriptors()
+    write_whole_output()
     escape_unencodable_output()
 
 

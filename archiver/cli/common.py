@@ -106,6 +106,7 @@ def reports_errors(command: F) -> F:
         except OSError as error:
             # The library names paths in its own errors; this net keeps any it missed to
             # one line (a --repo under a file, a full disk) instead of a traceback.
+            _drop_unwritable_output()
             where = f": {error.filename}" if error.filename else ""
             full = " (the disk or a size limit is full)" if error.errno in DISK_FULL else ""
             raise CommandFailed(
@@ -114,6 +115,19 @@ def reports_errors(command: F) -> F:
             ) from error
 
     return wrapper  # type: ignore[return-value]
+
+
+def _drop_unwritable_output() -> None:
+    """Point stdout at /dev/null if what it holds cannot be written (`> /dev/full`): Python's
+    own flush at exit failed on it again, printed "Exception ignored" and exited 120."""
+    if sys.stdout is None:
+        return  # Closed at start: reserve_closed_descriptors gave its descriptor /dev/null.
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 def _named_repository(error: pygit2.GitError) -> str:

@@ -90,16 +90,21 @@ def show(repo: Path, category: Category, key: str | None, at: datetime | None, w
         archiver show model openai/gpt-4.1 --at 2026-07-18T00:00:00Z
         archiver show --at 2026-07-18T00:00:00Z --all endpoint
     """
+    from archiver.history.pricing import PriceLookupError, check_archive_covers
     from archiver.history.versions import category_at, entity_at
 
-    when = at or datetime.max.replace(tzinfo=None)
     if whole == (key is not None):
         raise click.UsageError("give a KEY, or --all for the whole category (not both)")
+    if at is not None:
+        try:
+            check_archive_covers(repo, at)
+        except PriceLookupError as error:
+            raise OneLineError(str(error)) from error
     if whole:
-        _echo_json(category_at(repo, category, when))
+        _echo_json(category_at(repo, category, at))
         return
     assert key is not None
-    entity = entity_at(repo, category, key, when)
+    entity = entity_at(repo, category, key, at)
     if entity is None:
         moment = f" at {format_epoch(at)}" if at else ""
         raise OneLineError(f"no {category} {key!r} in the archive{moment}")

@@ -56,6 +56,31 @@ def escape_unencodable_output() -> None:
             stream.reconfigure(errors=ESCAPE)
 
 
+def write_whole_output() -> None:
+    """Give stdout and stderr a buffer when Python runs unbuffered (`PYTHONUNBUFFERED`, `-u`).
+
+    Unbuffered, a text stream hands each write to one `write()` call and ignores how much of
+    it went out: a reader leaving (`| head -1`) cut a long JSON document short with exit 0, as
+    if it had all been read, and a write interrupted midway lost the rest. A buffer writes all
+    or raises; flushed at every line (or carriage return), it still passes output on at once.
+    """
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        if isinstance(stream, io.TextIOWrapper) and isinstance(stream.buffer, io.RawIOBase):
+            setattr(sys, name, _buffered(stream, stream.buffer))
+
+
+def _buffered(stream: io.TextIOWrapper, raw: io.RawIOBase) -> io.TextIOWrapper:
+    """Return a text stream like `stream` that writes to `raw` through a buffer."""
+    return io.TextIOWrapper(
+        io.BufferedWriter(raw),
+        encoding=stream.encoding,
+        errors=stream.errors,
+        line_buffering=True,
+        write_through=True,
+    )
+
+
 def reserve_closed_descriptors() -> None:
     """Point stdin, stdout or stderr at /dev/null if it was closed when the command started."""
     for descriptor, mode in ((0, os.O_RDONLY), (1, os.O_WRONLY), (2, os.O_WRONLY)):

@@ -126,8 +126,13 @@ class IndexQueries:
         old = prior.new_blob if prior else None
         return _against(entry, old) if old != entry.new_blob else None
 
-    def seq_at(self, at: datetime) -> tuple[int, str] | None:
-        """Return (seq, commit id) of the newest indexed commit whose epoch is <= at, or None."""
+    def seq_at(self, at: datetime | None) -> tuple[int, str] | None:
+        """Return (seq, commit id) of the newest indexed sync whose epoch is <= at, or None;
+        at None: of the newest indexed commit, a person's too (HEAD's files as they are, as
+        `git show HEAD:` and the site read them: after a sync, they hold the person's edit)."""
+        if at is None:
+            row = self._row("SELECT seq, id FROM commits ORDER BY seq DESC LIMIT 1")
+            return (int(row[0]), str(row[1])) if row else None
         row = self._row(
             "SELECT seq, id FROM commits WHERE seq = "
             "(SELECT max(seq) FROM commits WHERE epoch <= ? AND by_hand = 0)",

@@ -42,6 +42,7 @@ __all__ = [
     "PriceLookupError",
     "RequestCost",
     "billing",
+    "check_archive_covers",
     "model_costs",
     "price_in_force",
     "price_intervals",
@@ -168,7 +169,7 @@ def price_in_force(
     if category not in ("model", "endpoint"):
         raise PriceLookupError(f"a {category} has no pricing; give an endpoint id or a model key")
     if at is not None:
-        _check_archive_covers(repo, at)
+        check_archive_covers(repo, at)
     intervals = pricing_history(repo, category, key)
     found = next((interval for interval in intervals if interval.covers(at)), None)
     if found is None:
@@ -223,7 +224,7 @@ def model_costs(
     list price answers, unless a provider was asked for.
     """
     if at is not None:
-        _check_archive_covers(repo, at)
+        check_archive_covers(repo, at)
     when = at or datetime.max
     serving = {
         key: entity
@@ -320,8 +321,9 @@ def _provider_names(entity: Entity) -> set[str]:
     }
 
 
-def _check_archive_covers(repo: str | Path, at: datetime) -> None:
-    """Raise PriceLookupError when `at` is before the archive's first sync."""
+def check_archive_covers(repo: str | Path, at: datetime) -> None:
+    """Raise PriceLookupError when `at` is before the archive's first sync (`archiver show
+    --at` too: its `{}` read as an empty catalog then)."""
     with HistoryIndex(repo) as index:
         if index.seq_at(at) is not None:
             return

@@ -107,8 +107,11 @@ def versions(repo_path: str | Path, category: Category, key: str) -> list[Versio
     return found
 
 
-def entity_at(repo_path: str | Path, category: Category, key: str, at: datetime) -> Entity | None:
-    """Return one entity as of the last sync whose epoch is <= at, or None if absent then."""
+def entity_at(
+    repo_path: str | Path, category: Category, key: str, at: datetime | None
+) -> Entity | None:
+    """Return one entity as of the last sync whose epoch is <= at (None: as HEAD holds it, a
+    person's edits included), or None if absent then."""
     path = key_to_path(category, key)
     with HistoryIndex(repo_path) as index:
         found = index.seq_at(at)
@@ -121,9 +124,13 @@ def entity_at(repo_path: str | Path, category: Category, key: str, at: datetime)
 
 
 def category_at(
-    repo_path: str | Path, category: Category, at: datetime, problems: list[str] | None = None
+    repo_path: str | Path,
+    category: Category,
+    at: datetime | None,
+    problems: list[str] | None = None,
 ) -> dict[str, Entity]:
-    """Return {key: entity} for a whole category as of the last sync whose epoch is <= at.
+    """Return {key: entity} for a whole category as of the last sync whose epoch is <= at
+    (None: as HEAD holds it, a person's edits included).
 
     problems: when given, a file that is not a JSON object is reported there and left out.
     """

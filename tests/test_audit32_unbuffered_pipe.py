@@ -1,0 +1,58 @@
+"""Run unbuffered (`PYTHONUNBUFFERED=1`, as many container images set it), a reader that
+leaves early (`archiver changes --json | head -1`) still ends the command with 141.
+
+Unbuffered, Python's text stdout hands a write to one `write()` call and ignores how much of
+it went out. `changes --json` and `show --all` print their whole document in one write:
+the pipe took 64 KiB of it, the reader left, the rest was dropped without an error, and the
+command exited 0, the status the README gives only when the whole output went into the pipe.
+A real small archive (one real sync of a cut small capture), the command line in a child
+process reading its output through a real pipe.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from archiver.capture.files import Capture
+from archiver.cli import main
+from tests.small_captures import small_captures, some_models, sync_small, with_models_only
+
+__all__ = ["small_captures"]
+PIPE_BUFFER = 64 * 1024  # What a Linux pipe holds: more than that blocks the writer.
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory, small_captures: list[Capture]) -> Path:
+    """Return an archive of one sync of a cut small capture."""
+    capture = small_captures[0]
+    repo = tmp_path_factory.mktemp("unbuffered") / "archive"
+    log = sync_small(repo, with_models_only(capture, some_models(capture, 16, featured=1)))
+    assert log.commit_id and not log.failures, log.failures
+    return repo
+
+
+def test_a_reader_leaving_a_long_json_document_gets_the_sigpipe_status(archive: Path) -> None:
+    arguments = ["changes", "--json", "--repo", str(archive)]
+    whole = CliRunner().invoke(main, arguments).stdout.encode()
+    assert len(whole) > 2 * PIPE_BUFFER, "too little output to meet a closed pipe"
+    command = [sys.executable, "-m", "archiver", *arguments]
+    environment = {**os.environ, "PYTHONUNBUFFERED": "1"}
+
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment
+    ) as process:
+        assert process.stdout is not None and process.stderr is not None
+        head = process.stdout.read(100)
+        process.stdout.close()
+        stderr = process.stderr.read()
+        status = process.wait()
+
+    assert head == whole[:100]
+    assert stderr == b""
+    assert status == 141
