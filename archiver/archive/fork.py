@@ -38,7 +38,7 @@ from pathlib import Path
 from archiver.archive.push_refusal import explain_refusal
 from archiver.archive.remote import GIT_SECONDS, last_line, timed_git
 from archiver.archive.store import DEFAULT_EMAIL, DEFAULT_NAME
-from archiver.archive.worktree import OWNED
+from archiver.archive.worktree import NO_FSMONITOR, OWNED
 from archiver.errors import StoreError
 
 UPSTREAM_TRAILER = "Upstream-Code"
@@ -340,7 +340,8 @@ def git(
     # Not only fetch and push reach a remote: in the workflow's partial clone, ls-tree and
     # merge-tree fetch the objects they read. A remote that stops answering held the update
     # until Actions cancelled the job, saying nothing; as a sync's git, each call is stopped.
-    result = timed_git(["git", "-C", str(repo), *args], env, GIT_SECONDS, input_text)
+    command = ["git", *NO_FSMONITOR, "-C", str(repo), *args]
+    result = timed_git(command, env, GIT_SECONDS, input_text)
     if result is None:
         raise CodeUpdateError(
             f"git {args[0]} in {repo} got no answer in {GIT_SECONDS:g} s and was stopped; "

@@ -72,6 +72,16 @@ def clear_interrupted_locks(
             wait_for_git(lock, root)
 
 
+def wait_for_locks(git_dir: Path, branch: str, root: Path) -> None:
+    """Return once no git holds the index's or the branch's lock (see wait_for_git).
+
+    Both, before the branch moves: a branch lock a person's git holds (or a crashed git
+    left) made libgit2 fail the move once the commit was made, in words of a full disk.
+    """
+    for lock in lock_files(git_dir, branch).values():
+        wait_for_git(lock, root)
+
+
 def wait_for_git(lock: Path, root: Path) -> None:
     """Return once no git holds this lock, waiting up to WAIT_SECONDS; else raise StoreError."""
     deadline = time.monotonic() + WAIT_SECONDS

@@ -42,6 +42,14 @@ def open_or_init(root: Path, create: bool, branch: str) -> pygit2.Repository:
             if _NOT_OWNED in str(error):
                 raise owner_refusal(root) from error
             raise
+        if repo.workdir and Path(repo.workdir).resolve() != root and not linked:
+            # core.worktree: git's files are elsewhere, and a sync wrote its own into root
+            # once its branch had moved (git status: the sync undone, staged).
+            raise StoreError(
+                f"the work tree of the repository in {root} is {repo.workdir} (core.worktree); "
+                f"the archiver writes only in the folder of its .git: unset it there (git "
+                "config --unset core.worktree) or sync into a clone, then run again"
+            )
         if not linked or (repo.workdir and Path(repo.workdir).resolve() == root):
             return repo
     if not create:
@@ -132,17 +140,20 @@ def is_owner_refusal(error: Exception) -> bool:
 
 
 def readable_index(repo: pygit2.Repository, root: Path) -> None:
-    """Have git join a split index libgit2 cannot read (a sparse checkout is read as it is:
-    the store gives git back its skip-worktree marks after writing the index)."""
+    """Have git write whole a split or sparse index libgit2 cannot read (a sparse checkout's
+    skip-worktree marks are read as they are: the store gives git them back after writing
+    the index, and its `git sparse-checkout reapply` makes a sparse index sparse again)."""
     try:
         repo.index.read(force=True)
         return
     except pygit2.GitError as error:
         if "extension" not in str(error):
             raise
-    # A split index (core.splitIndex): git writes it whole again, the same entries.
-    command = ["git", "-C", str(root), "-c", "core.splitIndex=false"]
-    joined = subprocess.run([*command, "update-index", "--no-split-index"], capture_output=True)
+    # A split index (core.splitIndex) or a sparse one (index.sparse: whole folders a sparse
+    # checkout leaves out as one entry): git writes it whole again, the same files.
+    command = ["git", "-C", str(root), "-c", "core.splitIndex=false", "-c", "index.sparse=false"]
+    command += ["-c", "core.fsmonitor=false", "update-index", "--no-split-index"]
+    joined = subprocess.run(command, capture_output=True)
     if joined.returncode != 0:
         reason = joined.stderr.decode(errors="replace").strip()
         raise StoreError(
@@ -213,6 +224,9 @@ def _folder_day(path: bytes) -> date | None:
 # Who a commit names, in git's order of precedence: its environment for the role, then the
 # role's own setting (author.name, committer.email, ...), then user.name and user.email.
 _IDENTITY_KEYS = r"^(user|author|committer)\.(name|email)$"
+# What git trims from the ends of a name or email, and drops anywhere (ident.c).
+_CRUD = "".join(map(chr, range(33))) + ".,:;<>\"\\'"
+_DROPPED = str.maketrans("", "", "<>\n")
 
 
 def identities(
@@ -228,14 +242,27 @@ def identities(
     for role in ("author", "committer"):
         variable = f"GIT_{role.upper()}"
         name, email = (
-            os.environ.get(f"{variable}_{part.upper()}")
-            or settings.get(f"{role}.{part}")
-            or settings.get(f"user.{part}")
-            or default
+            _as_git_writes(
+                os.environ.get(f"{variable}_{part.upper()}")
+                or settings.get(f"{role}.{part}")
+                or settings.get(f"user.{part}")
+                or "",
+                default,
+            )
             for part, default in (("name", default_name), ("email", default_email))
         )
         found.append(pygit2.Signature(name, email))
     return found[0], found[1]
+
+
+def _as_git_writes(text: str, default: str) -> str:
+    """Return a name or email as git writes it into a commit (its ends trimmed of "crud",
+    `<`, `>` and line breaks dropped), or default when nothing is left.
+
+    libgit2 refuses what git trims: `user.email = <me@example.org>` failed every sync once
+    it had fetched everything, in words of a full disk.
+    """
+    return text.strip(_CRUD).translate(_DROPPED) or default
 
 
 def _identity_settings(repo: pygit2.Repository, root: Path) -> dict[str, str]:

@@ -15,6 +15,7 @@ which is all a sync ever writes.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 from dataclasses import dataclass
@@ -30,7 +31,7 @@ from archiver.archive.store import Store
 from archiver.archive.synclog import SyncLog
 from archiver.archive.trailers import EPOCH_TRAILER, trailers
 from archiver.archive.trees import walk_files
-from archiver.archive.worktree import OWNED, reapply_sparse, sparse, uncommitted
+from archiver.archive.worktree import NO_FSMONITOR, OWNED, reapply_sparse, sparse, uncommitted
 from archiver.errors import StoreError
 
 # A refused push that names one of these lost a race for the ref lock: worth another round.
@@ -38,6 +39,8 @@ TRANSIENT_PUSH_ERRORS = ("cannot lock ref", "failed to update ref", "incorrect o
 _BRANCHES = "refs/heads/"
 # How long a fetch or push may go without finishing: far beyond an hourly push's seconds.
 GIT_SECONDS = 600.0
+# git's own error lines (its advice and hints follow them, naming no path).
+_GIT_ERROR = re.compile(r"(?:fatal|error): .*")
 
 
 class PublishError(StoreError):
@@ -302,7 +305,7 @@ def git(repo: Path, *args: str, check: bool = True) -> subprocess.CompletedProce
     """
     # C locale: some answers are recognised by their text. No prompt: fail, never hang.
     env = {**os.environ, "LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0"}
-    result = timed_git(["git", "-C", str(repo), *args], env, GIT_SECONDS)
+    result = timed_git(["git", *NO_FSMONITOR, "-C", str(repo), *args], env, GIT_SECONDS)
     if result is None:
         raise PublishError(
             f"git {args[0]} in {repo} got no answer from the remote in {GIT_SECONDS:g} s "
@@ -335,9 +338,14 @@ def timed_git(
 
 
 def last_line(result: subprocess.CompletedProcess[str]) -> str:
-    """Return the most telling line git printed: its last error line."""
+    """Return the most telling line git printed: its last error line.
+
+    git's advice after a lock file it found ("remove the file manually to continue.") names
+    no file: its `fatal:` or `error:` line does. Else the last line it printed.
+    """
     lines = [line for line in (result.stderr or result.stdout).splitlines() if line.strip()]
-    return lines[-1].strip() if lines else f"exit status {result.returncode}"
+    errors = [found.group() for line in lines if (found := _GIT_ERROR.search(line))]
+    return (errors or lines or [f"exit status {result.returncode}"])[-1].strip()
 
 
 def _deltas(

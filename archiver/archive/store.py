@@ -31,8 +31,7 @@ from archiver.archive.git_locks import (
     BRANCH_STEP,
     INDEX_STEP,
     clear_interrupted_locks,
-    lock_files,
-    wait_for_git,
+    wait_for_locks,
 )
 from archiver.archive.git_setup import identities, open_or_init, readable_index, work_tree_top
 from archiver.archive.lock import repository_lock
@@ -224,8 +223,8 @@ class Store:
         parents = [head.id] if head is not None else []
         commit_id = self.repo.create_commit(None, author, committer, message, tree_id, parents)
         paths = sorted({*writes, *staged}) + removals
-        # git may be replacing the index (a pull, a commit): the work tree step needs it.
-        wait_for_git(lock_files(Path(self.repo.path), self._branch_name())[INDEX_STEP], self.root)
+        # git may be replacing the index or moving the branch (a pull, a commit): wait for it.
+        wait_for_locks(Path(self.repo.path), self._branch_name(), self.root)
         record = {"old": str(head.id) if head else None, "new": str(commit_id), "paths": paths}
         self._locked_step(record, BRANCH_STEP, lambda: self._move_branch(commit_id, message))
         self._update_work_tree(paths, record, writes)
@@ -291,11 +290,13 @@ class Store:
         """Refuse to commit over an index that holds changes HEAD does not."""
         index: pygit2.Index = self.repo.index
         index.read(force=True)
+        # libgit2 makes no tree of a conflicted index, and its error read as a damaged repository.
+        conflicted = " (unresolved conflicts: a merge stopped?)" if index.conflicts else ""
         # The index's tree cache (kept whole by _update_work_tree) makes this a lookup.
-        if head is not None and index.write_tree(self.repo) != head.tree_id:
+        if conflicted or (head is not None and index.write_tree(self.repo) != head.tree_id):
             raise StoreError(
-                f"the git index of {self.root} holds staged changes that are not in HEAD; "
-                "commit or reset them (git reset) before syncing"
+                f"the git index of {self.root} holds staged changes that are not in HEAD"
+                f"{conflicted}; commit or reset them (git reset, git merge --abort), then sync"
             )
 
     def _branch_name(self) -> str:

@@ -28,6 +28,9 @@ SHOWN = 3
 _REPOSITORY_ENV = frozenset(
     {"GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_COMMON_DIR"}
 )
+# Every git the archiver runs looks at the files itself: a person's core.fsmonitor hook that
+# never returns hung every sync in `git status`, and one that missed an edit hid it.
+NO_FSMONITOR = ("-c", "core.fsmonitor=false")
 # A file's time comes from the kernel's coarse clock, which may lag time.time_ns() a tick.
 _CLOCK_SLACK_NS = 1_000_000_000
 # Never follow a symlink at the final component of a path the archiver writes.
@@ -35,10 +38,18 @@ _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
 def refuse_detached(repo: pygit2.Repository, root: Path) -> None:
-    """Raise if HEAD is detached: a sync commit would belong to no branch."""
+    """Raise if HEAD is detached (a sync commit would belong to no branch), or a branch with
+    no commit yet over a staged index (`git checkout --orphan`): a sync's first commit
+    would replace the index, and leave the other files behind as untracked ones."""
     if repo.head_is_detached:
         raise StoreError(
             f"HEAD of {root} is detached; check out a branch (git switch main) before syncing"
+        )
+    if repo.head_is_unborn and len(repo.index):
+        raise StoreError(
+            f"the branch checked out in {root} has no commit yet, and the git index holds "
+            "files staged for its first (git checkout --orphan?); commit them, or switch "
+            "back to the archive's branch (git switch main), then sync again"
         )
 
 
@@ -261,7 +272,8 @@ def uncommitted(repo: pygit2.Repository, root: Path) -> list[str]:
 
 def _git_status(root: Path, options: list[str]) -> bytes | None:
     """Return `git status --porcelain=v1 -z` of root with these options (None: no git)."""
-    command = ["git", "--no-optional-locks", "-C", str(root), "status", "--porcelain=v1", "-z"]
+    command = ["git", *NO_FSMONITOR, "--no-optional-locks", "-C", str(root), "status"]
+    command += ["--porcelain=v1", "-z"]
     command += ["--ignore-submodules", *options]
     # The repository is root's, whatever a hook's environment points git at.
     env = {key: value for key, value in os.environ.items() if key not in _REPOSITORY_ENV}
@@ -367,7 +379,7 @@ def reapply_sparse(repo: pygit2.Repository, root: Path) -> None:
     if not sparse(repo):
         return
     env = {key: value for key, value in os.environ.items() if key not in _REPOSITORY_ENV}
-    command = ["git", "-C", str(root), "sparse-checkout", "reapply"]
+    command = ["git", *NO_FSMONITOR, "-C", str(root), "sparse-checkout", "reapply"]
     try:
         result = subprocess.run(command, capture_output=True, env={**env, "LC_ALL": "C"})
     except FileNotFoundError:

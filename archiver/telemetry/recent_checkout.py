@@ -96,12 +96,19 @@ def _git(root: Path, *args: str, stdin: str) -> None:
     env = {**os.environ, "LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0"}
     try:
         result = subprocess.run(
-            ["git", "-C", str(root), *args], input=stdin, capture_output=True, text=True, env=env
+            # A person's core.fsmonitor hook may never return: git looks at the files itself.
+            ["git", "-c", "core.fsmonitor=false", "-C", str(root), *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            env=env,
         )
     except FileNotFoundError:
         raise StoreError("a sparse checkout needs the git command") from None
     if result.returncode != 0:
-        words = result.stderr.strip().splitlines()
+        # git's error line names what failed (a lock file); its advice after it does not.
+        words = re.findall(r"(?:fatal|error): .*", result.stderr) or result.stderr.split("\n")
+        words = [word.strip() for word in words if word.strip()]
         raise StoreError(
             f"git {' '.join(args[:2])} failed in {root}: {words[-1] if words else 'no message'}"
         )
