@@ -25,6 +25,10 @@ class ArchiverError(Exception):
 class UnsafeKeyError(ArchiverError):
     """A key that would escape data/ or break a checkout on some OS."""
 
+    def __init__(self, message: str, why: str = "") -> None:
+        super().__init__(message)
+        self.why = why or message  # The reason alone, for a reader that writes nothing.
+
 
 class FetchError(ArchiverError):
     """An upstream request failed after all retries."""

@@ -77,7 +77,7 @@ def _show(value: object) -> str:
 def _refusal(category: str, key: object, why: str) -> UnsafeKeyError:
     """Return the error for a key that will not be written, naming it and why."""
     return UnsafeKeyError(
-        f"refusing {category} key {_show(key)}: {why}; nothing was written for it"
+        f"refusing {category} key {_show(key)}: {why}; nothing was written for it", why
     )
 
 

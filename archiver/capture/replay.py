@@ -46,7 +46,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, cast
 
-from archiver.capture.faults import Fault, Reply, parse_fault
+from archiver.capture.faults import Fault, Reply, error_body, parse_fault
 from archiver.capture.files import Capture, read_capture
 from archiver.capture.routes import Routes
 from archiver.errors import ArchiverError
@@ -99,7 +99,8 @@ class _HTTPServer(ThreadingHTTPServer):
 
 
 class _Handler(BaseHTTPRequestHandler):
-    """Answers GETs from the routes; quiet, HTTP/1.1 keep-alive, no Nagle delay."""
+    """Answers GETs from the routes, any other method 404; quiet, HTTP/1.1 keep-alive, no
+    Nagle delay."""
 
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True
@@ -124,6 +125,27 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(reply.body)
         if reply.declared_length is not None:
             self.close_connection = True
+
+    def do_HEAD(self) -> None:
+        """Answer 404 without a body: only GETs were recorded."""
+        self._not_recorded(send_body=False)
+
+    def _not_recorded(self, send_body: bool = True) -> None:
+        """Answer any method but GET with a 404 (not BaseHTTPRequestHandler's 501): a capture
+        records GETs only, and anything not recorded is a 404."""
+        body = error_body(404, f"not recorded: {self.command} {self.path}")
+        self.send_response(404)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        # A request body it sent is left unread: the connection ends here, and says so (a
+        # client that reused it found it closed under its next request).
+        self.send_header("Connection", "close")
+        self.end_headers()
+        if send_body:
+            self.wfile.write(body)
+        self.close_connection = True
+
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _not_recorded
 
     def _send_chunks(self, reply: Reply, routes: Routes) -> None:
         """Send a streamed body chunk by chunk, until done, stopped, or the client hangs up."""

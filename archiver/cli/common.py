@@ -25,7 +25,8 @@ from archiver.archive.git_setup import (
     trust_as_git_does,
     work_tree_top,
 )
-from archiver.errors import DISK_FULL, ArchiverError
+from archiver.errors import DISK_FULL, ArchiverError, UnsafeKeyError
+from archiver.paths import Category, key_to_path
 from archiver.textsafe import one_line
 from archiver.times import parse_time
 
@@ -160,6 +161,19 @@ def repo_option(command: F) -> F:
         show_default=True,
         help="The archive's git repository.",
     )(command)
+
+
+def archived_key(category: Category, key: str) -> str:
+    """Return a KEY a reader was given; one no entity can be archived under is, like any
+    entity the archive lacks, a one-line error (exit 1), not a refusal to write (exit 3)."""
+    try:
+        key_to_path(category, key)
+    except UnsafeKeyError as error:
+        raise OneLineError(
+            f"no {category} {key!r} in the archive: no entity is archived under such a key "
+            f"({error.why})"
+        ) from error
+    return key
 
 
 class IsoTime(click.ParamType[datetime]):

@@ -15,6 +15,7 @@ from archiver.cli.common import (
     IsoTime,
     OneLineError,
     PartialFailure,
+    archived_key,
     repo_option,
     reports_errors,
 )
@@ -50,7 +51,7 @@ def log(repo: Path, category: Category, key: str, as_json: bool) -> None:
     """
     from archiver.history.versions import format_patch, versions
 
-    found = versions(repo, category, key)
+    found = versions(repo, category, archived_key(category, key))
     if not found:  # With --json too: `[]` and exit 0 read as a history that exists but is empty.
         raise OneLineError(f"no {category} {key!r} in the archive's history")
     if as_json:
@@ -104,7 +105,7 @@ def show(repo: Path, category: Category, key: str | None, at: datetime | None, w
         _echo_json(category_at(repo, category, at))
         return
     assert key is not None
-    entity = entity_at(repo, category, key, at)
+    entity = entity_at(repo, category, archived_key(category, key), at)
     if entity is None:
         moment = f" at {format_epoch(at)}" if at else ""
         raise OneLineError(f"no {category} {key!r} in the archive{moment}")

@@ -12,7 +12,7 @@ import orjson
 
 from archiver import jsonvalue
 from archiver.cli import main
-from archiver.cli.common import IsoTime, OneLineError, repo_option, reports_errors
+from archiver.cli.common import IsoTime, OneLineError, archived_key, repo_option, reports_errors
 from archiver.history.price_moves import EXACT, dollars
 from archiver.history.price_sheet import ROUTED, PriceSheet, Sku, exact_text, price_sheet
 from archiver.history.pricing import (
@@ -54,6 +54,7 @@ def price(repo: Path, category: Category, key: str, at: datetime | None, as_json
         archiver price endpoint d68054f9-503c-4742-bbbb-32c415d27aa2 --at 2026-07-18
         archiver price model openai/gpt-4.1 --json
     """
+    archived_key(category, key)
     interval = _lookup(lambda: price_in_force(repo, category, key, at))
     sheet = price_sheet(interval.pricing, interval.service_tiers)
     if as_json:
@@ -103,6 +104,7 @@ def cost(
         archiver cost openai/gpt-4.1 --at 2026-07-18T12:00:00Z --input 12000 --output 800
         archiver cost z-ai/glm-5.2 --input 1000000 --output 5000 --provider novita --json
     """
+    archived_key("model", model)
     found = _lookup(lambda: model_costs(repo, model, at, input_tokens, output_tokens, provider))
     if as_json:
         _echo_json(

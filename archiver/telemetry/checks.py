@@ -12,7 +12,10 @@ import re
 from collections import Counter
 from typing import Any
 
+from archiver.errors import UnsafeKeyError
 from archiver.jsonvalue import ExactNumber
+from archiver.paths import key_to_path
+from archiver.telemetry.codec import reads_as_time
 
 _ENDPOINT_STATS = r"(?:stats|statsByTier/[^/]+)"
 _ENDPOINT_SCHEMA = {
@@ -102,3 +105,16 @@ class Problems:
             if entry[0] == written
             for _, kind, message in [entry]
         ]
+
+
+def unstorable_key(kind: str, key: object) -> str | None:
+    """Return why a sync's key of one kind gets no line (None: it may have one)."""
+    if not isinstance(key, str) or not key or reads_as_time(key):  # (as codec.key_of)
+        return "a key that is empty, not text, or spelt as a time was skipped"
+    try:
+        # SPEC: a key that would escape data/ (`..`, NUL, over-long) is never written; its
+        # entity (an endpoint's, else a model's) is refused, so its figures go with it.
+        key_to_path("endpoint" if kind.startswith("endpoint") else "model", key)
+    except UnsafeKeyError:
+        return "a key no entity can be archived under was skipped"
+    return None

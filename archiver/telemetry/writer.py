@@ -20,8 +20,8 @@ import orjson
 
 from archiver import jsonvalue
 from archiver.canonical import MAX_FILE_BYTES, StageBlob, StagedBlob, blob_id
-from archiver.telemetry.checks import Problems
-from archiver.telemetry.codec import Leaves, dump, key_of, reads_as_time
+from archiver.telemetry.checks import Problems, unstorable_key
+from archiver.telemetry.codec import Leaves, dump, key_of
 from archiver.telemetry.file_limit import LEFT_OUT, SheetSnapshot, keys_to_leave_out, too_large
 from archiver.telemetry.layout import (
     KIND_NAME,
@@ -167,9 +167,9 @@ def _observed(kind: str, figures_by_key: Any, problems: Problems) -> Observed:
         return {}
     usable: Observed = {}
     for key, figures in figures_by_key.items():
-        if not isinstance(key, str) or not key or reads_as_time(key):  # (as codec.key_of)
-            message = "a key that is empty, not text, or spelt as a time was skipped"
-            problems.add(kind, message, repr(key), written=False)
+        problem = unstorable_key(kind, key)
+        if problem:
+            problems.add(kind, problem, repr(key), written=False)
         else:
             usable[dump(key)] = (key, figures)
     return usable
