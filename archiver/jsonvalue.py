@@ -5,8 +5,9 @@ silently (``123456789012345678901234567890`` becomes ``1.2345678901234568e+29``)
 ``1e400`` and cannot write integers beyond 64 bits. Such literals are rare, so:
 
 - ``loads`` reads compact text with orjson and writes it back: the same bytes mean every
-  literal was read exactly (upstream's JSON.stringify and orjson spell numbers alike).
-  Otherwise it scans the bytes for a literal that might not fit (16 or more digits, or a
+  literal was read exactly (upstream's JSON.stringify and orjson spell numbers alike, but
+  for 1e-6 <= |x| < 1e-5: `0.0000025` there, `2.5e-6` here; the same value). Otherwise
+  it scans the bytes for a literal that might not fit (16 or more digits, or a
   three-digit exponent) and looks closer only there; only if one really does not fit is the
   document read by the standard library, which keeps big integers as ``int`` and such
   decimals as ``ExactNumber`` (a float that remembers its literal);
