@@ -72,10 +72,30 @@ def with_first_endpoints_edited(
     return Capture(capture.time, capture.source, "edited", tuple(responses)), edited
 
 
+def first_listed_models(capture: Capture, count: int) -> set[str]:
+    """Return the models (catalog keys) of the endpoints `with_first_endpoints_edited` edits
+    with `count` edits: the first endpoint's of each of the first non-empty endpoint
+    listings. Cut to them (`with_models_only`), a capture still holds those endpoints."""
+    listings = [
+        response.body["data"]
+        for response in capture.responses
+        if response.url.startswith(ENDPOINT_LISTING)
+        and isinstance(response.body, dict)
+        and response.body.get("data")
+    ][:count]
+    assert len(listings) == count, "the capture has too few endpoint listings"
+    return {str(items[0]["model_variant_slug"]) for items in listings}
+
+
 def with_models_only(capture: Capture, keys: set[str]) -> Capture:
     """Return the capture as if the catalog listed only these models (catalog keys): the
-    catalog and /api/v1/models cut to them, the other models' per-variant responses left out."""
-    catalog = next(r for r in capture.responses if r.url == sources.CATALOG_MODELS)
+    catalog and /api/v1/models cut to them, the other models' per-variant responses left out.
+
+    A capture without the catalog (an /api/v1/models capture, tests/captures/v1-models) keeps
+    the /api/v1/models entries of these keys: their ids are catalog keys."""
+    catalog = next((r for r in capture.responses if r.url == sources.CATALOG_MODELS), None)
+    if catalog is None:
+        return _v1_models_only(capture, keys)
     entries = [e for e in catalog.body["data"] if catalog_key(e) in keys]
     kept_body = {**catalog.body, "data": entries}
     slugs = keys | {str(e["slug"]) for e in entries}
@@ -96,6 +116,22 @@ def with_models_only(capture: Capture, keys: set[str]) -> Capture:
         elif response.url == sources.V1_MODELS:
             body = {**body, "data": [m for m in body["data"] if m.get("id") in slugs]}
         responses.append(CapturedResponse(response.method, response.url, response.status, body))
+    return Capture(capture.time, capture.source, f"{len(keys)} models only", tuple(responses))
+
+
+def _v1_models_only(capture: Capture, keys: set[str]) -> Capture:
+    """Return a capture without the catalog whose /api/v1/models lists only these keys."""
+    responses = [
+        CapturedResponse(
+            response.method,
+            response.url,
+            response.status,
+            {**response.body, "data": [m for m in response.body["data"] if m.get("id") in keys]},
+        )
+        if response.url == sources.V1_MODELS and isinstance(response.body, dict)
+        else response
+        for response in capture.responses
+    ]
     return Capture(capture.time, capture.source, f"{len(keys)} models only", tuple(responses))
 
 

@@ -7,7 +7,8 @@
   such endpoints): its grid link to a model with an empty key raised. It now costs its own
   page, reported in one line.
 
-A real small archive, one real sync of an edited real capture, one site build.
+A real small archive (a quarter of its models), one real sync of an edited real capture,
+one site build.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ from archiver.capture.files import Capture
 from archiver.cli import main
 from archiver.paths import key_to_path
 from tests.archive_helpers import git
-from tests.small_captures import small_archive, small_base, small_captures
+from tests.small_captures import quarter_archive as small_archive
+from tests.small_captures import quarter_base as small_base
+from tests.small_captures import quarter_captures as small_captures
 
 __all__ = ["small_archive", "small_base", "small_captures"]
 

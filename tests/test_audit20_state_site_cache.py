@@ -10,11 +10,12 @@ also hold links at the names a build writes its temporary files to: the build wr
 them, out of the folder. Now each file carries a digest (the index copy's is in the cache
 file) and damage reads as no cache; temporary files are made new.
 
-The session's site archive (real captures, a hostile one, telemetry commits; B its HEAD, A
-the commit before its last sync that changed entities, so A's cache holds price moves, not
-only additions), the cache the hourly job at A left (`archiver site --cache`, built once for
-the run, copied here), a build at B from a damaged copy of it compared byte for byte with
-the session's build at B without a cache.
+An archive of the small captures cut to a quarter of their models (B its HEAD, A the commit
+before its last sync that changed entities, so A's cache holds price moves, not only
+additions), the cache the hourly job at A left (`archiver site --cache` in a blob-less clone
+at A, built once for the module), a build at B from a damaged copy of it compared byte for
+byte with a build at B without a cache. (The session's site archive served before: each of
+the five builds here at B was a build of its whole site.)
 """
 
 from __future__ import annotations
@@ -27,14 +28,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from archiver.capture.files import Capture
+from archiver.cli import main
 from archiver.history.index import INDEX_FILE
 from archiver.site import build_site
 from archiver.site.card_cache import CARDS_FILE
 from archiver.site.derived_cache import CACHE_FILE
-from tests.archive_helpers import head
-from tests.site_helpers import SITE_BASE_URL, CachedBuild, HeadBuild, SiteArchive, built_at
-from tests.small_captures import copy_archive
+from tests.site_helpers import SITE_BASE_URL, built_at, entity_commits, partial_clone
+from tests.small_captures import quarter_captures, sync_small
+
+__all__ = ["quarter_captures"]
 
 
 @dataclass(frozen=True)
@@ -47,16 +52,23 @@ class Builds:
 
 
 @pytest.fixture(scope="module")
-def builds(
-    site_archive: SiteArchive,
-    site_at_head: HeadBuild,
-    site_cached_at_a: CachedBuild,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Builds:
-    # A copy at B: each test takes the history index out of its .git, as a fresh checkout.
-    repo = copy_archive(site_archive.repo, tmp_path_factory.mktemp("state-site-cache") / "archive")
-    assert head(repo) == site_cached_at_a.b
-    return Builds(repo, site_cached_at_a.cache, site_at_head.folder)
+def builds(quarter_captures: list[Capture], tmp_path_factory: pytest.TempPathFactory) -> Builds:
+    root = tmp_path_factory.mktemp("state-site-cache")
+    # The archive at B: each test takes the history index out of its .git, as a fresh checkout.
+    repo = root / "archive"
+    for capture in quarter_captures:
+        log = sync_small(repo, capture)
+        assert log.commit_id and not log.failures, log.failures
+    a, _ = entity_commits(repo)
+    # The hour before: the site job at A, in a blob-less clone, with its cache.
+    clone = partial_clone(repo, root / "clone-a", a)
+    command = ["site", "--repo", str(clone), "--out", str(root / "site-a")]
+    command += ["--base-url", SITE_BASE_URL, "--cache", str(root / "cache")]
+    result = CliRunner().invoke(main, command)
+    assert result.exit_code == 0, result.output
+    full = root / "full"
+    build_site(repo, full, base_url=SITE_BASE_URL, built=built_at(repo, "HEAD"))
+    return Builds(repo, root / "cache", full)
 
 
 def _flip_first(pattern: bytes) -> Callable[[Path], None]:

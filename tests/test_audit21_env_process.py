@@ -187,9 +187,15 @@ def test_archive_site_and_export_are_the_same_in_any_zone_and_hash_seed(
     assert any(p.startswith("site/") and p.endswith(".html") for p in outputs[0])
 
 
-def test_an_import_whose_reader_leaves_imports_every_capture(base: Path, tmp_path: Path) -> None:
+def test_an_import_whose_reader_leaves_imports_every_capture(
+    base: Path, named_captures: list[Capture], tmp_path: Path
+) -> None:
     repo = copy_archive(base, tmp_path / "archive")
-    args = ["import", "--repo", str(repo), *map(str, SMALL_DAILY[1:])]
+    # The next two captures, cut as the archive's first was, under the small captures' names.
+    paths = [tmp_path / path.name for path in SMALL_DAILY[1:]]
+    for path, capture in zip(paths, named_captures[1:], strict=True):
+        write_capture(path, capture.time, capture.source, capture.note, capture.responses)
+    args = ["import", "--repo", str(repo), *map(str, paths)]
     command = [sys.executable, "-m", "archiver", *args]
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
         assert process.stdout is not None and process.stderr is not None

@@ -27,8 +27,8 @@ the revert had undone; a BOM file made `show` and the site fail until the next s
 `log`, `price` and `changes` exit 3 for good; one bad file made `changes` exit 3 and blamed
 the sync that removed it; a file cut short was deleted by a sync whose listing of it
 failed (a removal upstream never made, and a "returned" the next sync). Real small
-archives (a quarter of the catalog), synced in process, the command line run in this
-process.
+archives (a quarter of the catalog; a third of that for the site builds), synced in process,
+the command line run in this process.
 """
 
 from __future__ import annotations
@@ -324,11 +324,32 @@ def test_an_export_whose_head_was_amended_away_equals_a_fresh_one(
     shutil.rmtree(tmp_path / "fresh")
 
 
+@pytest.fixture(scope="module")
+def fewer(quarter: list[Capture]) -> list[Capture]:
+    """The quarter cut to one model in three (each site test builds three sites of it)."""
+    keys = some_models(quarter[0], 3, featured=2)
+    return [with_models_only(capture, keys) for capture in quarter]
+
+
+@pytest.fixture(scope="module")
+def fewer_synced(tmp_path_factory: pytest.TempPathFactory, fewer: list[Capture]) -> Path:
+    """A clean archive of the first two `fewer` captures, its head a sync that changed
+    entities (read only)."""
+    repo = tmp_path_factory.mktemp("human-fewer") / "archive"
+    for capture in fewer[:2]:
+        assert not sync_small(repo, capture).failures
+    changed = git(
+        repo, "diff", "--name-only", "HEAD~1", "HEAD", "--", "data/model", "data/endpoint"
+    )
+    assert changed.split(), "the head sync must change entities for a rewrite to undo"
+    return repo
+
+
 @pytest.mark.parametrize("rewrite", ["amend", "revert"])
 def test_a_site_cache_whose_head_was_rewritten_builds_what_no_cache_builds(
-    tmp_path: Path, synced: list[Path], quarter: list[Capture], rewrite: str
+    tmp_path: Path, fewer_synced: Path, fewer: list[Capture], rewrite: str
 ) -> None:
-    repo = copy_archive(synced[1], tmp_path / "archive")
+    repo = copy_archive(fewer_synced, tmp_path / "archive")
     cache = tmp_path / "cache"
     build_site(repo, tmp_path / "first", cache=cache, built=built_at(repo, "HEAD"))
     env = {**os.environ, **PERSON}
@@ -343,7 +364,7 @@ def test_a_site_cache_whose_head_was_rewritten_builds_what_no_cache_builds(
         "revert": ["revert", "--no-edit", "HEAD"],
     }[rewrite]
     subprocess.run(["git", "-C", str(repo), *person], env=env, check=True, capture_output=True)
-    sync_small(repo, quarter[2])
+    sync_small(repo, fewer[2])
     built = built_at(repo, "HEAD")
 
     build_site(repo, tmp_path / "cached", cache=cache, built=built)

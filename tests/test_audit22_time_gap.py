@@ -63,7 +63,9 @@ from tests.audit22_time_helpers import (
     sync_capture,
     uptime_windows,
 )
-from tests.small_captures import copy_archive, small_base, small_captures, sync_small
+from tests.small_captures import copy_archive, sync_small
+from tests.small_captures import quarter_base as small_base
+from tests.small_captures import quarter_captures as small_captures
 
 __all__ = ["small_base", "small_captures"]
 

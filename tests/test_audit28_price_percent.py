@@ -6,6 +6,7 @@ out as float inf. The site's derived-history cache is JSON, which has no inf, so
 wrote it as null: the next build, reading that change from the cache, showed a bare "▲"
 where a build without the cache showed "▲ inf%", on the endpoint's, its model's and its
 provider's pages. Now such a move has no percent (None), as the API already wrote it.
+A real small archive, a quarter of its models (three builds of its site).
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from archiver.canonical import canonical_bytes
 from archiver.history.classify import price_changes
 from archiver.site import build_site
 from tests.archive_helpers import git
-from tests.small_captures import small_archive, small_base, small_captures
+from tests.small_captures import quarter_archive as small_archive
+from tests.small_captures import quarter_base as small_base
+from tests.small_captures import quarter_captures as small_captures
 
 __all__ = ["small_archive", "small_base", "small_captures"]  # Fixtures this module uses.
 

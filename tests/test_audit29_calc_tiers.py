@@ -4,7 +4,8 @@ The pricing file's `bill` said "unpriced" for the base prices alone. A tier whos
 price is -1 (routed: the price of the model it routes to) was billed by the calculator as a
 price of minus a dollar a token (-$9,999.998 for 10,000 input tokens) where the command
 line says it has no cost; a tier that prices what the base leaves routed got no cost in the
-browser, and one on the command line. Real captures, one endpoint of each case edited.
+browser, and one on the command line. Real captures, one endpoint of each case edited, cut
+to those endpoints' models (a site of them builds in a fraction of the whole one's time).
 """
 
 from __future__ import annotations
@@ -26,7 +27,14 @@ from archiver.site import build_site
 from archiver.site.urls import href, model_page
 from tests.archive_helpers import built_once
 from tests.browser import launch_chromium, needs_chromium, recording_page, serve_folder
-from tests.small_captures import copy_archive, small_daily, sync_small, with_first_endpoints_edited
+from tests.small_captures import (
+    copy_archive,
+    first_listed_models,
+    small_daily,
+    sync_small,
+    with_first_endpoints_edited,
+    with_models_only,
+)
 
 THRESHOLD = 1000  # the tier's min_prompt_tokens: a prompt of this many tokens reaches it
 
@@ -62,10 +70,12 @@ class Tiered:
 def tiered(tmp_path_factory: pytest.TempPathFactory) -> Tiered:
     def build(folder: Path) -> None:
         captures = small_daily()
-        for capture in captures:
-            sync_small(folder / "archive", capture)
         edited, ids = with_first_endpoints_edited(captures[-1], list(EDITS))
+        keys = first_listed_models(captures[-1], len(EDITS))
+        for capture in captures:
+            sync_small(folder / "archive", with_models_only(capture, keys))
         later = captures[-1].time + timedelta(hours=1)
+        edited = with_models_only(edited, keys)
         sync_small(folder / "archive", Capture(later, "audit29", "tiers", edited.responses))
         models = []
         for key in ids:

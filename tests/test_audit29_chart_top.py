@@ -4,7 +4,8 @@ A price of 1.7e302 a token (a decimal any reader computes with) is 1.7e308 per m
 the chart's round top above it, 2e308, is no double, and `archiver site` stopped with "an
 archived number too large to compute with came up". With the top kept, the grid lines at
 top * 3/4 and top were infinite (SVG lines at y=-inf, labels "inf"). Real captures, one
-endpoint's prompt price edited; the pages are opened in Chromium.
+endpoint's prompt price edited, cut to its model (the site of one model builds in a fraction
+of the whole one's time); the pages are opened in Chromium.
 """
 
 from __future__ import annotations
@@ -24,7 +25,13 @@ from archiver.cli import main
 from archiver.site.urls import endpoint_page, href, model_page
 from tests.archive_helpers import built_once
 from tests.browser import launch_chromium, needs_chromium, recording_page, serve_folder
-from tests.small_captures import small_daily, sync_small, with_first_endpoints_edited
+from tests.small_captures import (
+    first_listed_models,
+    small_daily,
+    sync_small,
+    with_first_endpoints_edited,
+    with_models_only,
+)
 
 PROMPT = "1.7e302"  # per token; 1.7e308 per million, a little below the largest double
 
@@ -52,10 +59,12 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     def build(folder: Path) -> None:
         repo = folder / "archive"
         captures = small_daily()
-        for capture in captures:
-            sync_small(repo, capture)
         edited, (endpoint,) = with_first_endpoints_edited(captures[-1], [_dear])
+        keys = first_listed_models(captures[-1], 1)
+        for capture in captures:
+            sync_small(repo, with_models_only(capture, keys))
         later = captures[-1].time + timedelta(hours=1)
+        edited = with_models_only(edited, keys)
         sync_small(repo, Capture(later, "audit29", "a dear price", edited.responses))
         model = json.loads((repo / "data" / "endpoint" / f"{endpoint}.json").read_text())["model"]
         command = ["site", "--repo", str(repo), "--out", str(folder / "site"), "--no-cache"]

@@ -4,8 +4,8 @@ GitHub refuses a push holding a file over 100 MiB. The hourly job pushes every h
 fresh clone, so a file past that would fail every push from then on, for as long as
 upstream kept sending the value: the archive would stop. Indentation makes a deep, wide
 value hundreds of times larger than it was sent (a 0.25 MB listing gives a 60 MB file), and
-telemetry files grow hour by hour. Real small captures, real syncs into real repositories,
-sizes read back with the git CLI.
+telemetry files grow hour by hour. Real small captures (a quarter of their models), real
+syncs into real repositories, sizes read back with the git CLI.
 """
 
 from __future__ import annotations
@@ -25,16 +25,13 @@ from archiver.archive.zdr_ledger import ledger_write
 from archiver.canonical import MAX_FILE_BYTES, order_bytes
 from archiver.capture.files import Capture
 from archiver.indented_size import indented_size
+from archiver.telemetry.layout import digest
 from archiver.telemetry.reader import endpoint_series
 from archiver.telemetry.uptime import MAX_CELL_CHARS, uptime_writes
 from archiver.upstream.fetch import Response
 from archiver.upstream.zdr import read_ledger
-from tests.small_captures import (
-    copy_archive,
-    small_captures,
-    sync_small,
-    with_first_endpoints_edited,
-)
+from tests.small_captures import copy_archive, sync_small, with_first_endpoints_edited
+from tests.small_captures import quarter_captures as small_captures
 
 __all__ = ["small_captures"]
 ZDR_URL = "/api/v1/endpoints/zdr"
@@ -135,6 +132,10 @@ def test_figures_that_would_take_a_telemetry_file_past_the_limit_skip_that_key_o
     # endpoint's shard as in the others; the hostile one's third hour is a gap.
     repo_ids = sorted(path.stem for path in (clean / "data/endpoint").glob("*.json"))
     assert key in repo_ids
+    in_its_shard = {
+        digest(endpoint_id)[0] == digest(key)[0] for endpoint_id in repo_ids if endpoint_id != key
+    }
+    assert in_its_shard == {True, False}, "other endpoints in the hostile one's shard and in others"
     for endpoint_id in repo_ids:
         if endpoint_id != key:
             assert endpoint_series(attacked, endpoint_id) == endpoint_series(clean, endpoint_id)

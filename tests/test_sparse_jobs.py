@@ -4,7 +4,8 @@ HEAD keeps every day's telemetry files for good, so a whole checkout of HEAD gro
 history (some 2.6 GB of files a year at today's catalog). The workflow's jobs clone as
 actions/checkout does with `filter: blob:none` and a sparse checkout of everything but
 data/telemetry/, then `archiver checkout-recent --days N` adds the newest days. Here the
-upstream is a bare copy of a real archive (three June days of model telemetry, two July days) served
+upstream is a bare copy of a real archive (three June days of model telemetry, two July days;
+a quarter of the small captures' models, every kind of telemetry folder kept) served
 over file:// with filters allowed, as GitHub does; the sparse clone keeps July alone. Its
 `sync --push` pushes the tree a whole clone's sync makes, its site and its export equal a
 whole clone's byte for byte, and the files it left out are neither in its work tree nor
@@ -30,8 +31,11 @@ from archiver.site import build_site
 from archiver.site.incremental import default_cache_dir
 from archiver.telemetry.recent_checkout import check_out_recent
 from archiver.times import format_epoch
+from archiver.upstream import sources
+from archiver.upstream.entities import catalog_key
 from tests.archive_helpers import git
-from tests.small_captures import SMALL_V1_MODELS, small_captures, sync_small
+from tests.small_captures import SMALL_V1_MODELS, sync_small, with_models_only
+from tests.small_captures import quarter_captures as small_captures
 from tests.test_site_incremental import files
 
 __all__ = ["small_captures"]
@@ -52,9 +56,13 @@ class Upstream:
 def upstream(small_captures: list[Capture], tmp_path_factory: pytest.TempPathFactory) -> Upstream:
     root = tmp_path_factory.mktemp("sparse")
     archive = root / "archive"
+    # The same quarter of the models in June as in July: two builds of its site and export
+    # take a fraction of the whole small archive's time, with every kind of folder there.
+    catalog = next(r for r in small_captures[1].responses if r.url == sources.CATALOG_MODELS)
+    keys = {catalog_key(entry) for entry in catalog.body["data"]}
     # 13, 15 and 17 June: models carrying telemetry, over 30 days before the newest sync.
     for path in SMALL_V1_MODELS[3:6]:
-        sync_small(archive, read_capture(path))
+        sync_small(archive, with_models_only(read_capture(path), keys))
     for capture in small_captures[:2]:
         sync_small(archive, capture)
     bare = root / "upstream.git"
@@ -185,6 +193,8 @@ def test_the_site_and_the_export_of_the_sparse_clone_are_a_whole_clones(
         packs[repo] = set((repo / ".git/objects/pack").glob("*.pack")) - before
     # The folders left out came in one fetch a kind (a pack each), not one a folder.
     kinds = {path.split("/")[2] for path in upstream.june}
+    # More folders than kinds left out, or one fetch a folder would pass too.
+    assert len({path.rsplit("/", 1)[0] for path in upstream.june}) > len(kinds)
     assert not packs[whole] and 0 < len(packs[clone]) <= len(kinds)
     assert files(tmp_path / "sparse-site") == files(tmp_path / "whole-site")
     assert files(tmp_path / "sparse-export") == files(tmp_path / "whole-export")
