@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 import pygit2
 import pytest
 
-from archiver.export import export_parquet, parquet, series
+from archiver.export import export_parquet, folder_reader, parquet, series
 from archiver.export.parquet import partition_path
 
 DAYS, KEYS, FILLER = 28, 40, 8000
@@ -160,17 +160,21 @@ def test_the_export_holds_a_few_folders_not_the_month(big_archive: Archive, tmp_
     assert grown < month / 2, (grown, month)
 
 
+@pytest.mark.parametrize("processes_from_bytes", [0, 1 << 60], ids=["processes", "threads"])
 def test_a_damaged_folder_is_reported_and_the_others_written(
-    archive: Archive, tmp_path: Path
+    archive: Archive, tmp_path: Path, processes_from_bytes: int
 ) -> None:
     # Damaged in a commit (the export reads the commit, not an edit left uncommitted). Its
-    # folder is read in a reader process, whose error comes back as the export's one-line problem.
+    # folder is read in a reader process (a year of real files is), or on a thread (a few
+    # small ones are); either way its error comes back as the export's one-line problem.
     damaged = archive.repo / "data" / "telemetry" / "endpoint" / "2026" / "07-10" / "0.tsv"
     damaged.write_text(f'{HEADER}\n"2026-07-10T00:00:00Z"\t"e-000"\t{{not json\n')
     git = ["git", "-C", str(archive.repo), "-c", "user.name=t", "-c", "user.email=t@example.com"]
     subprocess.run([*git, "commit", "-qam", "damaged by hand"], check=True)
     try:
-        report = export_parquet(archive.repo, tmp_path / "export")
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(folder_reader, "PROCESSES_FROM_BYTES", processes_from_bytes)
+            report = export_parquet(archive.repo, tmp_path / "export")
     finally:
         subprocess.run([*git, "reset", "-q", "--hard", "HEAD~1"], check=True)
     assert len(report.problems) == 1, report.problems

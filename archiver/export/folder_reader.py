@@ -36,9 +36,11 @@ from archiver.export.telemetry_files import TelemetryFiles
 
 __all__ = ["FolderReader", "Unreadable"]
 
-# Fewer folders than this are read on threads: starting a process (importing Arrow) costs
-# about half a second, more than an hourly rerun's two or three folders take.
+# Fewer folders than this, or fewer bytes of files, are read on threads: starting the
+# processes (each imports Arrow) costs about half a second, more than an hourly rerun's two
+# or three folders take, or a young archive's few small ones (4 s where threads took 0.6).
 PROCESSES_FROM = 4
+PROCESSES_FROM_BYTES = 4 << 20
 
 
 @dataclass(frozen=True)
@@ -76,10 +78,25 @@ class FolderReader(ClosedOnExit):
     ) -> Iterator[tuple[series.Unit, Any | Unreadable | None]]:
         """Yield (folder, its rows sorted by key then time, or None, or Unreadable) in order."""
         # Once started, the processes read every kind's folders, few or many.
-        if self.cores > 1 and (self._processes or len(units) >= PROCESSES_FROM):
+        if self.cores > 1 and (self._processes or self._worth_processes(kind, units)):
             yield from self._read_in_processes(kind, units)
         else:
             yield from self._read_on_threads(kind, units)
+
+    def _worth_processes(self, kind: str, units: list[series.Unit]) -> bool:
+        """Tell whether these folders are enough work to start the reader processes for."""
+        if len(units) < PROCESSES_FROM:
+            return False
+        total = 0
+        for unit in units:
+            try:
+                with os.scandir(self.files.folder(kind, unit.start)) as entries:
+                    total += sum(entry.stat().st_size for entry in entries if entry.is_file())
+            except OSError:
+                return True  # Not in the work tree (a sparse clone's): its size is unknown.
+            if total >= PROCESSES_FROM_BYTES:
+                return True
+        return False
 
     def _read_on_threads(
         self, kind: str, units: list[series.Unit]
