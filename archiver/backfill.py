@@ -15,6 +15,7 @@ from archiver.capture.transport import ReplayTransport
 from archiver.errors import ArchiverError
 from archiver.sync import EVERY_SOURCE, SyncOptions, sync
 from archiver.times import format_epoch, hour_epoch
+from archiver.upstream import sources
 from archiver.upstream.fetch import Response
 
 
@@ -38,6 +39,7 @@ def import_captures(
     """
     checked = sorted((check_capture(path) for path in paths), key=_import_order)
     _refuse_future(checked, datetime.now(UTC))
+    _refuse_foreign_urls(checked)
     base = options or SyncOptions()
     logs: list[SyncLog] = []
     with Store(repo).lock("import"):
@@ -79,6 +81,23 @@ def _refuse_future(captures: list[Capture], now: datetime) -> None:
         )
 
 
+def _refuse_foreign_urls(captures: list[Capture]) -> None:
+    """Raise if a capture answers no URL a sync asks for: its sync would fetch nothing.
+
+    A capture recorded under another base URL (`/proxy/api/v1/models`), or with URLs lacking
+    their leading `/`, imported as a sync that said "fetched nothing" and exited 0.
+    """
+    for capture in captures:
+        if not any(sources.source_path(path) in EVERY_SOURCE for path in capture.paths):
+            example = min(capture.paths, default=None)
+            recorded = f"its URLs are like {example!r}" if example else "it records no GET"
+            raise ArchiverError(
+                f"refusing to import {_name(capture)}: it answers no URL the archiver asks "
+                f"for (such as {sources.V1_MODELS}), {recorded}; was it recorded against "
+                "another base URL? A capture's URLs are paths from OpenRouter's root"
+            )
+
+
 def _refuse_older_than_archive(repo: str | Path, captures: list[Capture]) -> None:
     """Raise if any capture predates the archive's latest sync epoch."""
     latest = _latest_sync(repo)
@@ -87,10 +106,19 @@ def _refuse_older_than_archive(repo: str | Path, captures: list[Capture]) -> Non
     older = [c for c in captures if hour_epoch(c.time) < latest]
     if older:
         names = ", ".join(_name(c) for c in older[:3]) + (" ..." if len(older) > 3 else "")
+        # Sorted by time, the rest follow the older ones: what an import cut short (Ctrl-C, a
+        # killed job) still has to do when it is run again with the same captures.
+        rest = captures[len(older) :]
+        resume = (
+            f"to go on with an import cut short, give only the {len(rest)} from "
+            f"{_name(rest[0])} on; "
+            if rest
+            else ""
+        )
         raise ArchiverError(
             f"refusing to import {len(older)} capture(s) older than the archive's latest sync "
-            f"({format_epoch(latest)}): {names}; history is written in time order, so import "
-            "older captures into a new archive first"
+            f"({format_epoch(latest)}): {names}; history is written in time order: {resume}"
+            "import older captures into a new archive first"
         )
 
 

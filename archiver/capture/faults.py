@@ -53,6 +53,9 @@ class Fault:
             raise ValueError("fault URL is empty; give a path like /api/v1/models or a glob")
         if self.status is not None and not 100 <= self.status <= 599:
             raise ValueError(f"fault status {self.status} is not an HTTP status (100-599)")
+        if self.status is not None and self.status < 200:
+            # Informational: a client waits for the answer after it, which never comes.
+            raise ValueError(f"fault status {self.status} is informational (1xx), not an answer")
         if self.body is not None and self.body not in BODY_KINDS:
             raise ValueError(f"fault body {self.body!r} is not one of {', '.join(BODY_KINDS)}")
         if self.delay < 0:
@@ -61,6 +64,14 @@ class Fault:
             raise ValueError(f"fault times {self.times} is negative")
         if self.location is not None and not self.location:
             raise ValueError("fault location is empty; give the URL to redirect to")
+        for name, value in (("retry-after", self.retry_after), ("location", self.location)):
+            # Sent as a header line: a CR or LF would end it and forge headers or a whole
+            # response after it; a character beyond ASCII stopped the handler mid-answer.
+            if value is not None and not all(" " <= char <= "~" for char in value):
+                raise ValueError(
+                    f"fault {name} {value!r} holds a control or non-ASCII character; "
+                    "a header value is printable ASCII (percent-encode the rest)"
+                )
 
 
 @dataclass(frozen=True)

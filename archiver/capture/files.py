@@ -7,6 +7,7 @@ response ``{"method": "GET", "url": "<path?query>", "status": 200, "body": <json
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import stat
 import zlib
@@ -40,6 +41,16 @@ MAX_LINE_BYTES = 128 * 1_000_000
 # line's envelope. Parsed, `{},{},...` takes some 25 times its size: a 128 MB line of it,
 # 3 GB, where a capture of real responses (10 to 27 bytes a value) is refused by nothing.
 MAX_LINE_VALUES = 64 * 1024 * 1024 // 16 + 64
+# The most a whole capture may hold once inflated: a capture is held whole to be replayed
+# (some 3 times its size: parsed, then as served bytes), so lines each under the line
+# limit (a few kB of gzip apiece) took memory without bound. A full sweep is about 20 MB
+# (2026-07), a catalog ten times today's some 200.
+MAX_CAPTURE_BYTES = 512 * 1_000_000
+# The longest URL a response may be recorded under: the replay server, as Python's, reads a
+# request line of at most 64 KiB, and the sync asks for a few hundred characters at most.
+# Indexed (query pairs split and sorted), `?a&a&...` took 80 times its length: 128 MB of it
+# in one line, some 10 GB.
+MAX_URL_CHARS = 65_536
 
 
 @dataclass(frozen=True)
@@ -61,6 +72,9 @@ class Capture:
     note: str
     responses: tuple[CapturedResponse, ...]
     path: Path | None = None
+    # The paths (no query) its GET responses answer, canonical: what an import checks a
+    # capture by once its responses are dropped. Derived, so not compared.
+    paths: frozenset[str] = dataclasses.field(default=frozenset(), compare=False, repr=False)
 
 
 def canonical_url(url: str, *, ignore: Collection[str] = ()) -> str:
@@ -98,13 +112,15 @@ def _read(file: Path, *, keep_responses: bool) -> Capture:
         if first is None:
             raise CaptureError(f"{file}: empty capture, expected a header line; re-record it")
         time, source, note = _header(file, *first)
-        kept: tuple[CapturedResponse, ...] = ()
-        if keep_responses:
-            kept = tuple(_response(file, number, obj) for number, obj in lines)
-        else:
-            for number, obj in lines:
-                _response(file, number, obj)  # checked, then dropped
-    return Capture(time=time, source=source, note=note, responses=kept, path=file)
+        kept: list[CapturedResponse] = []
+        paths: set[str] = set()
+        for number, obj in lines:
+            response = _response(file, number, obj)
+            if response.method.upper() == "GET":
+                paths.add(canonical_url(response.url).partition("?")[0])
+            if keep_responses:
+                kept.append(response)  # else checked, then dropped
+    return Capture(time, source, note, tuple(kept), file, frozenset(paths))
 
 
 def write_capture(
@@ -149,13 +165,20 @@ def _numbered_objects(file: Path, *, exact: bool) -> Generator[tuple[int, Any], 
     can, which is enough to check a line's shape.
     """
     with _open_for_read(file) as stream:
-        number = 0
+        number = total = 0
         try:
             for number, line in enumerate(_bounded_lines(stream), start=1):
                 if len(line) > MAX_LINE_BYTES:
                     raise CaptureError(
                         f"{file}:{number}: line {number} is over {MAX_LINE_BYTES // 1_000_000} "
                         "MB, longer than any response a sync keeps; not a capture to import"
+                    )
+                total += len(line)
+                if total > MAX_CAPTURE_BYTES:
+                    raise CaptureError(
+                        f"{file}:{number}: the capture is over {MAX_CAPTURE_BYTES // 1_000_000} "
+                        f"MB by line {number}, many times a full sweep (about 20 MB); it would "
+                        "be held whole, so it is not a capture to import or replay"
                     )
                 _check_values(file, number, line)
                 if line.strip():
@@ -252,9 +275,21 @@ def _response(file: Path, number: int, obj: Any) -> CapturedResponse:
     for field, kind in RESPONSE_FIELDS.items():
         if not isinstance(obj.get(field), kind) or isinstance(obj.get(field), bool):
             raise CaptureError(f"{where}: field {field!r} missing or not of type {kind.__name__}")
+    if len(obj["url"]) > MAX_URL_CHARS:
+        raise CaptureError(
+            f"{where}: url is {len(obj['url']):,} characters, longer than any request line an "
+            f"HTTP server reads ({MAX_URL_CHARS:,}); not a recorded request"
+        )
     if "body" not in obj:
         raise CaptureError(f"{where}: field 'body' missing")
     if not 100 <= obj["status"] <= 599:
         # Replayed, it would be a status line no client reads: an error far from its cause.
         raise CaptureError(f"{where}: status {obj['status']} is not an HTTP status (100-599)")
+    if obj["status"] < 200:
+        # 1xx is informational, never a final answer: replayed, a client waits for the answer
+        # that follows it (a read timeout per try), or fails at a 101's protocol switch.
+        raise CaptureError(
+            f"{where}: status {obj['status']} is informational (1xx), never a recorded answer; "
+            "re-record the capture"
+        )
     return CapturedResponse(obj["method"], obj["url"], obj["status"], obj["body"])
