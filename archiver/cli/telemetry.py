@@ -102,11 +102,9 @@ def _print_uptime(
     repo: Path, key: str, since: datetime | None, until: datetime | None, output: str
 ) -> None:
     """Print an endpoint's hourly uptime points: CSV `hour,uptime` or JSON [[hour, value]]."""
-    from archiver.telemetry.reader import time_bound
     from archiver.telemetry.uptime import uptime_series
 
-    first, last = time_bound(since, "since"), time_bound(until, "until")
-    points = _at_one_commit(repo, lambda: uptime_series(repo, key, first, last))
+    points = _at_one_commit(repo, lambda: uptime_series(repo, key, since, until))
     if not points:
         raise OneLineError(f"no uptime for endpoint {key!r} in {repo}")
     if output == "json":

@@ -48,7 +48,7 @@ from archiver.telemetry.layout import (
     read_file,
     shard_path,
 )
-from archiver.telemetry.reader import reading
+from archiver.telemetry.reader import When, reading, time_bound
 from archiver.telemetry.sheet import FIXED_COLUMNS, PARSE_ERRORS, ReadBlob, lines, read_header
 from archiver.telemetry.writer import UPTIME_KIND, TelemetryWrites
 
@@ -220,9 +220,16 @@ def render_day(day: date, day_lines: DayLines) -> bytes:
 
 
 def uptime_series(
-    repo_path: str | Path, endpoint_id: str, since: str = "", until: str = "~"
+    repo_path: str | Path, endpoint_id: str, since: When = None, until: When = None
 ) -> list[Point]:
-    """Return an endpoint's hourly uptime points, oldest first, between ISO bounds (inclusive)."""
+    """Return an endpoint's hourly uptime points, oldest first, from since to until (inclusive).
+
+    The bounds are read as endpoint_series reads them (datetimes or ISO text, `2026-07-18`
+    its midnight): compared as text, `2026-07-18` left that day's 00:00 out and a datetime
+    raised a TypeError.
+    """
+    since = time_bound(since or None, "since")
+    until = time_bound(None if until in ("", "~") else until, "until")
     key_cell = dump(endpoint_id)
     key_digest = digest(endpoint_id)
     points: list[Point] = []
