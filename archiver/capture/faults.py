@@ -65,12 +65,14 @@ class Fault:
         if self.location is not None and not self.location:
             raise ValueError("fault location is empty; give the URL to redirect to")
         for name, value in (("retry-after", self.retry_after), ("location", self.location)):
-            # Sent as a header line: a CR or LF would end it and forge headers or a whole
-            # response after it; a character beyond ASCII stopped the handler mid-answer.
-            if value is not None and not all(" " <= char <= "~" for char in value):
+            # Sent as a header line, byte for byte (Latin-1): a CR or LF would end it and
+            # forge headers or a whole response after it, and a character beyond Latin-1
+            # stopped the handler mid-answer. Other bytes stay: a hostile upstream's header
+            # (raw UTF-8, C1 controls) is what a fault is for.
+            if value is not None and any(char in "\r\n\x00" or char > "\xff" for char in value):
                 raise ValueError(
-                    f"fault {name} {value!r} holds a control or non-ASCII character; "
-                    "a header value is printable ASCII (percent-encode the rest)"
+                    f"fault {name} {value!r} holds a line break, a NUL or a character beyond "
+                    "Latin-1; a header line carries none (percent-encode it)"
                 )
 
 
