@@ -223,3 +223,28 @@ def quarter_base(tmp_path_factory: pytest.TempPathFactory, small_captures: list[
 def quarter_archive(small_base: Path, tmp_path: Path) -> Path:
     """Return a private copy of the importing module's base archive, to sync into."""
     return copy_archive(small_base, tmp_path / "archive")
+
+
+# An eighth of the catalog (one catalog model in 8, plus the first featured one): enough for
+# tests of the repository around a sync, not of what it syncs. A module takes them as
+#     from tests.small_captures import eighth_base as base, eighth_captures as cut
+# (with small_captures): one archive for every such module, built once a session.
+def _eighth(captures: list[Capture]) -> list[Capture]:
+    """Return the captures cut to one catalog model in 8 and the first featured one."""
+    keys = some_models(captures[1], 8, featured=1)
+    return [with_models_only(capture, keys) for capture in captures]
+
+
+@pytest.fixture(scope="session")
+def eighth_captures(small_captures: list[Capture]) -> list[Capture]:
+    """Return the small daily captures cut to a few models."""
+    return _eighth(small_captures)
+
+
+@pytest.fixture(scope="session")
+def eighth_base(tmp_path_factory: pytest.TempPathFactory, small_captures: list[Capture]) -> Path:
+    """Return an archive of the first cut capture (do not write to it: copy it); taken
+    under another name, it cannot ask for eighth_captures by its own."""
+    repo = tmp_path_factory.mktemp("eighth-base") / "archive"
+    assert sync_small(repo, _eighth(small_captures)[0]).commit_id
+    return repo

@@ -16,26 +16,14 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 
-from archiver.capture.files import Capture, CapturedResponse, read_capture
+from archiver.capture.files import read_capture
 from archiver.export import export_parquet
-from archiver.upstream import sources
 from tests.archive_helpers import as_person
 from tests.audit22_time_helpers import export_tables
 from tests.small_captures import SMALL_DAILY, some_models, sync_small, with_models_only
+from tests.test_audit22_time_gap import renamed
 
 HOUR = datetime(2026, 11, 20, 10, tzinfo=UTC)
-
-
-def renamed(capture: Capture) -> Capture:
-    """Return a capture whose models all carry another name (catalog and v1 alike)."""
-    responses = []
-    for response in capture.responses:
-        body = response.body
-        if response.url in (sources.CATALOG_MODELS, sources.V1_MODELS):
-            data = [{**model, "name": f"Renamed {model.get('name')}"} for model in body["data"]]
-            body = {**body, "data": data}
-        responses.append(CapturedResponse(response.method, response.url, response.status, body))
-    return dataclasses.replace(capture, responses=tuple(responses))
 
 
 def test_a_rerun_of_the_hour_after_a_persons_commit_from_a_slow_clock_exports_as_a_clean_one(

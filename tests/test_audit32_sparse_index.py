@@ -15,34 +15,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from archiver.capture.files import Capture
 from tests.archive_helpers import git, head, keys_at, status_clean
 from tests.small_captures import (
     copy_archive,
     small_captures,
-    some_models,
     sync_small,
-    with_models_only,
 )
+from tests.small_captures import eighth_base as base
+from tests.small_captures import eighth_captures as cut
 
-__all__ = ["small_captures"]
-
-
-@pytest.fixture(scope="module")
-def cut(small_captures: list[Capture]) -> list[Capture]:
-    """Return the small daily captures cut to a few models."""
-    keys = some_models(small_captures[1], 8, featured=1)
-    return [with_models_only(capture, keys) for capture in small_captures]
-
-
-@pytest.fixture(scope="module")
-def base(tmp_path_factory: pytest.TempPathFactory, cut: list[Capture]) -> Path:
-    """Return an archive of the first cut capture (do not write to it)."""
-    repo = tmp_path_factory.mktemp("sparse-index-base") / "archive"
-    assert sync_small(repo, cut[0]).commit_id
-    return repo
+__all__ = ["base", "cut", "small_captures"]
 
 
 def test_a_sparse_index_syncs_as_a_full_checkout_and_stays_sparse(

@@ -22,9 +22,8 @@ from archiver.capture.transport import ReplayTransport
 from archiver.sync import SyncOptions, sync
 from archiver.telemetry import series
 from archiver.upstream import sources
-from archiver.upstream.entities import catalog_variants
-from archiver.upstream.fetch import Response
 from tests.small_captures import SMALL_DAILY, some_models, with_models_only
+from tests.test_audit32_variant_telemetry_404 import first_variant
 
 
 def _sync(repo: Path, capture: Capture, hours: int) -> None:
@@ -51,12 +50,7 @@ def _activity_gone(capture: Capture, url: str) -> Capture:
 def test_a_source_gone_for_every_variant_leaves_the_other_recorded(tmp_path: Path) -> None:
     whole = read_capture(SMALL_DAILY[0])
     capture = with_models_only(whole, some_models(whole, 8, featured=1))
-    catalog = next(r for r in capture.responses if r.url == sources.CATALOG_MODELS)
-    key, variant = next(
-        (key, variant)
-        for key, variant in sorted(catalog_variants(Response(catalog.url, catalog.body)).items())
-        if variant.has_endpoint
-    )
+    key, variant = first_variant(capture)
     url = variant.url(sources.EFFECTIVE_PRICING)
     repo = tmp_path / "archive"
     _sync(repo, capture, 0)

@@ -22,9 +22,19 @@ from archiver.capture.transport import ReplayTransport
 from archiver.sync import VARIANT_TELEMETRY, SyncOptions, sync
 from archiver.telemetry import series
 from archiver.upstream import sources
-from archiver.upstream.entities import catalog_variants
+from archiver.upstream.entities import Variant, catalog_variants
 from archiver.upstream.fetch import FetchPolicy, Response
 from tests.small_captures import SMALL_DAILY, some_models, with_models_only
+
+
+def first_variant(capture: Capture) -> tuple[str, Variant]:
+    """Return the first catalog variant (by key) that has an endpoint, and its key."""
+    catalog = next(r for r in capture.responses if r.url == sources.CATALOG_MODELS)
+    return next(
+        (key, variant)
+        for key, variant in sorted(catalog_variants(Response(catalog.url, catalog.body)).items())
+        if variant.has_endpoint
+    )
 
 
 def _sync(repo: Path, capture: Capture, hours: int, faults: tuple[Fault, ...] = ()) -> None:
@@ -40,12 +50,7 @@ def test_a_variant_whose_figures_answer_404_keeps_its_last_figures(
 ) -> None:
     whole = read_capture(SMALL_DAILY[0])
     capture = with_models_only(whole, some_models(whole, 8, featured=1))
-    catalog = next(r for r in capture.responses if r.url == sources.CATALOG_MODELS)
-    key, variant = next(
-        (key, variant)
-        for key, variant in sorted(catalog_variants(Response(catalog.url, catalog.body)).items())
-        if variant.has_endpoint
-    )
+    key, variant = first_variant(capture)
     urls = {name: variant.url(path) for name, path in VARIANT_TELEMETRY.items()}
     sent = {
         name: next(r.body["data"] for r in capture.responses if r.url == url)
