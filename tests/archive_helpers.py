@@ -35,14 +35,16 @@ PERSON_IDENTITY = {
 }
 
 
-def as_person(repo: Path, *args: str) -> str:
+def as_person(repo: Path, *args: str, dated: str | None = None) -> str:
     """Run the git CLI in repo as a person (PERSON_IDENTITY) and return its stdout, as text
-    git gives it (bytes past UTF-8 escaped)."""
+    git gives it (bytes past UTF-8 escaped); dated: the time a commit takes (ISO), as a
+    person's clock would set it."""
+    when = dict.fromkeys(("GIT_AUTHOR_DATE", "GIT_COMMITTER_DATE"), dated) if dated else {}
     done = subprocess.run(
         ["git", "-C", str(repo), *args],
         capture_output=True,
         check=True,
-        env={**os.environ, **PERSON_IDENTITY},
+        env={**os.environ, **PERSON_IDENTITY, **when},
     )
     return done.stdout.decode(errors="backslashreplace")
 

@@ -13,7 +13,6 @@ epoch.
 from __future__ import annotations
 
 import dataclasses
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -46,16 +45,7 @@ def test_versions_in_force_go_to_the_newest_syncs_month_whatever_a_persons_clock
     assert sync_small(repo, dataclasses.replace(with_models_only(first, keys), time=LAST_OF_JULY))
     (repo / "notify.toml").write_text('[[watch]]\nkinds = ["price"]\n')
     as_person(repo, "add", "notify.toml")
-    ahead = {
-        "GIT_AUTHOR_DATE": "2026-09-02T10:00:00Z",
-        "GIT_COMMITTER_DATE": "2026-09-02T10:00:00Z",
-    }
-    os.environ.update(ahead)
-    try:
-        as_person(repo, "commit", "-q", "-m", "Watch prices")
-    finally:
-        for name in ahead:
-            del os.environ[name]
+    as_person(repo, "commit", "-q", "-m", "Watch prices", dated="2026-09-02T10:00:00Z")
     incremental = tmp_path / "incremental"
     export_parquet(repo, incremental)
     expected = month_of(newest_sync_epoch(repo))

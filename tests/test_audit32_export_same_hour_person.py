@@ -12,7 +12,6 @@ clean one. A person's commit is now passed over, as every reader of history pass
 from __future__ import annotations
 
 import dataclasses
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -37,13 +36,7 @@ def test_a_rerun_of_the_hour_after_a_persons_commit_from_a_slow_clock_exports_as
     assert sync_small(repo, capture).commit_id
     (repo / "notify.toml").write_text('[[watch]]\nkinds = ["price"]\n')
     as_person(repo, "add", "notify.toml")
-    slow = dict.fromkeys(("GIT_AUTHOR_DATE", "GIT_COMMITTER_DATE"), "2026-11-20T09:40:00Z")
-    os.environ.update(slow)
-    try:
-        as_person(repo, "commit", "-q", "-m", "Watch prices")
-    finally:
-        for name in slow:
-            del os.environ[name]
+    as_person(repo, "commit", "-q", "-m", "Watch prices", dated="2026-11-20T09:40:00Z")
     export_parquet(repo, incremental)
     # The hour again (a rerun of the scheduled job): upstream renamed every model meanwhile.
     assert sync_small(repo, renamed(capture)).commit_id

@@ -17,21 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from archiver.capture.files import Capture
-from tests.small_captures import small_captures, some_models, sync_small, with_models_only
+from tests.small_captures import eighth_base as archive
+from tests.small_captures import small_captures
 
-__all__ = ["small_captures"]
+__all__ = ["archive", "small_captures"]  # The session archive of an eighth.
 FULL = Path("/dev/full")
-
-
-@pytest.fixture(scope="module")
-def archive(tmp_path_factory: pytest.TempPathFactory, small_captures: list[Capture]) -> Path:
-    """Return an archive of one sync of a cut small capture."""
-    capture = small_captures[0]
-    repo = tmp_path_factory.mktemp("full-disk") / "archive"
-    log = sync_small(repo, with_models_only(capture, some_models(capture, 16, featured=1)))
-    assert log.commit_id and not log.failures, log.failures
-    return repo
 
 
 @pytest.mark.skipif(not FULL.exists(), reason="needs /dev/full")

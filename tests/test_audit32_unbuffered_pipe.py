@@ -16,25 +16,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
-from archiver.capture.files import Capture
 from archiver.cli import main
-from tests.small_captures import small_captures, some_models, sync_small, with_models_only
+from tests.small_captures import eighth_base as archive
+from tests.small_captures import small_captures
 
-__all__ = ["small_captures"]
+__all__ = ["archive", "small_captures"]  # The session archive of an eighth.
 PIPE_BUFFER = 64 * 1024  # What a Linux pipe holds: more than that blocks the writer.
-
-
-@pytest.fixture(scope="module")
-def archive(tmp_path_factory: pytest.TempPathFactory, small_captures: list[Capture]) -> Path:
-    """Return an archive of one sync of a cut small capture."""
-    capture = small_captures[0]
-    repo = tmp_path_factory.mktemp("unbuffered") / "archive"
-    log = sync_small(repo, with_models_only(capture, some_models(capture, 16, featured=1)))
-    assert log.commit_id and not log.failures, log.failures
-    return repo
 
 
 def test_a_reader_leaving_a_long_json_document_gets_the_sigpipe_status(archive: Path) -> None:
