@@ -379,7 +379,11 @@ def _with_provider_differences(
     entity = jsonvalue.loads(file)
     info = jsonvalue.loads(provider[1])
     base = usual[provider[0]]
-    differing = {k: v for k, v in info.items() if base.get(k, _MISSING) != v}
+    # As bytes, not with !=: false == 0 == 0.0 in Python, yet upstream sent each as it is.
+    same = {
+        k for k, v in info.items() if k in base and canonical_bytes(base[k]) == canonical_bytes(v)
+    }
+    differing = {k: v for k, v in info.items() if k not in same}
     absent = sorted(k for k in base if k not in info)
     if differing:
         entity[OWN_FIELD] = {**entity.get(OWN_FIELD, {}), **differing}
@@ -393,6 +397,3 @@ def rebuilt_provider_info(endpoint: Mapping[str, Any], provider_record: Mapping[
     absent = set(endpoint.get(ABSENT_FIELD, ()))
     info = {k: v for k, v in provider_record.items() if k not in absent}
     return {**info, **endpoint.get(OWN_FIELD, {})}
-
-
-_MISSING = object()
