@@ -30,6 +30,7 @@ from archiver import jsonvalue
 from archiver.backoff import backoff_delay
 from archiver.errors import FetchError, UpstreamDataError
 from archiver.jsonrepair import parse_body
+from archiver.upstream.coding import GzipBody, body_coding
 
 USER_AGENT = "openrouter-archiver (+https://github.com/openrouter-archiver)"
 # Statuses worth another try: throttling, timeouts and server-side trouble.
@@ -41,8 +42,6 @@ DEFAULT_MAX_RESPONSE_BYTES = 64 * MB
 # The hourly workflow times out at 30 minutes; a full sync fetches in well under a minute.
 # 20 minutes leaves 10 for checkout, install, the commit and the push rounds.
 DEFAULT_DEADLINE = 1200.0
-# Inflating a gzip body a MiB at a time keeps a bomb's cost at the limit plus one piece.
-INFLATE_PIECE = 1 << 20
 # Bytes of the size limit per comma or opening bracket a response may hold: each makes a
 # value or a container once parsed, 60 to 200 bytes however few it was sent in, and
 # `{},{},...` within 64 MB took 1.8 GB (five listings at once, 7 GB). Real responses spend
@@ -310,16 +309,18 @@ def _check_status(reply: httpx.Response, full: str, url: str) -> None:
 
 async def _read_body(reply: httpx.Response, limit: int, full: str, url: str) -> bytes:
     """Return the decompressed body, or raise FetchError once it grows past limit bytes."""
-    encoding = reply.headers.get("Content-Encoding", "identity").strip().lower()
-    if encoding not in ("identity", "gzip"):
-        message = f"response from {full} is {encoding}-encoded, not gzip as asked; not archived"
+    header = reply.headers.get("Content-Encoding")
+    encoding = body_coding(header)
+    if encoding is None:
+        message = f"response from {full} is {header}-encoded, not gzip as asked; not archived"
         raise FetchError(message, url)
     declared = reply.headers.get("Content-Length", "")
     if encoding == "identity" and declared.isdigit() and int(declared) > limit:
         raise FetchError(_too_big(full, limit), url)
     # Inflated here, a bounded piece at a time, not by httpx: httpx inflates each 64 KiB read
-    # whole, up to 66 MB at once. The limit counts what a response inflates to.
-    inflater = zlib.decompressobj(zlib.MAX_WBITS | 16) if encoding == "gzip" else None
+    # whole, up to 66 MB at once (and its first gzip member alone). The limit counts what a
+    # response inflates to.
+    inflater = GzipBody() if encoding == "gzip" else None
     chunks: list[bytes] = []
     size = 0
     async for raw in reply.aiter_raw():
@@ -328,17 +329,15 @@ async def _read_body(reply: httpx.Response, limit: int, full: str, url: str) -> 
             if size > limit:
                 raise FetchError(_too_big(full, limit), url)
             chunks.append(piece)
-    if inflater is not None and not inflater.eof:
+    if inflater is not None and not inflater.ended:
         raise _Retry(UpstreamDataError(f"gzip body from {full} ends early", url))
     return b"".join(chunks)
 
 
-def _inflated(inflater: zlib._Decompress, data: bytes, full: str, url: str) -> Iterator[bytes]:
-    """Yield what gzip data inflates to, at most INFLATE_PIECE bytes at a time."""
+def _inflated(inflater: GzipBody, data: bytes, full: str, url: str) -> Iterator[bytes]:
+    """Yield what gzip data inflates to, a bounded piece at a time (coding.GzipBody)."""
     try:
-        while data and not inflater.eof:
-            yield inflater.decompress(data, INFLATE_PIECE)
-            data = inflater.unconsumed_tail
+        yield from inflater.pieces(data)
     except zlib.error as exc:
         raise _Retry(UpstreamDataError(f"corrupt gzip body ({exc}) from {full}", url)) from exc
 
