@@ -35,10 +35,10 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from archiver.archive.git_status import NO_FSMONITOR, OWNED
 from archiver.archive.push_refusal import explain_refusal
 from archiver.archive.remote import GIT_SECONDS, last_line, timed_git
 from archiver.archive.store import DEFAULT_EMAIL, DEFAULT_NAME
-from archiver.archive.worktree import NO_FSMONITOR, OWNED
 from archiver.errors import StoreError
 
 UPSTREAM_TRAILER = "Upstream-Code"
@@ -193,17 +193,20 @@ def _fetch_own(repo: Path, remote: str, branch: str) -> str:
 
 def _merge_base(repo: Path, head: str, upstream_head: str) -> str:
     """Return the upstream commit whose code the fork holds (last update's, or fork point)."""
+    # Each commit's trailer, newest first, not `--grep` for its line: grep.patternType=fixed
+    # matched no `^` pattern, and a person's line in a body is no trailer. Either way the
+    # base fell back to the fork point, and upstream's code taken before read as the fork's.
     recorded = git(
         repo,
         "log",
         "--first-parent",
-        "-n1",
-        f"--grep=^{UPSTREAM_TRAILER}:",
-        f"--format=%(trailers:key={UPSTREAM_TRAILER},valueonly)",
+        # log.showSignature printed a signed commit's verification among the values.
+        "--no-show-signature",
+        f"--format=%(trailers:key={UPSTREAM_TRAILER},valueonly,separator=%x20)",
         head,
     ).stdout.split()
     shared = git(repo, "merge-base", head, upstream_head, check=False).stdout.strip()
-    last = recorded[-1] if recorded else None
+    last = recorded[0] if recorded else None
     if last and not _is_ancestor(repo, last, upstream_head):
         last = _rewritten_base(repo, last, upstream_head, shared)
     # A merge made by hand since the last update is newer than what its trailer names.
@@ -340,7 +343,9 @@ def git(
     # Not only fetch and push reach a remote: in the workflow's partial clone, ls-tree and
     # merge-tree fetch the objects they read. A remote that stops answering held the update
     # until Actions cancelled the job, saying nothing; as a sync's git, each call is stopped.
-    command = ["git", *NO_FSMONITOR, "-C", str(repo), *args]
+    # trailer.separators: without `:` in it git finds no Upstream-Code trailer, and the
+    # update merged from the fork point (as the history reader, archiver.history.commits).
+    command = ["git", *NO_FSMONITOR, "-c", "trailer.separators=:", "-C", str(repo), *args]
     result = timed_git(command, env, GIT_SECONDS, input_text)
     if result is None:
         raise CodeUpdateError(
