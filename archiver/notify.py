@@ -35,13 +35,13 @@ import httpx
 import pygit2
 
 from archiver.archive.remote import rev
-from archiver.archive.trailers import EPOCH_TRAILER
+from archiver.archive.trailers import sync_epoch
 from archiver.errors import ArchiverError
 from archiver.history.commits import first_parent_chain, head_id, open_repository
 from archiver.history.kinds import Described, Kind, describe_change, importance, model_name
 from archiver.history.versions import SyncChanges, category_at, changes
 from archiver.textsafe import one_line
-from archiver.times import format_epoch, parse_time
+from archiver.times import format_epoch
 
 __all__ = [
     "DEFAULT_KINDS",
@@ -332,11 +332,7 @@ def _descends(repo: pygit2.Repository, head: str, ancestor: str) -> bool:
 
 def _epoch(commit: Any) -> datetime | None:
     """Return a commit's Sync-Epoch trailer, or None when it is not a sync."""
-    trailers = getattr(commit, "message_trailers", {}) or {}
-    try:
-        return parse_time(trailers[EPOCH_TRAILER]) if EPOCH_TRAILER in trailers else None
-    except ValueError:
-        return None
+    return sync_epoch(commit) if isinstance(commit, pygit2.Commit) else None
 
 
 def _retry_after(response: httpx.Response) -> float:

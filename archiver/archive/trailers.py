@@ -19,9 +19,32 @@ EPOCH_TRAILER = "Sync-Epoch"
 def trailers(commit: pygit2.Commit) -> dict[str, str]:
     """Return a commit's trailers ({} for a commit without any, or with unreadable ones)."""
     try:
+        if not _decodable(commit):
+            return {}
         return {str(key): str(value) for key, value in commit.message_trailers.items()}
     except (pygit2.GitError, ValueError):
         return {}
+
+
+def _decodable(commit: pygit2.Commit) -> bool:
+    """Tell whether pygit2 can decode the commit's trailers in the encoding it declares.
+
+    pygit2 decodes each trailer value strictly in the commit's `encoding` header, and a
+    value that fails (an encoding Python lacks, such as the Windows-31J a person's
+    i18n.commitEncoding may name, or bytes that are not in it) killed the process with
+    SIGSEGV: a person's signed-off commit on top stopped every sync, notify and export.
+    The archiver's own commits are UTF-8, which git records without the header.
+    """
+    encoding = commit.message_encoding
+    if encoding is None:
+        return True  # UTF-8: pygit2 replaces what does not decode.
+    try:
+        commit.raw_message.decode(encoding)
+        # Lines and separators as ASCII: a value cut from any line decodes alike (not so
+        # in UTF-16, whose two-byte units a value may split).
+        return ": \n".encode(encoding) == b": \n"
+    except (LookupError, ValueError):
+        return False
 
 
 def sync_epoch(commit: pygit2.Commit) -> datetime | None:

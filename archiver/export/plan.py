@@ -31,7 +31,7 @@ from typing import Any
 import pygit2
 
 from archiver import jsonvalue
-from archiver.archive.trailers import EPOCH_TRAILER
+from archiver.archive.trailers import EPOCH_TRAILER, trailers
 from archiver.canonical import canonical_bytes
 from archiver.errors import ArchiverError
 from archiver.export.months import month_of
@@ -226,7 +226,7 @@ def _log_commit(repo: pygit2.Repository, commit_id: str) -> LogCommit:
     """Return a commit as the history index reads it, without its file records."""
     commit = repo.get(commit_id)
     assert isinstance(commit, pygit2.Commit), commit_id
-    trailer = commit.message_trailers.get(EPOCH_TRAILER, "")
+    trailer = trailers(commit).get(EPOCH_TRAILER, "")
     parents = tuple(str(parent) for parent in commit.parent_ids)
     return LogCommit(commit_id, parents, commit.commit_time, trailer, ())
 

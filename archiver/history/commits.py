@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pygit2
 
-from archiver.archive.trailers import EPOCH_TRAILER
+from archiver.archive.trailers import EPOCH_TRAILER, sync_epoch
 from archiver.archive.zdr_ledger import LEDGER_PATH
 from archiver.errors import StoreError
 from archiver.paths import CATEGORIES, ROOT
@@ -173,10 +173,9 @@ def _merged_epochs(repo: pygit2.Repository, merge: str, first_parent: str) -> It
     walker = repo.walk(merge)
     walker.hide(first_parent)
     for commit in walker:
-        for key, value in commit.message_trailers.items():
-            if key == EPOCH_TRAILER:
-                with contextlib.suppress(ValueError):
-                    yield parse_time(value)
+        epoch = sync_epoch(commit)
+        if epoch is not None:
+            yield epoch
 
 
 def first_parent_chain(repo: pygit2.Repository, head: str) -> Iterator[str]:

@@ -66,10 +66,11 @@ def read_syncs(
 
 def _record(commit: pygit2.Commit) -> SyncRecord | None:
     """Return the sync a commit records, or None when it carries no Sync-Epoch trailer."""
-    message = commit.message
     epoch = sync_epoch(commit)
     if epoch is None:
         return None
+    # Only now: the message of a person's commit in an encoding Python lacks raises.
+    message = commit.message
     trailers = commit_trailers(commit)
     body = message.strip().split("\n\n")
     notes = tuple(
