@@ -65,6 +65,9 @@ class Plan:
     # Archived models a whole /api/v1/models listing lacked whose `v1` part stays (its
     # removal was held back): the same for their telemetry, which comes from that listing.
     v1_unseen_kept: set[str] = field(default_factory=set)
+    # A model listing whose removals the guard held back (a half-empty catalog): it is no
+    # evidence that a model left, so an endpoint then goes only on its own listing's word.
+    models_held: bool = False
 
 
 class _Archive:
@@ -161,7 +164,8 @@ def _merge_category(
     merged: dict[str, dict[str, Any]] = {key: {} for key in keys}
     for part in PARTS[category]:
         seen = parts.get(part, {})
-        kept, dropped = _merge_part(category, part, seen, keys, observed, archive)
+        own_listing = category == "endpoint" and plan.models_held
+        kept, dropped = _merge_part(category, part, seen, keys, observed, archive, own_listing)
         label = category if part == ENDPOINT_PART else f"{category}/{part}"
         peak = guard.peak(label, len(kept) + len(dropped))
         if dropped and peak - len(kept) > max(share * peak, MIN_REMOVALS):
@@ -171,6 +175,7 @@ def _merge_category(
                 "removed none, kept the archived ones"
             )
             kept.update(dropped)
+            plan.models_held |= category == "model"
         plan.sizes[label] = len(kept)
         for key, value in kept.items():
             merged[key][part] = value
@@ -228,8 +233,10 @@ def _merge_part(
     keys: set[str],
     observed: Observed,
     archive: _Archive,
+    own_listing: bool = False,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Return ({key: value} kept for this part, {key: archived value} this sync drops)."""
+    """Return ({key: value} kept for this part, {key: archived value} this sync drops);
+    own_listing: an endpoint is dropped only when its own model's listing was fetched."""
     kept: dict[str, Any] = dict(seen)
     dropped: dict[str, Any] = {}
     for key in keys - seen.keys():
@@ -237,11 +244,18 @@ def _merge_part(
         old_value = _part_of(category, part, old)
         if old_value is None:
             continue
-        if observed.part_whole(category, part, old):
+        listed = not own_listing or _listing_fetched(old, observed)
+        if listed and observed.part_whole(category, part, old):
             dropped[key] = old_value
         else:
             kept[key] = old_value
     return kept, dropped
+
+
+def _listing_fetched(old: Mapping[str, Any] | None, observed: Observed) -> bool:
+    """Tell whether this sync fetched the endpoint listing of an archived endpoint's model."""
+    model_key = old.get("model_variant_slug") if old else None
+    return model_key in observed.endpoint_lists_whole
 
 
 def _part_of(category: Category, part: str, entity: Mapping[str, Any] | None) -> Any:
