@@ -94,10 +94,12 @@ class Unit:
 
 
 class Folders:
-    """A kind's folders as units, oldest first, and which one holds a day."""
+    """A kind's folders as units, oldest first, and which one holds a day; `odd` names the
+    folders of a day's shape that no calendar has (left out)."""
 
-    def __init__(self, units: list[Unit]) -> None:
+    def __init__(self, units: list[Unit], odd: list[str] | None = None) -> None:
         self.units = units
+        self.odd = odd or []
         self._starts = [unit.start for unit in units]
         self._found: dict[str, Unit | None] = {}
 
@@ -111,9 +113,22 @@ class Folders:
 
 def folders(repo: Path | TelemetryFiles, kind: str) -> Folders:
     """Return a kind's folders as units."""
-    starts = TelemetryFiles.of(repo).day_starts(kind)
+    found = TelemetryFiles.of(repo).day_starts(kind)
+    # No sync writes a folder such as 07-32 or 0000/01-01 (a person's slip): one ended the
+    # folder before it at a day that does not exist, and a full export stopped on a traceback.
+    starts = [start for start in found if _is_day(start)]
     ends: list[str | None] = [*starts[1:], None] if starts else []
-    return Folders([Unit(a, b) for a, b in zip(starts, ends, strict=True)])
+    odd = [start for start in found if start not in starts]
+    return Folders([Unit(a, b) for a, b in zip(starts, ends, strict=True)], odd)
+
+
+def _is_day(text: str) -> bool:
+    """Tell whether YYYY-MM-DD text is a day of the calendar."""
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def unit_table(repo: Path | TelemetryFiles, kind: str, unit: Unit) -> Any:

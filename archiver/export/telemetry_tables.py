@@ -45,6 +45,12 @@ def _write_kind(reader: FolderReader, kind: str, plan: Plan, writer: TableWriter
     others kept as the last export wrote them."""
     found = series.folders(reader.files, kind)
     changed = plan.telemetry(kind)
+    for day in found.odd:
+        if changed is None or day in changed:  # Named when it came, as a damaged file is.
+            folder = reader.files.folder(kind, day)
+            writer.report.problems.append(
+                f"{folder}: not a day folder (no calendar has {day}); its telemetry is left out"
+            )
     chosen = set(found.units) if changed is None else _units_of(found, changed)
     months = _Months(writer, kind, found, chosen, changed)
     units = sorted(chosen, key=lambda unit: unit.start)
