@@ -3,8 +3,9 @@
 Upstream is fetched once. Then each round: fetch the remote branch, bring the local branch
 to its head (fast-forward only), re-apply the sync from the data already fetched (same
 epoch), push with the git CLI. A push refused because the remote moved (another run, a
-human commit) drops our own commit, which the next round derives again on top of the new
-head, after a jittered backoff. Never a force push, never a merge commit: history stays
+human commit) or lost its connection (GitHub's git service answering 502 a moment) drops our
+own commit, which the next round derives again on top of the new head, after a jittered
+backoff. Never a force push, never a merge commit: history stays
 linear and nothing either side wrote is lost. Local commits the remote lacks are refused,
 not rewritten, unless they are the archiver's own unpushed syncs (see archiver.archive.remote).
 The whole run holds the repository's archiver lock.
@@ -168,7 +169,7 @@ def _publish(
                 return PublishResult(log, None, number, *where, remote_head)
             if rounds.before_push is not None:
                 rounds.before_push(number)
-            if push(target, head, remote_head):
+            if push(target, head, remote_head, last=number == rounds.attempts):
                 return PublishResult(log, head, number, *where, remote_head)
             if number < rounds.attempts:
                 rounds.wait(number)

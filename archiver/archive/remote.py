@@ -25,13 +25,14 @@ from subprocess import PIPE
 import pygit2
 from pygit2.enums import CheckoutStrategy, SortMode
 
+from archiver.archive.git_status import NO_FSMONITOR, OWNED, uncommitted
 from archiver.archive.partial_clone import BlobReader
-from archiver.archive.push_refusal import explain_refusal
+from archiver.archive.push_refusal import explain_refusal, lost_connection
 from archiver.archive.store import Store
 from archiver.archive.synclog import SyncLog
 from archiver.archive.trailers import EPOCH_TRAILER, trailers
 from archiver.archive.trees import walk_files
-from archiver.archive.worktree import NO_FSMONITOR, OWNED, reapply_sparse, sparse, uncommitted
+from archiver.archive.worktree import reapply_sparse, sparse
 from archiver.errors import StoreError
 
 # A refused push that names one of these lost a race for the ref lock: worth another round.
@@ -236,8 +237,9 @@ def _moved(target: Target) -> PublishError:
     )
 
 
-def push(target: Target, head: str, remote_head: str | None) -> bool:
-    """Push HEAD without force; return False when the remote moved meanwhile (retry)."""
+def push(target: Target, head: str, remote_head: str | None, last: bool = False) -> bool:
+    """Push HEAD without force; return False when the remote moved meanwhile or the
+    connection failed (retry), unless this is the `last` round."""
     refspec = f"{head}:refs/heads/{target.branch}"
     result = git(target.repo, "push", "--porcelain", target.remote, refspec, check=False)
     if result.returncode == 0:
@@ -256,6 +258,8 @@ def push(target: Target, head: str, remote_head: str | None) -> bool:
             f"GitHub refused the push to {target.label}: {refused}. The sync commit "
             f"{head[:12]} stays local only; the next run after the fix archives again"
         )
+    if lost_connection(text) and not last:
+        return False
     raise PublishError(
         f"git push to {target.label} failed: {_push_reason(result)}; the sync commit "
         f"{head[:12]} stays local only"
@@ -264,6 +268,9 @@ def push(target: Target, head: str, remote_head: str | None) -> bool:
 
 def _push_reason(result: subprocess.CompletedProcess[str]) -> str:
     """Return why a push failed: the refused ref's status and what the remote said."""
+    lost = [line.strip() for line in result.stderr.splitlines() if lost_connection(line)]
+    if lost:
+        return f"the connection failed, in the last round too ({lost[0]!r})"
     statuses = [line.split("\t")[-1] for line in result.stdout.splitlines() if line[:1] == "!"]
     remote_said = [line[7:].strip() for line in result.stderr.splitlines() if line[:7] == "remote:"]
     reasons = [*statuses, *(f"remote says {line!r}" for line in remote_said[:3] if line)]

@@ -17,20 +17,13 @@ from pathlib import Path
 
 import pygit2
 
+from archiver.archive.git_status import NO_FSMONITOR, REPOSITORY_ENV, as_committed, unclean
 from archiver.archive.trees import blob_ids
 from archiver.canonical import blob_id
 from archiver.errors import StoreError
 
-# Where a sync writes: it owns these paths and nothing else in the work tree.
-OWNED = ("data", ".gitattributes")
 TEMPORARY_SUFFIX = ".archiver-tmp"
 SHOWN = 3
-_REPOSITORY_ENV = frozenset(
-    {"GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_COMMON_DIR"}
-)
-# Every git the archiver runs looks at the files itself: a person's core.fsmonitor hook that
-# never returns hung every sync in `git status`, and one that missed an edit hid it.
-NO_FSMONITOR = ("-c", "core.fsmonitor=false")
 # A file's time comes from the kernel's coarse clock, which may lag time.time_ns() a tick.
 _CLOCK_SLACK_NS = 1_000_000_000
 # Never follow a symlink at the final component of a path the archiver writes.
@@ -55,7 +48,18 @@ def refuse_detached(repo: pygit2.Repository, root: Path) -> None:
 
 def refuse_unclean(repo: pygit2.Repository, root: Path) -> None:
     """Raise if data/ or .gitattributes hold unstaged edits or untracked files."""
-    paths = [path for path in _unclean(repo, root) if not path.endswith(TEMPORARY_SUFFIX)]
+    paths = [path for path in unclean(repo, root) if not path.endswith(TEMPORARY_SUFFIX)]
+    same = as_committed(repo, root, paths)
+    if same:
+        # Bytes as committed, yet "edited" to git: an attribute runs data/ through a filter
+        # or an end-of-line conversion (`git lfs track`), and no commit or restore ends it.
+        raise StoreError(
+            f"git reports {_shown(same)} in {root} as edited, yet the bytes are those "
+            "committed: a filter or eol rule in .gitattributes (or .git/info/attributes) "
+            "converts files under data/, which the archive keeps byte for byte. Remove the "
+            "rule for data/ (`git check-attr -a -- PATH` names it; commit .gitattributes if "
+            "it was there), then sync again"
+        )
     if paths:
         raise StoreError(
             f"{root} has unstaged edits or untracked files where the sync writes "
@@ -77,15 +81,15 @@ def refuse_edited_meanwhile(
     paths: Iterable[str],
     since_ns: int,
 ) -> None:
-    """Raise if a file the commit writes or removes changed since data/ was found clean.
+    """Raise if a file the commit writes or removes changed since data/ was found clean, or
+    is one git ignores where the commit writes a new file.
 
     since_ns is when check_ready found it so (0: never, as when the library is asked to
-    commit outright; nothing to compare with). Only files written since are read: an
-    hourly commit looks at the times of the few hundred files it writes.
+    commit outright; nothing to compare with). Only files written since are read.
     """
     if not since_ns:
         return
-    recent: list[str] = []
+    recent, older = list[str](), list[str]()
     # Text, not Path objects: this runs on every path of every commit.
     top, earliest = f"{root}{os.sep}", since_ns - _CLOCK_SLACK_NS
     for path in paths:
@@ -93,11 +97,18 @@ def refuse_edited_meanwhile(
             found = os.lstat(top + path)
         except (FileNotFoundError, NotADirectoryError):
             continue  # Gone: the commit's copy loses no one's work.
-        if found.st_mtime_ns >= earliest and not stat.S_ISDIR(found.st_mode):
-            recent.append(path)
-    if not recent:
-        return
-    known = blob_ids(repo, head.tree, recent) if head is not None else {}
+        if not stat.S_ISDIR(found.st_mode):
+            (recent if found.st_mtime_ns >= earliest else older).append(path)
+    known = blob_ids(repo, head.tree, [*recent, *older]) if head is not None else {}
+    # Untracked, yet let through by check_ready: git ignores it (.gitignore, info/exclude),
+    # and the sync's new file would replace a person's without a word.
+    ignored = [path for path in older if known.get(path) is None]
+    if ignored:
+        raise StoreError(
+            f"{_shown(ignored)} in {root} is a file git ignores, where the sync writes a new "
+            "file; nothing was committed and the file is kept. Move it out of data/ (`git "
+            "status --ignored -- data` lists such files), then sync again"
+        )
     edited = [
         path
         for path in recent
@@ -252,77 +263,6 @@ def _linked(root: Path, path: Path) -> StoreError:
     )
 
 
-def _unclean(repo: pygit2.Repository, root: Path) -> list[str]:
-    """Return the paths under OWNED whose work tree differs from the index, or are untracked."""
-    # git status reads the index's stat data: 0.2 s on 52,000 files, where pygit2's status
-    # takes 0.3 s and a Python lstat loop over the index more. pygit2 when git is missing.
-    # git also reads a sparse checkout's skip-worktree marks, which pygit2 takes for deletions.
-    output = _git_status(root, ["--untracked-files=all", "--", *OWNED])
-    return _unclean_pygit2(repo) if output is None else _parse_porcelain(output)
-
-
-def uncommitted(repo: pygit2.Repository, root: Path) -> list[str]:
-    """Return the tracked paths with changes staged or not (not the files a sparse checkout
-    leaves out), sorted."""
-    output = _git_status(root, ["--untracked-files=no"])
-    if output is None:
-        return sorted(repo.status(untracked_files="no"))
-    return sorted(_parse_porcelain(output, staged_too=True))
-
-
-def _git_status(root: Path, options: list[str]) -> bytes | None:
-    """Return `git status --porcelain=v1 -z` of root with these options (None: no git)."""
-    command = ["git", *NO_FSMONITOR, "--no-optional-locks", "-C", str(root), "status"]
-    command += ["--porcelain=v1", "-z"]
-    command += ["--ignore-submodules", *options]
-    # The repository is root's, whatever a hook's environment points git at.
-    env = {key: value for key, value in os.environ.items() if key not in _REPOSITORY_ENV}
-    try:
-        result = subprocess.run(command, capture_output=True, env={**env, "LC_ALL": "C"})
-    except FileNotFoundError:
-        return None
-    if result.returncode != 0:
-        reason = result.stderr.decode(errors="replace").strip().splitlines()
-        raise StoreError(
-            f"git status failed in {root}: {reason[-1] if reason else result.returncode}; "
-            "check the repository with `git status`"
-        )
-    return result.stdout
-
-
-def _parse_porcelain(output: bytes, *, staged_too: bool = False) -> list[str]:
-    """Return the paths of unstaged or untracked entries in `git status --porcelain -z`
-    (staged_too: of every entry)."""
-    paths: list[str] = []
-    records = iter(output.split(b"\0"))
-    for record in records:
-        if len(record) < 4:
-            continue
-        code, path = record[:2].decode(), record[3:].decode(errors="replace")
-        if code[0] in "RC":
-            next(records, None)  # A rename's second record is its old path.
-        if staged_too or code == "??" or code[1] != " ":
-            paths.append(path)
-    return paths
-
-
-def _unclean_pygit2(repo: pygit2.Repository) -> list[str]:
-    """Return what _unclean does, read with pygit2 (slower, no git CLI needed)."""
-    unstaged = (
-        pygit2.enums.FileStatus.WT_NEW
-        | pygit2.enums.FileStatus.WT_MODIFIED
-        | pygit2.enums.FileStatus.WT_DELETED
-        | pygit2.enums.FileStatus.WT_TYPECHANGE
-        | pygit2.enums.FileStatus.WT_RENAMED
-    )
-    found = repo.status(untracked_files="all")
-    return sorted(
-        path
-        for path, flags in found.items()
-        if flags & unstaged and (path.startswith("data/") or path == ".gitattributes")
-    )
-
-
 def write_atomically(target: Path, data: bytes) -> None:
     """Write a file so that a reader sees the old bytes or the new ones, never half.
 
@@ -378,7 +318,7 @@ def reapply_sparse(repo: pygit2.Repository, root: Path) -> None:
     """
     if not sparse(repo):
         return
-    env = {key: value for key, value in os.environ.items() if key not in _REPOSITORY_ENV}
+    env = {key: value for key, value in os.environ.items() if key not in REPOSITORY_ENV}
     command = ["git", *NO_FSMONITOR, "-C", str(root), "sparse-checkout", "reapply"]
     try:
         result = subprocess.run(command, capture_output=True, env={**env, "LC_ALL": "C"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -168,6 +169,8 @@ def _sync_and_push(
     progress: Progress,
 ) -> SyncLog:
     """Sync and push (the push happens before any partial failure is reported)."""
+    from archiver.archive.remote import rev
+    from archiver.errors import ArchiverError
     from archiver.publish import PublishError, summary_markdown, sync_and_push
 
     try:
@@ -178,11 +181,17 @@ def _sync_and_push(
             keepalive_days=keepalive_days,
             on_response=progress.fetched,
         )
-    except PublishError as error:
+    except ArchiverError as error:
         progress.finish()
-        if error.log is not None:
+        if isinstance(error, PublishError) and error.log is not None:
             print_summary(error.log, options.base_url)
             _write_summary(summary_file, summary_markdown(error.log, error=str(error)))
+        # Nothing this run committed was pushed: no sync after the local HEAD is its own.
+        # Without a `base` the notify step fell back to GITHUB_SHA and posted the refused
+        # commit's changes (every hour again while a rule refused the pushes), and a queued
+        # run's fast-forward the run before had posted already.
+        with contextlib.suppress(ArchiverError):  # Keep the error that stopped the run.
+            _write_step_output(rev(repo, "HEAD"))
         raise
     progress.finish()
     print_summary(result.log, options.base_url)
