@@ -276,7 +276,8 @@ def model_modalities(entity: Mapping[str, Any]) -> tuple[tuple[str, ...], tuple[
 def endpoint_features(entity: Mapping[str, Any]) -> tuple[str, ...]:
     """Return the feature ids an endpoint offers, in FEATURES order."""
     params = entity.get("supported_parameters")
-    params = set(params) if isinstance(params, list) else set()
+    # Names only: a list holding an object (a schema change upstream) cost the page.
+    params = {p for p in params if isinstance(p, str)} if isinstance(params, list) else set()
     features = as_mapping(entity.get("features"))
     pricing = as_mapping(entity.get("pricing"))
     has = {
