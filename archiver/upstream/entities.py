@@ -16,7 +16,13 @@ from archiver.upstream import fields as telemetry
 from archiver.upstream import sources
 from archiver.upstream.endpoints import EndpointCollector, PackFigures
 from archiver.upstream.fetch import Response
-from archiver.upstream.listing import is_whole, listing_items, unique_by
+from archiver.upstream.listing import (
+    CATALOG_MODEL_MARK,
+    ENDPOINT_MARK,
+    is_whole,
+    listing_items,
+    unique_by,
+)
 
 MODEL_PARTS = ("v1", "catalog")
 PROVIDER_PARTS = ("all_providers", "v1", "provider_info")
@@ -70,7 +76,9 @@ class Observed:
             return False
         if model_key in self.parts["model"].get("v1", {}):
             # Left the catalog but not /api/v1/models, the list of modelKeys (a `:free`
-            # variant missing from the catalog for an hour): no listing shows it gone.
+            # variant missing from the catalog for an hour), and its listing, asked by the
+            # permaslug its endpoints carry (upstream.unseen_listings), was not read: no
+            # listing shows it gone.
             return False
         # Its model left the whole catalog, so its own listing is gone. Only an alias's
         # listing ("~...") holds another model's endpoints: those must all be whole.
@@ -279,7 +287,9 @@ class Observer:
 def _observe_v1_models(response: Response | None, observed: Observed) -> None:
     """Fill the `v1` part of models from /api/v1/models."""
     part: dict[str, Any] = {}
-    items = listing_items(response, "v1 models", ("id",), observed.problems)
+    # An endpoint has a string `id` too: an endpoint listing's body would read as models.
+    foreign = (ENDPOINT_MARK,)
+    items = listing_items(response, "v1 models", ("id",), observed.problems, foreign)
     unique = unique_by(
         items or [], lambda item: item["id"], "v1 models", observed.problems, _v1_entity
     )
@@ -338,7 +348,9 @@ def _observe_providers(
         ("all_providers", listings.all_providers, "all providers"),
         ("v1", listings.v1_providers, "v1 providers"),
     ):
-        items = listing_items(response, label, ("slug",), observed.problems)
+        # A catalog model has a string `slug` too: the catalog's body would read as providers.
+        foreign = (CATALOG_MODEL_MARK, ENDPOINT_MARK)
+        items = listing_items(response, label, ("slug",), observed.problems, foreign)
         unique = unique_by(items or [], lambda item: item["slug"], label, observed.problems)
         observed.parts["provider"][part] = unique
         observed.whole["provider", part] = is_whole(response, items)

@@ -13,14 +13,23 @@ from archiver import jsonvalue
 from archiver.canonical import canonical_bytes
 from archiver.upstream.fetch import Response
 
+# Fields that together mark an item of another listing: a catalog model, a provider endpoint.
+CATALOG_MODEL_MARK = ("permaslug", "endpoint")
+ENDPOINT_MARK = ("model_variant_slug", "provider_info")
+
 
 def listing_items(
-    response: Response | None, label: str, required: tuple[str, ...], problems: list[str]
+    response: Response | None,
+    label: str,
+    required: tuple[str, ...],
+    problems: list[str],
+    foreign: tuple[tuple[str, ...], ...] = (),
 ) -> list[dict[str, Any]] | None:
     """Return a listing's valid items, or None when the response is unusable.
 
     Items missing a required string field are skipped and reported; `is_whole` then says
-    the listing was not whole.
+    the listing was not whole. A listing every item of which carries one of the `foreign`
+    marks (all of its fields) is another listing's body: unusable.
     """
     if response is None:
         return None
@@ -31,6 +40,15 @@ def listing_items(
     data = body.get("data") if isinstance(body, dict) else None
     if not isinstance(data, list):
         problems.append(f"{label}: expected an object with a 'data' list from {response.url}")
+        return None
+    mark = _foreign_mark(data, foreign)
+    if mark is not None:
+        # Another URL's response (a cache serving the catalog for the provider list): taken,
+        # its items became entities of the wrong kind, named by the other listing's keys.
+        problems.append(
+            f"{label}: every item holds {', '.join(mark)}, as another listing's items do; "
+            f"taken as another URL's response, not read ({response.url})"
+        )
         return None
     valid = [item for item in data if _has_fields(item, required)]
     if len(valid) < len(data):
@@ -56,6 +74,14 @@ def _writable_first(item: dict[str, Any]) -> tuple[bool, bytes]:
         return False, canonical_bytes(item)
     except jsonvalue.EncodeError:
         return True, b""
+
+
+def _foreign_mark(data: list[Any], marks: tuple[tuple[str, ...], ...]) -> tuple[str, ...] | None:
+    """Return the mark every item of a non-empty listing carries, if one does."""
+    for mark in marks:
+        if data and all(isinstance(item, dict) and all(f in item for f in mark) for item in data):
+            return mark
+    return None
 
 
 def _has_fields(item: Any, required: tuple[str, ...]) -> bool:
