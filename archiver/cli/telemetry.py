@@ -57,7 +57,7 @@ def telemetry(
         archiver telemetry endpoint-uptime d68054f9-503c-4742-bbbb-32c415d27aa2
     """
     from archiver.archive.git_setup import refuse_sparse_telemetry
-    from archiver.telemetry import series, to_csv
+    from archiver.telemetry import to_csv
     from archiver.telemetry.writer import UPTIME_KIND
 
     first, last = since.date() if since else None, until.date() if until else None
@@ -67,13 +67,33 @@ def telemetry(
         _print_uptime(repo, key, since, until, output)
         return
 
-    samples = _at_one_commit(repo, lambda: series(repo, KINDS[kind], key, since, until))
+    samples, held = _at_one_commit(repo, lambda: _series(repo, KINDS[kind], key, since, until))
+    if held is not None:
+        # Samples are stored at changes: one recorded before --since holds through it.
+        raise OneLineError(
+            f"no telemetry recorded for {kind} {key!r} in {repo} from "
+            f"{since.isoformat() if since else ''}{f' to {until.isoformat()}' if until else ''}; "
+            f"its sample of {held['epoch']} still holds then (see it with --since "
+            f"{held['epoch']})"
+        )
     if not samples:
         raise OneLineError(f"no telemetry for {kind} {key!r} in {repo}")
     if output == "json":
         click.echo(json_text(jsonvalue.dumps(samples, option=orjson.OPT_INDENT_2).decode()))
     else:
         click.echo(to_csv([_spreadsheet_safe(sample) for sample in samples]), nl=False)
+
+
+def _series(
+    repo: Path, kind: str, key: str, since: datetime | None, until: datetime | None
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """Return the samples in range and, when there are none, the one in force at since."""
+    from archiver.telemetry import series
+    from archiver.telemetry.reader import sample_in_force
+
+    samples = series(repo, kind, key, since, until)
+    held = sample_in_force(repo, kind, key, since) if since and not samples else None
+    return samples, held
 
 
 def _at_one_commit(repo: Path, read: Callable[[], T]) -> T:

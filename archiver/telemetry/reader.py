@@ -103,6 +103,33 @@ def series(
     return samples
 
 
+def sample_in_force(repo_path: str | Path, kind: str, key: str, at: When) -> Sample | None:
+    """Return the key's sample recorded last before `at`, which holds then (None: none does,
+    or its figures were gone: a gap). A file restates every key whose figures stand when it
+    begins, so the newest file holding a line of the key before `at` answers."""
+    bound = time_bound(at, "since")
+    key_cell, key_digest = dump(key).encode(), digest(key)
+    for folder in reversed(day_folders(kind_root(repo_path, kind), "", bound)):
+        path = shard_path(folder, key_digest)
+        if path is None:
+            continue
+        with reading(path):
+            columns, key_lines = _key_lines(path, key_cell)
+            earlier = [cells for cells in map(_cells, key_lines) if cells[0][1:-1] < bound]
+            leaves: Leaves = {}
+            for cells in earlier:
+                apply_cells(leaves, columns, cells[2:])
+        if earlier:
+            figures = nest(leaves)
+            return {"epoch": earlier[-1][0][1:-1], **figures} if figures else None
+    return None
+
+
+def _cells(line: str) -> list[str]:
+    """Return a line's cells."""
+    return line.split("\t")
+
+
 def recent_endpoint_series(
     repo_path: str | Path, days: int = 30, fields: Sequence[str] | None = CHART_FIELDS
 ) -> dict[str, list[Sample]]:
