@@ -22,7 +22,7 @@ from archiver.archive.store import Store
 from archiver.archive.synclog import SyncLog
 from archiver.archive.trailers import latest_sync_trailers
 from archiver.archive.unread_parts import read_unread_since, unread_since_text
-from archiver.archive.unseen import UnseenEndpoints, archived_models, unseen_endpoints
+from archiver.archive.unseen import archived_models, unseen_endpoints
 from archiver.archive.zdr_ledger import LEDGER_PATH, ledger_write
 from archiver.canonical import blob_id
 from archiver.gc_pause import paused_gc
@@ -33,6 +33,7 @@ from archiver.upstream.entities import Observed, Observer, Variant, catalog_vari
 from archiver.upstream.extra_sources import EXTRA_SOURCES, ExtraSources, fetch_extra_sources
 from archiver.upstream.fetch import Fetcher, FetchPolicy, Response
 from archiver.upstream.schedule import Schedule
+from archiver.upstream.unseen_listings import UnseenEndpoints, fetch_unseen_listings
 from archiver.upstream.zdr import ZdrLedger, read_ledger
 
 GITATTRIBUTES_LINE = b"data/** -text"
@@ -279,8 +280,9 @@ async def fetch_sources(
     extras: FetchExtras | None = None,
 ) -> None:
     """Fetch the listings and the ZDR list, every catalog model's endpoint listing and its
-    telemetry when due, then the listings of catalog models without a featured endpoint
-    that still have archived ones; put what is not an entity in extras.
+    telemetry when due, then the listings of models without a featured endpoint that still
+    have archived ones (archiver.upstream.unseen_listings); put what is not an entity in
+    extras.
 
     Each response goes to the observer as it arrives, so no body outlives its observing.
     """
@@ -325,35 +327,9 @@ async def fetch_sources(
         urls = [url for _, url in endpoint_urls] + [url for _, url in telemetry_urls]
         await fetcher.get_many(urls, take)
         if unseen is not None:
-            await _fetch_unfeatured(fetcher, observer, variants, unseen, offered)
+            await fetch_unseen_listings(fetcher, observer, variants, unseen, offered)
         if options.telemetry:
             extras.extra = await fetch_extra_sources(fetcher, observer, schedule, offered)
-
-
-async def _fetch_unfeatured(
-    fetcher: Fetcher,
-    observer: Observer,
-    variants: dict[str, Variant],
-    unseen: UnseenEndpoints,
-    offered: Callable[[Response], Response | None],
-) -> None:
-    """Fetch the listing of each catalog model shown with `endpoint: null` that still has
-    archived endpoints no listing held (their variant is the one those endpoints carry)."""
-    wanted = {
-        key: sources.variant_url(sources.ENDPOINT_STATS, variants[key].permaslug, variant)
-        for key, variant in sorted(unseen(observer.seen_endpoints()).items())
-        if key in variants and not variants[key].has_endpoint
-    }
-    keys = list(wanted)
-
-    def take(position: int, response: Response) -> None:
-        if offered(response) is not None:
-            observer.endpoint_listing(keys[position], response)
-        else:
-            observer.endpoint_listing_not_offered(keys[position])
-
-    if wanted:
-        await fetcher.get_many(wanted.values(), take)
 
 
 def _variant_telemetry_urls(

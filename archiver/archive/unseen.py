@@ -6,23 +6,22 @@ its own listing fetched before anything is removed (archiver.sync's fetch asks t
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import Any
 
 from archiver import jsonvalue
 from archiver.archive.store import Store
 from archiver.errors import UnsafeKeyError
 from archiver.paths import category_dir, path_to_key
-
-# {endpoint ids some listing held} -> {modelKey: variant} of archived endpoints not among them.
-UnseenEndpoints = Callable[[set[str]], dict[str, str]]
+from archiver.upstream.entities import Variant
+from archiver.upstream.unseen_listings import UnseenEndpoints
 
 
 def unseen_endpoints(store: Store) -> UnseenEndpoints:
     """Return the archive's answer to "which models hold archived endpoints not seen?"."""
     tracked = store.tracked(f"{category_dir('endpoint')}/")
 
-    def lookup(seen: set[str]) -> dict[str, str]:
-        models: dict[str, str] = {}
+    def lookup(seen: set[str]) -> dict[str, Variant]:
+        models: dict[str, Variant] = {}
         for path, blob in tracked.items():
             try:
                 key = path_to_key(path)[1]
@@ -36,12 +35,26 @@ def unseen_endpoints(store: Store) -> UnseenEndpoints:
                 continue  # The plan reports a corrupt file and rewrites it.
             if not isinstance(entity, dict):
                 continue
-            model_key, variant = entity.get("model_variant_slug"), entity.get("variant")
+            model_key = entity.get("model_variant_slug")
             if isinstance(model_key, str):
-                models.setdefault(model_key, variant if isinstance(variant, str) else "standard")
+                models.setdefault(model_key, archived_variant(entity))
         return models
 
     return lookup
+
+
+def archived_variant(entity: dict[str, Any]) -> Variant:
+    """Return how an archived endpoint's model variant is asked for its listing: its
+    `variant`, and the model's permaslug, which is its `model_variant_permaslug` but for the
+    variant's suffix (`x-20260403:free` of variant `free`; "" where the fields do not say)."""
+    variant = entity.get("variant")
+    variant = variant if isinstance(variant, str) else "standard"
+    permaslug = entity.get("model_variant_permaslug")
+    permaslug = permaslug if isinstance(permaslug, str) else ""
+    if variant != "standard":
+        suffix = f":{variant}"
+        permaslug = permaslug.removesuffix(suffix) if permaslug.endswith(suffix) else ""
+    return Variant(permaslug, variant, has_endpoint=False)
 
 
 def archived_models(store: Store) -> frozenset[str]:
