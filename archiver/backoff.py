@@ -1,4 +1,5 @@
-"""How long to wait before trying again: one rule for HTTP retries and for push rounds."""
+"""How long to wait before trying again: one rule for HTTP retries and for push rounds; and
+which of git's failures are a lost connection, worth trying again."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import random
 
 # Without a cap, a long run of failures would wait for hours.
 DEFAULT_CAP = 60.0
+# A git fetch that lost its connection: tries in all, and the first wait (doubling, jittered).
+GIT_FETCH_ATTEMPTS, GIT_FETCH_BACKOFF = 3, 2.0
 
 
 def backoff_delay(
@@ -20,3 +23,29 @@ def backoff_delay(
         return min(max(retry_after, 0.0), cap)
     exponential = base * 2.0 ** (attempt - 1)
     return min(exponential * random.uniform(0.5, 1.0), cap)
+
+
+# git's words when the connection failed rather than GitHub refusing: its git service
+# answering 5xx for a moment ("RPC failed; HTTP 502"), a connection cut or reset. Pushing
+# again a few seconds later usually lands; giving up at once lost the hour's sync (the runner
+# throws its copy away).
+# Not a 4xx ("unable to access '...': The requested URL returned error: 404", a token or an
+# address that is wrong): the same answer again, which the last round's message must name.
+LOST_CONNECTION = (
+    "RPC failed; HTTP 5",
+    "RPC failed; curl",
+    "returned error: 5",
+    "remote end hung up",
+    "unexpected disconnect",
+    "early EOF",
+    "Could not resolve host",
+    "Failed to connect",
+    "Connection reset",
+    "timed out",
+)
+
+
+def lost_connection(git_output: str) -> str | None:
+    """Return git's line saying a fetch or push lost its connection (worth another try)."""
+    lines = (line.strip() for line in git_output.splitlines())
+    return next((line for line in lines if any(m in line for m in LOST_CONNECTION)), None)

@@ -16,11 +16,13 @@ import os
 import shutil
 import signal
 import subprocess
+import time
 from collections.abc import Iterable
 from subprocess import PIPE
 
 import pygit2
 
+from archiver.backoff import GIT_FETCH_ATTEMPTS, GIT_FETCH_BACKOFF, backoff_delay, lost_connection
 from archiver.errors import StoreError
 
 __all__ = ["BlobReader", "git_fetch", "promisor_remote"]
@@ -91,20 +93,29 @@ def git_fetch(
     at = arguments.index("fetch") + 1
     quiet = ["--quiet", "--no-tags", "--no-write-fetch-head", "--recurse-submodules=no"]
     command = [git, f"--git-dir={repo.path}", *arguments[:at], *quiet, *arguments[at:]]
-    # In a process group of its own, so that a remote that never answers is given up with
-    # the transport git started (the hourly job would hang until Actions cancelled it).
-    with subprocess.Popen(
-        command, stdin=PIPE, stdout=PIPE, stderr=PIPE, start_new_session=True
-    ) as process:
-        try:
-            _, stderr = process.communicate(stdin.encode(), timeout=FETCH_SECONDS)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.communicate()
-            raise StoreError(
-                f"could not fetch {what} into {repo.path} (no answer from the remote in "
-                f"{FETCH_SECONDS:g} s; stopped); {advice}"
-            ) from None
+    # A fetch that lost its connection (GitHub's git service failing a moment) is tried
+    # again, as the sync's own fetches are: in the hourly job, a sync reading an old shard or
+    # fast-forwarding failed at once, and the hour was not archived. (remote imports this.)
+
+    for left in range(GIT_FETCH_ATTEMPTS - 1, -1, -1):
+        # In a process group of its own, so that a remote that never answers is given up with
+        # the transport git started (the hourly job would hang until Actions cancelled it).
+        with subprocess.Popen(
+            command, stdin=PIPE, stdout=PIPE, stderr=PIPE, start_new_session=True
+        ) as process:
+            try:
+                _, stderr = process.communicate(stdin.encode(), timeout=FETCH_SECONDS)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.communicate()
+                raise StoreError(
+                    f"could not fetch {what} into {repo.path} (no answer from the remote in "
+                    f"{FETCH_SECONDS:g} s; stopped); {advice}"
+                ) from None
+        said = stderr.decode(errors="replace")
+        if not process.returncode or not left or not lost_connection(said):
+            break
+        time.sleep(backoff_delay(GIT_FETCH_ATTEMPTS - left, GIT_FETCH_BACKOFF))
     if process.returncode:
         lines = stderr.decode(errors="replace").strip().splitlines()
         # git's reason is its last fatal: or error: line; what follows it is advice

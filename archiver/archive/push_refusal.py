@@ -71,25 +71,8 @@ REFUSALS = (
 )
 
 
-# git's words when the connection failed rather than GitHub refusing: its git service
-# answering 5xx for a moment ("RPC failed; HTTP 502"), a connection cut or reset. Pushing
-# again a few seconds later usually lands; giving up at once lost the hour's sync (the runner
-# throws its copy away).
-LOST_CONNECTION = (
-    "RPC failed",
-    "remote end hung up",
-    "unexpected disconnect",
-    "early EOF",
-    "Could not read from remote repository",
-    "unable to access",
-    "Connection reset",
-    "timed out",
-)
-
-
-def lost_connection(git_output: str) -> bool:
-    """Tell whether a failed push lost its connection (worth another try), by git's words."""
-    return any(marker in git_output for marker in LOST_CONNECTION)
+# A refused push that names one of these lost a race for the ref lock: worth another round.
+TRANSIENT_PUSH_ERRORS = ("cannot lock ref", "failed to update ref", "incorrect old value")
 
 
 def explain_refusal(git_output: str, branch: str) -> str | None:

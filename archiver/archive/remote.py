@@ -18,6 +18,7 @@ import os
 import re
 import signal
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from subprocess import PIPE
@@ -27,17 +28,16 @@ from pygit2.enums import CheckoutStrategy, SortMode
 
 from archiver.archive.git_status import NO_FSMONITOR, OWNED, uncommitted
 from archiver.archive.partial_clone import BlobReader
-from archiver.archive.push_refusal import explain_refusal, lost_connection
+from archiver.archive.push_refusal import TRANSIENT_PUSH_ERRORS, explain_refusal
 from archiver.archive.store import Store
 from archiver.archive.synclog import SyncLog
 from archiver.archive.trailers import EPOCH_TRAILER, trailers
 from archiver.archive.trees import walk_files
 from archiver.archive.worktree import reapply_sparse, sparse
+from archiver.backoff import GIT_FETCH_ATTEMPTS, GIT_FETCH_BACKOFF, backoff_delay, lost_connection
 from archiver.errors import StoreError
 
-# A refused push that names one of these lost a race for the ref lock: worth another round.
-TRANSIENT_PUSH_ERRORS = ("cannot lock ref", "failed to update ref", "incorrect old value")
-_BRANCHES = "refs/heads/"
+_BRANCHES, _FETCH = "refs/heads/", ("fetch", "--quiet", "--no-tags")
 # How long a fetch or push may go without finishing: far beyond an hourly push's seconds.
 GIT_SECONDS = 600.0
 # git's own error lines (its advice and hints follow them, naming no path).
@@ -93,9 +93,14 @@ def prepare(store: Store, remote: str, branch: str | None) -> tuple[Target, str 
 
 
 def fetch_branch(target: Target) -> str | None:
-    """Fetch the remote branch; return its head, or None when the remote lacks the branch."""
+    """Fetch the remote branch; return its head, or None when the remote lacks the branch.
+    One that lost its connection is tried again (on a runner, a failed fetch lost the hour)."""
     refspec = f"+refs/heads/{target.branch}:refs/remotes/{target.label}"
-    result = git(target.repo, "fetch", "--quiet", "--no-tags", target.remote, refspec, check=False)
+    for left in range(GIT_FETCH_ATTEMPTS - 1, -1, -1):
+        result = git(target.repo, *_FETCH, target.remote, refspec, check=False)
+        if result.returncode == 0 or not left or not lost_connection(result.stderr):
+            break
+        time.sleep(backoff_delay(GIT_FETCH_ATTEMPTS - left, GIT_FETCH_BACKOFF))
     if result.returncode != 0:
         if "couldn't find remote ref" in result.stderr:
             return None
@@ -268,9 +273,8 @@ def push(target: Target, head: str, remote_head: str | None, last: bool = False)
 
 def _push_reason(result: subprocess.CompletedProcess[str]) -> str:
     """Return why a push failed: the refused ref's status and what the remote said."""
-    lost = [line.strip() for line in result.stderr.splitlines() if lost_connection(line)]
-    if lost:
-        return f"the connection failed, in the last round too ({lost[0]!r})"
+    if cut := lost_connection(result.stderr):
+        return f"the connection failed, in the last round too ({cut!r})"
     statuses = [line.split("\t")[-1] for line in result.stdout.splitlines() if line[:1] == "!"]
     remote_said = [line[7:].strip() for line in result.stderr.splitlines() if line[:7] == "remote:"]
     reasons = [*statuses, *(f"remote says {line!r}" for line in remote_said[:3] if line)]
