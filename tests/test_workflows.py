@@ -258,6 +258,11 @@ def test_site_job_publishes_the_parquet_export_as_release_assets() -> None:
     # months handed off to the release); neither ever keeps the site from deploying.
     assert site < export < release < save < upload
     assert steps[export]["continue-on-error"] is True and steps[release]["continue-on-error"]
+    # The repository's releases hold the default branch's export alone, never a branch's a
+    # person ran the workflow on by hand.
+    condition = steps[release]["if"]
+    assert "github.event_name == 'schedule'" in condition
+    assert "github.ref_name == github.event.repository.default_branch" in condition
     # gh uploads with the job's own token, to this repository's release.
     assert steps[release]["env"] == {
         "GH_TOKEN": "${{ github.token }}",
