@@ -22,6 +22,7 @@ from archiver.capture.files import Capture
 from archiver.capture.transport import ReplayTransport
 from archiver.sync import SyncOptions, sync
 from archiver.upstream import sources
+from archiver.upstream.coding import GzipBody
 from archiver.upstream.fetch import FetchPolicy
 from tests.small_captures import copy_archive, small_captures
 from tests.small_captures import eighth_base as base
@@ -104,3 +105,22 @@ def test_a_coding_never_asked_for_is_still_refused(
 
     (failure,) = [failure for failure in log.failures if sources.V1_MODELS in failure]
     assert f"is {coding}-encoded, not gzip as asked" in failure
+
+
+def test_members_split_anywhere_between_reads_inflate_whole() -> None:
+    """However the wire cuts a body of several members (a magic split between two reads,
+    a read of a byte), it inflates to the whole text; bytes after the last member that
+    start none are left unread."""
+    text = b'{"data":[' + b'{"id":"m%d"},' * 5000 % tuple(range(5000)) + b'{"id":"end"}]}'
+    body = b"".join(
+        gzip.compress(text[start : start + 7001]) for start in range(0, len(text), 7001)
+    )
+    for size in (1, 2, 3, 4099, len(body) + 5):
+        sent = body + b"\x00trailing"
+        inflater = GzipBody()
+        got = b"".join(
+            piece
+            for start in range(0, len(sent), size)
+            for piece in inflater.pieces(sent[start : start + size])
+        )
+        assert got == text and inflater.ended, size
