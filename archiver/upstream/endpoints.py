@@ -19,8 +19,7 @@ The embedded `provider_info` is split by a fixed rule, never by what other endpo
 from __future__ import annotations
 
 import functools
-from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,11 +27,11 @@ import orjson
 
 from archiver import jsonvalue
 from archiver.canonical import canonical_bytes
-from archiver.errors import UnsafeKeyError
-from archiver.paths import Category, key_to_path
 from archiver.upstream import fields as telemetry
 from archiver.upstream.fetch import Response
-from archiver.upstream.listing import is_whole, listing_items
+from archiver.upstream.listing import is_whole, listing_items, same_item
+from archiver.upstream.provider_choice import Carriers, Records, usual_providers
+from archiver.upstream.references import foreign_model, unsafe_reference
 
 # Fields of an embedded provider record that describe the provider, the same on every one
 # of its endpoints (measured on the daily sweeps: none of them varies within a provider).
@@ -55,7 +54,6 @@ PROVIDER_FIELDS = frozenset(
     }
 )
 OWN_FIELD = "provider_info_endpoint"
-Records = Mapping[str, bytes]  # {providerSlug: a provider-level record, as `_kept` encodes it}
 ABSENT_FIELD = "provider_info_absent"
 # An endpoint's telemetry: what the sync's packer made of it (the telemetry writer's leaves,
 # packed: a tuple, opaque here); else its compact JSON as orjson wrote it, so orjson alone
@@ -101,6 +99,7 @@ class EndpointCollector:
     def __init__(self, pack_figures: PackFigures | None = None) -> None:
         self._pack_figures = pack_figures
         self.archived: Records = {}  # The archive's provider records: of two, that one stays.
+        self.carriers: Carriers | None = None  # Which ones endpoints of failed listings carry.
         self._endpoints: dict[str, _Endpoint] = {}
         self._providers: dict[bytes, bytes] = {}
         self.whole: dict[str, bool] = {}
@@ -121,7 +120,7 @@ class EndpointCollector:
         label = f"endpoints of {model_key}"
         items = listing_items(response, label, ("id",), problems)
         whole = is_whole(response, items)
-        foreign = _foreign_model(model_key, items or [])
+        foreign = foreign_model(model_key, items or [])
         if foreign is not None:
             # A real model's listing holds its own endpoints only (every daily sweep of
             # 2026-07): this is another URL's response, maybe stale (a cache that drops the
@@ -135,12 +134,17 @@ class EndpointCollector:
             self.taken_as_failed.add(model_key)
         rank = _rank(model_key)
         kept: dict[str, _Endpoint] = {}
+        sent: dict[str, dict[str, Any]] = {}  # The first copy of each id, as upstream sent it.
         for item in items or []:
             endpoint = self._kept(rank, item, label, problems)
             if endpoint is None:
                 whole = False  # A refused endpoint is not absent: nothing may be removed.
                 continue
-            kept[item["id"]] = _pick(kept.get(item["id"]), endpoint, label, item["id"], problems)
+            # The same data, members in another order, is no conflict (figures are held in
+            # sent order): reported, it failed every sync while upstream sent it so.
+            first = sent.setdefault(item["id"], item)
+            told = [] if first is not item and same_item(first, item) else problems
+            kept[item["id"]] = _pick(kept.get(item["id"]), endpoint, label, item["id"], told)
         self.whole[model_key] = whole
         if whole:
             self._listed[model_key] = frozenset(kept)
@@ -178,7 +182,9 @@ class EndpointCollector:
                     self.whole[model_key] = False  # Refused, not absent: remove nothing.
                 if not problems:
                     del self._problems[model_key]
-        usual = _usual_providers((e.provider for e in self._endpoints.values()), self.archived)
+        failed = {key for key, whole in self.whole.items() if not whole}
+        listed = (e.provider for e in self._endpoints.values())
+        usual = usual_providers(listed, self.archived, failed, self.carriers, set(self._endpoints))
         parts = EndpointParts(providers={s: jsonvalue.loads(r) for s, r in usual.items()})
         for endpoint_id, endpoint in self._endpoints.items():
             file, provider = endpoint.file, endpoint.provider
@@ -221,7 +227,7 @@ class EndpointCollector:
     ) -> _Endpoint | None:
         """Return what the archive keeps of one upstream endpoint object (None: refused)."""
         entity, figures = telemetry.split_endpoint(item)
-        refusal = _unsafe_reference(entity)
+        refusal = unsafe_reference(entity)
         if refusal:
             problems.append(f"{label}: endpoint {item['id']!r} refused: {refusal}")
             return None
@@ -294,18 +300,6 @@ def _figures_kept(
     return figures
 
 
-def _foreign_model(model_key: str, items: list[dict[str, Any]]) -> str | None:
-    """Return the first other model a real model's listing holds an endpoint of (None: none;
-    a `~` alias lists its target's endpoints; a key that is no model key is refused apart)."""
-    if model_key.startswith("~"):
-        return None
-    for item in items:
-        other = item.get("model_variant_slug")
-        if isinstance(other, str) and other != model_key and not _reference_problem("model", other):
-            return other
-    return None
-
-
 def _rank(model_key: str) -> tuple[bool, str]:
     """Return a listing's precedence: real models before aliases, then by key."""
     return (model_key.startswith("~"), model_key)
@@ -325,51 +319,6 @@ def _pick(
         "kept the copy that sorts first"
     )
     return min(held, new, key=_Endpoint.content)
-
-
-@functools.lru_cache(maxsize=4096)
-def _reference_problem(category: Category, key: str) -> str | None:
-    """Return why a key an endpoint refers to cannot be archived, or None (keys repeat)."""
-    try:
-        key_to_path(category, key)
-    except UnsafeKeyError as error:
-        return str(error)
-    return None
-
-
-def _unsafe_reference(entity: Mapping[str, Any]) -> str | None:
-    """Return why an endpoint's model or provider reference is unsafe, or None."""
-    model_key = entity.get("model_variant_slug")
-    if not isinstance(model_key, str) or not model_key:
-        # Every reader (removals, the site, prices) finds an endpoint's model by this key.
-        return f"its model_variant_slug {model_key!r} is not a model key"
-    info = entity.get("provider_info")
-    if isinstance(info, str):
-        # An endpoint file holds its provider's slug there: text kept as sent would read as
-        # a reference to a provider upstream never named. Any other type is kept as sent.
-        return f"its provider_info {info!r} is text, not a provider object"
-    references = (
-        ("model", entity.get("model_variant_slug")),
-        ("provider", info.get("slug") if isinstance(info, dict) else None),
-    )
-    for category, key in references:
-        if isinstance(key, str):
-            problem = _reference_problem(category, key)
-            if problem:
-                return problem
-    return None
-
-
-def _usual_providers(providers: Iterable[tuple[str, bytes] | None], old: Records) -> Records:
-    """Return {slug: the provider-level record}: the archived one (`old`) while an endpoint
-    carries it, else the commonest (ties: the smallest canonical form). They differ only while
-    a record changes upstream, and counted alone the listings that failed (uncounted) decided.
-    """
-    counts: Counter[tuple[str, bytes]] = Counter(p for p in providers if p is not None)
-    usual: dict[str, bytes] = {}
-    for slug, record in sorted(counts, key=lambda p: (old.get(p[0]) != p[1], -counts[p], p[1])):
-        usual.setdefault(slug, record)
-    return usual
 
 
 def _with_provider_differences(

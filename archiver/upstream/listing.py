@@ -66,6 +66,13 @@ def is_whole(response: Response | None, items: list[dict[str, Any]] | None) -> b
     return len(items) == len(response.data["data"])
 
 
+def same_item(one: dict[str, Any], other: dict[str, Any]) -> bool:
+    """Tell whether two copies of an item hold the same data, members in any order (not
+    when a copy cannot be written: nested too deep)."""
+    first = _writable_first(one)
+    return not first[0] and first == _writable_first(other)
+
+
 def _writable_first(item: dict[str, Any]) -> tuple[bool, bytes]:
     """Return where a copy sorts among copies of one key: by its canonical bytes; a copy no
     file can hold (nested too deep) after every one that can (kept only when no copy can be
