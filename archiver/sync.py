@@ -32,6 +32,7 @@ from archiver.upstream import sources
 from archiver.upstream.entities import Observed, Observer, Variant, catalog_variants
 from archiver.upstream.extra_sources import EXTRA_SOURCES, ExtraSources, fetch_extra_sources
 from archiver.upstream.fetch import Fetcher, FetchPolicy, Response
+from archiver.upstream.provider_choice import ArchivedProviders
 from archiver.upstream.schedule import Schedule
 from archiver.upstream.unseen_listings import UnseenEndpoints, fetch_unseen_listings
 from archiver.upstream.zdr import ZdrLedger, read_ledger
@@ -102,14 +103,14 @@ def fetch_upstream(
     on_planned: Callable[[int], None] | None = None,
     unseen: UnseenEndpoints | None = None,
     schedule: Schedule | None = None,
-    providers: dict[str, bytes] | None = None,
+    providers: ArchivedProviders | None = None,
 ) -> Upstream:
     """Fetch every source once and build the entities.
 
     unseen, given the archive, names the models whose archived endpoints no listing held:
     their listings are fetched too, so a removal always rests on a listing that shows it.
-    schedule picks the variants whose daily-bucket telemetry is due (None: every one).
-    providers: the archive's provider records (archive.provider_records).
+    schedule picks the variants whose daily-bucket telemetry is due (None: every one);
+    providers, the archive's provider records and who carries them (provider_records).
     """
     started = time.monotonic()
     responses: list[Response] = []
@@ -127,8 +128,7 @@ def fetch_upstream(
     with paused_gc():
         asyncio.run(fetch_sources(options, observer, record, on_planned, unseen, schedule, extras))
         observed = observer.observed()
-    # The hour is fixed once the data is in: a push retried past the hour still files it
-    # under the hour it was fetched in.
+    # The hour is fixed once the data is in: a push retried past the hour files it in this one.
     options = dataclasses.replace(options, epoch=hour_epoch(options.epoch))
     return Upstream(observed, tuple(responses), options, started, extras)
 

@@ -23,6 +23,7 @@ from archiver.upstream.listing import (
     listing_items,
     unique_by,
 )
+from archiver.upstream.provider_choice import ArchivedProviders
 
 MODEL_PARTS = ("v1", "catalog")
 PROVIDER_PARTS = ("all_providers", "v1", "provider_info")
@@ -170,20 +171,22 @@ class Observer:
     The four listings come first (the catalog names the endpoint listings to fetch), then
     endpoint listings and per-variant telemetry in any order, then `observed()`.
     `pack_figures` packs each endpoint's figures as its listing is read (see endpoints.Figures);
-    `archived_providers` holds the archive's provider records (archive.provider_records).
+    `archived_providers` holds the archive's provider records and which of them its
+    endpoints carry (archive.provider_records).
     """
 
     def __init__(
         self,
         pack_figures: PackFigures | None = None,
-        archived_providers: Mapping[str, bytes] | None = None,
+        archived_providers: ArchivedProviders | None = None,
     ) -> None:
         self.v1_models: Response | None = None
         self.catalog: Response | None = None
         self.all_providers: Response | None = None
         self.v1_providers: Response | None = None
         self._endpoints = EndpointCollector(pack_figures)
-        self._endpoints.archived = archived_providers or {}
+        archived = archived_providers or ArchivedProviders()
+        self._endpoints.archived, self._endpoints.carriers = archived.records, archived.carriers
         self._variant_telemetry: dict[str, dict[str, Any]] = {}
         self._variant_problems: dict[tuple[str, str], str] = {}
         # {figure name: variants whose source answered 404}, and the names some variant got.
