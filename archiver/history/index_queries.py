@@ -9,8 +9,12 @@ by hand, a sync reverted, a pull request merged: no ``Sync-Epoch``) is left out 
 every reader alike (``log``, ``changes``, ``price``, the site, the export): each sync's change
 is taken against the file as the previous sync left it, so the sync that puts back upstream's
 data after a hand edit or a revert changes nothing, rather than telling an upstream change
-(or a removal and a return) upstream never made. ``git log`` still shows the person's commit;
-the state at HEAD (``show``, the site's tables) is the tree as it is, hand edits included.
+(or a removal and a return) upstream never made. A file a person deleted that the next sync
+left deleted is removed by that sync: a sync puts back a file upstream still lists, so
+upstream dropped it too, and no later sync would ever touch the path to say so (the history
+would keep in force for ever an entity ``show --at`` and ``git show`` have gone). ``git log``
+still shows the person's commit; the state at HEAD (``show``, the site's tables) is the tree
+as it is, hand edits included.
 """
 
 from __future__ import annotations
@@ -75,19 +79,15 @@ class IndexQueries:
         rows = self._rows(
             f"SELECT {_ENTRY_COLUMNS} FROM {_ENTRY_JOIN} WHERE x.path = ? ORDER BY x.seq", (path,)
         )
-        return self._by_syncs([_entry(row) for row in rows])
+        found = self._by_syncs([_entry(row) for row in rows], path, "1", (), newest_first=False)
+        return [entry for entry in found if entry.path == path]
 
     def last_entry(self, path: str, seq: int) -> Entry | None:
         """Return the newest change a sync made to one file at or before commit number seq."""
-        hand_made = self._hand_made()
-        while True:
-            found = self._last_sync_entry(path, seq)
-            if found is None or not hand_made:
-                return found
-            change = self._against_last_sync(found)
-            if change is not None:
-                return change
-            seq = found.seq - 1  # It put back what a person changed: not a change.
+        if not self._hand_made():
+            return self._last_sync_entry(path, seq)
+        found = [entry for entry in self.entries_for(path) if entry.seq <= seq]
+        return found[-1] if found else None
 
     def file_entry(self, path: str, seq: int) -> Entry | None:
         """Return the change that left one file as it is at commit number seq, whoever made
@@ -112,19 +112,82 @@ class IndexQueries:
         """Tell whether any indexed commit is a person's (an unattended archive has none)."""
         return self._row("SELECT 1 FROM commits WHERE by_hand = 1 LIMIT 1") is not None
 
-    def _by_syncs(self, entries: list[Entry]) -> list[Entry]:
-        """Return the changes syncs made, each against the file as the previous sync left it."""
+    def _by_syncs(
+        self,
+        entries: list[Entry],
+        prefix: str,
+        where: str,
+        bounds: Sequence[int],
+        newest_first: bool = True,
+    ) -> list[Entry]:
+        """Return the changes syncs made, each against the file as the previous sync left it,
+        with the removals of files a person deleted that the next sync left deleted (that sync,
+        n, meets the condition where), in the order of entries: by seq, then path."""
         if not self._hand_made():
             return entries
-        changes = (self._against_last_sync(entry) for entry in entries if not entry.by_hand)
-        return [change for change in changes if change is not None]
+        by_hand = self._hand_paths(prefix)
+        changes = [
+            entry if entry.path not in by_hand else self._against_last_sync(entry)
+            for entry in entries
+            if not entry.by_hand
+        ]
+        found = [change for change in changes if change is not None]
+        found += self._left_deleted(prefix, where, bounds)
+        return sorted(found, key=lambda e: (-e.seq if newest_first else e.seq, e.path))
+
+    def _hand_paths(self, prefix: str) -> set[str]:
+        """Return the files under prefix some person's commit changed."""
+        rows = self._rows(
+            f"SELECT DISTINCT x.path FROM {_ENTRY_JOIN} WHERE c.by_hand = 1 "
+            "AND x.path >= ? AND x.path < ?",
+            (prefix, _prefix_end(prefix)),
+        )
+        return {str(row[0]) for row in rows}
+
+    def _left_deleted(self, prefix: str, where: str, bounds: Sequence[int]) -> list[Entry]:
+        """Return, as its removal, each file a person deleted that the next sync left deleted:
+        a sync puts back a file upstream still lists, so upstream dropped it too, and no later
+        sync touches the path to say so (`show --at` and `git show` have it gone from there)."""
+        rows = self._rows(
+            "SELECT h.path, n.seq, n.id, n.epoch FROM (SELECT DISTINCT x.path, "
+            "(SELECT min(s.seq) FROM commits AS s WHERE s.seq > x.seq AND s.by_hand = 0) AS next "
+            f"FROM {_ENTRY_JOIN} WHERE c.by_hand = 1 AND x.status = 'D' "
+            "AND x.path >= ? AND x.path < ?) AS h JOIN commits AS n ON n.seq = h.next "
+            f"WHERE {where}",
+            (prefix, _prefix_end(prefix), *bounds),
+        )
+        found = []
+        for path, seq, commit, epoch in rows:
+            tree = self.file_entry(str(path), int(seq))
+            if tree is None or tree.new_blob is not None or tree.seq == int(seq):
+                continue  # Put back by a person, or the sync's own change.
+            old = self._sync_state(str(path), self._previous_sync(int(seq)))
+            if old is not None:
+                found.append(_entry((seq, commit, epoch, path, "D", old, None, 0)))
+        return found
 
     def _against_last_sync(self, entry: Entry) -> Entry | None:
         """Return a sync's change taken against the file as the previous sync left it (None:
         the sync put back what a person had changed)."""
-        prior = self._last_sync_entry(entry.path, entry.seq - 1)
-        old = prior.new_blob if prior else None
+        old = self._sync_state(entry.path, self._previous_sync(entry.seq))
         return _against(entry, old) if old != entry.new_blob else None
+
+    def _previous_sync(self, seq: int) -> int | None:
+        """Return the number of the newest sync commit before commit number seq, or None."""
+        row = self._row("SELECT max(seq) FROM commits WHERE seq < ? AND by_hand = 0", (seq,))
+        return None if row is None or row[0] is None else int(row[0])
+
+    def _sync_state(self, path: str, seq: int | None) -> str | None:
+        """Return the blob of one file as the syncs left it after sync commit number seq: absent
+        if that commit's tree lacks it, else as a sync last wrote it (a person's edit the sync
+        left in place is not upstream's)."""
+        if seq is None:
+            return None
+        tree = self.file_entry(path, seq)
+        if tree is None or tree.new_blob is None:
+            return None
+        last = self._last_sync_entry(path, seq)
+        return last.new_blob if last else None
 
     def seq_at(self, at: datetime | None) -> tuple[int, str] | None:
         """Return (seq, commit id) of the newest indexed sync whose epoch is <= at, or None;
@@ -157,7 +220,7 @@ class IndexQueries:
             "AND x.path >= ? AND x.path < ? ORDER BY x.seq DESC, x.path",
             (seq, prefix, _prefix_end(prefix)),
         )
-        return self._by_syncs([_entry(row) for row in rows])
+        return self._by_syncs([_entry(row) for row in rows], prefix, "n.seq > ?", (seq,))
 
     def first_epoch(self) -> datetime | None:
         """Return the epoch of the oldest indexed sync, or None when nothing is indexed."""
@@ -184,7 +247,8 @@ class IndexQueries:
             "AND x.path >= ? AND x.path < ? ORDER BY x.seq DESC, x.path",
             (low, high, prefix, _prefix_end(prefix)),
         )
-        return self._by_syncs([_entry(row) for row in rows])
+        where = "n.epoch BETWEEN ? AND ?"
+        return self._by_syncs([_entry(row) for row in rows], prefix, where, (low, high))
 
 
 def _against(entry: Entry, old_blob: str | None) -> Entry:
