@@ -255,7 +255,7 @@ def _merge_part(
 def _listing_fetched(old: Mapping[str, Any] | None, observed: Observed) -> bool:
     """Tell whether this sync fetched the endpoint listing of an archived endpoint's model."""
     model_key = old.get("model_variant_slug") if old else None
-    return model_key in observed.endpoint_lists_whole
+    return isinstance(model_key, str) and model_key in observed.endpoint_lists_whole
 
 
 def _part_of(category: Category, part: str, entity: Mapping[str, Any] | None) -> Any:

@@ -170,6 +170,15 @@ def archived_endpoints(
             entity = jsonvalue.loads(read(blob))  # exact: a file may hold 1e400
         except (UnsafeKeyError, jsonvalue.DecodeError):
             continue  # Not an endpoint file the archive wrote; the plan reports it.
-        if isinstance(entity, dict) and entity.get("model_variant_slug") in model_keys:
+        # Text only: a person's edit may make either an object, which names no model and no
+        # file (and `in` a set raised on it, stopping the whole sync).
+        if not isinstance(entity, dict) or not isinstance(entity.get("id"), str):
+            continue
+        if _text_in(entity.get("model_variant_slug"), model_keys):
             found.append(entity)
     return found
+
+
+def _text_in(value: Any, keys: set[str]) -> bool:
+    """Tell whether a value read from a file is one of these keys (text, not any value)."""
+    return isinstance(value, str) and value in keys
