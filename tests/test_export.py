@@ -500,25 +500,51 @@ def test_readme_changes_of_a_figure_without_a_column_equal_archiver_telemetry(
 def test_readme_uptime_per_provider_equals_archiver_telemetry(exported: Exported) -> None:
     sql = readme_queries()[4]
     model, month = _literal(sql, r"model = '([^']+)'"), _literal(sql, r"month = '(\d{4}-\d\d)'")
-    tags = endpoints_of(exported.repo, model)
-    expected: dict[str, list[float]] = {}
-    for tag, keys in tags.items():
-        for key in keys:
-            since, until = f"{month}-01T00:00:00Z", f"{month}-31T23:00:00Z"
-            result = CliRunner().invoke(
-                main,
-                ["telemetry", "--repo", str(exported.repo), "endpoint-uptime", key,
-                 "--format", "json", "--since", since, "--until", until],
-            )  # fmt: skip
-            if result.exit_code == 0:
-                values = [v for _, v in orjson.loads(result.stdout) if v is not None]
-                expected.setdefault(tag, []).extend(values)
+    expected = uptime_by_tag(exported.repo, model, month)
     rows = query(exported, sql)
     assert {tag for tag, _, _ in rows} == {tag for tag, values in expected.items() if values}
     for tag, mean, hours in rows:
         assert hours == len(expected[tag])
         assert mean == pytest.approx(sum(expected[tag]) / hours, rel=1e-12)
     assert len(rows) >= 3
+
+
+def uptime_by_tag(repo: Path, model: str, month: str) -> dict[str, list[float]]:
+    """Return {provider tag: uptime figures} of a model's endpoints in a month, from the
+    archiver's uptime series, each hour under the tag its endpoint's file had at the last sync
+    at or before it (before the first, the first's), read with pygit2."""
+    found: dict[str, list[float]] = {}
+    for key in set().union(*endpoints_of(repo, model).values()):
+        since, until = f"{month}-01T00:00:00Z", f"{month}-31T23:00:00Z"
+        result = CliRunner().invoke(
+            main,
+            ["telemetry", "--repo", str(repo), "endpoint-uptime", key,
+             "--format", "json", "--since", since, "--until", until],
+        )  # fmt: skip
+        if result.exit_code != 0:
+            continue
+        tags = tags_by_sync(repo, key)
+        for hour, value in orjson.loads(result.stdout):
+            if value is not None:
+                then = [tag for epoch, tag in tags if epoch <= hour] or [tags[0][1]]
+                found.setdefault(then[-1], []).append(value)
+    return found
+
+
+def tags_by_sync(repo: Path, key: str) -> list[tuple[str, str]]:
+    """Return (epoch, provider tag) of an endpoint at each sync whose tree holds it, oldest
+    first."""
+    git = pygit2.Repository(str(repo))
+    path = key_to_path("endpoint", key)
+    walker = git.walk(git.head.target, pygit2.enums.SortMode.TOPOLOGICAL)
+    walker.simplify_first_parent()
+    found = []
+    for commit in walker:
+        epoch = re.search(r"^Sync-Epoch: (\S+)$", commit.message, re.MULTILINE)
+        if epoch and path in commit.tree:
+            entity = orjson.loads(commit.tree[path].read_raw())
+            found.append((epoch.group(1), str(entity["provider_slug"])))
+    return sorted(found)
 
 
 def endpoints_of(repo: Path, model: str) -> dict[str, set[str]]:
