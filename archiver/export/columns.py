@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from archiver.history.classify import decimal_number, decimal_price
+from archiver.history.classify import decimal_number, decimal_price, price_text
 
 # Column types, named as the Parquet writer maps them (archiver.export.parquet).
 STRING = "string"
@@ -95,23 +95,15 @@ def decimal(value: Any) -> Decimal | None:
     return decimal_price(value)
 
 
-def exact(value: Any) -> str | None:
-    """Return a price exactly as archived, as text (a number keeps its JSON spelling)."""
-    if isinstance(value, str):
-        return text(value) if decimal(value) is not None else None
-    if decimal(value) is None:
-        return None
-    return str(value)
-
-
 def price_cells(value: Any) -> tuple[str | None, float | None]:
-    """Return (`exact`, `number`) of one price, reading its decimal once."""
+    """Return (the price as archived, as text, and its double), reading its decimal once: a
+    number keeps the spelling of its JSON literal, as the archived file has it."""
     if value is None:
         return None, None  # Most SKUs: not priced.
     exact_value = decimal(value)
     if exact_value is None:
         return None, None
-    written = text(value) if isinstance(value, str) else str(value)
+    written = text(value) if isinstance(value, str) else price_text(value)
     if isinstance(value, int | float):
         return written, float(value) if abs(value) < 1e308 else None
     return written, _double(exact_value)

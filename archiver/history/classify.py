@@ -28,6 +28,8 @@ from typing import Any
 
 import orjson
 
+from archiver import jsonvalue
+
 CLASSES = (
     "added",
     "removed",
@@ -297,7 +299,7 @@ def _price_leaves(
             continue
         number = decimal_price(leaf)
         if number is not None:
-            yield parts, (str(leaf), number)
+            yield parts, (price_text(leaf), number)
 
 
 def _price_at(
@@ -320,7 +322,13 @@ def _price_at(
     if isinstance(value, Mapping | list) and value:
         return None  # Not a leaf on this side: the path goes on below it.
     number = decimal_price(value)
-    return (str(value), number) if number is not None else None
+    return (price_text(value), number) if number is not None else None
+
+
+def price_text(value: str | int | float) -> str:
+    """Return a price as the archived file spells it: a string's text, a number's JSON
+    literal (`9e-7`, where Python's str writes `9e-07`), so `git log -p` shows the same."""
+    return value if isinstance(value, str) else jsonvalue.dumps(value).decode()
 
 
 def decimal_price(value: Any) -> Decimal | None:
