@@ -53,11 +53,12 @@ def export(repo: Path, output_format: str, publish: Path | None, out: Path) -> N
         archiver export .git/archiver/export --publish site/export
     """
     from archiver.export import export_parquet
-    from archiver.export.publish import mirror, refuse_foreign_folder
+    from archiver.export.publish import mirror, refuse_foreign_folder, refuse_nested
     from archiver.export.run import export_lock
 
-    if publish is not None:
-        refuse_foreign_folder(publish)  # Before the export's work, not after it.
+    if publish is not None:  # Before the export's work, not after it.
+        refuse_nested(out, publish)
+        refuse_foreign_folder(publish)
     # Held through the mirror: it copies this run's export, never another run's half-written.
     with export_lock(out):
         report = export_parquet(repo, out)

@@ -17,7 +17,7 @@ from pathlib import Path
 from archiver.errors import ArchiverError
 from archiver.export.plan import MANIFEST, MONTH, TABLE_NAME
 
-__all__ = ["link_or_copy", "mirror", "refuse_foreign_folder"]
+__all__ = ["link_or_copy", "mirror", "refuse_foreign_folder", "refuse_nested"]
 
 # The names an export writes (archiver.export.parquet: `table/month=YYYY-MM/part-0.parquet`,
 # written as `.partial` first), and their folders: a mirror holds these and nothing else.
@@ -79,4 +79,20 @@ def refuse_foreign_folder(publish: Path) -> None:
             f"{publish} holds {name}, which no export writes; --publish removes what the "
             "export does not hold, so give it an empty or new folder (e.g. site/export) or "
             "one an earlier --publish filled"
+        )
+
+
+def refuse_nested(out: Path, publish: Path) -> None:
+    """Raise if the --publish folder holds the export's folder, or is inside it.
+
+    A mirror inside OUT is exported with OUT's files: each run mirrors the last mirror one
+    level deeper, until --publish finds a folder no export writes and the export stops for
+    good; OUT inside the mirror is removed by it (its files are not the export's names).
+    The same folder is left alone: its mirror is itself.
+    """
+    export, mirrored = out.resolve(), publish.resolve()
+    if export in mirrored.parents or mirrored in export.parents:
+        raise ArchiverError(
+            f"--publish {publish} and the export folder {out} are one inside the other; "
+            "give --publish a folder outside it (e.g. site/export)"
         )
