@@ -238,11 +238,13 @@ def provider_row(key: str, entity: Entity, endpoints: list[EndpointRow]) -> Prov
 
 
 def model_name(entity: Mapping[str, Any], key: str) -> str:
-    """Return a model's display name without its `Author: ` prefix."""
+    """Return a model's display name without its `Author: ` prefix; a blank one is no name
+    (its key, as `archiver changes` and the feeds name it: history.kinds.model_name)."""
     for part in ("catalog", "v1"):
-        name = as_text(as_mapping(entity.get(part)).get("name"))
+        name = (as_text(as_mapping(entity.get(part)).get("name")) or "").strip()
         if name:
-            return name.split(": ", 1)[1] if ": " in name else name
+            short = name.split(": ", 1)[1].strip() if ": " in name else ""
+            return short or name
     return key
 
 
