@@ -7,7 +7,9 @@ When the listing still sending the old record failed for an hour, no listed endp
 it: the file switched to the new record then, and the lagging endpoint, back an hour later
 and unchanged upstream, was rewritten with the old record as its own difference, and again
 when upstream caught up: versions made by one failed request, which a fault-free archive
-never has. An endpoint kept because its listing failed now still carries its record.
+never has. An endpoint kept because its listing failed now still carries its record while
+the change is under way (another endpoint carried the new record last sync); a record that
+changed everywhere at once is taken, whichever listing failed.
 
 Two real models of the small capture sharing one provider (inflection).
 """
@@ -93,3 +95,22 @@ def test_a_failed_listing_leaves_the_provider_record_as_a_fault_free_sync_does(
         assert _entity_files(faulty) == _entity_files(clean), f"hour {hour}"
     provider = (clean / "data" / "provider" / "inflection.json").read_text()
     assert '"headquarters": "ZZ"' in provider  # Upstream caught up: the new record is kept.
+
+
+def test_a_record_changed_everywhere_at_once_is_taken_though_a_listing_failed(
+    cut: Capture, tmp_path: Path
+) -> None:
+    # No change under way last sync: the failed listing's old record is no evidence, and
+    # keeping it would have every endpoint of the provider note the new one for an hour.
+    lagging = [Fault(_listing_url(cut, LAGGING), status=502)]
+    hours = [
+        (_moved(cut, 1, {FIRST, LAGGING}), lagging),
+        (_moved(cut, 2, {FIRST, LAGGING}), []),
+    ]
+    clean, faulty = tmp_path / "clean", tmp_path / "faulty"
+    for repo in (clean, faulty):
+        _sync(repo, cut, [])
+    for hour, (capture, faults) in enumerate(hours, 1):
+        _sync(clean, capture, [])
+        _sync(faulty, capture, faults)
+        assert _entity_files(faulty) == _entity_files(clean), f"hour {hour}"

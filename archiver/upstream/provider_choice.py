@@ -3,9 +3,11 @@
 A record changing upstream reaches some endpoint listings hours before others, so one sync
 may see two records of one provider. The archived one stays while an endpoint still carries
 it, else the commonest: the endpoints carrying the other note their difference
-(archiver.upstream.endpoints). An endpoint whose listing failed this sync still carries what
-it carried when last read: which listings failed must not decide which record stays, or one
-failed request rewrites the provider file and every endpoint of the provider, twice.
+(archiver.upstream.endpoints). While a change is under way (an endpoint carried the new
+record last sync already), an endpoint whose listing failed this sync still carries what it
+carried when last read: which listings failed must not decide which record stays, or one
+failed request rewrites the provider file and every endpoint of the provider, twice. A
+record that changed everywhere at once is no change under way: the new one is taken.
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ from dataclasses import dataclass, field
 
 # {providerSlug: a provider-level record, encoded with sorted keys as an endpoint's copy is}.
 Records = Mapping[str, bytes]
-# (failed listings' modelKeys, providerSlugs, endpoint ids listed) -> the (slug, archived
-# record) pairs an archived endpoint of one of those models, not listed, carries unchanged
+# (failed listings' modelKeys, {providerSlug: records listed this sync}, endpoint ids listed)
+# -> the (slug, archived record) pairs an archived endpoint of one of those models, not
+# listed, still carries while the change to a listed record was under way already
 # (archiver.archive.provider_records).
-Carriers = Callable[[Set[str], Set[str], Set[str]], Iterable[tuple[str, bytes]]]
+Carriers = Callable[[Set[str], Mapping[str, Set[bytes]], Set[str]], Iterable[tuple[str, bytes]]]
 
 
 @dataclass(frozen=True)
@@ -43,7 +46,10 @@ def usual_providers(
     counts: Counter[tuple[str, bytes]] = Counter(p for p in listed if p is not None)
     # Only a provider listed with another record than its archived one can change: ask the
     # archive about those alone (reading its endpoint files costs a moment).
-    wanted = {slug for slug, _ in counts if slug in old and (slug, old[slug]) not in counts}
+    wanted: dict[str, set[bytes]] = {}
+    for slug, record in counts:
+        if slug in old and (slug, old[slug]) not in counts:
+            wanted.setdefault(slug, set()).add(record)
     if wanted and failed and carriers is not None:
         counts.update(set(carriers(failed, wanted, listed_ids)))
     usual: dict[str, bytes] = {}
