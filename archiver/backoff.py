@@ -3,12 +3,17 @@ which of git's failures are a lost connection, worth trying again."""
 
 from __future__ import annotations
 
+import email.utils
 import random
+import re
+import time
 
 # Without a cap, a long run of failures would wait for hours.
 DEFAULT_CAP = 60.0
 # A git fetch that lost its connection: tries in all, and the first wait (doubling, jittered).
 GIT_FETCH_ATTEMPTS, GIT_FETCH_BACKOFF = 3, 2.0
+# Retry-After as a delay: ASCII digits only (RFC 9110 delay-seconds).
+DELAY_SECONDS = re.compile(r"[0-9]+")
 
 
 def backoff_delay(
@@ -23,6 +28,23 @@ def backoff_delay(
         return min(max(retry_after, 0.0), cap)
     exponential = base * 2.0 ** (attempt - 1)
     return min(exponential * random.uniform(0.5, 1.0), cap)
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """Return the seconds a Retry-After header asks for (delta or HTTP date), or None.
+
+    Only what RFC 9110 allows counts: digits, or a date. Anything else (-5, nan, 1e9) is
+    None, so the usual backoff applies: float() read "-5" and "nan" as "retry at once".
+    """
+    if not value:
+        return None
+    if DELAY_SECONDS.fullmatch(value.strip()):
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
 
 
 # git's words when the connection failed rather than GitHub refusing: its git service

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import email.utils
-import re
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator
@@ -27,7 +25,7 @@ import httpx
 import orjson
 
 from archiver import jsonvalue
-from archiver.backoff import backoff_delay
+from archiver.backoff import backoff_delay, retry_after_seconds
 from archiver.errors import FetchError, UpstreamDataError
 from archiver.jsonrepair import parse_body
 from archiver.upstream.coding import GzipBody, body_coding
@@ -47,8 +45,8 @@ DEFAULT_DEADLINE = 1200.0
 # `{},{},...` within 64 MB took 1.8 GB (five listings at once, 7 GB). Real responses spend
 # 10 to 27 bytes on each: at 16, one within the limit takes a few times it once parsed.
 LIMIT_BYTES_PER_VALUE = 16
-# Retry-After as a delay: ASCII digits only (RFC 9110 delay-seconds).
-DELAY_SECONDS = re.compile(r"[0-9]+")
+# Characters of a URL httpx refuses (over 64 KiB) that its failure shows.
+_SHOWN_URL = 200
 
 
 @dataclass(frozen=True)
@@ -257,6 +255,15 @@ class Fetcher:
                 _check_status(reply, full, url)
                 body = await _read_body(reply, self.policy.max_response_bytes, full, url)
                 _check_values(body, self.policy.max_response_bytes, full, url)
+        except httpx.InvalidURL as exc:
+            # A URL over 64 KiB (a hostile permaslug or key in it) is never sent: one short
+            # line for that URL, as for any failed request, not a traceback ending the sync.
+            shown = (
+                full
+                if len(full) <= _SHOWN_URL
+                else f"{full[:_SHOWN_URL]}... ({len(full):,} characters)"
+            )
+            raise FetchError(f"{exc}: {shown}; not fetched", url) from exc
         except httpx.TimeoutException as exc:
             message = f"timed out after {self.policy.timeout:g}s: {full}"
             raise _Retry(FetchError(message, url)) from exc
@@ -303,7 +310,7 @@ def _check_status(reply: httpx.Response, full: str, url: str) -> None:
         raise FetchError(message, url, status)
     error = FetchError(f"HTTP {status} {reply.reason_phrase} from {full}", url, status)
     if status in RETRY_STATUSES:
-        raise _Retry(error, _retry_after(reply.headers.get("Retry-After")))
+        raise _Retry(error, retry_after_seconds(reply.headers.get("Retry-After")))
     raise error
 
 
@@ -371,23 +378,6 @@ def _parse_json(body: bytes, reply: httpx.Response, full: str, url: str) -> tupl
         start = body[:60].decode("utf-8", "replace").replace("\n", " ")
         reason = f"not valid JSON ({exc}; {kind}, {len(body)} bytes, starts {start!r}) from {full}"
         raise _Retry(UpstreamDataError(reason, url)) from exc
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Return the seconds a Retry-After header asks for (delta or HTTP date), or None.
-
-    Only what RFC 9110 allows counts: digits, or a date. Anything else (-5, nan, 1e9) is
-    None, so the usual backoff applies: float() read "-5" and "nan" as "retry at once".
-    """
-    if not value:
-        return None
-    if DELAY_SECONDS.fullmatch(value.strip()):
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
 
 
 def _failed(url: str, error: FetchError, attempts: int, why: str = "") -> Response:
