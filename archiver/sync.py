@@ -33,6 +33,7 @@ from archiver.upstream.entities import Observed, Observer, Variant, catalog_vari
 from archiver.upstream.extra_sources import EXTRA_SOURCES, ExtraSources, fetch_extra_sources
 from archiver.upstream.fetch import Fetcher, FetchPolicy, Response
 from archiver.upstream.provider_choice import ArchivedProviders
+from archiver.upstream.references import archivable
 from archiver.upstream.schedule import Schedule
 from archiver.upstream.unseen_listings import UnseenEndpoints, fetch_unseen_listings
 from archiver.upstream.zdr import ZdrLedger, read_ledger
@@ -335,10 +336,13 @@ async def fetch_sources(
 def _variant_telemetry_urls(
     variants: dict[str, Variant], due: list[str]
 ) -> dict[tuple[str, str], str]:
-    """Return {(modelKey, figure name): URL} of every per-variant source of the variants due."""
+    """Return {(modelKey, figure name): URL} of every per-variant source of the variants due;
+    none of a key no file can be archived under (never archived, it was due every hour, and
+    its figures were skipped every time)."""
     return {
         (key, name): variants[key].url(path)
         for key in due
+        if archivable("model", key)
         for name, path in VARIANT_TELEMETRY.items()
     }
 

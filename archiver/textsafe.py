@@ -38,6 +38,8 @@ _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 # Every ASCII punctuation mark CommonMark lets a backslash escape that could start markup;
 # ':' included, so a URL is not turned into a link.
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]<>()#+!|~&:])")
+# The longest key a line names whole: no longer key can be archived (archiver.paths.MAX_PATH).
+SHOWN_KEY = 240
 
 
 def one_line(text: str) -> str:
@@ -68,6 +70,13 @@ def cell_text(text: str) -> str:
 def markdown_text(text: str) -> str:
     """Return untrusted text as one line of Markdown that renders as that text, markup-free."""
     return _MARKDOWN.sub(r"\\\1", one_line(text))
+
+
+def key_text(key: str) -> str:
+    """Return an upstream key as a line names it: whole, or, longer than any archived key,
+    its start and its length (a 70,000-character model key named whole by every line about
+    its endpoints made each of them 70 KB, in every hour's commit message)."""
+    return key if len(key) <= SHOWN_KEY else f"{key[:80]}... ({len(key):,} characters)"
 
 
 def _escape(char: str) -> str:

@@ -16,6 +16,7 @@ from archiver.errors import UnsafeKeyError
 from archiver.jsonvalue import ExactNumber
 from archiver.paths import key_to_path
 from archiver.telemetry.codec import reads_as_time
+from archiver.textsafe import key_text
 
 _ENDPOINT_STATS = r"(?:stats|statsByTier/[^/]+)"
 _ENDPOINT_SCHEMA = {
@@ -100,7 +101,7 @@ class Problems:
         """Return one readable line per message of one severity."""
         return [
             f"{kind} telemetry: {message} ({count} key{'s' * (count > 1)}, "
-            f"e.g. {self.examples[entry]!r})"
+            f"e.g. {key_text(self.examples[entry])!r})"
             for entry, count in sorted(self.counts.items())
             if entry[0] == written
             for _, kind, message in [entry]

@@ -31,6 +31,7 @@ from archiver import jsonvalue
 from archiver.canonical import json_bytes
 from archiver.errors import UnsafeKeyError
 from archiver.paths import category_dir, path_to_key
+from archiver.textsafe import key_text
 from archiver.upstream.fetch import Response
 
 KIND = "endpoint_documented"
@@ -44,7 +45,7 @@ Listings = dict[str, list[dict[str, Any]]]
 
 def read_listing(model_key: str, response: Response) -> tuple[list[dict[str, Any]] | None, str]:
     """Return (the listing's endpoint objects, '') or (None, the one-line reason it is unusable)."""
-    label = f"documented endpoints of {model_key}"
+    label = f"documented endpoints of {key_text(model_key)}"
     if not response.ok:
         return None, f"{label}: {response.error}"
     body = response.data

@@ -27,6 +27,7 @@ import orjson
 
 from archiver import jsonvalue
 from archiver.canonical import canonical_bytes
+from archiver.textsafe import key_text
 from archiver.upstream import fields as telemetry
 from archiver.upstream.fetch import Response
 from archiver.upstream.listing import is_whole, listing_items, same_item
@@ -117,7 +118,7 @@ class EndpointCollector:
     def add(self, model_key: str, response: Response) -> None:
         """Take one model's listing; its body is not referenced afterwards."""
         problems: list[str] = []
-        label = f"endpoints of {model_key}"
+        label = f"endpoints of {key_text(model_key)}"
         items = listing_items(response, label, ("id",), problems)
         whole = is_whole(response, items)
         foreign = foreign_model(model_key, items or [])
@@ -175,7 +176,9 @@ class EndpointCollector:
                 continue
             if endpoint_id not in self._endpoints and self.whole.get(model_key, False):
                 problems = self._problems.setdefault(model_key, [])
-                kept = self._kept((True, "\uffff"), item, f"catalog entry {model_key}", problems)
+                kept = self._kept(
+                    (True, "\uffff"), item, f"catalog entry {key_text(model_key)}", problems
+                )
                 if kept is not None:
                     self._endpoints[endpoint_id] = kept
                 else:
@@ -217,8 +220,8 @@ class EndpointCollector:
         self.whole[model_key] = False
         self.taken_as_failed.add(model_key)
         self._problems.setdefault(model_key, []).append(
-            f"endpoints of {model_key}: the listing lacks {endpoint_id!r}, the endpoint the "
-            "catalog features; not taken as whole, its archived endpoints are kept"
+            f"endpoints of {key_text(model_key)}: the listing lacks {endpoint_id!r}, the endpoint "
+            "the catalog features; not taken as whole, its archived endpoints are kept"
         )
         return True
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from archiver.textsafe import key_text
 from archiver.upstream import fields as telemetry
 from archiver.upstream import sources
 from archiver.upstream.endpoints import EndpointCollector, PackFigures
@@ -233,7 +234,7 @@ class Observer:
     def variant_telemetry(self, model_key: str, name: str, response: Response) -> None:
         """Take one model variant's per-variant telemetry (effective pricing, activity)."""
         body = response.data
-        label = f"{name.replace('_', ' ')} of {model_key}"
+        label = f"{name.replace('_', ' ')} of {key_text(model_key)}"
         self._names_answered.add(name)
         if not response.ok:
             self._variant_problems[model_key, name] = f"{label}: {response.error}"

@@ -25,6 +25,7 @@ from archiver.upstream.documented import KIND as DOCUMENTED_KIND
 from archiver.upstream.documented import Listings, archived_endpoints, map_listings, read_listing
 from archiver.upstream.entities import Observed, Observer
 from archiver.upstream.fetch import Fetcher, Response
+from archiver.upstream.references import archivable
 from archiver.upstream.schedule import Schedule, epoch_hour
 from archiver.upstream.uptime import (
     Window,
@@ -119,10 +120,14 @@ async def fetch_extra_sources(
         daily = uptime_schedule(schedule.hour, schedule.previous_hour)
     listings_whole = observer.listings_whole()
     found.frontend_failed = {key for key, whole in listings_whole.items() if not whole}
+    # Not a key no file can be archived under: its endpoints are refused, and its `..`
+    # segments sent the request to another path (`a/../b` asked for model b's listing).
     models = sorted(
         key
         for key in listings_whole
-        if not key.startswith("~") and (key in found.frontend_failed or daily.due(key))
+        if not key.startswith("~")
+        and (key in found.frontend_failed or daily.due(key))
+        and archivable("model", key)
     )
     endpoints = due_endpoints(observer.seen_endpoints(), daily)
     # A window ends at the hour it is fetched: the sync's, or the next if the run crossed it;

@@ -37,6 +37,12 @@ def _reference_problem(category: Category, key: str) -> str | None:
     return None
 
 
+def archivable(category: Category, key: str) -> bool:
+    """Tell whether a key can name an archive file (a request about one that cannot is
+    wasted: whatever it answers is refused with its entity)."""
+    return _reference_problem(category, key) is None
+
+
 def unsafe_reference(entity: Mapping[str, Any]) -> str | None:
     """Return why an endpoint's model or provider reference is unsafe, or None."""
     model_key = entity.get("model_variant_slug")

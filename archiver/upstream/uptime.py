@@ -30,7 +30,9 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from archiver.textsafe import key_text
 from archiver.upstream.fetch import Response
+from archiver.upstream.references import archivable
 from archiver.upstream.schedule import Schedule, epoch_hour
 
 # Hours between two fetches of one endpoint's window (the window is about 72 hours).
@@ -60,8 +62,11 @@ def uptime_schedule_at(previous: datetime | None, epoch: datetime) -> Schedule:
 
 
 def due_endpoints(endpoint_ids: Iterable[str], schedule: Schedule) -> list[str]:
-    """Return the endpoints whose window is fetched this sync, sorted."""
-    return sorted(key for key in set(endpoint_ids) if schedule.due(key))
+    """Return the endpoints whose window is fetched this sync, sorted; never one whose id
+    no file can be archived under (its endpoint is refused, its figures would be skipped,
+    and a 70,000-character id made a URL no client sends)."""
+    due = (key for key in set(endpoint_ids) if schedule.due(key))
+    return sorted(key for key in due if archivable("endpoint", key))
 
 
 def read_window(
@@ -69,7 +74,7 @@ def read_window(
 ) -> tuple[Window | None, str | None]:
     """Return (the window's points, None) or (None, the one-line reason it is not usable);
     last_hour is the latest hour a point may name (`schedule.epoch_hour`; None: any)."""
-    label = f"uptime window of endpoint {endpoint_id!r}"
+    label = f"uptime window of endpoint {key_text(endpoint_id)!r}"
     if not response.ok:
         return None, f"{label}: {response.error}; nothing changed"
     body = response.data
