@@ -27,9 +27,12 @@ from archiver.capture.faults import Fault
 from archiver.capture.files import Capture, CapturedResponse
 from archiver.capture.transport import ReplayTransport
 from archiver.sync import SyncOptions, sync
+from archiver.upstream.fetch import FetchPolicy
 from tests.small_captures import ENDPOINT_LISTING, small_daily, with_models_only
 
 FIRST, LAGGING = "inflection/inflection-3-pi", "inflection/inflection-3-productivity"
+# A failing listing is retried as a live one would be, without the waits.
+QUICK = FetchPolicy(backoff=0.001, max_wait=0.01)
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +68,10 @@ def _moved(capture: Capture, hours: int, models: set[str]) -> Capture:
 
 def _sync(repo: Path, capture: Capture, faults: list[Fault]) -> None:
     replay = ReplayTransport(capture, faults)
-    sync(repo, SyncOptions(base_url=replay.base_url, transport=replay, epoch=capture.time))
+    options = SyncOptions(
+        base_url=replay.base_url, transport=replay, epoch=capture.time, policy=QUICK
+    )
+    sync(repo, options)
 
 
 def _entity_files(repo: Path) -> dict[str, bytes]:
