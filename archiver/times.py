@@ -6,7 +6,7 @@ Every time the archiver stores or prints is UTC. An epoch is a sync's hour, alig
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 
 def utc(moment: datetime) -> datetime:
@@ -52,3 +52,12 @@ def minute_text(moment: datetime) -> str:
 def day_text(moment: datetime) -> str:
     """Return a time's UTC day: 2026-11-22."""
     return stamp(moment, "%Y-%m-%d")
+
+
+def is_calendar_day(text: str) -> bool:
+    """Tell whether YYYY-MM-DD text is a day of the calendar (not 07-32, not 02-30)."""
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True

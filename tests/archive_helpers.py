@@ -174,3 +174,23 @@ def built_once(factory: pytest.TempPathFactory, name: str, build: Callable[[Path
             build(folder)
             done.touch()
     return folder
+
+
+# git's words when GitHub's git service fails a moment, and an upload-pack that serves a
+# blob-less clone's fetches of single objects.
+GITHUB_502 = "error: RPC failed; HTTP 502 curl 22 The requested URL returned error: 502"
+UPLOAD_PACK = "git -c uploadpack.allowfilter=1 -c uploadpack.allowanysha1inwant=1 upload-pack"
+
+
+def flaky_upload_pack(folder: Path) -> Path:
+    """Return an upload-pack (the program git runs on the remote's side of a fetch) that
+    fails its first run with GitHub's 502 words, then serves as UPLOAD_PACK does; each run
+    adds a line to folder/runs."""
+    runs, script = folder / "runs", folder / "flaky-upload-pack"
+    script.write_text(
+        f"#!/bin/sh\necho x >> '{runs}'\n"
+        f"if [ $(wc -l < '{runs}') -le 1 ]; then echo '{GITHUB_502}' >&2; exit 1; fi\n"
+        f'exec {UPLOAD_PACK} "$@"\n'
+    )
+    script.chmod(0o755)
+    return script

@@ -22,12 +22,10 @@ import pytest
 
 from archiver.archive import partial_clone
 from archiver.archive.partial_clone import BlobReader
-from tests.archive_helpers import git
+from tests.archive_helpers import UPLOAD_PACK, flaky_upload_pack, git
 from tests.small_captures import eighth_base, small_captures
 
 __all__ = ["eighth_base", "small_captures"]
-GITHUB_502 = "error: RPC failed; HTTP 502 curl 22 The requested URL returned error: 502"
-UPLOAD_PACK = "git -c uploadpack.allowfilter=1 -c uploadpack.allowanysha1inwant=1 upload-pack"
 
 
 def test_a_blob_fetch_that_lost_its_connection_once_reads_the_blob(
@@ -42,18 +40,12 @@ def test_a_blob_fetch_that_lost_its_connection_once_reads_the_blob(
     blob = git(bare, "rev-parse", f"HEAD:{path}").strip()
     repo = pygit2.Repository(str(clone))
     assert blob not in repo  # Left out by the clone: read, it is fetched.
-    runs = tmp_path / "runs"
-    flaky = tmp_path / "flaky-upload-pack"
-    flaky.write_text(
-        f"#!/bin/sh\necho x >> '{runs}'\n"
-        f"if [ $(wc -l < '{runs}') -le 1 ]; then echo '{GITHUB_502}' >&2; exit 1; fi\n"
-        f'exec {UPLOAD_PACK} "$@"\n'
-    )
-    flaky.chmod(0o755)
+    flaky = flaky_upload_pack(tmp_path)
     git(clone, "config", "remote.origin.uploadpack", str(flaky))
     monkeypatch.setattr(partial_clone, "GIT_FETCH_BACKOFF", 0.01)
 
     data = BlobReader(repo).data(blob)
 
-    assert runs.read_text().count("x") == 2  # The fetch that failed, then the one that worked.
+    runs = (tmp_path / "runs").read_text()
+    assert runs.count("x") == 2  # The fetch that failed, then the one that worked.
     assert data == (eighth_base / path).read_bytes()

@@ -20,12 +20,10 @@ import pytest
 
 from archiver.telemetry import recent_checkout
 from archiver.telemetry.recent_checkout import check_out_recent
-from tests.archive_helpers import git
+from tests.archive_helpers import UPLOAD_PACK, flaky_upload_pack, git
 from tests.small_captures import eighth_base, small_captures
 
 __all__ = ["eighth_base", "small_captures"]
-GITHUB_502 = "error: RPC failed; HTTP 502 curl 22 The requested URL returned error: 502"
-UPLOAD_PACK = "git -c uploadpack.allowfilter=1 -c uploadpack.allowanysha1inwant=1 upload-pack"
 
 
 def test_a_checkout_whose_fetch_lost_its_connection_once_checks_out_all(
@@ -39,20 +37,14 @@ def test_a_checkout_whose_fetch_lost_its_connection_once_checks_out_all(
     subprocess.run([*command, "-u", UPLOAD_PACK, f"file://{bare}", str(clone)], check=True)
     git(clone, "sparse-checkout", "set", "--no-cone", "/*", "!/data/telemetry/")
     git(clone, "checkout", "--quiet", "main")
-    runs = tmp_path / "runs"
-    flaky = tmp_path / "flaky-upload-pack"
-    flaky.write_text(
-        f"#!/bin/sh\necho x >> '{runs}'\n"
-        f"if [ $(wc -l < '{runs}') -le 1 ]; then echo '{GITHUB_502}' >&2; exit 1; fi\n"
-        f'exec {UPLOAD_PACK} "$@"\n'
-    )
-    flaky.chmod(0o755)
+    flaky = flaky_upload_pack(tmp_path)
     git(clone, "config", "remote.origin.uploadpack", str(flaky))
     monkeypatch.setattr(recent_checkout, "GIT_FETCH_BACKOFF", 0.01)
 
     recent = check_out_recent(clone, days=3)
 
-    assert runs.read_text().count("x") == 2  # The fetch that failed, then the one that worked.
+    runs = (tmp_path / "runs").read_text()
+    assert runs.count("x") == 2  # The fetch that failed, then the one that worked.
     kept = git(archive, "ls-tree", "-r", "--name-only", "HEAD", "--", "data/telemetry").split()
     assert recent.last is not None and kept
     for path in kept:

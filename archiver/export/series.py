@@ -32,6 +32,7 @@ from archiver.export.telemetry_files import TelemetryFiles
 from archiver.telemetry.layout import KIND_NAME
 from archiver.telemetry.reader import reading
 from archiver.telemetry.uptime import KIND as UPTIME_KIND
+from archiver.times import is_calendar_day
 
 UPTIME_TABLE = "uptime"
 UPTIME = [Column("key", STRING), Column("hour", TIME), Column("uptime", DOUBLE)]
@@ -116,19 +117,10 @@ def folders(repo: Path | TelemetryFiles, kind: str) -> Folders:
     found = TelemetryFiles.of(repo).day_starts(kind)
     # No sync writes a folder such as 07-32 or 0000/01-01 (a person's slip): one ended the
     # folder before it at a day that does not exist, and a full export stopped on a traceback.
-    starts = [start for start in found if _is_day(start)]
+    starts = [start for start in found if is_calendar_day(start)]
     ends: list[str | None] = [*starts[1:], None] if starts else []
     odd = [start for start in found if start not in starts]
     return Folders([Unit(a, b) for a, b in zip(starts, ends, strict=True)], odd)
-
-
-def _is_day(text: str) -> bool:
-    """Tell whether YYYY-MM-DD text is a day of the calendar."""
-    try:
-        date.fromisoformat(text)
-    except ValueError:
-        return False
-    return True
 
 
 def unit_table(repo: Path | TelemetryFiles, kind: str, unit: Unit) -> Any:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import numpy as np
@@ -29,6 +28,7 @@ import pyarrow.compute as pc
 from archiver.export.array_patches import ArrayState, patch_whole
 from archiver.export.tsv_columns import Split, check_json, numbers, split_files
 from archiver.telemetry.codec import ABSENT, PATCH
+from archiver.times import is_calendar_day
 
 _EPOCH = re.compile(r'^"\d{4}-\d\d-\d\dT([01]\d|2[0-3]):[0-5]\d:[0-5]\dZ"$')
 
@@ -130,7 +130,7 @@ def _epochs(
     named = pc.if_else(pc.equal(epoch_cells, ""), pa.scalar(None, pa.string()), epoch_cells)
     filled = pc.fill_null_forward(named)
     cells = pc.unique(filled).to_pylist()
-    if not all(_EPOCH.fullmatch(cell) and _is_day(cell[1:11]) for cell in cells):
+    if not all(_EPOCH.fullmatch(cell) and is_calendar_day(cell[1:11]) for cell in cells):
         raise ValueError("an epoch is not a UTC time to the second")
     distinct = sorted(cell[1:-1] for cell in cells)
     late = until is not None and distinct[-1] > until
@@ -143,15 +143,6 @@ def _epochs(
     if earlier.any():
         raise ValueError("an epoch is earlier than the line above it")
     return epochs
-
-
-def _is_day(text: str) -> bool:
-    """Tell whether YYYY-MM-DD text is a day of the calendar."""
-    try:
-        date.fromisoformat(text)
-    except ValueError:
-        return False
-    return True
 
 
 @dataclass(frozen=True)
