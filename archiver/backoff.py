@@ -7,6 +7,8 @@ import email.utils
 import random
 import re
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
 # Without a cap, a long run of failures would wait for hours.
 DEFAULT_CAP = 60.0
@@ -14,6 +16,7 @@ DEFAULT_CAP = 60.0
 GIT_FETCH_ATTEMPTS, GIT_FETCH_BACKOFF = 3, 2.0
 # Retry-After as a delay: ASCII digits only (RFC 9110 delay-seconds).
 DELAY_SECONDS = re.compile(r"[0-9]+")
+T = TypeVar("T")
 
 
 def backoff_delay(
@@ -71,3 +74,18 @@ def lost_connection(git_output: str) -> str | None:
     """Return git's line saying a fetch or push lost its connection (worth another try)."""
     lines = (line.strip() for line in git_output.splitlines())
     return next((line for line in lines if any(m in line for m in LOST_CONNECTION)), None)
+
+
+def while_connection_lost(attempt: Callable[[], tuple[T, str | None]]) -> T:
+    """Run a git fetch again, after a backoff, while git says it lost its connection.
+
+    attempt() returns its result and git's error text (None when it worked); the last
+    result is returned, whatever it is, after at most GIT_FETCH_ATTEMPTS tries.
+    """
+    number = 1
+    while True:
+        result, failed = attempt()
+        if failed is None or number >= GIT_FETCH_ATTEMPTS or not lost_connection(failed):
+            return result
+        time.sleep(backoff_delay(number, GIT_FETCH_BACKOFF))
+        number += 1

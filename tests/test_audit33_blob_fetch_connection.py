@@ -20,7 +20,7 @@ from pathlib import Path
 import pygit2
 import pytest
 
-from archiver.archive import partial_clone
+from archiver import backoff
 from archiver.archive.partial_clone import BlobReader
 from tests.archive_helpers import UPLOAD_PACK, flaky_upload_pack, git
 from tests.small_captures import eighth_base, small_captures
@@ -42,7 +42,7 @@ def test_a_blob_fetch_that_lost_its_connection_once_reads_the_blob(
     assert blob not in repo  # Left out by the clone: read, it is fetched.
     flaky = flaky_upload_pack(tmp_path)
     git(clone, "config", "remote.origin.uploadpack", str(flaky))
-    monkeypatch.setattr(partial_clone, "GIT_FETCH_BACKOFF", 0.01)
+    monkeypatch.setattr(backoff, "GIT_FETCH_BACKOFF", 0.01)
 
     data = BlobReader(repo).data(blob)
 

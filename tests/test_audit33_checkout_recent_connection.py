@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from archiver.telemetry import recent_checkout
+from archiver import backoff
 from archiver.telemetry.recent_checkout import check_out_recent
 from tests.archive_helpers import UPLOAD_PACK, flaky_upload_pack, git
 from tests.small_captures import eighth_base, small_captures
@@ -39,7 +39,7 @@ def test_a_checkout_whose_fetch_lost_its_connection_once_checks_out_all(
     git(clone, "checkout", "--quiet", "main")
     flaky = flaky_upload_pack(tmp_path)
     git(clone, "config", "remote.origin.uploadpack", str(flaky))
-    monkeypatch.setattr(recent_checkout, "GIT_FETCH_BACKOFF", 0.01)
+    monkeypatch.setattr(backoff, "GIT_FETCH_BACKOFF", 0.01)
 
     recent = check_out_recent(clone, days=3)
 

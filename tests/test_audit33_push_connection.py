@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from archiver.archive import remote
+from archiver import backoff
 from archiver.capture.files import Capture
 from archiver.capture.transport import ReplayTransport
 from archiver.publish import PublishError, publish, sync_and_push
@@ -112,7 +112,7 @@ def test_a_fetch_that_lost_its_connection_is_tried_again(
     first, second = captures
     bare, clone = runner_clone(tmp_path, first, failures=1, side="upload")
     before = git(bare, "rev-parse", "main").strip()
-    monkeypatch.setattr(remote, "GIT_FETCH_BACKOFF", 0.01)
+    monkeypatch.setattr(backoff, "GIT_FETCH_BACKOFF", 0.01)
 
     # A sync --push, as the workflow runs it: its first fetch of the branch fails once.
     replay = ReplayTransport(second)

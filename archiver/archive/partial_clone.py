@@ -16,13 +16,12 @@ import os
 import shutil
 import signal
 import subprocess
-import time
 from collections.abc import Iterable
 from subprocess import PIPE
 
 import pygit2
 
-from archiver.backoff import GIT_FETCH_ATTEMPTS, GIT_FETCH_BACKOFF, backoff_delay, lost_connection
+from archiver.backoff import while_connection_lost
 from archiver.errors import StoreError
 
 __all__ = ["BlobReader", "git_fetch", "promisor_remote"]
@@ -95,9 +94,9 @@ def git_fetch(
     command = [git, f"--git-dir={repo.path}", *arguments[:at], *quiet, *arguments[at:]]
     # A fetch that lost its connection (GitHub's git service failing a moment) is tried
     # again, as the sync's own fetches are: in the hourly job, a sync reading an old shard or
-    # fast-forwarding failed at once, and the hour was not archived. (remote imports this.)
+    # fast-forwarding failed at once, and the hour was not archived.
 
-    for left in range(GIT_FETCH_ATTEMPTS - 1, -1, -1):
+    def attempt() -> tuple[tuple[int, str], str | None]:
         # In a process group of its own, so that a remote that never answers is given up with
         # the transport git started (the hourly job would hang until Actions cancelled it).
         with subprocess.Popen(
@@ -113,15 +112,15 @@ def git_fetch(
                     f"{FETCH_SECONDS:g} s; stopped); {advice}"
                 ) from None
         said = stderr.decode(errors="replace")
-        if not process.returncode or not left or not lost_connection(said):
-            break
-        time.sleep(backoff_delay(GIT_FETCH_ATTEMPTS - left, GIT_FETCH_BACKOFF))
-    if process.returncode:
-        lines = stderr.decode(errors="replace").strip().splitlines()
+        return (process.returncode, said), said if process.returncode else None
+
+    returncode, said = while_connection_lost(attempt)
+    if returncode:
+        lines = said.strip().splitlines()
         # git's reason is its last fatal: or error: line; what follows it is advice
         # ("Please make sure you have the correct access rights and the repository exists.").
         told = [line for line in lines if line.startswith(("fatal:", "error:"))] or lines
         raise StoreError(
-            f"could not fetch {what} into {repo.path} (git fetch exit {process.returncode}: "
+            f"could not fetch {what} into {repo.path} (git fetch exit {returncode}: "
             f"{told[-1] if told else 'no message'}); {advice}"
         )

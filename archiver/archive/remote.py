@@ -18,7 +18,6 @@ import os
 import re
 import signal
 import subprocess
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from subprocess import PIPE
@@ -34,7 +33,7 @@ from archiver.archive.synclog import SyncLog
 from archiver.archive.trailers import EPOCH_TRAILER, trailers
 from archiver.archive.trees import walk_files
 from archiver.archive.worktree import reapply_sparse, sparse
-from archiver.backoff import GIT_FETCH_ATTEMPTS, GIT_FETCH_BACKOFF, backoff_delay, lost_connection
+from archiver.backoff import lost_connection, while_connection_lost
 from archiver.errors import StoreError
 
 _BRANCHES, _FETCH = "refs/heads/", ("fetch", "--quiet", "--no-tags")
@@ -96,11 +95,12 @@ def fetch_branch(target: Target) -> str | None:
     """Fetch the remote branch; return its head, or None when the remote lacks the branch.
     One that lost its connection is tried again (on a runner, a failed fetch lost the hour)."""
     refspec = f"+refs/heads/{target.branch}:refs/remotes/{target.label}"
-    for left in range(GIT_FETCH_ATTEMPTS - 1, -1, -1):
+
+    def attempt() -> tuple[subprocess.CompletedProcess[str], str | None]:
         result = git(target.repo, *_FETCH, target.remote, refspec, check=False)
-        if result.returncode == 0 or not left or not lost_connection(result.stderr):
-            break
-        time.sleep(backoff_delay(GIT_FETCH_ATTEMPTS - left, GIT_FETCH_BACKOFF))
+        return result, result.stderr if result.returncode else None
+
+    result = while_connection_lost(attempt)
     if result.returncode != 0:
         if "couldn't find remote ref" in result.stderr:
             return None

@@ -15,14 +15,13 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
 import pygit2
 
-from archiver.backoff import GIT_FETCH_ATTEMPTS, GIT_FETCH_BACKOFF, backoff_delay, lost_connection
+from archiver.backoff import while_connection_lost
 from archiver.errors import StoreError
 from archiver.telemetry.layout import FILE_DAYS, KIND_NAME, ROOT
 
@@ -96,10 +95,11 @@ def _days_held(path: str) -> int:
 def _git(root: Path, *args: str, stdin: str) -> None:
     """Run git in root, raising one line with git's last word if it fails."""
     env = {**os.environ, "LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0"}
+
     # git fetches the files it checks out (a blob-less clone): a fetch that lost its
     # connection (GitHub's git service failing a moment) is tried again, as the sync's are;
     # failing at once, the hourly job's step failed and the hour was not synced.
-    for left in range(GIT_FETCH_ATTEMPTS - 1, -1, -1):
+    def attempt() -> tuple[subprocess.CompletedProcess[str], str | None]:
         try:
             result = subprocess.run(
                 # A person's core.fsmonitor hook may never return: git looks at the files itself.
@@ -111,9 +111,9 @@ def _git(root: Path, *args: str, stdin: str) -> None:
             )
         except FileNotFoundError:
             raise StoreError("a sparse checkout needs the git command") from None
-        if result.returncode == 0 or not left or not lost_connection(result.stderr):
-            break
-        time.sleep(backoff_delay(GIT_FETCH_ATTEMPTS - left, GIT_FETCH_BACKOFF))
+        return result, result.stderr if result.returncode else None
+
+    result = while_connection_lost(attempt)
     if result.returncode != 0:
         # git's error line names what failed (a lock file); its advice after it does not.
         words = re.findall(r"(?:fatal|error): .*", result.stderr) or result.stderr.split("\n")
