@@ -7,9 +7,10 @@ oddity of the real data kept. Tests that need a real archive use these: they run
 
 from __future__ import annotations
 
+import copy
 import shutil
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +71,28 @@ def with_first_endpoints_edited(
         responses.append(response)
     assert len(edited) == len(edits), "the capture has too few endpoint listings"
     return Capture(capture.time, capture.source, "edited", tuple(responses)), edited
+
+
+def with_endpoint_edited(
+    capture: Capture, endpoint_id: str, edit: Callable[[dict[str, Any]], None]
+) -> Capture:
+    """Return the capture with `edit` applied to a copy of the endpoint whose id starts with
+    endpoint_id, in every endpoint listing holding it."""
+
+    def edited(item: Any) -> bool:
+        return isinstance(item, dict) and str(item.get("id", "")).startswith(endpoint_id)
+
+    responses: list[CapturedResponse] = []
+    for response in capture.responses:
+        items = response.body.get("data") if isinstance(response.body, dict) else None
+        if response.url.startswith(ENDPOINT_LISTING) and any(map(edited, items or [])):
+            body = copy.deepcopy(response.body)
+            for item in body["data"]:
+                if edited(item):
+                    edit(item)
+            response = CapturedResponse(response.method, response.url, response.status, body)
+        responses.append(response)
+    return replace(capture, responses=tuple(responses))
 
 
 def first_listed_models(capture: Capture, count: int) -> set[str]:

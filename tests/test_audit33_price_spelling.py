@@ -10,7 +10,6 @@ small syncs of one model with one endpoint's prices sent as numbers, the real ex
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -18,12 +17,12 @@ import orjson
 import pytest
 from click.testing import CliRunner
 
-from archiver.capture.files import Capture, CapturedResponse, read_capture
+from archiver.capture.files import Capture, read_capture
 from archiver.cli import main
 from archiver.export import export_parquet
 from archiver.paths import key_to_path
 from tests.archive_helpers import git
-from tests.small_captures import SMALL_DAILY, sync_small, with_models_only
+from tests.small_captures import SMALL_DAILY, sync_small, with_endpoint_edited, with_models_only
 
 MODEL, ENDPOINT = "z-ai/glm-5.2", "8a4a8285-addf-4bb6-87fc-707f6f9eb3c5"
 PRICES = ({"prompt": 9e-7, "completion": 2.5e-6}, {"prompt": 8e-7, "completion": 3e-6})
@@ -31,19 +30,9 @@ PRICES = ({"prompt": 9e-7, "completion": 2.5e-6}, {"prompt": 8e-7, "completion":
 
 def _priced(capture: Capture, prices: dict[str, float]) -> Capture:
     """Return the capture with one endpoint's prices sent as JSON numbers."""
-    responses = []
-    for response in capture.responses:
-        if (
-            response.url.startswith("/api/frontend/v1/stats/endpoint?")
-            and "glm-5.2" in response.url
-        ):
-            body = orjson.loads(orjson.dumps(response.body))
-            for endpoint in body["data"]:
-                if endpoint["id"] == ENDPOINT:
-                    endpoint["pricing"].update(prices)
-            response = CapturedResponse(response.method, response.url, response.status, body)
-        responses.append(response)
-    return replace(capture, responses=tuple(responses))
+    return with_endpoint_edited(
+        capture, ENDPOINT, lambda endpoint: endpoint["pricing"].update(prices)
+    )
 
 
 @pytest.fixture(scope="module")

@@ -9,16 +9,15 @@ of one model, one endpoint re-tagged from the second on, the real export, DuckDB
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import duckdb
-import orjson
 import pytest
 
-from archiver.capture.files import Capture, CapturedResponse
+from archiver.capture.files import Capture
 from archiver.export import export_parquet
-from tests.small_captures import SMALL_DAILY, sync_small, with_models_only
+from tests.small_captures import SMALL_DAILY, sync_small, with_endpoint_edited, with_models_only
 from tests.test_export import readme_queries, uptime_by_tag, with_sources
 
 MODEL, ENDPOINT, OLD_TAG, NEW_TAG = "z-ai/glm-5.2", "8a4a8285", "parasail/fp4", "parasail/fp8"
@@ -26,20 +25,12 @@ MODEL, ENDPOINT, OLD_TAG, NEW_TAG = "z-ai/glm-5.2", "8a4a8285", "parasail/fp4", 
 
 def _retagged(capture: Capture) -> Capture:
     """Return the capture with one endpoint of the model sent under another provider tag."""
-    responses = []
-    for response in capture.responses:
-        if (
-            response.url.startswith("/api/frontend/v1/stats/endpoint?")
-            and "glm-5.2" in response.url
-        ):
-            body = orjson.loads(orjson.dumps(response.body))
-            for endpoint in body["data"]:
-                if endpoint["id"].startswith(ENDPOINT):
-                    assert endpoint["provider_slug"] == OLD_TAG
-                    endpoint["provider_slug"] = NEW_TAG
-            response = CapturedResponse(response.method, response.url, response.status, body)
-        responses.append(response)
-    return replace(capture, responses=tuple(responses))
+
+    def retag(endpoint: dict[str, Any]) -> None:
+        assert endpoint["provider_slug"] == OLD_TAG
+        endpoint["provider_slug"] = NEW_TAG
+
+    return with_endpoint_edited(capture, ENDPOINT, retag)
 
 
 @pytest.fixture(scope="module")
