@@ -5,7 +5,8 @@ It answers as gh does where the archiver reads the answer: `release list` names 
 releases' tags, `release view` lists the asset names (`--jq '.assets[].name'`) or fails
 saying "release not found"; `upload --clobber`
 replaces assets of the same name. FAKE_GH_FAIL=<verb> makes that verb fail as a network
-error does.
+error does. FAKE_GH_UPLOAD_BUDGET=<file> holds how many more assets GitHub takes before its
+rate limit: an upload past it stores the files the budget allows, then fails as gh does.
 """
 
 from __future__ import annotations
@@ -36,8 +37,15 @@ elif verb == "create":
     release.mkdir()
 elif verb == "upload":
     assert rest[-1] == "--clobber", rest
+    budget = os.environ.get("FAKE_GH_UPLOAD_BUDGET")
+    left = int(Path(budget).read_text()) if budget else len(rest)
     for name in rest[:-1]:
+        if left == 0:
+            sys.exit("HTTP 403: You have exceeded a secondary rate limit")
         shutil.copyfile(name, release / Path(name).name)
+        left -= 1
+        if budget:
+            Path(budget).write_text(str(left))
 elif verb == "delete-asset":
     assert rest[1:] == ["--yes"], rest
     (release / rest[0]).unlink()

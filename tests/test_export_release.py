@@ -230,3 +230,37 @@ def test_no_export_or_no_gh_is_one_line_and_creates_nothing(
         tmp_path / "empty",
         tmp_path / "gh",
     ]
+
+
+def test_a_first_upload_past_the_rate_limit_resumes_and_never_lists_a_missing_asset(
+    three_months: Path, tmp_path: Path, release: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first upload of many months meets GitHub's rate limit every run: each run keeps what
+    got up and the next goes on from there, until the release is whole; meanwhile the
+    release's manifest lists only partitions its releases hold, and says they are released."""
+    repo = shutil.copytree(three_months, tmp_path / "archive", symlinks=True)
+    out = tmp_path / "export"
+    exported(repo, out)
+    every = set(partitions(out))
+    assert len(every) > 8
+    budget = tmp_path / "budget"
+    monkeypatch.setenv("FAKE_GH_UPLOAD_BUDGET", str(budget))
+    failures = 0
+    for _ in range(len(every)):
+        budget.write_text("4")  # an hour's allowance, well under the export's partitions
+        result = run("export-release", str(out))
+        if result.exit_code == 0:
+            break
+        failures += 1
+        (line,) = result.output.splitlines()
+        assert "secondary rate limit" in line, line
+        held = assets(release)
+        if MANIFEST in held:
+            listed = jsonvalue.loads(held[MANIFEST].read_bytes())["tables"]
+            names = {asset_name(t, m) for t, months in listed.items() for m in months}
+            assert names <= set(held), names - set(held)
+    assert result.exit_code == 0, result.output
+    assert failures >= len(every) // 4 - 1
+    assert_release_is_a_full_export(release, repo, tmp_path)
+    manifest = jsonvalue.loads(assets(release)[MANIFEST].read_bytes())
+    assert all(f[RELEASED] for months in manifest["tables"].values() for f in months.values())

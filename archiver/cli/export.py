@@ -112,9 +112,9 @@ def export_release(out: Path, tag: str) -> None:
     removes from OUT the months older than the last two, which no hourly rerun reads back
     (the export folder, and the job's cache holding it, stays about two months in size; a
     rerun that needs one exports in full and uploads everything again), then deletes the
-    assets of partitions the export no longer holds. A failed upload hands nothing off: the
-    next run uploads the same files. `gh` takes its token and repository from GH_TOKEN and
-    GH_REPO. Exit 3, in one line, when a step fails.
+    assets of partitions the export no longer holds. The manifest goes up last. An upload
+    that fails keeps what it uploaded before: the next run uploads the rest. `gh` takes its
+    token and repository from GH_TOKEN and GH_REPO. Exit 3, in one line, when a step fails.
 
     \b
     Example:

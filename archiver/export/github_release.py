@@ -5,14 +5,20 @@ release; the export makes about 130 a year), the manifest to `TAG`. What to uplo
 hand off and what is stale is decided in archiver.export.release; this runs the steps in the
 one order that loses nothing:
 
-1. stage the partitions the releases lack, and the manifest, in a folder beside the export;
-2. upload them, replacing assets of the same name (a release is created when missing);
+1. stage the partitions the releases lack in a folder beside the export;
+2. upload them, one at a time, replacing assets of the same name (a release is created
+   when missing);
 3. only then mark them released, removing the old months from the export folder;
-4. delete the assets of partitions the export no longer holds, in every year's release.
+4. upload the manifest, which now says what is released: last, so the release's manifest
+   never lists a partition its release does not hold yet;
+5. delete the assets of partitions the export no longer holds, in every year's release.
 
-A step that fails stops the run with one line, before anything later: an upload that failed
-hands nothing off, so the next run stages the same files again. `gh` reads its token and
-repository from the environment the workflow gives it (GH_TOKEN, GH_REPO).
+A step that fails stops the run with one line, before anything later. What an upload that
+failed had uploaded before it is handed off, the rest is staged again by the next run: a
+first upload of years of months (hundreds of assets) that meets GitHub's rate limits
+resumes where it stopped instead of starting over every hour and never finishing. `gh`
+reads its token and repository from the environment the workflow gives it (GH_TOKEN,
+GH_REPO).
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from archiver.errors import ArchiverError
+from archiver.export.plan import MANIFEST
 from archiver.export.release import asset_year, hand_off, stage, stale
 from archiver.textsafe import one_line
 
@@ -60,26 +67,59 @@ def publish_release(out: Path, tag: str, gh: str = "gh") -> Published:
         )
     staged = Path(tempfile.mkdtemp(prefix=".release-", dir=out.parent))
     try:
-        names = stage(out, staged)
+        names = [name for name in stage(out, staged) if name != MANIFEST]
         by_release: dict[str, list[str]] = {}
         for name in names:
-            by_release.setdefault(release_of(tag, name), []).append(str(staged / name))
+            by_release.setdefault(release_of(tag, name), []).append(name)
         # Every release of this export, as it stood before the upload: what may be stale.
         years = [
             t for t in _tags(program) if t.startswith(tag) and YEAR_TAG.fullmatch(t[len(tag) :])
         ]
-        assets = {release: _assets(program, release) for release in {*years, *by_release}}
-        for release, files in sorted(by_release.items()):
-            if assets[release] is None:
-                _create(program, tag, release)
-            _run(program, "release", "upload", release, *files, "--clobber")
+        assets = {release: _assets(program, release) for release in {*years, *by_release, tag}}
+        uploaded, failure = _upload_partitions(program, tag, staged, by_release, assets)
         marked, removed = hand_off(out, staged)
+        if failure is not None:
+            kept = f" ({len(uploaded)} of {len(names)} partitions uploaded before it, kept)"
+            raise ArchiverError(failure + (kept if uploaded else ""))
+        shutil.copyfile(out / MANIFEST, staged / MANIFEST)
+        if assets[tag] is None:
+            _create(program, tag, tag)
+        _run(program, "release", "upload", tag, str(staged / MANIFEST), "--clobber")
     finally:
         shutil.rmtree(staged, ignore_errors=True)
     gone = stale(out, {release: held or [] for release, held in assets.items()})
     for release, name in gone:
         _run(program, "release", "delete-asset", release, name, "--yes")
-    return Published(len(names), marked, removed, [name for _, name in gone])
+    return Published(len(names) + 1, marked, removed, [name for _, name in gone])
+
+
+def _upload_partitions(
+    program: str,
+    tag: str,
+    staged: Path,
+    by_release: dict[str, list[str]],
+    assets: dict[str, list[str] | None],
+) -> tuple[list[str], str | None]:
+    """Upload the staged partitions to their releases, one at a time; on a failure, stop,
+    remove from `staged` what did not get up (so only what did is handed off). Return what
+    was uploaded, and why the upload stopped short (None: it did not)."""
+    uploaded: list[str] = []
+    try:
+        for release, files in sorted(by_release.items()):
+            if assets[release] is None:
+                _create(program, tag, release)
+            # A file a call: a call that fails leaves no doubt about which files got up.
+            for name in files:
+                _run(program, "release", "upload", release, str(staged / name), "--clobber")
+                uploaded.append(name)
+    except ArchiverError as error:
+        done = set(uploaded)
+        for names in by_release.values():
+            for name in names:
+                if name not in done:
+                    (staged / name).unlink()
+        return uploaded, str(error)
+    return uploaded, None
 
 
 def release_of(tag: str, name: str) -> str:
