@@ -14,7 +14,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-SCRIPT = """#!{python}
+SCRIPT = """#!{python} -S
 import os, shutil, sys
 from pathlib import Path
 
