@@ -181,12 +181,21 @@ def test_feed_and_notification_links_take_pages_address_from_github() -> None:
 
 
 def test_pushing_steps_can_use_a_token_that_may_bypass_a_rule() -> None:
-    for path in (SYNC, UPDATE_CODE):
-        checkouts = steps_using(path, "actions/checkout")
-        pushing = [step for step in checkouts if step["with"].get("persist-credentials")]
-        assert pushing, path
-        for step in pushing:
-            assert step["with"]["token"] == "${{ secrets.ARCHIVER_PUSH_TOKEN || github.token }}"
+    pushing = [*load(SYNC)["jobs"]["sync"]["steps"], *load(UPDATE_CODE)["jobs"]["update"]["steps"]]
+    checkouts = [step for step in pushing if step.get("uses", "").startswith("actions/checkout@")]
+    assert len(checkouts) == 2
+    for step in checkouts:
+        assert step["with"]["persist-credentials"] is True
+        assert step["with"]["token"] == "${{ secrets.ARCHIVER_PUSH_TOKEN || github.token }}"
+
+
+def test_every_clone_without_blobs_keeps_the_token_its_later_fetches_need() -> None:
+    # A blob-less or shallow clone fetches on demand after the checkout (blobs, deepening,
+    # telemetry days): in a private repository, without the token each fetch is refused.
+    checkouts = [s for path in WORKFLOWS for s in steps_using(path, "actions/checkout")]
+    lazy = [step for step in checkouts if step["with"].get("filter")]
+    assert len(lazy) == 3
+    assert all(step["with"].get("persist-credentials") is True for step in lazy)
 
 
 def test_update_code_runs_from_the_ui_on_the_archives_commits_alone() -> None:
