@@ -171,16 +171,19 @@ def _subject(category: str, key: str, entity: Entity, names: Mapping[str, str]) 
     if category == "model":
         return names.get(key) or model_name(entity, key)
     if category == "provider":
-        name = _dig(entity, ("all_providers", "displayName")) or _dig(
-            entity, ("provider_info", "name")
-        )
-        return f"{name if isinstance(name, str) and name else key} (provider)"
+        name = _name(_dig(entity, ("all_providers", "displayName")))
+        return f"{name or _name(_dig(entity, ('provider_info', 'name'))) or key} (provider)"
     model = entity.get("model")
     model_key = model if isinstance(model, str) else key
-    provider = entity.get("provider_display_name") or entity.get("provider_info") or "?"
+    provider = _name(entity.get("provider_display_name")) or entity.get("provider_info") or "?"
     tag = entity.get("provider_slug")
     suffix = f" ({tag.split('/', 1)[1]})" if isinstance(tag, str) and "/" in tag else ""
     return f"{names.get(model_key, model_key)} on {provider}{suffix}"
+
+
+def _name(value: Any) -> str | None:
+    """Return a name without its edge spaces; a blank one is none (the reader shows the key)."""
+    return (value.strip() or None) if isinstance(value, str) else None
 
 
 def _price_details(

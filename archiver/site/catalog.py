@@ -22,6 +22,7 @@ from archiver.site.values import (
     as_float,
     as_int,
     as_mapping,
+    as_name,
     as_text,
     iso_time,
     unix_time,
@@ -122,7 +123,7 @@ def endpoint_row(
         model_key=model_key,
         model_name=model_name(model, model_key),
         provider_key=provider_key,
-        provider_name=as_text(entity.get("provider_display_name"))
+        provider_name=as_name(entity.get("provider_display_name"))
         or provider_name(projection.providers.get(provider_key, {}), provider_key),
         provider_tag=as_text(entity.get("provider_slug")) or provider_key,
         region=as_text(entity.get("provider_region")),
@@ -256,9 +257,10 @@ def provider_name(entity: Mapping[str, Any], key: str) -> str:
     all-providers record has it: read from the first record alone, 55 of 74 real providers
     showed their slug ("io-net" where OpenRouter and the endpoint rows say "io.net"). Not
     `name`: a sub-provider's (`wafer/fast`) is its parent's ("Wafer"), two pages one title.
+    A blank displayName is none: the page would have an empty title and heading.
     """
     for part in ("provider_info", "all_providers", "v1"):
-        name = as_text(as_mapping(entity.get(part)).get("displayName"))
+        name = as_name(as_mapping(entity.get(part)).get("displayName"))
         if name:
             return name
     return key
