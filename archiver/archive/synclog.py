@@ -118,7 +118,10 @@ class SyncLog:
     def message(self) -> str:
         """Return the commit message: summary, details, then a paragraph of trailers only."""
         # Upstream text in a failure may hold line breaks: one line each, or the trailers break.
-        details = [f"- {one_line(line)}" for line in self.failures + self.notes]
+        # In text order: they are gathered as responses arrive and over sets of keys, whose
+        # order changes from one run to the next; the same failures read the same each hour.
+        lines = sorted(map(one_line, self.failures)) + sorted(map(one_line, self.notes))
+        details = [f"- {line}" for line in lines]
         body = "\n".join(details)
         trailers = "\n".join(f"{key}: {value}" for key, value in self.trailers())
         paragraphs = [self.summary(), body, trailers] if body else [self.summary(), trailers]
