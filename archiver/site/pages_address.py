@@ -12,20 +12,26 @@ GitHub's branch-published sites do.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from archiver.errors import ArchiverError
 
 REPOSITORY_ENV = "GITHUB_REPOSITORY"
 CNAME_FILE = "CNAME"
+# What a URL's path holds as it is (RFC 3986: unreserved, sub-delims, ":", "@", "/"), and
+# the `%` of an escape already made; anything else (a space, `é`) is percent-encoded.
+PATH_SAFE = "/!$&'()*+,;=:@-._~%"
+LONE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+HOST = re.compile(r"[a-z0-9.-]+(:[0-9]*)?|\[[0-9a-f:.]+\](:[0-9]*)?")
 
 
 def pages_base_url(repository: str, domain: str | None = None) -> str:
     """Return the address Pages serves OWNER/NAME at, ending in '/'; a custom domain wins."""
     if domain and domain.strip():
-        return _absolute(domain.strip())
+        return _absolute(_whole(domain.strip()))
     owner, _, name = repository.strip().strip("/").partition("/")
     if not owner or not name or "/" in name:
         raise ArchiverError(
@@ -43,7 +49,8 @@ def configured_base_url(
 ) -> str | None:
     """Return the base URL to use: the one given, else GitHub's rule for this run, else None."""
     if given and given.strip():
-        return _absolute(given.strip()) if "://" in given else _with_slash(given.strip())
+        address = _whole(given.strip())
+        return _absolute(address) if "://" in address else _with_slash(_path(address))
     repository = (os.environ if environ is None else environ).get(REPOSITORY_ENV, "")
     if not repository.strip():
         return None
@@ -62,12 +69,40 @@ def _cname(repo: Path) -> str | None:
     return lines[0] if lines else None
 
 
+def _whole(address: str) -> str:
+    """Return the address if links can be made by appending paths to it, else raise."""
+    if urlsplit(address).scheme and "://" not in address:
+        # `javascript:x/` or `localhost:8000`: a link made from it names a scheme, not a path.
+        raise ArchiverError(f"{address!r} is not a web address; give one like https://example.com/")
+    if "?" in address or "#" in address:
+        # A query or fragment would end up in the middle of every link (or be dropped).
+        raise ArchiverError(
+            f"{address!r} holds a query or fragment ('?', '#'); give the address of the "
+            "site's folder, like https://example.com/archive/"
+        )
+    return address
+
+
 def _absolute(address: str) -> str:
     """Return an https URL for a host or URL (example.com, https://example.com/x), ending '/'."""
     parts = urlsplit(address if "://" in address else f"https://{address}")
-    if not parts.netloc:
+    if parts.scheme.lower() not in ("http", "https") or not HOST.fullmatch(_host(parts.netloc)):
         raise ArchiverError(f"{address!r} is not a web address; give one like https://example.com/")
-    return _with_slash(f"{parts.scheme}://{parts.netloc.lower()}{parts.path}")
+    return _with_slash(f"{parts.scheme.lower()}://{_host(parts.netloc)}{_path(parts.path)}")
+
+
+def _host(netloc: str) -> str:
+    """Return a host in lower case, a non-ASCII one in its ASCII form (IDNA) that every feed
+    reader and chat resolves; "" if it is none (`a..b`, a space the check then refuses)."""
+    try:
+        return netloc.lower().encode("idna").decode("ascii") if netloc.isprintable() else ""
+    except UnicodeError:
+        return ""
+
+
+def _path(path: str) -> str:
+    """Return a path as a link holds it: a space as %20, `é` as %C3%A9, an escape as it is."""
+    return quote(LONE_PERCENT.sub("%25", path), safe=PATH_SAFE)
 
 
 def _with_slash(address: str) -> str:
