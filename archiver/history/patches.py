@@ -95,8 +95,24 @@ def _diff(before: Any, after: Any, pointer: str) -> Patch:
         # (From 1.48 on it compares an object's members in document order; before, through
         # sets of names, whose order changed with each process's string hashing: the same
         # change got other bytes each run. pyproject asks for 1.48.)
-        return [_prefixed(op, pointer) for op in jsonpatch.make_patch(before, after).patch]
+        found = jsonpatch.make_patch(before, after).patch
+        if _same(jsonpatch.apply_patch(before, found), after):
+            return [_prefixed(op, pointer) for op in found]
+        return _respelt(before, after, pointer)
     return [{"op": "replace", "path": pointer, "value": after}]
+
+
+def _respelt(before: list[Any], after: list[Any], pointer: str) -> Patch:
+    """Return the patch between two lists jsonpatch missed a change in: it compares items
+    with ==, which holds between spellings of one number past a double (`1e400`, `1E400`),
+    yet the file holds each as sent. Item by item where no item came or went, else whole."""
+    if len(before) != len(after):
+        return [{"op": "replace", "path": pointer, "value": after}]
+    patch: Patch = []
+    for index, (old, new) in enumerate(zip(before, after, strict=True)):
+        if not _same(old, new):
+            patch += _diff(old, new, f"{pointer}/{index}")
+    return patch
 
 
 def _prefixed(operation: dict[str, Any], pointer: str) -> dict[str, Any]:
