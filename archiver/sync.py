@@ -205,8 +205,11 @@ def _archive(
     log.unread_since = unread_since_text(plan.unread_since)
     extra = extras.extra.figures(observed, tracked, store.read)
     # What this sync did not see and did not remove keeps its last figures (no gap, no row).
+    # A model off the catalog whose v1 part stays unseen (/api/v1/models failed, or its
+    # removal was held back) may still be listed: its variant was not asked, as for one listed.
+    off_catalog = plan.v1_unseen_kept - observed.parts["model"].get("catalog", {}).keys()
     unfetched = {
-        "model_variant": extras.unfetched | observed.variants_failed,
+        "model_variant": extras.unfetched | observed.variants_failed | off_catalog,
         "endpoint": plan.unseen_kept,
         "model": plan.v1_unseen_kept,
         **extra.unfetched,

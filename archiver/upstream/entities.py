@@ -82,6 +82,10 @@ class Observed:
             # permaslug its endpoints carry (upstream.unseen_listings), was not read: no
             # listing shows it gone.
             return False
+        if not self.whole.get(("model", "v1"), False):
+            # /api/v1/models failed (or came back in part): it may still list the model, so
+            # nothing shows it gone; a failed request must not remove its endpoints.
+            return False
         # Its model left the whole catalog, so its own listing is gone. Only an alias's
         # listing ("~...") holds another model's endpoints: those must all be whole.
         aliases = (whole for key, whole in self.endpoint_lists_whole.items() if key[:1] == "~")
