@@ -221,7 +221,7 @@ def _archive(
     log.failures += figures.problems + extra.problems
     log.notes += figures.notes + extra.notes
     log.telemetry_samples = figures.samples
-    log.telemetry_files = len(figures.writes) + len(figures.staged)
+    log.telemetry_files = len(figures.writes) + len(figures.staged) + len(figures.removed)
     writes = {**plan.writes, **figures.writes, **_ledger_writes(store, extras.zdr, log)}
     if log.changed:
         writes.update(_archive_files(store))
@@ -235,7 +235,11 @@ def _archive(
     # Planned on `head`: a branch git moved meanwhile is refused, never written over.
     base = str(head.id) if head is not None else None
     result = store.commit(
-        writes, plan.removals, log.message(), staged=figures.staged, on_top_of=base
+        writes,
+        [*plan.removals, *figures.removed],
+        log.message(),
+        staged=figures.staged,
+        on_top_of=base,
     )
     log.commit_id = result.commit_id if result else None
 

@@ -3,19 +3,21 @@
 Owns the expected schema of each kind (which columns hold objects, numbers, text or anything),
 the check of one leaf against it, and `Problems`: odd telemetry counted by kind and message and
 reported once a sync, either as a problem (not written) or as a note (written as sent, but
-unexpected: a new field, a wrong type, a field no longer sent). It writes nothing.
+unexpected: a new field, a wrong type, a field no longer sent); and which of a sync's keys may
+have a line at all (`usable_keys`). It writes nothing.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
 from archiver.errors import UnsafeKeyError
 from archiver.jsonvalue import ExactNumber
 from archiver.paths import key_to_path
-from archiver.telemetry.codec import reads_as_time
+from archiver.telemetry.codec import dump, reads_as_time
 from archiver.textsafe import key_text
 
 _ENDPOINT_STATS = r"(?:stats|statsByTier/[^/]+)"
@@ -40,6 +42,8 @@ SCHEMAS: dict[str, dict[str, re.Pattern[str]]] = {
         "any": re.compile(r"status|(?:latency|throughput)_last_\w+"),
     },
 }
+# {key cell: (key, figures or their JSON bytes)}: one kind's keys a sync observed.
+Observed = dict[str, tuple[str, Any]]
 # Leaf types written by one call to the encoder, and the types a number may arrive as.
 SCALARS = frozenset({int, float, bool, type(None)})
 NUMBERS = (int, float, ExactNumber)
@@ -119,3 +123,25 @@ def unstorable_key(kind: str, key: object) -> str | None:
     except UnsafeKeyError:
         return "a key no entity can be archived under was skipped"
     return None
+
+
+def usable_keys(kind: str, figures_by_key: Any, problems: Problems) -> Observed:
+    """Return {key cell: (key, figures)} for the keys of one kind that may be usable.
+
+    Figures are an object, its JSON bytes as orjson wrote them (orjson reads them back
+    exactly), or leaves the sync packed as they arrived with the endpoint kind's checks
+    (`LeafEncoder.packed`: how a sync holds most endpoint figures);
+    they are flattened shard by shard, so only one shard's leaves are alive at a time.
+    """
+    if not isinstance(figures_by_key, Mapping):
+        got = type(figures_by_key).__name__
+        problems.add(kind, f"expected an object of keys, got a {got}; skipped", "", written=False)
+        return {}
+    usable: Observed = {}
+    for key, figures in figures_by_key.items():
+        problem = unstorable_key(kind, key)
+        if problem:
+            problems.add(kind, problem, repr(key), written=False)
+        else:
+            usable[dump(key)] = (key, figures)
+    return usable

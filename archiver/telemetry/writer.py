@@ -20,7 +20,7 @@ import orjson
 
 from archiver import jsonvalue
 from archiver.canonical import MAX_FILE_BYTES, StageBlob, StagedBlob, blob_id
-from archiver.telemetry.checks import Problems, unstorable_key
+from archiver.telemetry.checks import Observed, Problems, usable_keys
 from archiver.telemetry.codec import Leaves, dump, key_of
 from archiver.telemetry.file_limit import LEFT_OUT, SheetSnapshot, keys_to_leave_out, too_large
 from archiver.telemetry.layout import (
@@ -40,11 +40,11 @@ from archiver.telemetry.sheet import (
     Sheet,
     SheetCache,
     elided,
+    lines,
     parse_sheet,
 )
 
-# {key cell: (key, figures or their JSON bytes)} and {key cell: (key, leaves)}.
-Observed = dict[str, tuple[str, Any]]
+# {key cell: (key, leaves)}.
 Flattened = dict[str, tuple[str, Leaves]]
 
 
@@ -55,6 +55,8 @@ class TelemetryWrites:
     writes: dict[str, bytes] = field(default_factory=dict)
     # Files already written to the object store (when the caller passed a way to stage them).
     staged: dict[str, StagedBlob] = field(default_factory=dict)
+    # Files to remove: one an earlier sync of the hour started that this one would not have.
+    removed: list[str] = field(default_factory=list)
     samples: int = 0
     # Telemetry that was not written (a sync failure), and telemetry written that looks odd.
     problems: list[str] = field(default_factory=list)
@@ -106,7 +108,7 @@ class TelemetryWriter:
             skipped = frozenset(dump(key) for key in unfetched.get(kind, ()))
             day = files.folder_for(kind, utc(epoch).date())
             job = _Kind(self, kind, day, stamp, files, read, result, problems, skipped, stage)
-            job.write(_observed(kind, observed_telemetry[kind], problems))
+            job.write(usable_keys(kind, observed_telemetry[kind], problems))
         result.problems = problems.lines(written=False) + result.problems
         result.notes = problems.lines(written=True) + result.notes
         return result
@@ -153,26 +155,13 @@ def _stitch_uptime(
     result.notes += stitched.notes
 
 
-def _observed(kind: str, figures_by_key: Any, problems: Problems) -> Observed:
-    """Return {key cell: (key, figures)} for the keys of one kind that may be usable.
-
-    Figures are an object, its JSON bytes as orjson wrote them (orjson reads them back
-    exactly), or leaves the sync packed as they arrived with the endpoint kind's checks
-    (`LeafEncoder.packed`: how a sync holds most endpoint figures);
-    they are flattened shard by shard, so only one shard's leaves are alive at a time.
-    """
-    if not isinstance(figures_by_key, Mapping):
-        got = type(figures_by_key).__name__
-        problems.add(kind, f"expected an object of keys, got a {got}; skipped", "", written=False)
-        return {}
-    usable: Observed = {}
-    for key, figures in figures_by_key.items():
-        problem = unstorable_key(kind, key)
-        if problem:
-            problems.add(kind, problem, repr(key), written=False)
-        else:
-            usable[dump(key)] = (key, figures)
-    return usable
+def _as_before(
+    observed: Flattened, kept: Mapping[str, Leaves], standing: Mapping[str, Leaves]
+) -> bool:
+    """Tell whether every key's figures (kept ones for keys not fetched, as `_append` takes
+    them) are those the latest earlier file left, with no key gone: a new file would restate."""
+    now = {k: leaves for k, (_, leaves) in observed.items() if k not in kept and leaves}
+    return now | {k: leaves for k, leaves in kept.items() if leaves} == standing
 
 
 def _unreadable(path: str, error: Exception) -> str:
@@ -276,13 +265,24 @@ class _Kind:
         # The sheet's state is each key's after this hour's rows: what the earlier sync left.
         kept = {k: sheet.state[k] for k in self.unfetched if k in sheet.state}
         if start:
-            base = parse_sheet(sheet.header() + sheet.body[:start])
+            before = sheet.body[:start]
+            # The columns the lines before the hour use: one the earlier sync added for a field
+            # it alone saw (always the last ones: a column is added where first used) is none
+            # of the file this sync leaves.
+            used = max((line.count("\t") - 1 for line in lines(before)), default=0)
+            base = parse_sheet(Sheet(sheet.columns[:used]).header() + before)
             return self._append(path, base, observed, {}, kept, whole)
         # The hour started the file: start it again (a gap the earlier sync wrote stays one).
         found = self._standing(path.rpartition("/")[2].removesuffix(SUFFIX))
         if found is None:
             return False
+        standing = found[0] | found[1]
         kept = found[0] | kept
+        if _as_before(observed, kept, standing):
+            # Nothing changed since the file before it, as this sync sees the hour: this sync
+            # alone would have started no file, so none stays.
+            self.result.removed.append(path)
+            return True
         previous = found[1] | {k: found[0][k] for k in found[0] if not kept[k]}
         return self._append(path, Sheet([]), observed, previous, kept, whole)
 
