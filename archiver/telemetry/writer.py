@@ -20,6 +20,7 @@ import orjson
 
 from archiver import jsonvalue
 from archiver.canonical import MAX_FILE_BYTES, StageBlob, StagedBlob, blob_id
+from archiver.paths import category_dir
 from archiver.telemetry.checks import Observed, Problems, usable_keys
 from archiver.telemetry.codec import Leaves, dump, key_of
 from archiver.telemetry.file_limit import LEFT_OUT, SheetSnapshot, keys_to_leave_out, too_large
@@ -99,7 +100,7 @@ class TelemetryWriter:
         stamp = epoch_cell(epoch)
         for kind in sorted(observed_telemetry):
             if kind == UPTIME_KIND:
-                _stitch_uptime(result, observed_telemetry[kind], tracked, read)
+                _stitch_uptime(result, observed_telemetry, tracked, read)
                 continue
             if not isinstance(kind, str) or not KIND_NAME.fullmatch(kind):
                 message = "not a kind name the archive can store; skipped"
@@ -136,19 +137,20 @@ def telemetry_writes(
 
 # Windows of hourly uptime: stitched into their own day files, not appended as changes.
 UPTIME_KIND = "endpoint_uptime"
-# Each sync fetches about this share of the endpoints' windows (archiver.upstream.uptime).
-UPTIME_SYNCS_A_DAY = 24
 
 
 def _stitch_uptime(
-    result: TelemetryWrites, windows: Any, tracked: Mapping[str, str], read: ReadBlob
+    result: TelemetryWrites, observed: Mapping[str, Any], tracked: Mapping[str, str], read: ReadBlob
 ) -> None:
     """Add the uptime day files a sync's windows change, and what the stitching reports."""
     # Imported here: the uptime module builds on this one's TelemetryWrites.
     from archiver.telemetry.uptime import uptime_writes
 
-    known = len(windows) * UPTIME_SYNCS_A_DAY if isinstance(windows, Mapping) else 0
-    stitched = uptime_writes(windows, tracked, read, known)
+    # A new day's files fit the endpoints archived (or seen, at first), not the windows: a share.
+    files, seen = f"{category_dir('endpoint')}/", observed.get("endpoint")
+    archived = sum(path.startswith(files) for path in tracked)
+    known = max(archived, len(seen) if type(seen) is dict else 0)
+    stitched = uptime_writes(observed[UPTIME_KIND], tracked, read, known)
     result.writes.update(stitched.writes)
     result.samples += stitched.samples
     result.problems += stitched.problems
@@ -266,9 +268,8 @@ class _Kind:
         kept = {k: sheet.state[k] for k in self.unfetched if k in sheet.state}
         if start:
             before = sheet.body[:start]
-            # The columns the lines before the hour use: one the earlier sync added for a field
-            # it alone saw (always the last ones: a column is added where first used) is none
-            # of the file this sync leaves.
+            # Only the columns lines before the hour use: those the earlier sync added for fields
+            # it alone saw go (the last ones: a column is added where first used).
             used = max((line.count("\t") - 1 for line in lines(before)), default=0)
             base = parse_sheet(Sheet(sheet.columns[:used]).header() + before)
             return self._append(path, base, observed, {}, kept, whole)
@@ -279,8 +280,7 @@ class _Kind:
         standing = found[0] | found[1]
         kept = found[0] | kept
         if _as_before(observed, kept, standing):
-            # Nothing changed since the file before it, as this sync sees the hour: this sync
-            # alone would have started no file, so none stays.
+            # Nothing changed as this sync sees the hour: alone, it would have started no file.
             self.result.removed.append(path)
             return True
         previous = found[1] | {k: found[0][k] for k in found[0] if not kept[k]}
