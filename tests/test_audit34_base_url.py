@@ -21,6 +21,7 @@ from click.testing import CliRunner
 
 from archiver.capture.files import read_capture
 from archiver.cli import main
+from archiver.site.pages_address import pages_base_url
 from tests.small_captures import SMALL_DAILY, sync_small, with_models_only
 
 ATOM_LINK = "{http://www.w3.org/2005/Atom}link"
@@ -81,3 +82,10 @@ def test_an_address_links_cannot_grow_from_is_refused_in_one_line(
     errors = [line for line in output.splitlines() if line.startswith("Error: ")]
     assert len(errors) == 1 and said in errors[0], output
     assert not (tmp_path / "site").exists()
+
+
+def test_a_custom_domain_with_a_port_still_names_the_site() -> None:
+    # A domain is given without a scheme (a CNAME file): `host:port` is no scheme there.
+    assert (
+        pages_base_url("me/archive", "rates.example.com:8443") == "https://rates.example.com:8443/"
+    )

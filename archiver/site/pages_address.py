@@ -50,7 +50,7 @@ def configured_base_url(
     """Return the base URL to use: the one given, else GitHub's rule for this run, else None."""
     if given and given.strip():
         address = _whole(given.strip())
-        return _absolute(address) if "://" in address else _with_slash(_path(address))
+        return _absolute(address) if "://" in address else _relative(address)
     repository = (os.environ if environ is None else environ).get(REPOSITORY_ENV, "")
     if not repository.strip():
         return None
@@ -71,9 +71,6 @@ def _cname(repo: Path) -> str | None:
 
 def _whole(address: str) -> str:
     """Return the address if links can be made by appending paths to it, else raise."""
-    if urlsplit(address).scheme and "://" not in address:
-        # `javascript:x/` or `localhost:8000`: a link made from it names a scheme, not a path.
-        raise ArchiverError(f"{address!r} is not a web address; give one like https://example.com/")
     if "?" in address or "#" in address:
         # A query or fragment would end up in the middle of every link (or be dropped).
         raise ArchiverError(
@@ -89,6 +86,14 @@ def _absolute(address: str) -> str:
     if parts.scheme.lower() not in ("http", "https") or not HOST.fullmatch(_host(parts.netloc)):
         raise ArchiverError(f"{address!r} is not a web address; give one like https://example.com/")
     return _with_slash(f"{parts.scheme.lower()}://{_host(parts.netloc)}{_path(parts.path)}")
+
+
+def _relative(address: str) -> str:
+    """Return a site path (/archive) as links hold it, ending '/'."""
+    if urlsplit(address).scheme:
+        # `javascript:x/` or `localhost:8000`: a link made from it names a scheme, not a path.
+        raise ArchiverError(f"{address!r} is not a web address; give one like https://example.com/")
+    return _with_slash(_path(address))
 
 
 def _host(netloc: str) -> str:
