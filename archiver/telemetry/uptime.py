@@ -24,6 +24,7 @@ fewest that hold the known endpoints at KEYS_PER_SHARD a file, as the other kind
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -278,6 +279,21 @@ def _points(day: str, hours: Mapping[str, str], since: str, until: str) -> list[
 
 
 def mean_uptime(points: list[Point], since: str) -> float | None:
-    """Return the mean of the hourly figures from `since` on (null hours left out), or None."""
-    values = [float(value) for when, value in points if when >= since and value is not None]
+    """Return the mean of the hourly figures from `since` on (null hours left out), or None.
+
+    A cell a person edited into text, `true` or a number no double holds is no figure, as the
+    site's hourly chart draws none there (taken as one, text stopped the site's build).
+    """
+    values = [n for when, value in points if when >= since and (n := _figure(value)) is not None]
     return sum(values) / len(values) if values else None
+
+
+def _figure(value: Any) -> float | None:
+    """Return an uptime as a finite float, or None for anything that is not a number."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:  # An integer of 400 digits.
+        return None
+    return number if math.isfinite(number) else None
