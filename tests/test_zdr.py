@@ -221,7 +221,9 @@ def expected_zdr_changes(
             if len(ids) != 1:
                 ids = endpoint_ids(dailies[day - 1]).get(member, [])
             keys.add((ids[0] if len(ids) == 1 else f"{member[0]}@{member[1]}", joined))
-        expected.append(keys)
+        # An endpoint that left under one tag and joined under another stayed on the list.
+        stayed = {key for key, joined in keys if (key, not joined) in keys}
+        expected.append({(key, joined) for key, joined in keys if key not in stayed})
     return expected
 
 

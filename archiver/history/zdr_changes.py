@@ -53,10 +53,20 @@ def ledger_changes(
     if not moved:
         return []
     resolver = _Resolver(index, read, blobs, entry.seq)
+    resolved = [
+        (resolver.endpoint(member, (new if joined else old)[member]), joined)
+        for member, joined in sorted(moved)
+    ]
+    # One endpoint under a name that left and one that joined: its tag moved with its
+    # quantization (mancer/fp4 -> mancer/fp8) and it stayed on the list. Told as it was, it
+    # "left the list" and "joined" it in one sync, which it never did.
+    ways: dict[str, set[bool]] = {}
+    for (key, _), joined in resolved:
+        ways.setdefault(key, set()).add(joined)
     found = []
-    for member, joined in sorted(moved):
-        names = (new if joined else old)[member]
-        key, entity = resolver.endpoint(member, names)
+    for (key, entity), joined in resolved:
+        if len(ways[key]) > 1:
+            continue
         before, after = {**entity, "zdr": not joined}, {**entity, "zdr": joined}
         found.append((key, before, after, classify("endpoint", before, after).kinds))
     return found
