@@ -20,6 +20,7 @@ raise :class:`~archiver.errors.UnsafeKeyError` and are never written.
 from __future__ import annotations
 
 import re
+from pathlib import PurePath
 from typing import Literal, cast
 from urllib.parse import unquote
 
@@ -208,8 +209,11 @@ def _decode_segment(path: str, segment: str) -> str:
         raise _bad_path(path, f"segment {_show(segment)} is not UTF-8 once decoded") from exc
 
 
-def path_to_key(path: str) -> tuple[Category, str]:
-    """Return (category, key) for a path written by key_to_path, the exact inverse."""
+def path_to_key(path: str | PurePath) -> tuple[Category, str]:
+    """Return (category, key) for a path written by key_to_path, the exact inverse: as text,
+    or as a relative pathlib path (`file.relative_to(repo)` while walking the archive)."""
+    if isinstance(path, PurePath):
+        path = path.as_posix()  # Not refused as "not under a known category": it is one.
     match = _PATH.fullmatch(path) if isinstance(path, str) else None
     if match is None:
         raise _bad_path(path, "it is not under a known category or does not end in .json")

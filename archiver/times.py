@@ -8,6 +8,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from archiver.errors import ArchiverError
+
+# A time as the library takes one: ISO 8601 text and a bare date too, as the CLI reads them.
+When = datetime | date | str
+
 
 def utc(moment: datetime) -> datetime:
     """Return a moment in UTC (a naive one is taken to be UTC already)."""
@@ -42,6 +47,35 @@ def parse_time(text: str) -> datetime:
     except OverflowError as exc:
         # 0001-01-01T00:00+01:00 is a valid time whose UTC hour lies before the year 1.
         raise ValueError(f"{text!r} falls outside the years 1 to 9999 once in UTC") from exc
+
+
+def given_time(value: object, label: str) -> datetime:
+    """Return a time a library caller gave as `label` (at, since, until) in UTC: a datetime
+    (naive: UTC), a date (its midnight, UTC) or ISO 8601 text, as `--at` reads it.
+
+    Anything else, or a time outside the years 1 to 9999 once in UTC, raises ArchiverError
+    with a one-line reason: not an AttributeError from deep inside, nor a naive time that
+    compares with the archive's epochs only to raise TypeError there.
+    """
+    if isinstance(value, str):
+        try:
+            return parse_time(value)
+        except ValueError as error:
+            raise ArchiverError(f"{label}: {error}") from None
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime(value.year, value.month, value.day)
+    else:
+        raise ArchiverError(
+            f"{label} must be a datetime, a date or ISO 8601 text, not {type(value).__name__}"
+        )
+    try:
+        return utc(moment)
+    except OverflowError:
+        raise ArchiverError(
+            f"{label} {moment.isoformat()} falls outside the years 1 to 9999 once in UTC"
+        ) from None
 
 
 def minute_text(moment: datetime) -> str:

@@ -17,13 +17,15 @@ from archiver.history.versions import (
     versions,
 )
 from archiver.paths import Category
+from archiver.times import When, given_time
 
 
 class History:
     """The history of the archive at `repo`: versions, any epoch's state, classified changes.
 
     Every call brings the derived index in `.git/archiver/` up to date first, so it is fast
-    on years of hourly commits and always current.
+    on years of hourly commits and always current. A time (`at`, `since`, `until`) is a
+    datetime (naive: UTC), a date (its midnight, UTC) or ISO 8601 text such as "2026-07-18".
 
         >>> history = History("archive")
         >>> history.versions("model", "openai/gpt-4.1")[0].epoch   # the newest version
@@ -36,37 +38,45 @@ class History:
         """Return every version of one entity, newest first."""
         return versions(self.repo, category, key)
 
-    def entity_at(self, category: Category, key: str, at: datetime) -> dict[str, Any] | None:
-        """Return one entity as of the last sync at or before `at` (None: absent then)."""
-        return entity_at(self.repo, category, key, at)
+    def entity_at(self, category: Category, key: str, at: When | None) -> dict[str, Any] | None:
+        """Return one entity as of the last sync at or before `at` (None: as HEAD holds it),
+        or None when it was absent then."""
+        return entity_at(self.repo, category, key, _optional(at, "at"))
 
-    def category_at(self, category: Category, at: datetime) -> dict[str, dict[str, Any]]:
-        """Return {key: entity} for a whole category as of the last sync at or before `at`."""
-        return category_at(self.repo, category, at)
+    def category_at(self, category: Category, at: When | None) -> dict[str, dict[str, Any]]:
+        """Return {key: entity} for a whole category as of the last sync at or before `at`
+        (None: as HEAD holds it)."""
+        return category_at(self.repo, category, _optional(at, "at"))
 
     def changes(
         self,
-        since: datetime | None = None,
-        until: datetime | None = None,
+        since: When | None = None,
+        until: When | None = None,
         category: Category | None = None,
     ) -> list[SyncChanges]:
         """Return the classified changes of the syncs between since and until, newest first."""
-        return changes(self.repo, since, until, category)
+        return changes(self.repo, _optional(since, "since"), _optional(until, "until"), category)
 
-    def price(self, category: Category, key: str, at: datetime | None = None) -> PriceInterval:
+    def price(self, category: Category, key: str, at: When | None = None) -> PriceInterval:
         """Return the pricing of a model or endpoint in force at `at` (None: now), and since when.
 
         Raises PriceLookupError (an ArchiverError) with a one-line reason when there is none.
         """
-        return price_in_force(self.repo, category, key, at)
+        return price_in_force(self.repo, category, key, _optional(at, "at"))
 
     def cost(
         self,
         model: str,
         input_tokens: int,
         output_tokens: int,
-        at: datetime | None = None,
+        at: When | None = None,
         provider: str | None = None,
     ) -> list[EndpointCost]:
         """Return what a request cost on each endpoint of a model at `at`, cheapest first."""
-        return model_costs(self.repo, model, at, input_tokens, output_tokens, provider)
+        moment = _optional(at, "at")
+        return model_costs(self.repo, model, moment, input_tokens, output_tokens, provider)
+
+
+def _optional(value: When | None, label: str) -> datetime | None:
+    """Return an optional time as given_time reads it (None: none given)."""
+    return None if value is None else given_time(value, label)

@@ -20,6 +20,7 @@ at exactly that many tokens.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -56,7 +57,8 @@ LIST_PRICE = "list price (v1)"
 
 
 class PriceLookupError(ArchiverError):
-    """No pricing answers the question: an unknown entity, a time outside its life."""
+    """No pricing answers the question: an unknown entity, a time outside its life, a count
+    of tokens no request has."""
 
 
 @dataclass(frozen=True)
@@ -223,6 +225,8 @@ def model_costs(
     ``deepinfra/fp8``). With no endpoint archived then (a v1-only archive), the model's
     list price answers, unless a provider was asked for.
     """
+    input_tokens = _token_count(input_tokens, "input_tokens")
+    output_tokens = _token_count(output_tokens, "output_tokens")
     if at is not None:
         check_archive_covers(repo, at)
     when = at or datetime.max
@@ -242,6 +246,21 @@ def model_costs(
     if not found:
         found = [_list_cost(repo, model, at, input_tokens, output_tokens)]
     return sorted(found, key=_cheapest_first)
+
+
+def _token_count(value: object, label: str) -> int:
+    """Return a count of tokens as an int (numpy's integers too), or raise PriceLookupError:
+    a float or text multiplied the Decimal prices only to raise TypeError, and a negative
+    count billed a negative sum (the command line takes 0 or more)."""
+    try:
+        count = operator.index(value)  # type: ignore[arg-type]
+    except TypeError:
+        raise PriceLookupError(
+            f"{label} must be a whole number of tokens, not {type(value).__name__}"
+        ) from None
+    if count < 0:
+        raise PriceLookupError(f"{label} is {count}; a request has 0 or more tokens")
+    return count
 
 
 def _endpoint_cost(

@@ -38,7 +38,7 @@ from archiver.site.rows import Catalog
 from archiver.site.syncs import SyncRecord
 from archiver.site.timeline import Timeline, build_timeline
 from archiver.site.vet import vetted
-from archiver.times import utc
+from archiver.times import When, given_time
 
 __all__ = ["SiteReport", "build_site"]
 
@@ -107,7 +107,7 @@ def build_site(
     repo_path: str | Path,
     out_dir: str | Path,
     *,
-    at: datetime | None = None,
+    at: When | None = None,
     base_url: str = "/",
     cache: str | Path | None = None,
     built: datetime | None = None,
@@ -120,7 +120,8 @@ def build_site(
     """
     # Readers below compare times as UTC text: `at` in another zone (+05:30) would bound the
     # uptime it shows by its wall-clock hours, hours off the moment it names.
-    at = utc(at) if at is not None else None
+    # A date or ISO text is read as History reads one (times.given_time).
+    at = given_time(at, "at") if at is not None else None
     # History is millions of JSON objects without reference cycles; with the collector on,
     # each of its full passes walks them all: a cost that grew with the length of history.
     with paused_gc(), locked_out_dir(Path(out_dir).resolve()):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from operator import itemgetter
 from pathlib import Path
@@ -49,6 +49,7 @@ from archiver.telemetry.sheet import (
     lines,
     read_header,
 )
+from archiver.times import given_time
 
 # What the site charts for every endpoint; `recent_endpoint_series` reads only these.
 CHART_FIELDS = (
@@ -63,7 +64,7 @@ CHART_FIELDS = (
 Sample = dict[str, Any]
 # A key's chosen columns in a file and their leaf texts (ABSENT where it has none).
 _Chosen = tuple[tuple[str, ...], list[str]]
-When = datetime | str | None
+When = datetime | date | str | None
 
 
 def endpoint_series(
@@ -200,6 +201,8 @@ def time_bound(when: When, label: str) -> str:
             raise ArchiverError(
                 f"{label} {when!r} is not an ISO 8601 time; try 2026-07-17 or 2026-07-17T18:00Z"
             ) from None
+    else:
+        when = given_time(when, label)  # A date too; anything else a one-line error.
     if label == "since" and when.microsecond:
         try:
             when = when.replace(microsecond=0) + timedelta(seconds=1)
