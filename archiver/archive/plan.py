@@ -168,7 +168,9 @@ def _merge_category(
         kept, dropped = _merge_part(category, part, seen, keys, observed, archive, own_listing)
         label = category if part == ENDPOINT_PART else f"{category}/{part}"
         peak = guard.peak(label, len(kept) + len(dropped))
-        if dropped and peak - len(kept) > max(share * peak, MIN_REMOVALS):
+        # Removes only what is provably within the share: a share of nan (the Python API
+        # takes any float) compares false both ways, and with `>` it let every removal go.
+        if dropped and not peak - len(kept) <= max(MIN_REMOVALS, share * peak):
             plan.held_back.append(
                 f"{category} {part}: would remove {len(dropped)}, leaving {len(kept)} of the "
                 f"{peak} it held in the last {WINDOW_DAYS} days (over {share:.0%} fewer); "

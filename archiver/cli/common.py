@@ -8,6 +8,7 @@ stderr; what was fetched is committed); 2 usage error; 3 the command could not r
 from __future__ import annotations
 
 import functools
+import math
 import os
 import sqlite3
 import sys
@@ -190,11 +191,26 @@ class IsoTime(click.ParamType[datetime]):
             self.fail(str(error), param, ctx)
 
 
+class Finite(click.FloatRange):
+    """A number option in a range that is also finite.
+
+    FloatRange compares, and every comparison with nan is false: `--max-removal-share nan`
+    passed as in range and turned the removal guard off (a half-empty catalog removed half
+    the archive); `--max-response-mb inf` and `--timeout nan` ended in a traceback.
+    """
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return number
+
+
 def max_removal_share_option(command: F) -> F:
     """Add --max-removal-share F (default 0.10): the guard against half-empty listings."""
     return click.option(
         "--max-removal-share",
-        type=click.FloatRange(0.0, 1.0),
+        type=Finite(0.0, 1.0),
         default=0.10,
         show_default=True,
         help=(

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from archiver.cli import main
-from archiver.cli.common import PartialFailure, repo_option, reports_errors
+from archiver.cli.common import Finite, PartialFailure, repo_option, reports_errors
 from archiver.textsafe import one_line
 
 DEFAULT_ENV = "ARCHIVER_WEBHOOK_URL"
@@ -34,7 +34,15 @@ DEFAULT_ENV = "ARCHIVER_WEBHOOK_URL"
     help="The site's address, linked at the end of the message (default: GitHub Pages' "
     "address of $GITHUB_REPOSITORY, as `archiver site` uses).",
 )
-@click.option("--timeout", type=float, default=10.0, show_default=True, help="Seconds per post.")
+@click.option(
+    "--timeout",
+    # As sync's --timeout: 0, a negative or nan failed every post as "did not answer in time"
+    # or "unreachable", naming a webhook that was never given a chance.
+    type=Finite(0.1),
+    default=10.0,
+    show_default=True,
+    help="Seconds per post.",
+)
 @click.option("--dry-run", is_flag=True, help="Print the messages instead of posting them.")
 @reports_errors
 def notify(

@@ -136,7 +136,8 @@ def _until(interval: PriceInterval) -> str:
     """Return how long a pricing stayed in force."""
     if interval.valid_to is None:
         return "still in force"
-    return f"replaced at {format_epoch(interval.valid_to)}"
+    # Not "replaced at": a pricing also ends where its endpoint (or model) left the catalog.
+    return f"until {format_epoch(interval.valid_to)}"
 
 
 def _sheet_lines(sheet: PriceSheet) -> list[str]:

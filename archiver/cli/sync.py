@@ -13,6 +13,7 @@ import click
 from archiver.archive.synclog import SyncLog
 from archiver.cli import main
 from archiver.cli.common import (
+    Finite,
     IsoTime,
     PartialFailure,
     max_removal_share_option,
@@ -55,7 +56,7 @@ from archiver.upstream.fetch import (
 )
 @click.option(
     "--timeout",
-    type=click.FloatRange(0.1),
+    type=Finite(0.1),
     default=30.0,
     show_default=True,
     help="Seconds per request.",
@@ -69,14 +70,14 @@ from archiver.upstream.fetch import (
 )
 @click.option(
     "--deadline",
-    type=click.FloatRange(1.0),
+    type=Finite(1.0),
     default=DEFAULT_DEADLINE,
     show_default=True,
     help="Seconds after which nothing more is fetched: the sync commits what it has, exit 1.",
 )
 @click.option(
     "--max-response-mb",
-    type=click.FloatRange(0.001),
+    type=Finite(0.001),
     default=DEFAULT_MAX_RESPONSE_BYTES / MB,
     show_default=True,
     help="A response bigger than this once decompressed is dropped, not archived.",
@@ -88,7 +89,7 @@ from archiver.upstream.fetch import (
 @click.option("--remote", default="origin", show_default=True, help="Where --push pushes.")
 @click.option(
     "--keepalive-days",
-    type=click.FloatRange(1.0),
+    type=Finite(1.0),
     help="With --push: after this many days without a change, commit the sync log anyway "
     "(GitHub disables schedules after 60 days without activity).",
 )

@@ -14,6 +14,7 @@ from archiver import jsonvalue
 from archiver.cli import main
 from archiver.cli.common import IsoTime, OneLineError, repo_option, reports_errors
 from archiver.textsafe import cell_text, json_text
+from archiver.times import format_epoch
 
 KINDS = {"endpoint": "endpoint", "model": "model", "model-variant": "model_variant"}
 # An endpoint's stitched hourly uptime (archiver.telemetry.uptime): one figure an hour.
@@ -70,9 +71,10 @@ def telemetry(
     samples, held = _at_one_commit(repo, lambda: _series(repo, KINDS[kind], key, since, until))
     if held is not None:
         # Samples are stored at changes: one recorded before --since holds through it.
+        until_text = f" to {format_epoch(until)}" if until else ""
         raise OneLineError(
             f"no telemetry recorded for {kind} {key!r} in {repo} from "
-            f"{since.isoformat() if since else ''}{f' to {until.isoformat()}' if until else ''}; "
+            f"{format_epoch(since) if since else ''}{until_text}; "
             f"its sample of {held['epoch']} still holds then (see it with --since "
             f"{held['epoch']})"
         )
