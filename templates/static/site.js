@@ -45,11 +45,13 @@
       this.columns[key] = this.items.map(function (item) {
         var cell = item.tr.cells[column];
         if (!cell) { return null; }
+        var raw = cell.getAttribute("data-v");
         if (numeric) {
-          var raw = cell.getAttribute("data-v");
           return raw === null || raw === "" ? null : parseFloat(raw);
         }
-        return cell.textContent.trim().toLowerCase();
+        // A text cell showing no value ("–") says so with an empty data-v: its dash is no text
+        // to sort by (it sorted after every letter, so first when descending).
+        return raw === "" ? null : cell.textContent.trim().toLowerCase();
       });
     }
     return this.columns[key];
