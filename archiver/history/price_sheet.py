@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 
 from archiver import jsonvalue
-from archiver.history.classify import decimal_price
+from archiver.history.classify import decimal_price, price_text
 from archiver.history.price_moves import EXACT, MILLION, NOT_PRICES, PER_UNIT, PRICE_LABELS
 
 __all__ = [
@@ -203,7 +203,8 @@ def _skus(
         if name not in PER_USE and value in units and value != 0:
             unit, multiplier = units[value]
         label = SKU_LABELS.get(name, name.replace("_", " "))
-        found.append(Sku(name, label, str(pricing[name]), value, unit, multiplier))
+        # As the file spells it (`9e-7`), not as Python does (`9e-07`).
+        found.append(Sku(name, label, price_text(pricing[name]), value, unit, multiplier))
     return found
 
 
@@ -222,14 +223,14 @@ def _display_skus(entries: Any) -> list[Sku]:
         value = decimal_price(entry.get("price"))
         if value is not None:
             found.append(
-                Sku("display_pricing", label, str(entry["price"]), value, unit, multiplier)
+                Sku("display_pricing", label, price_text(entry["price"]), value, unit, multiplier)
             )
         for step in _list(entry.get("tiers")):
             price = decimal_price(step.get("price")) if isinstance(step, Mapping) else None
             if price is not None and isinstance(step.get("sku_label"), str):
                 name = f"{label} {step['sku_label']}"
                 found.append(
-                    Sku("display_pricing", name, str(step["price"]), price, unit, multiplier)
+                    Sku("display_pricing", name, price_text(step["price"]), price, unit, multiplier)
                 )
     return found
 
@@ -237,14 +238,22 @@ def _display_skus(entries: Any) -> list[Sku]:
 def unit_priced(pricing: Mapping[str, Any]) -> str | None:
     """Return what a pricing sells per unit instead of per token ("second"), or None.
 
-    display_pricing alone says so (video per second, songs, characters, audio minutes):
-    their prompt and completion prices are then per that unit, or 0.
+    display_pricing alone says so (video per second, songs, characters): their prompt and
+    completion prices are then per that unit, or 0. A unit entry pricing another field and
+    neither of those (a web search, a request, Voxtral's input audio per minute beside its
+    token prices) is an extra a request of tokens is not billed: its tokens stay priced.
     """
-    per_use = {decimal_price(pricing.get(name)) for name in PER_USE} - {None}
+    own = {decimal_price(pricing.get(name)) for name in ("prompt", "completion")} - {None}
+    extras = {
+        decimal_price(value)
+        for name, value in pricing.items()
+        if name not in NOT_SKUS and name not in ("prompt", "completion")
+    } - {None}
     for entry in _list(pricing.get("display_pricing")):
         if not isinstance(entry, Mapping) or entry.get("kind") != "unit":
             continue
-        if decimal_price(entry.get("price")) not in per_use:
+        price = decimal_price(entry.get("price"))
+        if price in own or price not in extras:
             return f"{_display_unit(entry)[0]} ({entry.get('sku_label')})"
     return None
 
