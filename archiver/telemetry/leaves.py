@@ -50,9 +50,18 @@ def packer(kind: str) -> Callable[[Any], PackedLeaves | None]:
     return functools.partial(LeafEncoder().packed, kind)
 
 
-def unpacked(packed: PackedLeaves) -> Leaves:
-    """Return the leaves a `LeafEncoder.packed` result holds."""
+def unpacked(packed: PackedLeaves, standing: Leaves | None = None) -> Leaves:
+    """Return the leaves a `LeafEncoder.packed` result holds: `standing` itself when it
+    holds the same leaves (most keys' figures stand from one hour to the next, and a sync
+    then builds no dict for them, whose only use was to be found equal to these)."""
     columns, cells = packed
+    # A packed key's columns are distinct (flatten escapes names as JSON Pointer does) and
+    # its cells hold one comma fewer than them: as many leaves, joined as the cells are,
+    # is dict equality (a comma in a leaf would add one), without building the dict.
+    if standing is not None and len(standing) == len(columns):
+        texts = list(map(standing.get, columns))
+        if None not in texts and ",".join(texts) == cells:  # type: ignore[arg-type]
+            return standing
     return dict(zip(columns, cells.split(","), strict=True))
 
 

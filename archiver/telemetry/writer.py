@@ -200,22 +200,20 @@ class _Kind:
         folder = day_folder(self.name, self.day)
         for shard in sorted(groups):
             path = f"{folder}{shard}{SUFFIX}"
-            group = self._with_leaves(groups.pop(shard))
             if path in today.values():
-                self._append_to_existing(path, group)
+                self._append_to_existing(path, groups.pop(shard))
             else:
-                self._start_file(path, shard, group)
+                self._start_file(path, shard, self._with_leaves(groups.pop(shard)))
 
-    def _with_leaves(self, observed: Observed) -> Flattened:
+    def _with_leaves(self, observed: Observed, state: Mapping[str, Leaves] = {}) -> Flattened:
         """Return {key cell: (key, leaves)} for the keys whose figures are a usable object."""
         usable: Flattened = {}
         for key_cell, (key, given) in observed.items():
             try:
-                if type(given) is tuple:  # packed by the sync as they arrived: no check left
-                    usable[key_cell] = (key, unpacked(given))
+                if type(given) is tuple:  # packed as they arrived; the file's leaves if same
+                    usable[key_cell] = (key, unpacked(given, state.get(key_cell)))
                     continue
-                # Bytes are figures as orjson wrote them (archiver.upstream.endpoints): it
-                # reads them back exactly, without jsonvalue's round trip.
+                # Bytes: figures as orjson wrote them (upstream.endpoints), read back exactly.
                 figures = orjson.loads(given) if type(given) is bytes else given
                 if not isinstance(figures, Mapping):
                     kind_name = type(figures).__name__
@@ -233,14 +231,16 @@ class _Kind:
                 self.problems.add(self.name, message, key, written=False)
         return usable
 
-    def _append_to_existing(self, path: str, observed: Flattened) -> None:
+    def _append_to_existing(self, path: str, figures: Observed) -> None:
         """Append to a file this day already has, if time goes forward."""
         blob = self.files.blobs[path]
         try:
             sheet = self.writer.sheets.load(blob, self.read, keep=False)
         except PARSE_ERRORS as error:
+            self._with_leaves(figures)  # what is wrong with the figures is reported all the same
             self.result.problems.append(_unreadable(path, error))
             return
+        observed = self._with_leaves(figures, sheet.state)
         if sheet.last_epoch > self.stamp:
             self.result.problems.append(
                 f"{path} already holds {sheet.last_epoch}, later than this sync's {self.stamp}; "
