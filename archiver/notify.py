@@ -61,6 +61,8 @@ DEFAULT_KINDS = frozenset(
 )  # fmt: skip
 MESSAGE_LIMIT = 1900  # Discord refuses content over 2,000 characters; keep a margin.
 MAX_MESSAGES = 10
+# Kept free in the last message for "(and N more changes: ...)" and two line breaks.
+MORE_ROOM = 80
 # With --after, the newest syncs looked at: a workflow run makes one (two if it retried).
 MAX_SYNCS = 24
 RETRY_AFTER_LIMIT = 10.0
@@ -162,9 +164,8 @@ def messages(
             head = f"**OpenRouter catalog, sync of {format_epoch(group.epoch)}**"
             lines.append(f"{head}: {len(matched)} of {total} changes match the watch list")
             lines += [f"- {_inert(about.summary)}" for about in matched]
-    if lines and site_url:
-        lines.append(f"Every change: {site_url.rstrip('/')}/changes/index.html")
-    return _chunks(lines)
+    link = f"Every change: {site_url.rstrip('/')}/changes/index.html" if site_url else None
+    return _chunks(lines, link) if lines else []
 
 
 def post(url: str, texts: Iterable[str], timeout: float = 10.0) -> int:
@@ -264,18 +265,24 @@ def _subjects(
     )
 
 
-def _chunks(lines: list[str]) -> list[str]:
-    """Return lines joined into messages under MESSAGE_LIMIT, at most MAX_MESSAGES."""
+def _chunks(lines: list[str], link: str | None = None) -> list[str]:
+    """Return lines joined into messages under MESSAGE_LIMIT, at most MAX_MESSAGES, the link
+    to the site's change monitor (when given) ending the last one, cut short or not."""
     chunks: list[str] = []
     current = ""
-    for index, line in enumerate(lines):
-        line = line if len(line) <= MESSAGE_LIMIT else line[: MESSAGE_LIMIT - 1] + "\u2026"
-        if current and len(current) + 1 + len(line) > MESSAGE_LIMIT:
-            if len(chunks) == MAX_MESSAGES - 1:
-                left = sum(1 for rest in lines[index:] if rest.startswith("- "))
-                chunks.append(
-                    current + f"\n(and {left} more changes: see the site or `archiver changes`)"
-                )
+    every = [*lines, link] if link else lines
+    for index, line in enumerate(every):
+        # The last message keeps room for the note of what was left out and the link: cut
+        # short, it said "see the site" and dropped the one line that linked it.
+        last = len(chunks) == MAX_MESSAGES - 1
+        room = MESSAGE_LIMIT - (MORE_ROOM + len(link or "") if last else 0)
+        line = line if len(line) <= room else line[: room - 1] + "\u2026"
+        if current and len(current) + 1 + len(line) > room:
+            if last:
+                left = sum(1 for rest in every[index:] if rest.startswith("- "))
+                more = f"(and {left} more changes: see the site or `archiver changes`)"
+                ending = ([more] if left else []) + ([link] if link else [])
+                chunks.append("\n".join([current, *ending]))
                 return chunks
             chunks.append(current)
             current = ""

@@ -189,9 +189,15 @@ def refuse_sparse_telemetry(
         repo = pygit2.Repository(str(root))
     except pygit2.GitError:
         return  # Not a repository: the reader's own error follows.
+    folder = f"data/telemetry/{kind}" if kind else "data/telemetry"
+    if repo.is_bare and _head_holds(repo, folder):
+        # No work tree at all: the reader found no file and showed no figure, exit 0.
+        raise StoreError(
+            f"{root} is a bare repository: {reader} reads telemetry from the work tree, and "
+            f"it has none; run it in a clone with a work tree (`git clone {root}`)"
+        )
     if repo.is_bare or not _config_true(repo, "core.sparseCheckout"):
         return
-    folder = f"data/telemetry/{kind}" if kind else "data/telemetry"
     command = ["git", "-C", str(root), "ls-files", "-t", "-z", "--", folder]
     listed = subprocess.run(command, capture_output=True).stdout.split(b"\0")
     days_of = [(entry[:2] == b"S ", _folder_day(entry[2:])) for entry in listed if entry]
@@ -210,6 +216,15 @@ def refuse_sparse_telemetry(
             "reads from the work tree; run `archiver checkout-recent` with more days (or "
             "`git sparse-checkout disable`) there, then run again"
         )
+
+
+def _head_holds(repo: pygit2.Repository, folder: str) -> bool:
+    """Tell whether HEAD's tree holds a folder (False on an unborn or unreadable HEAD)."""
+    try:
+        repo.head.peel(pygit2.Commit).tree[folder]
+    except (pygit2.GitError, KeyError):
+        return False
+    return True
 
 
 def _folder_day(path: bytes) -> date | None:

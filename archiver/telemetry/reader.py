@@ -220,6 +220,10 @@ def _key_lines(path: Path, key_cell: bytes) -> tuple[list[str], list[str]]:
     """
     columns, body = read_header(read_file(path))
     text = key_cell[1:-1]
+    if not text:
+        # The empty key is never stored (checks.unstorable_key), and b"" is found at every
+        # offset: the search ran past the end and called a sound file damaged.
+        return columns, []
     found_lines: list[str] = []
     found = body.find(text)
     # Format 2 names a sync's epoch on its first line only: the epoch of a line that names
