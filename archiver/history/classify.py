@@ -146,19 +146,44 @@ def price_changes(
     if root is None:
         return ()
     if changed is None:
-        old = dict(_price_leaves(_dig(before, root), root))
-        new = dict(_price_leaves(_dig(after, root), root))
+        old_leaves = dict(_price_leaves(_dig(before, root), root))
+        new_leaves = dict(_price_leaves(_dig(after, root), root))
     else:
         below = [parts for parts in changed if parts[: len(root)] == root]
-        old = {parts: price for parts in below if (price := _price_at(before, root, parts))}
-        new = {parts: price for parts in below if (price := _price_at(after, root, parts))}
+        tiers = (*root, "overrides")
+        if any(parts[: len(tiers)] == tiers for parts in below):
+            # A tier that moved in the list is read whole on both sides, wherever it is now.
+            below += [p for side in (before, after) for p, _ in leaves(_dig(side, tiers), tiers)]
+        old_leaves = {p: price for p in below if (price := _price_at(before, root, p))}
+        new_leaves = {p: price for p in below if (price := _price_at(after, root, p))}
+    # Long-context tiers are matched by min_prompt_tokens, not by place: one added in front
+    # of another (or the list reordered) moved no price, and reads so in summaries.
+    old = {_tier_keyed(before, root, parts): price for parts, price in old_leaves.items()}
+    new = {_tier_keyed(after, root, parts): (parts, price) for parts, price in new_leaves.items()}
     found = []
-    for parts in sorted(old.keys() & new.keys(), key=render_path):
-        (old_text, old_value), (new_text, new_value) = old[parts], new[parts]
+    for key in sorted(old.keys() & new.keys(), key=lambda key: render_path(new[key][0])):
+        (old_text, old_value), (parts, (new_text, new_value)) = old[key], new[key]
         if old_value != new_value:
             percent = _percent(old_value, new_value)
             found.append(PriceChange(render_path(parts), old_text, new_text, percent))
     return tuple(found)
+
+
+def _tier_keyed(
+    entity: Mapping[str, Any], root: tuple[str, ...], parts: tuple[Part, ...]
+) -> tuple[Part, ...]:
+    """Return a price leaf's path with its long-context tier (overrides[i]) named by the
+    tier's min_prompt_tokens, as price_moves matches tiers; other paths as they are."""
+    at = len(root) + 1
+    index = parts[at] if len(parts) > at else None
+    if parts[:at] != (*root, "overrides") or not isinstance(index, int):
+        return parts
+    tiers = _dig(entity, (*root, "overrides"))
+    tier = tiers[index] if isinstance(tiers, list) and index < len(tiers) else None
+    threshold = tier.get("min_prompt_tokens") if isinstance(tier, Mapping) else None
+    if not isinstance(threshold, int) or isinstance(threshold, bool):
+        return parts
+    return (*parts[:at], f"min_prompt_tokens={threshold}", *parts[at + 1 :])
 
 
 def price_direction(old_value: Decimal, new_value: Decimal) -> str | None:

@@ -25,6 +25,7 @@ __all__ = [
     "PriceSheet",
     "Sku",
     "TierSheet",
+    "display_unit",
     "exact_text",
     "price_sheet",
     "pricing_of",
@@ -256,6 +257,13 @@ def unit_priced(pricing: Mapping[str, Any]) -> str | None:
         if price in own or price not in extras:
             return f"{_display_unit(entry)[0]} ({entry.get('sku_label')})"
     return None
+
+
+def display_unit(pricing: Mapping[str, Any], value: Decimal | None) -> tuple[str, Decimal] | None:
+    """Return (unit, multiplier) a price of a pricing object is sold in by its display_pricing
+    (image, minute), or None: per token (a display entry per unit holds no other price)."""
+    found = _display_units(pricing.get("display_pricing")).get(value) if value else None
+    return found if found and found[0] != TOKEN else None
 
 
 def _display_units(entries: Any) -> dict[Decimal, tuple[str, Decimal]]:

@@ -17,6 +17,8 @@ from typing import Any
 from archiver.history.classify import PriceChange, decimal_price, render_path
 from archiver.history.kinds import KIND_LABELS as LABELS_BY_KIND
 from archiver.history.kinds import Described, Detail, describe_change
+from archiver.history.price_moves import EXACT
+from archiver.history.price_sheet import display_unit
 from archiver.history.versions import Change, format_patch
 from archiver.site.catalog import model_name, provider_name, unit_price
 from archiver.site.context import Entity, Projection
@@ -50,7 +52,8 @@ _PRICE_NAMES = {
     "audio": "audio input",
     "request": "per request",
 }
-_PER_UNIT = frozenset({"web_search", "request", "image", "image_output"})
+# Per use; an image or audio price is per token unless display_pricing sells it per unit.
+_PER_UNIT = frozenset({"web_search", "request"})
 _ECHOES = ("display_pricing", "pricing_json", "pricing_version_id")
 MAX_LINES = 12
 ROUTED = "routed (-1)"
@@ -63,7 +66,8 @@ class PriceLine:
     label: str
     old: str
     new: str
-    percent: float | None
+    # The move in percent, exact (decimal text): rounded as `archiver changes` rounds it.
+    percent: str | None
     # None to or from a routed -1: no direction (classify.price_direction).
     up: bool | None
     unit: str
@@ -253,8 +257,9 @@ def _lifecycle(change: Change) -> bool:
 
 def _price_lines(change: Change) -> tuple[PriceLine, ...]:
     """Return the price lines of a change: each price that moved, and the discount."""
-    lines = sorted((_price_line(price) for price in change.prices), key=_price_rank)
     root = change.before, change.after
+    pricings = tuple(_pricing(change.category, entity) for entity in root)
+    lines = sorted((_price_line(price, pricings) for price in change.prices), key=_price_rank)
     if change.category == "endpoint" and root[0] and root[1]:
         old = decimal_price(dig(root[0], ("pricing", "discount")))
         new = decimal_price(dig(root[1], ("pricing", "discount")))
@@ -276,34 +281,50 @@ def _price_rank(line: PriceLine) -> tuple[int, str]:
     return (order.index(line.label) if line.label in order else len(order), line.label)
 
 
-def _price_line(price: PriceChange) -> PriceLine:
-    """Return a price change as people read it, per million tokens where it is per token."""
+def _pricing(category: str, entity: Entity | None) -> Mapping[str, Any]:
+    """Return the pricing object of one side of a change (empty when it has none)."""
+    found = dig(entity, ("pricing",) if category == "endpoint" else ("v1", "pricing"))
+    return found if isinstance(found, Mapping) else {}
+
+
+def _price_line(price: PriceChange, pricings: tuple[Mapping[str, Any], ...]) -> PriceLine:
+    """Return a price change as people read it: per million tokens where it is per token, in
+    the unit its display_pricing sells it in (an image, a minute) as the summaries read it
+    (a moved price is a number on both sides: its text reads as a Decimal)."""
     name = price.field.rsplit(".", 1)[-1]
     label = _PRICE_NAMES.get(name, name)
     if price.field.split(".")[-2:-1] != ["pricing"]:
         label = price.field.removeprefix("v1.").removeprefix("pricing.")
-    if name in _PER_UNIT:
-        old, new, unit = _unit_price(price.old), _unit_price(price.new), ""
+    per_use = ("", Decimal(1)) if name in _PER_UNIT else None  # In dollars, as the label says.
+    sold = per_use or display_unit(pricings[1], decimal_price(price.new))
+    sold = sold or display_unit(pricings[0], decimal_price(price.old))
+    if sold:
+        old, new = (money(EXACT.multiply(Decimal(t), sold[1])) for t in (price.old, price.new))
+        unit = f"/{sold[0]}" if sold[0] else ""
     else:
         old, new, unit = money(per_million(price.old)), money(per_million(price.new)), "/Mtok"
     # OpenRouter's -1 is no price (per_million reads none): it reads as price_moves says it.
     old, new = (ROUTED if _routed(price.old) else old), (ROUTED if _routed(price.new) else new)
-    direction = price.direction
-    return PriceLine(
-        label, old, new, price.percent, None if direction is None else direction == "up", unit
-    )
+    up = None if price.direction is None else price.direction == "up"
+    return PriceLine(label, old, new, _exact_percent(price), up, unit)
+
+
+def _exact_percent(price: PriceChange) -> str | None:
+    """Return a move's percent from its exact decimals, as text (None where it has none).
+
+    Not the float: 6.25 read 6.2% there (half to even) and 35.65, a float just below it,
+    35.6%, where `archiver changes` and the feeds read 6.3% and 35.7%.
+    """
+    old, new = decimal_price(price.old), decimal_price(price.new)
+    if price.percent is None or old is None or new is None:
+        return None
+    return str((new - old) / old * 100)
 
 
 def _routed(text: str) -> bool:
     """Tell whether a price is OpenRouter's -1 (any negative): priced by the model routed to."""
     value = decimal_price(text)
     return value is not None and value < 0
-
-
-def _unit_price(text: str) -> str:
-    """Return a per-unit price (a request, a search, an image) in dollars."""
-    value = per_million(text)
-    return money(value / 1_000_000 if value is not None else None)
 
 
 def _field_lines(change: Change, has_prices: bool) -> tuple[tuple[str, ...], int]:

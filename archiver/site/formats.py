@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from archiver.history.classify import decimal_price
-from archiver.history.price_moves import EXACT, dollars
+from archiver.history.price_moves import EXACT, dollars, signed_percent
 from archiver.times import day_text, format_epoch, minute_text
 
 __all__ = [
@@ -87,11 +87,12 @@ def count(value: int | float | None) -> str:
     return f"{value:,.0f}"
 
 
-def percent(value: float | None) -> str:
-    """Return a change in percent with one decimal and no sign (the arrow tells it)."""
+def percent(value: str | None) -> str:
+    """Return a change in percent (its exact decimal text) with one decimal and no sign (the
+    arrow tells it), rounded half up as `archiver changes` writes it: 6.25 reads 6.3%."""
     if value is None:
         return ""
-    return f"{abs(value):.1f}%"
+    return signed_percent(Decimal(value)).lstrip("+-")
 
 
 def uptime(value: float | None) -> str:
