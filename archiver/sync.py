@@ -201,7 +201,7 @@ def _archive(
     log.counts = plan.counts
     log.failures += plan.refused + plan.held_back
     log.notes += plan.corrupt + plan.waiting
-    log.part_peaks = window.recorded(log.epoch, plan.sizes).trailer_value()
+    log.part_peaks = window.recorded(log.epoch, plan.sizes, plan.held_sizes).trailer_value()
     log.unread_since = unread_since_text(plan.unread_since)
     extra = extras.extra.figures(observed, tracked, store.read)
     # What this sync did not see and did not remove keeps its last figures (no gap, no row).

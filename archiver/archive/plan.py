@@ -59,6 +59,8 @@ class Plan:
     unread_since: dict[str, datetime] = field(default_factory=dict)
     # Entities per part ("endpoint", "model/v1", ...) after this sync, for the window.
     sizes: dict[str, int] = field(default_factory=dict)
+    # Entities per part before this sync: what the days since the last recorded one held.
+    held_sizes: dict[str, int] = field(default_factory=dict)
     # Archived endpoints no listing held this sync that stay (their listing failed, or their
     # removal was held back): not gone, so their telemetry stands (no gap).
     unseen_kept: set[str] = field(default_factory=set)
@@ -94,6 +96,12 @@ class _Archive:
         if key not in self._cache:
             self._cache[key] = self._load(key)
         return self._cache[key]
+
+    def part_size(self, part: str) -> int:
+        """Return how many archived entities hold this part (an endpoint is its own part)."""
+        if part == ENDPOINT_PART:
+            return len(self.paths)
+        return sum(part in (self.entity(key) or {}) for key in self.paths)
 
     def _load(self, key: str) -> dict[str, Any] | None:
         path = self.paths.get(key)
@@ -144,9 +152,16 @@ class RemovalGuard:
     # {part label: first epoch of its failing streak}, as the last sync recorded it.
     unread_since: Mapping[str, datetime] = field(default_factory=dict)
 
-    def peak(self, label: str, size_before: int) -> int:
-        """Return the largest size the part had in the window, this sync's start included."""
-        recorded = self.window.peak(label, self.epoch) if self.epoch is not None else None
+    def new_day(self) -> bool:
+        """Tell whether this sync is the first of its day the window records."""
+        day = self.window.day
+        return day is not None and self.epoch is not None and self.epoch.date() > day
+
+    def peak(self, label: str, size_before: int, held: int | None = None) -> int:
+        """Return the largest size the part had in the window, this sync's start included;
+        held: the part's size at HEAD."""
+        epoch = self.epoch
+        recorded = self.window.peak(label, epoch, held) if epoch is not None else None
         return max(size_before, recorded or 0)
 
 
@@ -167,7 +182,11 @@ def _merge_category(
         own_listing = category == "endpoint" and plan.models_held
         kept, dropped = _merge_part(category, part, seen, keys, observed, archive, own_listing)
         label = category if part == ENDPOINT_PART else f"{category}/{part}"
-        peak = guard.peak(label, len(kept) + len(dropped))
+        if guard.new_day():
+            # Counted once a day (it reads every file of the category): only the first sync
+            # of a day records what the days since the last recorded one held.
+            plan.held_sizes[label] = archive.part_size(part)
+        peak = guard.peak(label, len(kept) + len(dropped), plan.held_sizes.get(label))
         # Removes only what is provably within the share: a share of nan (the Python API
         # takes any float) compares false both ways, and with `>` it let every removal go.
         if dropped and not peak - len(kept) <= max(MIN_REMOVALS, share * peak):

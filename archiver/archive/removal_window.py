@@ -11,7 +11,9 @@ The window travels in the sync commit's message, as the trailer
 
 (per part, the largest size of each day, oldest first, the last one on the date given), so
 a shallow clone with HEAD alone has it. A day without a commit had nothing removed or
-added: it repeats the day before.
+added: it held what the archive holds before this sync (`held`), the size the day before
+ended with, not its peak: a peak repeated into the next day would repeat into every day
+after it, and the window would never forget a size the part lost.
 """
 
 from __future__ import annotations
@@ -48,16 +50,20 @@ class RemovalWindow:
             return cls()  # Unreadable: the guard then compares with this sync alone.
         return cls(day, {k: v[-WINDOW_DAYS:] for k, v in sizes.items() if v})
 
-    def peak(self, label: str, epoch: datetime) -> int | None:
-        """Return the part's largest size on the window's days up to the epoch, or None."""
-        return max(self._days_at(label, epoch.date()), default=None)
+    def peak(self, label: str, epoch: datetime, held: int | None = None) -> int | None:
+        """Return the part's largest size on the window's days up to the epoch, or None;
+        held: its size before this sync (what the days since the last recorded one held)."""
+        return max(self._days_at(label, epoch.date(), held), default=None)
 
-    def recorded(self, epoch: datetime, sizes: dict[str, int]) -> RemovalWindow:
-        """Return the window with this sync's sizes counted on its day."""
+    def recorded(
+        self, epoch: datetime, sizes: Mapping[str, int], held: Mapping[str, int] | None = None
+    ) -> RemovalWindow:
+        """Return the window with this sync's sizes counted on its day; held: each part's
+        size before this sync."""
         day = epoch.date()
         merged: dict[str, list[int]] = {}
         for label in sorted(self.sizes.keys() | sizes.keys()):
-            days = self._days_at(label, day)
+            days = self._days_at(label, day, (held or {}).get(label))
             if label in sizes:
                 # The last entry is this day's: the part held that many before this sync too.
                 days = days or [sizes[label]]
@@ -71,11 +77,12 @@ class RemovalWindow:
         parts = [f"{label} {' '.join(map(str, days))}" for label, days in self.sizes.items()]
         return "; ".join([self.day.isoformat(), *parts])
 
-    def _days_at(self, label: str, day: date) -> list[int]:
-        """Return the part's daily sizes shifted so the last entry is `day` (oldest first)."""
+    def _days_at(self, label: str, day: date, held: int | None = None) -> list[int]:
+        """Return the part's daily sizes shifted so the last entry is `day` (oldest first);
+        the days after the last recorded one held `held` (unknown: the last day's peak)."""
         days = list(self.sizes.get(label, []))
         if days and self.day is not None and day > self.day:
-            # Days without a commit changed nothing: they repeat the last size known.
+            # Days without a commit changed nothing: they held what the last sync left.
             gap = min((day - self.day).days, WINDOW_DAYS)
-            days += [days[-1]] * gap
+            days += [days[-1] if held is None else held] * gap
         return days[-WINDOW_DAYS:]
