@@ -28,6 +28,13 @@
     return node;
   }
 
+  /* A header's name as text: "Uptime (24 h)" from its label and its unit. */
+  function columnName(th) {
+    var unit = th.querySelector("small"), text = th.textContent.trim();
+    if (!unit) { return text; }
+    return text.slice(0, text.length - unit.textContent.length).trim() + " (" + unit.textContent + ")";
+  }
+
   function link(href, text) {
     var node = el("a", null, text);
     node.setAttribute("href", href);
@@ -372,8 +379,20 @@
     });
     if (this.picker) {
       var wanted = this.sort ? this.sort + (this.direction < 0 ? "-desc" : "") : "";
-      var option = Array.prototype.some.call(this.picker.options, function (o) { return o.value === wanted; });
-      this.picker.value = option ? wanted : "";
+      var option = Array.prototype.some.call(this.picker.options, function (o) { return !o.hasAttribute("data-column") && o.value === wanted; });
+      // A sort the picker does not list (a header's, a shared link's: ?sort=created) is named
+      // in it: "Newest first" over rows sorted oldest first misread them on a phone, where
+      // the picker is the only sort control shown.
+      var column = this.picker.querySelector("option[data-column]");
+      if (column) { this.picker.removeChild(column); }
+      if (!option && this.sort) {
+        var th = this.headers.filter(function (h) { return h.getAttribute("data-sort") === self.sort; })[0];
+        column = el("option", null, (th ? columnName(th) : this.sort) + (this.direction < 0 ? ", descending" : ", ascending"));
+        column.value = wanted;
+        column.setAttribute("data-column", "");
+        this.picker.appendChild(column);
+      }
+      this.picker.value = wanted;
     }
     Array.prototype.forEach.call(this.toolbar.querySelectorAll("details.drop"), function (drop) {
       drop.classList.toggle("active", drop.querySelector("input:checked") !== null);

@@ -22,7 +22,6 @@
   var controls = {};
   var manifest = null;
   var shards = {};
-  var offline = false;
   var limit = STEP;
   var run = 0;
   var timer = null;
@@ -81,7 +80,14 @@
     return ready.then(function () {
       var base = manifestUrl.slice(0, manifestUrl.lastIndexOf("/") + 1);
       return Promise.all(monthsFor(filters).map(function (month) {
-        if (!shards[month.month]) { shards[month.month] = fetchJson(base + month.path); }
+        if (!shards[month.month]) {
+          // A month that failed is asked for again by the next filter: one lost request
+          // (a blip, a deploy) left the page on its own changes until it was reloaded.
+          shards[month.month] = fetchJson(base + month.path).catch(function (error) {
+            delete shards[month.month];
+            throw error;
+          });
+        }
         return shards[month.month];
       }));
     });
@@ -178,7 +184,6 @@
       render(found, Object.keys(syncs).length);
     }).catch(function () {
       if (mine !== run) { return; }
-      offline = true;
       filterPage(filters);
     });
   }
@@ -214,7 +219,7 @@
     var filters = state();
     saveToUrl();
     limit = STEP;
-    if (!isActive(filters) || offline) {
+    if (!isActive(filters)) {
       run++;
       filterPage(filters);
       if (!isActive(filters) && manifest) { scope.textContent = "on this page; the filters search all " + fmt(manifest.changes); }

@@ -94,7 +94,13 @@
       if (params.get("q")) { this.search.value = params.get("q"); }
       this.search.addEventListener("input", schedule);
     }
-    this.boxes.forEach(function (box) { box.addEventListener("change", schedule); });
+    // The facets live in the URL as the search does (f=orphan,alias, as the grid writes
+    // them): a reload, the back button or a shared link shows the same rows.
+    this.boxes.forEach(function (box) {
+      var listed = (params.get(box.getAttribute("data-facet")) || "").split(",");
+      box.checked = listed.indexOf(box.value) !== -1;
+      box.addEventListener("change", schedule);
+    });
     this.resets.forEach(function (button) {
       button.addEventListener("click", function () {
         if (self.search) { self.search.value = ""; }
@@ -102,7 +108,8 @@
         self.filter();
       });
     });
-    if (this.search && this.search.value) { this.filter(); }
+    var checked = this.boxes.some(function (box) { return box.checked; });
+    if ((this.search && this.search.value) || checked) { this.filter(); }
   };
 
   Grid.prototype.filter = function () {
@@ -127,6 +134,13 @@
       drop.classList.toggle("active", drop.querySelector("input:checked") !== null);
     });
     setParam("q", query);
+    var facets = {};
+    this.boxes.forEach(function (box) {
+      var name = box.getAttribute("data-facet");
+      facets[name] = facets[name] || [];
+      if (box.checked) { facets[name].push(box.value); }
+    });
+    Object.keys(facets).forEach(function (name) { setParam(name, facets[name].join(",")); });
   };
 
   function setupTables() {
