@@ -7,16 +7,18 @@ A rerun reads it and writes only the months that can have changed:
 - nothing, when HEAD is the commit exported and every listed file is there;
 - when HEAD descends from it along first parents: for entity and ZDR intervals (filed by
   the month they ended, or the current month while in force) and changes (by epoch), the
-  months of the new commits' epochs plus the old current month; an exported commit at the
-  epoch of a new one (the hour synced again) counts as new: its summaries take the names
-  the hour's last sync left, as a full export's do; for each telemetry kind,
-  the folders whose files the new commits touched (uptime revises past hours). Within those
-  months, rows the last export wrote that cannot have changed are kept, read back from its
-  files: the changes of commits it exported, versions whose interval is the same, telemetry
-  of the folders left alone; so an hourly rerun costs about one hour of history, not a month;
+  months of the new commits' epochs plus the old current month; an exported sync at or after
+  the epoch of a new one (the hour synced again, an older sync merged or cherry-picked by a
+  person) counts as new: its summaries take the names as of its epoch, as a full export's
+  do; for each telemetry kind, the folders whose files the new commits touched (uptime
+  revises past hours). Within those months, rows the last export wrote that cannot have
+  changed are kept, read back from its files: the changes of commits it exported, versions
+  whose interval is the same, telemetry of the folders left alone; so an hourly rerun costs
+  about one hour of history, not a month;
 - everything, with a one-line note, when there is no manifest, it is of another format or
   was written by other code (see code_digest), a file it lists is gone, or history was
-  rewritten (HEAD does not descend from it).
+  rewritten (HEAD does not descend from it, or ``info/grafts`` changed: the manifest
+  records the digest of the grafts it was read under).
 """
 
 from __future__ import annotations
@@ -35,7 +37,14 @@ from archiver.archive.trailers import EPOCH_TRAILER, trailers
 from archiver.canonical import canonical_bytes
 from archiver.errors import ArchiverError
 from archiver.export.months import month_of
-from archiver.history.commits import LogCommit, commit_epoch, first_parent_chain, made_by_hand
+from archiver.history.commits import (
+    LogCommit,
+    commit_epoch,
+    first_parent_chain,
+    grafts_digest,
+    made_by_hand,
+)
+from archiver.history.index import HistoryIndex
 from archiver.source_digest import package_modules, source_digest
 from archiver.telemetry.layout import ROOT as TELEMETRY_ROOT
 
@@ -69,6 +78,8 @@ class Manifest:
     head: str
     current_month: str
     tables: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    # The digest of the repository's grafts history was read under ("": none).
+    grafts: str = ""
 
     def data(self) -> bytes:
         """Return the manifest file's bytes (canonical JSON)."""
@@ -78,6 +89,7 @@ class Manifest:
                 "code": code_digest(),
                 "head": self.head,
                 "current_month": self.current_month,
+                "grafts": self.grafts,
                 "tables": self.tables,
             }
         )
@@ -136,7 +148,12 @@ def read_manifest(out: Path) -> Manifest | None:
         found = jsonvalue.loads((out / MANIFEST).read_bytes())
         if found.get("format") != FORMAT:
             return None
-        manifest = Manifest(str(found["head"]), str(found["current_month"]), dict(found["tables"]))
+        manifest = Manifest(
+            str(found["head"]),
+            str(found["current_month"]),
+            dict(found["tables"]),
+            str(found.get("grafts", "")),
+        )
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
     _check_partitions(out, manifest)
@@ -174,24 +191,28 @@ def write_manifest(out: Path, manifest: Manifest) -> None:
 
 
 def make_plan(
-    repo: pygit2.Repository,
+    index: HistoryIndex,
     head: str,
     before: Manifest | None,
     missing: list[str],
 ) -> Plan:
     """Return what this run writes, given the last export's manifest (None: there is none)."""
+    repo = index.repo
     if before is None:
         return Plan(full=True)
     if missing:
         note = f"{len(missing)} files of the last export are gone or damaged ({missing[0]}...)"
         return Plan(True, f"{note}; exporting all")
+    if before.grafts != grafts_digest(Path(repo.path)):
+        note = "the repository's grafts (info/grafts) changed since the last export; exporting all"
+        return Plan(True, note)
     new = _new_commits(repo, head, before.head)
     if new is None:
         note = (f"history was rewritten (HEAD no longer descends from {before.head[:12]}, "
                 "the commit last exported); exporting all")  # fmt: skip
         return Plan(True, note)
     epochs = {commit: epoch_of(repo, commit) for commit in new}
-    epochs.update(_same_hour_exported(repo, before.head, set(epochs.values())))
+    epochs.update(_exported_since(index, new))
     months = {month_of(epoch) for epoch in epochs.values()}
     return Plan(
         full=False,
@@ -241,25 +262,22 @@ def _new_commits(repo: pygit2.Repository, head: str, exported: str) -> list[str]
     return None
 
 
-def _same_hour_exported(
-    repo: pygit2.Repository, exported: str, epochs: set[datetime]
-) -> dict[str, datetime]:
-    """Return {commit: epoch} of the exported commits at the epoch of a new one (a sync of the
-    hour run again): their change summaries name models as of that hour, which the new
-    commit's versions rename, so they are described again as a full export describes them."""
-    found: dict[str, datetime] = {}
-    earliest = min(epochs, default=None)
-    for commit_id in first_parent_chain(repo, exported):
-        commit = _log_commit(repo, commit_id)
-        if made_by_hand(repo, commit):
-            continue  # Its epoch is its commit time, set by any clock: no sync's hour.
-        epoch = commit_epoch(repo, commit)
-        # Sync epochs only grow along history: past the earliest new one, none shares one.
-        if earliest is None or epoch < earliest:
-            break
-        if epoch in epochs:
-            found[commit_id] = epoch
-    return found
+def _exported_since(index: HistoryIndex, new: list[str]) -> dict[str, datetime]:
+    """Return {commit: epoch} of the exported syncs at or after the epoch of a new sync (the
+    hour synced again, or an older sync a person merged or cherry-picked): their change
+    summaries name models as of their epoch, which the new sync's versions may rename, so
+    they are described again as a full export describes them."""
+    commits = [_log_commit(index.repo, commit) for commit in new]
+    # A person's commit makes no version (its epoch is a commit time, set by any clock).
+    syncs = [commit for commit in commits if not made_by_hand(index.repo, commit)]
+    if not syncs:
+        return {}
+    earliest = min(commit_epoch(index.repo, commit) for commit in syncs)
+    # Asked of the index, not walked back to the first older epoch: epochs grow along the
+    # chain only as syncs write them; a sync merged or cherry-picked later is older.
+    fresh = set(new)
+    found = (commit for commit in index.syncs_from(earliest) if commit not in fresh)
+    return {commit: epoch_of(index.repo, commit) for commit in found}
 
 
 def _telemetry_days(repo: pygit2.Repository, old: str, new: str) -> dict[str, set[str] | None]:

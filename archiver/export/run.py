@@ -46,7 +46,13 @@ from archiver.export.plan import (
 from archiver.export.tables import ExportReport, HandedOff, TableWriter
 from archiver.export.telemetry_files import TelemetryFiles
 from archiver.export.telemetry_tables import write_telemetry
-from archiver.history.commits import first_parent_chain, head_id, is_shallow, open_repository
+from archiver.history.commits import (
+    first_parent_chain,
+    grafts_digest,
+    head_id,
+    is_shallow,
+    open_repository,
+)
 from archiver.history.index import HistoryIndex
 from archiver.history.shallow_fetch import fetch_history_after
 
@@ -142,10 +148,11 @@ def _export(
         head = head_id(index.repo)
         if not head:
             raise ArchiverError(f"{repo} has no commits to export; run `archiver sync` first")
-        if before is not None and before.head == head and not missing:
+        grafts = grafts_digest(Path(index.repo.path))
+        if before is not None and (before.head, before.grafts) == (head, grafts) and not missing:
             size = sum(f["bytes"] for t in before.tables.values() for f in t.values())
             return ExportReport(out, head, up_to_date=True, size=size)
-        plan = make_plan(index.repo, head, before, missing)
+        plan = make_plan(index, head, before, missing)
         current = month_of(current_epoch(index.repo, head))
         writer = TableWriter(out, before, plan)
         writer.report.head = head
@@ -153,7 +160,7 @@ def _export(
         # Read at head, whatever a sync writes into the work tree meanwhile.
         telemetry = TelemetryFiles(repo, index.repo, head)
     writer.timed("telemetry", lambda: write_telemetry(telemetry, plan, writer))
-    writer.finish(head, current)
+    writer.finish(head, current, grafts)
     writer.report.seconds = time.perf_counter() - started
     return writer.report
 

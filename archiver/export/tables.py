@@ -144,15 +144,16 @@ class TableWriter:
         self.report.written.append(path.relative_to(self.out).as_posix())
         self.report.rows[name] = self.report.rows.get(name, 0) + rows
 
-    def finish(self, head: str, current: str) -> None:
-        """Remove what a full export no longer fills, then write the manifest."""
+    def finish(self, head: str, current: str, grafts: str = "") -> None:
+        """Remove what a full export no longer fills, then write the manifest (grafts: the
+        digest of the grafts history was read under)."""
         for name, months in self.old.items():
             for month in months:
                 if month not in self.tables.get(name, {}):
                     self._remove(name, month)
         self.tables = {name: months for name, months in self.tables.items() if months}
         self.out.mkdir(parents=True, exist_ok=True)
-        write_manifest(self.out, Manifest(head, current, self.tables))
+        write_manifest(self.out, Manifest(head, current, self.tables, grafts))
         self.report.size = sum(f["bytes"] for t in self.tables.values() for f in t.values())
 
     def _remove(self, name: str, month: str) -> None:

@@ -33,6 +33,7 @@ __all__ = [
     "commit_epoch",
     "first_parent_chain",
     "git_log",
+    "grafts_digest",
     "head_id",
     "made_by_hand",
     "open_repository",
@@ -73,7 +74,8 @@ def open_repository(repo_path: str | Path) -> pygit2.Repository:
 
 
 def git_log(git_dir: Path, revision: str) -> Iterator[LogCommit]:
-    """Yield the first-parent commits of revision that touch entity files, newest first."""
+    """Yield every first-parent commit of revision, newest first, with its records of the
+    entity files (none for a commit that changed none of them)."""
     git = shutil.which("git")
     if git is None:
         raise StoreError("reading history needs the git command; install git (2.31 or later)")
@@ -83,9 +85,13 @@ def git_log(git_dir: Path, revision: str) -> Iterator[LogCommit]:
         # ("No signature", gpg's lines) into stdout, amid the records parsed here.
         # trailer.separators: without `:` in it git finds no Sync-Epoch trailer, and every
         # sync read as a person's commit (no history at all, exit 0); the sync reads `:`.
+        # --full-history --sparse: the commits that change no entity file too. A sync that
+        # wrote only telemetry after a person deleted an entity file is the sync that left it
+        # deleted: left out, `show --at` its hour read the file from the sync before, and the
+        # removal was told at the next sync that changed an entity, hours or days later.
         git, f"--git-dir={git_dir}", "--no-replace-objects", "-c", "trailer.separators=:",
         "log", "--encoding=UTF-8", "--no-show-signature",
-        "--first-parent",
+        "--first-parent", "--full-history", "--sparse",
         "--diff-merges=first-parent", "--root", "--raw", "-z", "--no-renames", "--no-abbrev",
         "--no-relative", "--no-ext-diff", "--no-color", _LOG_FORMAT, revision, "--", *PATHSPECS,
     ]  # fmt: skip
@@ -198,12 +204,31 @@ def head_id(repo: pygit2.Repository) -> str:
 
 
 def shallow_digest(git_dir: Path) -> str:
-    """Return a digest of the shallow boundary: deepening a clone changes history's roots."""
+    """Return a digest of the shallow boundary and the grafts: either changes history's roots."""
     try:
         boundary = _shallow_file(git_dir).read_bytes()
     except FileNotFoundError:
+        boundary = b""
+    grafts = grafts_digest(git_dir)
+    if not boundary and not grafts:
         return ""
-    return hashlib.sha1(boundary, usedforsecurity=False).hexdigest()
+    # Without grafts, the boundary's digest alone, as before grafts were looked at.
+    return hashlib.sha1(
+        boundary + (f"\0{grafts}".encode() if grafts else b""), usedforsecurity=False
+    ).hexdigest()
+
+
+def grafts_digest(git_dir: Path) -> str:
+    """Return a digest of the clone's grafts file ("" without one).
+
+    git and libgit2 both take a commit's parents from ``info/grafts``: editing it rewrites
+    history under every commit id, so whatever was derived from history before is stale.
+    """
+    try:
+        grafts = (_common_dir(git_dir) / "info" / "grafts").read_bytes()
+    except OSError:
+        return ""
+    return hashlib.sha1(grafts, usedforsecurity=False).hexdigest()
 
 
 def is_shallow(repo: pygit2.Repository) -> bool:
@@ -219,9 +244,14 @@ def is_shallow(repo: pygit2.Repository) -> bool:
 
 def _shallow_file(git_dir: Path) -> Path:
     """Return the path of the clone's `shallow` file, shared by all its work trees."""
+    return _common_dir(git_dir) / "shallow"
+
+
+def _common_dir(git_dir: Path) -> Path:
+    """Return the git folder all the clone's work trees share (`shallow`, `info/` live there)."""
     # A linked worktree's git folder holds no `shallow` file: the one its `commondir` file
     # names does, for every worktree. Read there, a deepened clone went unnoticed for good.
     common = git_dir / "commondir"
     with contextlib.suppress(OSError):
         git_dir = git_dir / common.read_text().strip()
-    return git_dir / "shallow"
+    return git_dir

@@ -10,7 +10,8 @@ with HEAD first:
   commit, and index the rest with one ``git log --first-parent --raw`` over ``base..HEAD``.
   New syncs, imports and pulls append; ``git reset --hard`` to an older commit, an amend or
   a rebase truncate back to the fork point; unrelated history (or a changed shallow
-  boundary, or an index of another schema or a damaged file) rebuilds from scratch.
+  boundary or ``info/grafts``, or an index of another schema or a damaged file) rebuilds
+  from scratch.
 
 History is read along the first-parent chain, each commit diffed against its first parent:
 a merge commit counts as one change set that brings in what the merged side changed, so

@@ -114,8 +114,13 @@ class IndexQueries:
         return _entry(row) if row else None
 
     def _hand_made(self) -> bool:
-        """Tell whether any indexed commit is a person's (an unattended archive has none)."""
-        return self._row("SELECT 1 FROM commits WHERE by_hand = 1 LIMIT 1") is not None
+        """Tell whether a person's commit changed an indexed file (an unattended archive has
+        none; nor has a fork whose people only update the code or the watch list)."""
+        found = self._row(
+            "SELECT 1 FROM commits AS c JOIN changes AS x ON x.seq = c.seq "
+            "WHERE c.by_hand = 1 LIMIT 1"
+        )
+        return found is not None
 
     def _by_syncs(
         self,
@@ -215,8 +220,16 @@ class IndexQueries:
         row = self._row("SELECT seq FROM commits WHERE id = ?", (commit,))
         return int(row[0]) if row else None
 
+    def syncs_from(self, since: datetime) -> list[str]:
+        """Return the ids of the indexed syncs whose epoch is at or after since, wherever they
+        lie on the chain (a person's merge or cherry-pick puts a sync after newer ones)."""
+        rows = self._rows(
+            "SELECT id FROM commits WHERE epoch >= ? AND by_hand = 0", (epoch_seconds(since),)
+        )
+        return [str(row[0]) for row in rows]
+
     def newest_commit(self) -> str | None:
-        """Return the id of the newest indexed commit (the last that changed an entity file)."""
+        """Return the id of the newest indexed commit (HEAD's, or the newest on its chain)."""
         row = self._row("SELECT id FROM commits ORDER BY seq DESC LIMIT 1")
         return str(row[0]) if row else None
 

@@ -7,12 +7,13 @@ written back digit for digit by :mod:`archiver.jsonvalue`. A file that does not 
 holds another format, reads as no cache at all.
 
 The first line says what made the file (format, build, the head it covers, the digest of the
-history index copied beside it) and holds a digest of the rest; the second holds the changes
-(entities by number) and the sync log; then each entity version is a line of its own JSON
-(which never holds a raw newline). A build writes back the lines it read as they were: only
-the versions of new commits are encoded, so the hourly write does not re-encode all of
-history. The digest is why a cache restored from CI storage with a flipped byte or a cut
-end reads as none: JSON with a digit changed still parses, and would show a wrong price.
+history index copied beside it, the grafts history was read under) and holds a digest of the
+rest; the second holds the changes (entities by number) and the sync log; then each entity
+version is a line of its own JSON (which never holds a raw newline). A build writes back the
+lines it read as they were: only the versions of new commits are encoded, so the hourly
+write does not re-encode all of history. The digest is why a cache restored from CI storage
+with a flipped byte or a cut end reads as none: JSON with a digit changed still parses, and
+would show a wrong price.
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ class CachedHistory:
     problems: list[str]
     # The digest of the history index copy saved with this file (None: no copy).
     index_digest: str | None = None
+    # The digest of the repository's grafts the history was read under ("": none).
+    grafts: str = ""
     # Entity versions read from the file, each with its line: written back as they were.
     encoded: list[tuple[dict[str, Any], bytes]] = field(default_factory=list, compare=False)
 
@@ -73,6 +76,7 @@ def write_cache(folder: Path, cached: CachedHistory) -> None:
             "build": cached.build,
             "head": cached.head,
             "index": cached.index_digest,
+            "grafts": cached.grafts,
             "digest": digest,
         }
     )
@@ -104,6 +108,7 @@ def read_cache(folder: Path) -> CachedHistory | None:
             syncs=[_read_sync(record) for record in content["syncs"]],
             problems=[str(problem) for problem in content["problems"]],
             index_digest=document["index"],
+            grafts=str(document["grafts"]),
             encoded=list(zip(entities, lines, strict=True)),
         )
     except (OSError, jsonvalue.DecodeError, KeyError, IndexError, TypeError, ValueError):

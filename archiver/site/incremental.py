@@ -11,8 +11,9 @@ cannot serve (:mod:`archiver.history.shallow_fetch`).
 
 Whatever the cache, the pages are the ones a full build writes: a missing cache, a damaged
 one, one written by other code (``build`` digests the archiver's source and the libraries
-that shape a change), or one whose head is not on HEAD's first-parent chain (a rewritten
-branch) is ignored, with a one-line note, and history is read in full.
+that shape a change), one read under other grafts (``info/grafts`` gives commits other
+parents), or one whose head is not on HEAD's first-parent chain (a rewritten branch) is
+ignored, with a one-line note, and history is read in full.
 
 The history index (:mod:`archiver.history.index`) lives inside ``.git``; a cache folder
 outside ``.git/archiver`` also keeps a copy of it, put back in a clone that has none (a CI
@@ -33,7 +34,7 @@ import pygit2
 
 from archiver import jsonvalue
 from archiver.errors import StoreError
-from archiver.history.commits import first_parent_chain, head_id, open_repository
+from archiver.history.commits import first_parent_chain, grafts_digest, head_id, open_repository
 from archiver.history.index import INDEX_FILE
 from archiver.history.partial_clone import BlobReader
 from archiver.history.shallow_fetch import (
@@ -121,6 +122,7 @@ def derived_history(repo_path: str | Path, cache_dir: Path) -> DerivedHistory:
             derived.syncs,
             derived.problems,
             index_digest,
+            grafts_digest(git_dir),
             derived.encoded,
         )
         try:
@@ -177,6 +179,11 @@ def _unusable(repo: pygit2.Repository, cached: CachedHistory | None, head: str) 
         return "no readable site cache: history read in full"
     if cached.build != build_digest():
         return "the site cache was made by another version of the archiver: history read in full"
+    if cached.grafts != grafts_digest(Path(repo.path)):
+        return (
+            "the repository's grafts (info/grafts) changed since the site cache was made: "
+            "history read in full"
+        )
     if not head or not _on_chain(repo, head, cached.head):
         return (
             f"the site cache covers {cached.head[:12]}, not an ancestor of HEAD "
