@@ -17,6 +17,8 @@ Errors are `archiver.ArchiverError` and its subclasses (archiver.errors).
 from __future__ import annotations
 
 import importlib
+import sys
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -83,3 +85,29 @@ def __getattr__(name: str) -> Any:
     if name in _EXPORTS:
         return getattr(importlib.import_module(_EXPORTS[name]), name)
     raise AttributeError(f"module 'archiver' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """List the public names too (PEP 562): `help(archiver)` documents what dir() lists, and
+    the lazy names were in none of it (only `__all__`, cut short, under DATA)."""
+    return sorted({*globals(), *__all__})
+
+
+class _Package(ModuleType):
+    """The package, whose public `sync` stays the function once archiver/sync.py is loaded.
+
+    Importing a submodule binds it as an attribute of its package: `archiver.sync` became
+    the module archiver/sync.py as soon as anything imported it (`archiver.SyncOptions`
+    does, as does the first `archiver.sync`), and `archiver.sync("archive")` then raised
+    TypeError ('module' object is not callable). The module stays in sys.modules, for
+    `from archiver.sync import ...` and importlib.import_module("archiver.sync") (not
+    `import archiver.sync as m`, which reads the attribute: the function).
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, ModuleType) and name in _EXPORTS:
+            return  # A submodule named as a public name: __getattr__ answers the name.
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,12 +22,13 @@ from archiver.upstream.fetch import Response
 
 def import_captures(
     repo: str | Path,
-    paths: Iterable[str | Path],
+    paths: Iterable[str | Path] | str | Path,
     options: SyncOptions | None = None,
     on_response: Callable[[Response], None] | None = None,
     on_log: Callable[[Capture, SyncLog], None] | None = None,
 ) -> list[SyncLog]:
-    """Import captures oldest first, each as one sync at its capture time's epoch.
+    """Import captures (paths, or one path) oldest first, each as one sync at its capture
+    time's epoch.
 
     Each capture is served to the sync's HTTP client in-process (``ReplayTransport``: the
     replay server's replies without a socket) and synced exactly like a live sync; sources
@@ -37,6 +39,10 @@ def import_captures(
     import, nothing written), then read again just before its own sync: one capture's
     responses are held at a time, so a year of captures takes the memory of one.
     """
+    if isinstance(paths, str | os.PathLike):
+        # One capture given as itself: text was read a character at a time ("/: not a
+        # regular file"), and a Path raised TypeError.
+        paths = [paths]
     checked = sorted((check_capture(path) for path in paths), key=_import_order)
     _refuse_future(checked, datetime.now(UTC))
     _refuse_foreign_urls(checked)

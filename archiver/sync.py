@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
+import numbers
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,13 +25,15 @@ from archiver.archive.unread_parts import read_unread_since, unread_since_text
 from archiver.archive.unseen import archived_models, unseen_endpoints
 from archiver.archive.zdr_ledger import LEDGER_PATH, ledger_write
 from archiver.canonical import blob_id
+from archiver.errors import ArchiverError
 from archiver.gc_pause import paused_gc
 from archiver.telemetry import TelemetryWriter, packer, telemetry_writes
-from archiver.times import hour_epoch
+from archiver.times import given_time, hour_epoch
 from archiver.upstream import sources
 from archiver.upstream.entities import Observed, Observer, Variant, catalog_variants
 from archiver.upstream.extra_sources import EXTRA_SOURCES, ExtraSources, fetch_extra_sources
 from archiver.upstream.fetch import Fetcher, FetchPolicy, Response
+from archiver.upstream.loop import run_to_end
 from archiver.upstream.provider_choice import ArchivedProviders
 from archiver.upstream.references import archivable
 from archiver.upstream.schedule import Schedule
@@ -67,6 +69,13 @@ class SyncOptions:
     telemetry_writer: TelemetryWriter = field(default_factory=TelemetryWriter)
     # Paths whose 404 means "not offered here" (a capture that did not record them), not a failure.
     optional_sources: frozenset[str] = OPTIONAL_SOURCES
+
+    def __post_init__(self) -> None:
+        # The guard against half-empty listings: NaN (which --max-removal-share's range let
+        # through) compared false with every count and removed all a listing left out.
+        share = self.max_removal_share
+        if not isinstance(share, numbers.Real) or not 0 <= share <= 1:
+            raise ArchiverError(f"max_removal_share {share!r} is not a share from 0 to 1")
 
 
 @dataclass(frozen=True)
@@ -127,7 +136,7 @@ def fetch_upstream(
     observer = Observer(pack_figures=packer("endpoint"), archived_providers=providers)
     extras = FetchExtras()
     with paused_gc():
-        asyncio.run(fetch_sources(options, observer, record, on_planned, unseen, schedule, extras))
+        run_to_end(fetch_sources(options, observer, record, on_planned, unseen, schedule, extras))
         observed = observer.observed()
     # The hour is fixed once the data is in: a push retried past the hour files it in this one.
     options = dataclasses.replace(options, epoch=hour_epoch(options.epoch))
@@ -142,6 +151,8 @@ def sync(
 ) -> SyncLog:
     """Sync OpenRouter into the archive at repo; return the sync log (commit_id None: no change)."""
     options = options or SyncOptions()
+    if options.epoch is not None:  # Naive: UTC, as hour_epoch reads it; not a TypeError.
+        options = dataclasses.replace(options, epoch=given_time(options.epoch, "epoch"))
     store = Store(repo)
     with store.lock("sync"):
         # Every refusal comes before the fetch: at once, not after a minute of fetching.

@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
-from archiver.errors import ArchiverError
+from archiver.errors import ArchiverError, StoreError
 from archiver.times import stamp
 
 # The version of the files' grammar and layout (data/README.md, "Format versions"); the
@@ -82,6 +82,23 @@ def kind_root(repo_path: str | Path, kind: str) -> Path:
     if not KIND_NAME.fullmatch(kind):
         raise ArchiverError(f"unknown telemetry kind {kind!r}; expected one of {', '.join(KINDS)}")
     return Path(repo_path) / ROOT / kind
+
+
+def archive_top(repo_path: str | Path) -> Path:
+    """Return the archive a caller named: the top of the work tree a folder lies at or below
+    (as git, `History` and the command line find it); a folder in no work tree as given.
+
+    Given `archive/data` the readers looked for `archive/data/data/telemetry`, and given a
+    path that is not there, for nothing: either way no samples, as if none were recorded.
+    """
+    given = Path(repo_path)
+    resolved = given.resolve()
+    if not resolved.is_dir():
+        raise StoreError(f"{given} is not a git repository; check the path to the archive")
+    for folder in (resolved, *resolved.parents):
+        if (folder / ".git").exists():  # A folder, or a linked work tree's file.
+            return given if folder == resolved else folder
+    return given  # A bare repository or a copy of the files: read what is there.
 
 
 def day_folders(root: Path, start: str, end: str) -> list[Path]:

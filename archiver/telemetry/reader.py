@@ -32,6 +32,7 @@ from archiver.telemetry.codec import (
     segments,
 )
 from archiver.telemetry.layout import (
+    archive_top,
     day_files,
     day_folders,
     digest,
@@ -71,14 +72,14 @@ def endpoint_series(
     repo_path: str | Path, endpoint_id: str, since: When = None, until: When = None
 ) -> list[Sample]:
     """Return an endpoint's telemetry samples, oldest first, from since to until (inclusive)."""
-    return series(repo_path, "endpoint", endpoint_id, since, until)
+    return series(archive_top(repo_path), "endpoint", endpoint_id, since, until)
 
 
 def model_series(
     repo_path: str | Path, model_key: str, since: When = None, until: When = None
 ) -> list[Sample]:
     """Return a model's telemetry samples (benchmarks.design_arena), oldest first."""
-    return series(repo_path, "model", model_key, since, until)
+    return series(archive_top(repo_path), "model", model_key, since, until)
 
 
 def series(
@@ -194,15 +195,8 @@ def time_bound(when: When, label: str) -> str:
     `archiver changes` reads it (epochs are whole seconds; 18:00:00.5 is after 18:00:00)."""
     if when is None:
         return "" if label == "since" else "~"
-    if isinstance(when, str):
-        try:
-            when = datetime.fromisoformat(when.replace("Z", "+00:00"))
-        except ValueError:
-            raise ArchiverError(
-                f"{label} {when!r} is not an ISO 8601 time; try 2026-07-17 or 2026-07-17T18:00Z"
-            ) from None
-    else:
-        when = given_time(when, label)  # A date too; anything else a one-line error.
+    # ISO text or a date as History reads them (UTC); anything else a one-line error.
+    when = given_time(when, label)
     if label == "since" and when.microsecond:
         try:
             when = when.replace(microsecond=0) + timedelta(seconds=1)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import numbers
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator
@@ -26,9 +27,10 @@ import orjson
 
 from archiver import jsonvalue
 from archiver.backoff import backoff_delay, retry_after_seconds
-from archiver.errors import FetchError, UpstreamDataError
+from archiver.errors import ArchiverError, FetchError, UpstreamDataError
 from archiver.jsonrepair import parse_body
 from archiver.upstream.coding import GzipBody, body_coding
+from archiver.upstream.sources import checked_base_url
 
 USER_AGENT = "openrouter-archiver (+https://github.com/openrouter-archiver)"
 # Statuses worth another try: throttling, timeouts and server-side trouble.
@@ -62,6 +64,14 @@ class FetchPolicy:
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
     # Seconds from the first request after which nothing more is fetched; None: no deadline.
     deadline: float | None = DEFAULT_DEADLINE
+
+    def __post_init__(self) -> None:
+        # No slot to fetch in waited until the deadline (twenty minutes, holding the
+        # repository's lock; None: for ever); a negative count raised ValueError from asyncio.
+        if not isinstance(self.concurrency, numbers.Real) or not self.concurrency >= 1:
+            raise ArchiverError(
+                f"FetchPolicy(concurrency={self.concurrency!r}): give 1 or more requests at once"
+            )
 
 
 @dataclass(frozen=True)
@@ -108,7 +118,7 @@ class Fetcher:
         on_response: ResponseHook | None = None,
         on_planned: Callable[[int], None] | None = None,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
+        self.base_url = checked_base_url(base_url).rstrip("/")
         self.policy = policy or FetchPolicy()
         self._transport = transport
         self._on_response = on_response

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 from typing import Literal
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
+
+from archiver.errors import ArchiverError
 
 DEFAULT_BASE_URL = "https://openrouter.ai"
 BASE_URL_VARIABLE = "ARCHIVER_BASE_URL"
@@ -57,6 +59,30 @@ def source_path(url: str) -> str:
     if path.startswith(_DOCUMENTED_PREFIX) and path.endswith(_DOCUMENTED_SUFFIX):
         return DOCUMENTED_ENDPOINTS if path.count("/") > 4 else path
     return path
+
+
+def checked_base_url(url: str) -> str:
+    """Return a base URL a sync can fetch from, or raise ArchiverError saying why not.
+
+    httpx refused some while making the client (a port that is no number, 999.999.999.999)
+    and the socket others at the first request (a port past 65535): a traceback out of the
+    fetch's task group, not a line. Any other scheme than http(s) fails every request.
+    """
+    import httpx  # Here: the command line reads this module's names at every start.
+
+    try:
+        parsed = httpx.URL(url)
+        urlsplit(url).port  # noqa: B018  (ValueError for a port outside 0-65535)
+    except (httpx.InvalidURL, ValueError, TypeError) as error:
+        reason = str(error)
+    else:
+        ok = parsed.scheme in ("http", "https") and parsed.host
+        reason = "" if ok else "not an http(s) address with a host"
+    if reason:
+        raise ArchiverError(
+            f"base URL {url!r} cannot be fetched from: {reason}; give one like {DEFAULT_BASE_URL}"
+        )
+    return url
 
 
 def base_url_from_environment() -> str:
