@@ -159,6 +159,9 @@ class SheetCache:
 
     def __init__(self) -> None:
         self._sheets: dict[str, Sheet] = {}
+        # Keys each cached sheet holds, counted as it came in (a sheet is changed only taken
+        # out, see load): summing them at every remember made a sync's ~270 files quadratic.
+        self._keys: dict[str, int] = {}
 
     def load(self, blob: str, read: ReadBlob, *, keep: bool) -> Sheet:
         """Return the parsed file of a blob (taken out of the cache unless keep: it will change).
@@ -166,6 +169,8 @@ class SheetCache:
         A sheet kept for reading has no body; one taken out to change gets its body back.
         """
         sheet = self._sheets.get(blob) if keep else self._sheets.pop(blob, None)
+        if not keep:
+            self._keys.pop(blob, None)
         if sheet is None:
             sheet = parse_sheet(read(blob))
             if keep:
@@ -179,7 +184,10 @@ class SheetCache:
         # Its state is what saves the next sync a parse; its body is the bulk of a day file,
         # which its blob holds: reading that back is an inflate, not a parse.
         sheet.body = b""
-        sheets = self._sheets
-        sheets[blob] = sheet
-        while len(sheets) > 1 and sum(len(s.state) for s in sheets.values()) > SHEET_CACHE_KEYS:
-            del sheets[next(iter(sheets))]
+        sheets, keys = self._sheets, self._keys
+        sheets[blob], keys[blob] = sheet, len(sheet.state)
+        held = sum(keys.values())
+        while len(sheets) > 1 and held > SHEET_CACHE_KEYS:
+            oldest = next(iter(sheets))
+            del sheets[oldest]
+            held -= keys.pop(oldest)

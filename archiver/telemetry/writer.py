@@ -392,7 +392,7 @@ class _Kind:
 
     def _note_dropped(self, key: str, before: Leaves | None, now: Leaves) -> None:
         """Note the top-level fields a still-observed key had and no longer sends."""
-        if not before or before.keys() <= now.keys():
+        if not before or before is now or before.keys() <= now.keys():  # (is: leaves stand)
             return
         kept = {column.partition("/")[0] for column in now}
         for field_name in sorted({c.partition("/")[0] for c in before} - kept):
