@@ -271,12 +271,13 @@ def _chunks(lines: list[str], link: str | None = None) -> list[str]:
     chunks: list[str] = []
     current = ""
     every = [*lines, link] if link else lines
+    last_room = MESSAGE_LIMIT - MORE_ROOM - len(link or "")
     for index, line in enumerate(every):
         # The last message keeps room for the note of what was left out and the link: cut
         # short, it said "see the site" and dropped the one line that linked it.
         last = len(chunks) == MAX_MESSAGES - 1
-        room = MESSAGE_LIMIT - (MORE_ROOM + len(link or "") if last else 0)
-        line = line if len(line) <= room else line[: room - 1] + "\u2026"
+        room = last_room if last else MESSAGE_LIMIT
+        line = _cut(line, room)
         if current and len(current) + 1 + len(line) > room:
             if last:
                 left = sum(1 for rest in every[index:] if rest.startswith("- "))
@@ -285,9 +286,17 @@ def _chunks(lines: list[str], link: str | None = None) -> list[str]:
                 chunks.append("\n".join([current, *ending]))
                 return chunks
             chunks.append(current)
+            # The line starts the next message: the last one's room if that is the last (cut
+            # for a message before, it made the last one, note and link added, over 2,000).
+            line = _cut(line, last_room) if len(chunks) == MAX_MESSAGES - 1 else line
             current = ""
         current = f"{current}\n{line}" if current else line
     return [*chunks, current] if current else chunks
+
+
+def _cut(line: str, room: int) -> str:
+    """Return a line cut to `room` characters, an ellipsis ending what was cut."""
+    return line if len(line) <= room else line[: room - 1] + "\u2026"
 
 
 def _inert(text: str) -> str:

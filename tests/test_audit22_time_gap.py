@@ -248,7 +248,7 @@ def test_the_site_builds_across_the_gap_and_its_uptime_line_breaks_at_it(
         assert report.epoch == (GAP[-1] if at is None else GAP[2])
     # Before the first sync: one line, the time spelled as every other message spells it.
     early = cli(gap.path, "site", "--out", str(tmp_path / "early"), "--at", "2026-07-01")
-    one_line_refusal(early, "no sync at or before 2026-07-01T00:00:00Z")
+    one_line_refusal(early, "2026-07-01T00:00:00Z is before the archive began")
     points = tuple((parse_time(when), value) for when, value in uptime_series(gap.path, key))
     block = telemetry_block(EndpointMetrics((), uptime=points), GAP[-1])
     assert block is not None

@@ -100,7 +100,7 @@ def _take_output_lock(path: Path, out: Path, wait: float) -> int:
                 "can be written, then run again"
             ) from error
         try:
-            _acquire(descriptor, path, str(out), max(0.0, deadline - time.monotonic()))
+            _acquire(descriptor, path, str(out), max(0.0, deadline - time.monotonic()), wait)
             if _is_file_at(descriptor, path):
                 return descriptor
         except BaseException:
@@ -130,8 +130,12 @@ def _open(path: Path, root: str | Path) -> int:
         ) from error
 
 
-def _acquire(descriptor: int, path: Path, subject: str, wait: float) -> None:
-    """Take the flock, polling for up to `wait` seconds; raise StoreError if still held."""
+def _acquire(
+    descriptor: int, path: Path, subject: str, wait: float, waited: float | None = None
+) -> None:
+    """Take the flock, polling for up to `wait` seconds; raise StoreError if still held,
+    saying the whole wait (`waited`, else `wait`) as a person would: 5 s, not 4.99996 s,
+    the time an output lock had left."""
     deadline = time.monotonic() + wait
     while True:
         try:
@@ -141,8 +145,9 @@ def _acquire(descriptor: int, path: Path, subject: str, wait: float) -> None:
             if time.monotonic() >= deadline:
                 break
             time.sleep(POLL_SECONDS)
+    said = round(wait if waited is None else waited, 1)
     raise StoreError(
-        f"{subject} is in use by another archiver run ({_holder(path)}); waited {wait:g} s. "
+        f"{subject} is in use by another archiver run ({_holder(path)}); waited {said:g} s. "
         "Run again when it has finished (its lock ends with its process)"
     )
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from archiver.cli import main
-from archiver.cli.common import IsoTime, repo_option, reports_errors
+from archiver.cli.common import IsoTime, OneLineError, repo_option, reports_errors
 from archiver.textsafe import one_line
 from archiver.times import minute_text
 
@@ -77,6 +77,14 @@ def site(
     if cache is None or at is not None:
         # Read in full: a shallow clone's root would pass for a sync adding everything.
         fetch_history_after(repo, None)
+    if at is not None:
+        from archiver.history.pricing import PriceLookupError, check_archive_covers
+
+        try:
+            # Before the first sync: exit 1 naming it, as `show --at` and `price` do.
+            check_archive_covers(repo, at)
+        except PriceLookupError as error:
+            raise OneLineError(str(error)) from error
     report = build_site(repo, out, at=at, base_url=address, cache=cache)
     epoch = minute_text(report.epoch) if report.epoch else "no sync yet"
     click.echo(f"Built {one_line(str(report.out_dir))} from the sync of {epoch}")

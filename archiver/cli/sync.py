@@ -13,6 +13,7 @@ import click
 from archiver.archive.synclog import SyncLog
 from archiver.cli import main
 from archiver.cli.common import (
+    CommandFailed,
     Finite,
     IsoTime,
     PartialFailure,
@@ -130,6 +131,7 @@ def sync(
         raise click.UsageError("--keepalive-days needs --push")
     # The summary file is written after the summary is shown, whatever becomes of the output.
     finish_whatever_becomes_of_output()
+    _check_summary_file(summary_file)
 
     options = SyncOptions(
         base_url=base_url,
@@ -198,8 +200,9 @@ def _sync_and_push(
     print_summary(result.log, options.base_url)
     if result.commit_id:
         click.echo(f"  pushed {result.commit_id[:12]} to {remote} in {result.rounds} round(s)")
-    _write_summary(summary_file, summary_markdown(result.log, result=result))
+    # The base first: a summary that cannot be written must not leave notify without it.
     _write_step_output(result.base)
+    _write_summary(summary_file, summary_markdown(result.log, result=result))
     return result.log
 
 
@@ -224,12 +227,32 @@ def _append_summary(path: Path | None, log: SyncLog) -> None:
         _write_summary(path, summary_markdown(log))
 
 
+def _check_summary_file(path: Path | None) -> None:
+    """Refuse, before anything is fetched, a summary file that cannot be opened to append
+    (a missing folder, a read-only place): found after the commit, exit 3 said "run again"
+    of a sync that had done its work (README: 3 is a sync that could not run at all)."""
+    if path is not None:
+        try:
+            path.open("a", encoding="utf-8").close()
+        except OSError as error:
+            raise CommandFailed(
+                f"cannot append to the summary file {path}: {error.strerror or error}; "
+                "give --summary-file (GITHUB_STEP_SUMMARY) a file that can be written"
+            ) from error
+
+
 def _write_summary(path: Path | None, markdown: str) -> None:
-    """Append Markdown to the summary file, if any."""
+    """Append Markdown to the summary file, if any (a full disk: say the sync is kept)."""
     if path is not None:
         from archiver.publish import append_summary
 
-        append_summary(markdown, path)
+        try:
+            append_summary(markdown, path)
+        except OSError as error:
+            raise CommandFailed(
+                f"the sync's work is kept, but its summary could not be appended to {path}: "
+                f"{error.strerror or error}"
+            ) from error
 
 
 def _not_offered(response: Response) -> bool:

@@ -68,13 +68,18 @@ def check_out_recent(root: Path, days: int) -> RecentTelemetry:
     before the newest `days` days of HEAD's telemetry; git checks out (and fetches) the rest."""
     if days < 1:
         raise StoreError("keep at least one day of telemetry")
-    if not root.is_dir() or pygit2.discover_repository(str(root)) is None:
+    found = pygit2.discover_repository(str(root)) if root.is_dir() else None
+    if found is None:
         # libgit2's own words ("Repository not found") came out as a damaged repository.
         raise StoreError(f"{root} is not a git repository; clone the archive there first")
-    folders = day_folders_at_head(pygit2.Repository(str(root)))
-    last = max((start for _, start in folders), default=None)
-    # More days than the calendar holds before the newest: all of them.
-    first = last - min(timedelta(days=days - 1), last - date.min) if last is not None else None
+    repo = pygit2.Repository(found)
+    _refuse_other_work_tree(root, repo)
+    folders = day_folders_at_head(repo)
+    starts = [start for _, start in folders]
+    last = max(starts, default=None)
+    # More days than the archive holds (`--days 100000000000000000000`): all of them, from
+    # its first day; timedelta could not hold such a count (a "date outside years" error).
+    first = last - timedelta(days=min(days - 1, (last - min(starts)).days)) if last else None
     # A folder holds a day, or a week from its Monday (model variants): kept if it reaches
     # into the days kept.
     kept = sorted(
@@ -85,6 +90,25 @@ def check_out_recent(root: Path, days: int) -> RecentTelemetry:
     patterns = (*_BASE_PATTERNS, *(f"/{path}/" for path in kept))
     _git(root, "sparse-checkout", "set", "--no-cone", "--stdin", stdin="\n".join(patterns))
     return RecentTelemetry(first, last, patterns)
+
+
+def _refuse_other_work_tree(root: Path, repo: pygit2.Repository) -> None:
+    """Refuse a repository that is not an archive's work tree at root: a folder inside a
+    person's project (or home folder under git) found that repository, and its work tree
+    was switched to a sparse checkout. An archive's HEAD holds data/README.md (every sync
+    writes it; a fresh fork of the project carries it) or its telemetry."""
+    top = Path(repo.workdir).resolve() if repo.workdir else None
+    if top != root.resolve():
+        raise StoreError(
+            f"{root} is not the top of a git work tree ({top or 'a bare repository'} is the "
+            "repository git finds there); give --repo the archive's folder"
+        )
+    head = None if repo.head_is_unborn else repo.head.peel(pygit2.Commit).tree
+    if head is None or not ("data/README.md" in head or ROOT in head):
+        raise StoreError(
+            f"{root} is not an archive (its HEAD holds no data/README.md); checkout-recent "
+            "changes only an archive's work tree: give --repo the archive's folder"
+        )
 
 
 def _days_held(path: str) -> int:
