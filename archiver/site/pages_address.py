@@ -25,6 +25,9 @@ CNAME_FILE = "CNAME"
 # the `%` of an escape already made; anything else (a space, `é`) is percent-encoded.
 PATH_SAFE = "/!$&'()*+,;=:@-._~%"
 LONE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+# The site's front page: a path naming it (as a browser's address bar may show the site's
+# address) names the site's folder; kept, every link grown from it led nowhere.
+FRONT_PAGE = "/index.html"
 HOST = re.compile(r"[a-z0-9.-]+(:[0-9]*)?|\[[0-9a-f:.]+\](:[0-9]*)?")
 
 
@@ -85,7 +88,8 @@ def _absolute(address: str) -> str:
     parts = urlsplit(address if "://" in address else f"https://{address}")
     if parts.scheme.lower() not in ("http", "https") or not HOST.fullmatch(_host(parts.netloc)):
         raise ArchiverError(f"{address!r} is not a web address; give one like https://example.com/")
-    return _with_slash(f"{parts.scheme.lower()}://{_host(parts.netloc)}{_path(parts.path)}")
+    path = _folder(_path(parts.path))
+    return _with_slash(f"{parts.scheme.lower()}://{_host(parts.netloc)}{path}")
 
 
 def _relative(address: str) -> str:
@@ -93,7 +97,7 @@ def _relative(address: str) -> str:
     if urlsplit(address).scheme:
         # `javascript:x/` or `localhost:8000`: a link made from it names a scheme, not a path.
         raise ArchiverError(f"{address!r} is not a web address; give one like https://example.com/")
-    return _with_slash(_path(address))
+    return _with_slash(_folder(_path(address)))
 
 
 def _host(netloc: str) -> str:
@@ -108,6 +112,12 @@ def _host(netloc: str) -> str:
 def _path(path: str) -> str:
     """Return a path as a link holds it: a space as %20, `é` as %C3%A9, an escape as it is."""
     return quote(LONE_PERCENT.sub("%25", path), safe=PATH_SAFE)
+
+
+def _folder(path: str) -> str:
+    """Return a path with the front page it ends in (`/archive/index.html`) taken off."""
+    trimmed = path.rstrip("/")
+    return trimmed.removesuffix(FRONT_PAGE) if trimmed.endswith(FRONT_PAGE) else path
 
 
 def _with_slash(address: str) -> str:
