@@ -139,7 +139,10 @@ def _parse_commit(block: bytes) -> LogCommit:
         id=commit_id,
         parents=tuple(parents.split()),
         time=int(time),
-        trailer=trailer.split("\x1d")[0].strip(),
+        # The last of several (`git commit --amend --trailer` adds one below the sync's own),
+        # as pygit2 reads it for the sync log, notify and the export: taking the first, the
+        # index dated the sync otherwise, and notify found no change at the epoch it asked.
+        trailer=trailer.split("\x1d")[-1].strip(),
         records=tuple(records),
     )
 
