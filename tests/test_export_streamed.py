@@ -15,6 +15,7 @@ folders, not bytes.
 
 from __future__ import annotations
 
+import os
 import random
 import subprocess
 import sys
@@ -180,3 +181,20 @@ def test_a_damaged_folder_is_reported_and_the_others_written(
     assert len(report.problems) == 1, report.problems
     assert str(damaged) in report.problems[0] and "\n" not in report.problems[0]
     assert report.rows[TABLE] == archive.rows - 24 * KEYS
+
+
+def test_the_reader_processes_run_the_exports_code_from_any_folder(
+    archive: Archive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `python -c` puts the current folder first on sys.path: run from a folder holding
+    # another `archiver` (a checkout of another version), the readers imported that one.
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip("one core: the folders are read on threads, no process is started")
+    other = tmp_path / "elsewhere" / "archiver"
+    other.mkdir(parents=True)
+    (other / "__init__.py").write_text('raise SystemExit("another archiver was imported")\n')
+    monkeypatch.chdir(other.parent)
+    monkeypatch.setattr(folder_reader, "PROCESSES_FROM_BYTES", 0)
+    report = export_parquet(archive.repo, tmp_path / "export")
+    assert not report.problems, report.problems
+    assert report.rows[TABLE] == archive.rows

@@ -146,8 +146,10 @@ def read_unit(files: TelemetryFiles, kind: str, unit: series.Unit) -> Any:
 def _start(files: TelemetryFiles) -> subprocess.Popen[bytes]:
     """Start a reader process on the archive's telemetry (it imports what this one does)."""
     environment = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    # -P: `-c` would put the current folder first on the path, and from a folder holding
+    # another `archiver` (a checkout of another version) the readers would run that code.
     process = subprocess.Popen(
-        [sys.executable, "-c", "from archiver.export.folder_reader import main; main()"],
+        [sys.executable, "-P", "-c", "from archiver.export.folder_reader import main; main()"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         env=environment,
