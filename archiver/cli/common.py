@@ -148,7 +148,27 @@ def _trusted_repo(ctx: click.Context, param: click.Parameter, value: Path) -> Pa
     subfolder of a work tree stands for its top, so that the work tree is read where the
     history is (only a folder of an archive's data/, for a command that creates one)."""
     trust_as_git_does(value.resolve())
-    return work_tree_top(value, archive_only=ctx.command.name in _CREATING)
+    creating = ctx.command.name in _CREATING
+    top = work_tree_top(value, archive_only=creating)
+    if not creating and top != value and not _holds_archive(top):
+        # A folder inside a person's own project (or home folder under git): the readers
+        # wrote their history index into that repository's .git and read it as an archive.
+        raise click.BadParameter(
+            f"{value} is a folder inside the git repository {top}, which is not an archive "
+            "(its HEAD holds no data/README.md); give the archive's folder"
+        )
+    return top
+
+
+def _holds_archive(top: Path) -> bool:
+    """Tell whether HEAD of the work tree at top holds an archive's data/README.md (every
+    sync writes it; a fresh fork of the project carries it) or its telemetry."""
+    try:
+        repo = pygit2.Repository(str(top))
+        tree = None if repo.head_is_unborn else repo.head.peel(pygit2.Commit).tree
+    except pygit2.GitError:
+        return True  # Damaged or another user's: the command's own check says so.
+    return tree is not None and ("data/README.md" in tree or "data/telemetry" in tree)
 
 
 def repo_option(command: F) -> F:

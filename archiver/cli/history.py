@@ -102,7 +102,15 @@ def show(repo: Path, category: Category, key: str | None, at: datetime | None, w
         except PriceLookupError as error:
             raise OneLineError(str(error)) from error
     if whole:
-        _echo_json(category_at(repo, category, at))
+        # A file a person committed that is not an entity costs itself, as in `changes` and
+        # the site: the rest printed, a problem line naming it, exit 1 (it printed nothing).
+        problems: list[str] = []
+        _echo_json(category_at(repo, category, at, problems))
+        for problem in problems:
+            click.echo(f"problem: {one_line(problem)}", err=True)
+        if problems:
+            plural = "s were" if len(problems) > 1 else " was"
+            raise PartialFailure(f"{len(problems)} {category} file{plural} left out")
         return
     assert key is not None
     entity = entity_at(repo, category, archived_key(category, key), at)

@@ -131,13 +131,14 @@ def dollars(amount: Decimal) -> str:
 
 
 def signed_percent(value: Decimal) -> str:
-    """Return a change in percent to one decimal, with its sign: -60.7%, +12.5%."""
+    """Return a change in percent to one decimal, with its sign: -60.7%, +12.5%; a move too
+    small to show keeps its direction, +0.0% (a rise read "0.0%" where a cut read "-0.0%")."""
     try:
         rounded = value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
     except InvalidOperation:
         # Past the context's 28 digits (a price of 1e400 upstream): E notation, no traceback.
         return f"{'+' if value > 0 else ''}{value:.1e}%"
-    return f"{'+' if rounded > 0 else ''}{rounded}%"
+    return f"{'+' if value > 0 else ''}{rounded}%"
 
 
 def _unseen(

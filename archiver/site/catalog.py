@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from archiver.history.classify import decimal_price
+from archiver.history.price_sheet import ROUTED
 from archiver.site.context import Entity, Projection
 from archiver.site.formats import money, per_million
 from archiver.site.metrics import EndpointMetrics
@@ -80,6 +81,13 @@ def build_catalog(
     )
 
 
+def _routed(pricing: Mapping[str, Any]) -> str | None:
+    """Return what `archiver price` says of OpenRouter's -1 token prices (priced by the model
+    a request is routed to), else None: the grid and the page read an en dash, "no price"."""
+    prices = [decimal_price(pricing.get(name)) for name in ("prompt", "completion")]
+    return ROUTED if any(price is not None and price < 0 for price in prices) else None
+
+
 def unit_price(display: Any) -> str | None:
     """Return what an endpoint priced per unit only (no tokens) costs, else None.
 
@@ -111,7 +119,7 @@ def endpoint_row(
     model = projection.models.get(model_key, {})
     provider_key = as_text(entity.get("provider_info")) or ""
     pricing = as_mapping(entity.get("pricing"))
-    unit_price_text = unit_price(entity.get("display_pricing"))
+    unit_price_text = unit_price(entity.get("display_pricing")) or _routed(pricing)
     if unit_price_text is not None:
         # Priced per minute, image or request: token prices would read as $/Mtok wrongly.
         pricing = {}

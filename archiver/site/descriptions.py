@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
+from archiver.history.price_sheet import ROUTED
 from archiver.site.formats import count, moment, money
 from archiver.site.rows import EndpointRow, ModelRow, ProviderRow
 
@@ -79,7 +80,8 @@ def model_description(model: ModelRow) -> str:
 def endpoint_description(row: EndpointRow) -> str:
     """Return an endpoint page's description: its prices and context, then its history."""
     if row.unit_price:
-        prices = f"priced {row.unit_price}"
+        # Routed (-1): ROUTED says "priced by ..." itself.
+        prices = row.unit_price if row.unit_price == ROUTED else f"priced {row.unit_price}"
     else:
         prices = f"input {money(row.input)}, output {money(row.output)} per million tokens"
     context = f", context {count(row.context)} tokens" if row.context else ""
