@@ -11,6 +11,7 @@ import copy
 import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -271,3 +272,20 @@ def eighth_base(tmp_path_factory: pytest.TempPathFactory, small_captures: list[C
     repo = tmp_path_factory.mktemp("eighth-base") / "archive"
     assert sync_small(repo, _eighth(small_captures)[0]).commit_id
     return repo
+
+
+def small_cut_at(hour: datetime, step: int = 16) -> Capture:
+    """Return the first small capture cut to every step-th model and the first listing's
+    model (so at least one endpoint listing answers), dated at hour."""
+    whole = read_capture(SMALL_DAILY[0])
+    keys = some_models(whole, step) | first_listed_models(whole, 1)
+    return replace(with_models_only(whole, keys), time=hour)
+
+
+def with_first_price_changed(capture: Capture) -> Capture:
+    """Return the capture with its first listed endpoint's prompt price changed."""
+
+    def repriced(endpoint: dict[str, Any]) -> dict[str, Any]:
+        return {**endpoint, "pricing": {**endpoint["pricing"], "prompt": "0.00009"}}
+
+    return with_first_endpoints_edited(capture, [repriced])[0]

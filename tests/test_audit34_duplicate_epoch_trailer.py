@@ -13,34 +13,23 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
-from archiver.capture.files import read_capture
 from archiver.history.versions import changes
 from archiver.notify import newest_syncs
 from archiver.site.syncs import read_syncs
 from tests.archive_helpers import as_person, head
 from tests.small_captures import (
-    SMALL_DAILY,
-    first_listed_models,
-    some_models,
+    small_cut_at,
     sync_small,
-    with_first_endpoints_edited,
-    with_models_only,
+    with_first_price_changed,
 )
 
 HOUR = datetime(2026, 11, 20, 10, tzinfo=UTC)
 
 
-def _repriced(endpoint: dict[str, Any]) -> dict[str, Any]:
-    return {**endpoint, "pricing": {**endpoint["pricing"], "prompt": "0.00009"}}
-
-
 def test_a_second_epoch_trailer_dates_the_sync_alike_in_every_reader(tmp_path: Path) -> None:
-    whole = read_capture(SMALL_DAILY[0])
-    keys = some_models(whole, 16) | first_listed_models(whole, 1)
-    capture = dataclasses.replace(with_models_only(whole, keys), time=HOUR)
-    repriced, _ = with_first_endpoints_edited(capture, [_repriced])
+    capture = small_cut_at(HOUR)
+    repriced = with_first_price_changed(capture)
     repo = tmp_path / "archive"
     assert sync_small(repo, capture).commit_id
     assert sync_small(repo, dataclasses.replace(repriced, time=HOUR + timedelta(hours=1)))

@@ -20,18 +20,16 @@ from typing import Any
 
 import orjson
 
-from archiver.capture.files import Capture, CapturedResponse, read_capture
+from archiver.capture.files import Capture, CapturedResponse
 from archiver.history.versions import entity_at, versions
 from archiver.paths import path_to_key
 from tests.archive_helpers import as_person, git, head
 from tests.small_captures import (
     ENDPOINT_LISTING,
-    SMALL_DAILY,
-    first_listed_models,
-    some_models,
+    small_cut_at,
     sync_small,
     with_first_endpoints_edited,
-    with_models_only,
+    with_first_price_changed,
 )
 
 HOUR = datetime(2026, 11, 20, 10, tzinfo=UTC)
@@ -55,10 +53,6 @@ def _slower(endpoint: dict[str, Any]) -> dict[str, Any]:
     return {**endpoint, "stats": {**endpoint["stats"], "p50_latency": 98765}}
 
 
-def _repriced(endpoint: dict[str, Any]) -> dict[str, Any]:
-    return {**endpoint, "pricing": {**endpoint["pricing"], "prompt": "0.00009"}}
-
-
 def _deletable(repo: Path, kept: str) -> str:
     """Return an endpoint file whose provider serves others too (its record stays as it is)."""
     paths = git(repo, "ls-files", "data/endpoint").split()
@@ -70,13 +64,11 @@ def _deletable(repo: Path, kept: str) -> str:
 def test_the_sync_that_left_a_deleted_file_deleted_removes_it_though_it_wrote_only_telemetry(
     tmp_path: Path,
 ) -> None:
-    whole = read_capture(SMALL_DAILY[0])
-    keys = some_models(whole, 8) | first_listed_models(whole, 1)
-    capture = dataclasses.replace(with_models_only(whole, keys), time=HOUR)
+    capture = small_cut_at(HOUR, 8)
     repo = tmp_path / "archive"
     assert sync_small(repo, capture).commit_id
     slower, (kept,) = with_first_endpoints_edited(capture, [_slower])
-    repriced, _ = with_first_endpoints_edited(capture, [_repriced])
+    repriced = with_first_price_changed(capture)
     path = _deletable(repo, kept)
     endpoint = path_to_key(path)[1]
     as_person(repo, "rm", "-q", path)
