@@ -298,8 +298,10 @@ def _write_feeds(writer: _Writer, site: SiteInfo, catalog: Catalog, timeline: Ti
 def _write_feed_specs(
     writer: _Writer, site: SiteInfo, specs: Iterable[FeedSpec], timeline: Timeline
 ) -> None:
-    """Write each feed a spec describes, dated by the build's epoch, under the site's base URL."""
+    """Write each feed a spec describes, under the site's base URL; a feed with no entry is
+    dated by the archive's first sync (the same every hour, as a feed with entries is)."""
     commits = [group.commit for group in timeline.groups]
+    first = timeline.groups[-1].epoch if timeline.groups else site.epoch
     for spec in specs:
         feed = atom_feed(
             path=spec.path,
@@ -307,7 +309,7 @@ def _write_feed_specs(
             subject=spec.subject,
             cards=spec.cards,
             base_url=site.base_url,
-            updated=site.epoch,
+            updated=first,
             page=spec.page,
             commits=commits,
         )

@@ -54,12 +54,16 @@ def atom_feed(
     """Return an Atom feed of cards (newest first), an entry per sync, at most ENTRIES.
 
     commits: the archive's commits, newest first, which orders two syncs of one hour.
+    updated: the feed's date when it has no entry.
     """
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
     _text(feed, "id", f"{_ID_ROOT}{_iri(subject)}")
     _text(feed, "title", title)
-    _text(feed, "updated", iso(updated or (cards[0].epoch if cards else None)) or _EPOCH0)
+    # Dated by its newest entry (RFC 4287: when it last changed), not by the build: dated by
+    # the build's sync, every feed's bytes changed every hour though its entries had not.
+    newest = max((card.epoch for card in cards), default=updated)
+    _text(feed, "updated", iso(newest) or _EPOCH0)
     _link(feed, _address(base_url, path), "self")
     _link(feed, _address(base_url, page), "alternate")
     author = ET.SubElement(feed, f"{{{ATOM}}}author")
