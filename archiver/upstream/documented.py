@@ -33,6 +33,7 @@ from archiver.errors import UnsafeKeyError
 from archiver.paths import category_dir, path_to_key
 from archiver.textsafe import key_text
 from archiver.upstream.fetch import Response
+from archiver.upstream.listing import continues
 
 KIND = "endpoint_documented"
 # Documented fields that move with traffic: kept as telemetry.
@@ -53,6 +54,10 @@ def read_listing(model_key: str, response: Response) -> tuple[list[dict[str, Any
     items = data.get("endpoints") if isinstance(data, dict) else None
     if not isinstance(items, list):
         return None, f"{label}: expected {{'data': {{'endpoints': [...]}}}} from {response.url}"
+    more = continues(response, ("data", "endpoints"))
+    if more is not None:
+        # One page: read, the endpoints on the other pages would have their figures gone.
+        return None, f"{label}: the response is one page of more ({more}); not used"
     usable = [item for item in items if isinstance(item, dict) and isinstance(item.get("tag"), str)]
     if len(usable) < len(items):
         return None, f"{label}: {len(items) - len(usable)} endpoint(s) without a tag; not used"

@@ -340,8 +340,15 @@ def _observe_catalog(
             entry["endpoint"] = telemetry.split_endpoint(endpoint)[0]
         part[catalog_key(item)] = entry
     observed.parts["model"]["catalog"] = part
-    observed.catalog_whole = is_whole(response, items)
-    observed.whole["model", "catalog"] = observed.catalog_whole
+    observed.catalog_whole = observed.whole["model", "catalog"] = is_whole(response, items)
+    if items and not any("endpoint" in item for item in items):
+        # Upstream renamed or moved the featured endpoint: the endpoints only the catalog
+        # held (a `~` alias's own) would read as gone, and no new model's listing is asked.
+        observed.problems.append(
+            "catalog models: no entry carries 'endpoint' (renamed or moved upstream?); "
+            "featured endpoints not read, no endpoint removed for want of one"
+        )
+        observed.catalog_whole = False  # The model parts it holds are read whole still.
     if _unread(response, items):
         # The catalog names the endpoint listings the provider records come from.
         observed.unread |= {("model", "catalog"), ("provider", "provider_info")}

@@ -2,13 +2,12 @@
 
 Polite: bounded concurrency, timeouts, retries with backoff honouring Retry-After (a 429's
 holds every request, not only the URL that got it).
-Bounded: redirects are never followed (a 3xx is a failure naming its Location, so no
-request leaves the base URL's host); a body is streamed and dropped once it passes
-``max_response_bytes`` decompressed (a gzip bomb costs at most that plus one decoded
-chunk) or holds more values than that allows (LIMIT_BYTES_PER_VALUE); and past the
-``deadline`` (seconds from the first request) every attempt in flight is cancelled, body
-included, and every URL not fetched yet fails without a request, so a body that trickles
-in forever cannot hold the sync.
+Bounded: redirects are never followed (a 3xx is a failure naming its Location, so no request leaves
+the base URL's host); a body is streamed and dropped once it passes ``max_response_bytes``
+decompressed (a gzip bomb costs at most that plus one decoded chunk) or holds more values than that
+allows (LIMIT_BYTES_PER_VALUE); and past the ``deadline`` (seconds from the first request) every
+attempt in flight is cancelled, body included, and every URL not fetched yet fails without a
+request, so a body that trickles in forever cannot hold the sync.
 """
 
 from __future__ import annotations
@@ -49,6 +48,7 @@ DEFAULT_DEADLINE = 1200.0
 LIMIT_BYTES_PER_VALUE = 16
 # Characters of a URL httpx refuses (over 64 KiB) that its failure shows.
 _SHOWN_URL = 200
+_Attempt = tuple[tuple[Any, str | None], int, int, str | None]  # ((body, note), status, ...)
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,7 @@ class Response:
     seconds: float = 0.0
     # What the sync log should say about a body taken as repaired (a lone surrogate).
     note: str | None = None
+    next_page: str | None = None  # A Link header's rel="next": the body is one page of more.
 
     @property
     def ok(self) -> bool:
@@ -194,8 +195,8 @@ class Fetcher:
                 return _failed(url, self._too_late(url), attempt)
             attempt += 1
             try:
-                (data, note), status, size = await self._attempt_in_time(url)
-                return Response(url, data, None, status, attempt, size, note=note)
+                (data, note), status, size, more = await self._attempt_in_time(url)
+                return Response(url, data, None, status, attempt, size, note=note, next_page=more)
             except _Retry as retry:
                 wait = self._wait(attempt, retry.wait)
                 if attempt >= self.policy.attempts:
@@ -209,7 +210,7 @@ class Fetcher:
             except FetchError as error:
                 return _failed(url, error, attempt)
 
-    async def _attempt_in_time(self, url: str) -> tuple[tuple[Any, str | None], int, int]:
+    async def _attempt_in_time(self, url: str) -> _Attempt:
         """Make one attempt (waiting for a slot included), cancelled if the deadline passes."""
         if self._deadline_at is None:
             async with self._gate:
@@ -256,7 +257,7 @@ class Fetcher:
         )
         return FetchError(message, url)
 
-    async def _attempt(self, url: str) -> tuple[tuple[Any, str | None], int, int]:
+    async def _attempt(self, url: str) -> _Attempt:
         """Make one request and parse it, raising _Retry or FetchError on failure."""
         assert self._client is not None, "use Fetcher as an async context manager"
         full = self.base_url + url
@@ -282,7 +283,8 @@ class Fetcher:
             detail = str(exc) or "the connection broke off"
             message = f"{type(exc).__name__} ({detail}) fetching {full}"
             raise _Retry(FetchError(message, url)) from exc
-        return _parse_json(body, reply, full, url), reply.status_code, len(body)
+        more = reply.links.get("next", {}).get("url")
+        return _parse_json(body, reply, full, url), reply.status_code, len(body), more
 
     def _with_cache_buster(self, url: str) -> str:
         """Return the URL with this sync's cache-busting parameter, if the policy wants one."""

@@ -16,6 +16,14 @@ from archiver.upstream.fetch import Response
 # Fields that together mark an item of another listing: a catalog model, a provider endpoint.
 CATALOG_MODEL_MARK = ("permaslug", "endpoint")
 ENDPOINT_MARK = ("model_variant_slug", "provider_info")
+# Envelope members (lower case, without `_` and `-`) by which paginated JSON APIs say that
+# more items follow: `next_cursor`, `has_more`, `links.next`, `pageInfo.hasNextPage`, ...
+_MORE_FOLLOWS = frozenset(
+    {"next", "nextcursor", "nextpage", "nextpagetoken", "nexttoken", "nexturl", "nextlink"}
+    | {"nextoffset", "hasmore", "hasnext", "hasnextpage"}
+)
+# Envelope members that count the whole list: more than the page holds means more follow.
+_TOTALS = frozenset({"total", "totalcount", "totalitems", "totalresults"})
 
 
 def listing_items(
@@ -50,6 +58,15 @@ def listing_items(
             f"taken as another URL's response, not read ({response.url})"
         )
         return None
+    more = continues(response)
+    if more is not None:
+        # One page of a paginated listing (OpenRouter may start paginating any day): taken
+        # whole, every entity on the other pages was removed. Its items are archived; an
+        # entity it lacks is kept, as for a listing cut short.
+        problems.append(
+            f"{label}: the response is one page of more ({more}); only this page was read, "
+            f"nothing it lacks is removed ({response.url})"
+        )
     valid = [item for item in data if _has_fields(item, required)]
     if len(valid) < len(data):
         bad = len(data) - len(valid)
@@ -63,7 +80,52 @@ def is_whole(response: Response | None, items: list[dict[str, Any]] | None) -> b
     if items is None:
         return False
     assert response is not None
-    return len(items) == len(response.data["data"])
+    return len(items) == len(response.data["data"]) and continues(response) is None
+
+
+def continues(response: Response, path: tuple[str, ...] = ("data",)) -> str | None:
+    """Return what says a listing's response is one page of more (a `Link` header with
+    rel="next", an envelope member such as `next_cursor` or `meta.has_more` set, a `total`
+    past the items sent), or None when nothing does. `path` leads to the items' list."""
+    if response.next_page is not None:
+        return f'a Link header names rel="next" {_shown(response.next_page)}'
+    members: list[tuple[str, Any]] = []
+    holder = response.data
+    for step in path:
+        if not isinstance(holder, dict):
+            return None
+        members += [(name, value) for name, value in holder.items() if name != step]
+        holder = holder.get(step)
+    if not isinstance(holder, list):
+        return None
+    # One level down too: `meta`, `pagination`, `links`, `pageInfo` hold them in some APIs.
+    for parent, value in list(members):
+        if isinstance(value, dict):
+            members += [(f"{parent}.{name}", inner) for name, inner in value.items()]
+    for name, value in members:
+        last = name.rsplit(".", 1)[-1].lower().replace("_", "").replace("-", "")
+        if last in _MORE_FOLLOWS and not _unset(value):
+            return f"{name} is {_shown(value)}"
+        past = isinstance(value, int) and not isinstance(value, bool) and value > len(holder)
+        if last in _TOTALS and past:
+            return f"{name} is {value}, the page holds {len(holder)}"
+    return None
+
+
+def _unset(value: Any) -> bool:
+    """Tell whether a member says nothing follows: null, false, 0, empty (or so as text)."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("", "false", "0", "null", "none")
+    return value is None or value is False or value in (0, [], {})
+
+
+def _shown(value: Any) -> str:
+    """Return a value as a one-line problem shows it: short, as JSON."""
+    try:
+        text = jsonvalue.dumps(value).decode()
+    except jsonvalue.EncodeError:
+        return "set"
+    return text if len(text) <= 60 else f"{text[:60]}..."
 
 
 def same_item(one: dict[str, Any], other: dict[str, Any]) -> bool:

@@ -25,6 +25,7 @@ from typing import Any
 from archiver import jsonvalue
 from archiver.canonical import canonical_bytes, order_bytes
 from archiver.upstream.fetch import Response
+from archiver.upstream.listing import continues
 
 # Fields of a listed endpoint the ledger keeps: who it is, not how it performs this hour.
 KEPT_FIELDS = ("provider_name", "name")
@@ -100,6 +101,14 @@ def read_ledger(response: Response) -> ZdrLedger:
         ledger.notes.append(
             f"ZDR list: {skipped} entries without a model_id and tag skipped; the ledger's "
             "members the list lacks are kept"
+        )
+    more = continues(response)
+    if more is not None:
+        # One page of a paginated list: a member on another page has not left ZDR.
+        ledger.skipped = max(ledger.skipped, 1)
+        ledger.notes.append(
+            f"ZDR list: the response is one page of more ({more}); the ledger's members it "
+            "lacks are kept"
         )
     return ledger
 
