@@ -86,6 +86,30 @@ def work_tree_top(path: Path, *, archive_only: bool = True) -> Path:
     return top
 
 
+def refuse_stranger_folder(path: Path) -> Path:
+    """Return the archive a reader was given: a folder of an archive stands for its top;
+    raise StoreError for a folder inside another git repository (a project, a home folder
+    under git) whose HEAD holds no archive, before anything is written into its .git."""
+    top = work_tree_top(path, archive_only=False)
+    if top != path and not holds_archive(top):
+        raise StoreError(
+            f"{path} is a folder inside the git repository {top}, which is not an archive "
+            "(its HEAD holds no data/README.md); give the archive's folder"
+        )
+    return top
+
+
+def holds_archive(top: Path) -> bool:
+    """Tell whether HEAD of the work tree at top holds an archive's data/README.md (every
+    sync writes it; a fresh fork of the project carries it) or its telemetry."""
+    try:
+        repo = pygit2.Repository(str(top))
+        tree = None if repo.head_is_unborn else repo.head.peel(pygit2.Commit).tree
+    except pygit2.GitError:
+        return True  # Damaged or another user's: the reader's own check says so.
+    return tree is not None and ("data/README.md" in tree or "data/telemetry" in tree)
+
+
 def _syncs(repo: pygit2.Repository) -> bool:
     """Tell whether one of the newest commits on HEAD's first-parent line is a sync's."""
     commit = None if repo.head_is_unborn else repo.head.peel(pygit2.Commit)

@@ -21,6 +21,7 @@ import click
 import pygit2
 
 from archiver.archive.git_setup import (
+    holds_archive,
     is_owner_refusal,
     owner_refusal,
     trust_as_git_does,
@@ -150,7 +151,7 @@ def _trusted_repo(ctx: click.Context, param: click.Parameter, value: Path) -> Pa
     trust_as_git_does(value.resolve())
     creating = ctx.command.name in _CREATING
     top = work_tree_top(value, archive_only=creating)
-    if not creating and top != value and not _holds_archive(top):
+    if not creating and top != value and not holds_archive(top):
         # A folder inside a person's own project (or home folder under git): the readers
         # wrote their history index into that repository's .git and read it as an archive.
         raise click.BadParameter(
@@ -158,17 +159,6 @@ def _trusted_repo(ctx: click.Context, param: click.Parameter, value: Path) -> Pa
             "(its HEAD holds no data/README.md); give the archive's folder"
         )
     return top
-
-
-def _holds_archive(top: Path) -> bool:
-    """Tell whether HEAD of the work tree at top holds an archive's data/README.md (every
-    sync writes it; a fresh fork of the project carries it) or its telemetry."""
-    try:
-        repo = pygit2.Repository(str(top))
-        tree = None if repo.head_is_unborn else repo.head.peel(pygit2.Commit).tree
-    except pygit2.GitError:
-        return True  # Damaged or another user's: the command's own check says so.
-    return tree is not None and ("data/README.md" in tree or "data/telemetry" in tree)
 
 
 def repo_option(command: F) -> F:

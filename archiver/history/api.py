@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from archiver.archive.git_setup import refuse_stranger_folder
 from archiver.history.pricing import EndpointCost, PriceInterval, model_costs, price_in_force
 from archiver.history.versions import (
     SyncChanges,
@@ -26,6 +27,7 @@ class History:
     Every call brings the derived index in `.git/archiver/` up to date first, so it is fast
     on years of hourly commits and always current. A time (`at`, `since`, `until`) is a
     datetime (naive: UTC), a date (its midnight, UTC) or ISO 8601 text such as "2026-07-18".
+    A folder inside a git repository that is no archive raises StoreError.
 
         >>> history = History("archive")
         >>> history.versions("model", "openai/gpt-4.1")[0].epoch   # the newest version
@@ -33,6 +35,10 @@ class History:
 
     def __init__(self, repo: str | Path) -> None:
         self.repo = Path(repo)
+        # As the command line's --repo: a folder of an archive stands for it, but a folder
+        # inside someone's own repository is refused, not read as an empty archive with a
+        # history index written into that repository's .git.
+        refuse_stranger_folder(self.repo)
 
     def versions(self, category: Category, key: str) -> list[Version]:
         """Return every version of one entity, newest first."""

@@ -66,7 +66,11 @@ class Version:
 
 @dataclass(frozen=True)
 class Change:
-    """One entity's change in one sync, classified (see archiver.history.classify)."""
+    """One entity's change in one sync, classified (see archiver.history.classify).
+
+    `kinds` are the classes (`price_down`...): `archiver changes --json` writes them as
+    `classes`; its `kinds` (price, status...) are archiver.history.kinds.describe_change's.
+    """
 
     category: str
     key: str
