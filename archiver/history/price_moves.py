@@ -9,9 +9,8 @@ tiers: priority, flex) and ``pricing_json`` (the provider's own rate card). A mo
 reported once, where it reads best: from ``pricing.*`` first; a copy elsewhere that moves
 by the same pair of values is an echo and is left out.
 
-Values stay the exact decimals of the JSON: ``"0.0000005586"`` per token reads
-``$0.5586 per M tokens``, never a float.
-"""
+Values stay the exact decimals of the JSON: ``"0.0000005586"`` per token reads ``$0.5586 per M
+tokens``, never a float."""
 
 from __future__ import annotations
 
@@ -131,8 +130,8 @@ def dollars(amount: Decimal) -> str:
 
 
 def signed_percent(value: Decimal) -> str:
-    """Return a change in percent to one decimal, with its sign: -60.7%, +12.5%; a move too
-    small to show keeps its direction, +0.0% (a rise read "0.0%" where a cut read "-0.0%")."""
+    """Return a change in percent to one decimal, signed by the exact value (a tiny rise reads
+    +0.0%, as a tiny cut -0.0%): -60.7%, +12.5%."""
     try:
         rounded = value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
     except InvalidOperation:
