@@ -194,3 +194,15 @@ def flaky_upload_pack(folder: Path) -> Path:
     )
     script.chmod(0o755)
     return script
+
+
+def stranger_repository(tmp_path: Path) -> Path:
+    """Return a person's own git repository that is no archive (a home folder under git),
+    with a folder `project/notes` inside it, committed."""
+    home = tmp_path / "home"
+    (home / "project" / "notes").mkdir(parents=True)
+    (home / "project" / "b.txt").write_text("b\n")
+    person = ["-c", "user.name=p", "-c", "user.email=p@example.com"]
+    for args in (["init", "-q"], ["add", "-A"], [*person, "commit", "-qm", "mine"]):
+        subprocess.run(["git", "-C", str(home), *args], check=True, capture_output=True)
+    return home

@@ -6,32 +6,22 @@ archive still stands for the archive, as on the command line."""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 
 import archiver
+from tests.archive_helpers import stranger_repository
 from tests.small_captures import eighth_base as base
 from tests.small_captures import small_captures
 
 __all__ = ["base", "small_captures"]
 
 
-def _stranger(tmp_path: Path) -> Path:
-    home = tmp_path / "home"
-    (home / "project" / "notes").mkdir(parents=True)
-    (home / "project" / "b.txt").write_text("b\n")
-    person = ["-c", "user.name=p", "-c", "user.email=p@example.com"]
-    for args in (["init", "-q"], ["add", "-A"], [*person, "commit", "-qm", "mine"]):
-        subprocess.run(["git", "-C", str(home), *args], check=True, capture_output=True)
-    return home
-
-
 def test_history_of_a_folder_inside_another_repository_is_refused_untouched(
     tmp_path: Path,
 ) -> None:
-    home = _stranger(tmp_path)
+    home = stranger_repository(tmp_path)
     before = sorted(str(path) for path in (home / ".git").rglob("*"))
     with pytest.raises(archiver.ArchiverError, match="not an archive"):
         archiver.History(home / "project" / "notes").category_at("provider", None)

@@ -5,23 +5,13 @@ line, nothing written; a subfolder of an archive still stands for the archive.""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from archiver.cli import main
-
-
-def _stranger(tmp_path: Path) -> Path:
-    home = tmp_path / "home"
-    (home / "project" / "notes").mkdir(parents=True)
-    (home / "project" / "b.txt").write_text("b\n")
-    person = ["-c", "user.name=p", "-c", "user.email=p@example.com"]
-    for args in (["init", "-q"], ["add", "-A"], [*person, "commit", "-qm", "mine"]):
-        subprocess.run(["git", "-C", str(home), *args], check=True, capture_output=True)
-    return home
+from tests.archive_helpers import stranger_repository
 
 
 @pytest.mark.parametrize(
@@ -30,7 +20,7 @@ def _stranger(tmp_path: Path) -> Path:
 def test_a_folder_inside_another_repository_is_refused_untouched(
     tmp_path: Path, command: list[str]
 ) -> None:
-    home = _stranger(tmp_path)
+    home = stranger_repository(tmp_path)
     before = sorted(str(path) for path in (home / ".git").rglob("*"))
     result = CliRunner().invoke(main, [*command, "--repo", str(home / "project" / "notes")])
     assert result.exit_code == 2
