@@ -79,6 +79,12 @@ def key_text(key: str) -> str:
     return key if len(key) <= SHOWN_KEY else f"{key[:80]}... ({len(key):,} characters)"
 
 
+def name_text(value: object) -> str | None:
+    """Return a name upstream sent without its edge spaces, or None: a blank one names
+    nothing, and every reader then names the entity by its key."""
+    return (value.strip() or None) if isinstance(value, str) else None
+
+
 def _escape(char: str) -> str:
     """Return a character as a visible escape sequence."""
     if char in _NAMED:

@@ -25,6 +25,7 @@ from archiver.history.classify import Part, changed_leaves, decimal_price
 from archiver.history.kind_rules import ABSENT, COPY_ROOTS, Kind, field_kind, field_text
 from archiver.history.price_moves import MILLION, dollars, price_moves
 from archiver.history.versions import Change
+from archiver.textsafe import name_text
 
 __all__ = [
     "KIND_LABELS",
@@ -160,9 +161,9 @@ def importance(described: Described) -> tuple[int, Decimal, int, str]:
 def model_name(entity: Entity | None, key: str) -> str:
     """Return a model's display name from its file (catalog, then v1), else its key."""
     for root in ("catalog", "v1"):
-        name = _dig(entity, (root, "name"))
-        if isinstance(name, str) and name.strip():
-            return name.strip()
+        name = name_text(_dig(entity, (root, "name")))
+        if name:
+            return name
     return key
 
 
@@ -171,19 +172,14 @@ def _subject(category: str, key: str, entity: Entity, names: Mapping[str, str]) 
     if category == "model":
         return names.get(key) or model_name(entity, key)
     if category == "provider":
-        name = _name(_dig(entity, ("all_providers", "displayName")))
-        return f"{name or _name(_dig(entity, ('provider_info', 'name'))) or key} (provider)"
+        name = name_text(_dig(entity, ("all_providers", "displayName")))
+        return f"{name or name_text(_dig(entity, ('provider_info', 'name'))) or key} (provider)"
     model = entity.get("model")
     model_key = model if isinstance(model, str) else key
-    provider = _name(entity.get("provider_display_name")) or entity.get("provider_info") or "?"
+    provider = name_text(entity.get("provider_display_name")) or entity.get("provider_info") or "?"
     tag = entity.get("provider_slug")
     suffix = f" ({tag.split('/', 1)[1]})" if isinstance(tag, str) and "/" in tag else ""
     return f"{names.get(model_key, model_key)} on {provider}{suffix}"
-
-
-def _name(value: Any) -> str | None:
-    """Return a name without its edge spaces; a blank one is none (the reader shows the key)."""
-    return (value.strip() or None) if isinstance(value, str) else None
 
 
 def _price_details(

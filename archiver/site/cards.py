@@ -24,7 +24,8 @@ from archiver.site.catalog import model_name, provider_name, unit_price
 from archiver.site.context import Entity, Projection
 from archiver.site.formats import count, money, per_million
 from archiver.site.urls import endpoint_page, model_page, provider_page
-from archiver.site.values import as_float, as_name, dig
+from archiver.site.values import as_float, dig
+from archiver.textsafe import name_text
 
 __all__ = [
     "KIND_LABELS",
@@ -238,7 +239,7 @@ def _titles(
 
 def _display(entity: Entity, provider_key: str) -> str:
     """Return the provider name an endpoint carries, or its slug (a blank name is none)."""
-    return as_name(entity.get("provider_display_name")) or provider_key
+    return name_text(entity.get("provider_display_name")) or provider_key
 
 
 def _page(category: str, key: str, projection: Projection) -> str | None:

@@ -23,11 +23,11 @@ from archiver.site.values import (
     as_float,
     as_int,
     as_mapping,
-    as_name,
     as_text,
     iso_time,
     unix_time,
 )
+from archiver.textsafe import name_text
 
 __all__ = [
     "build_catalog",
@@ -131,7 +131,7 @@ def endpoint_row(
         model_key=model_key,
         model_name=model_name(model, model_key),
         provider_key=provider_key,
-        provider_name=as_name(entity.get("provider_display_name"))
+        provider_name=name_text(entity.get("provider_display_name"))
         or provider_name(projection.providers.get(provider_key, {}), provider_key),
         provider_tag=as_text(entity.get("provider_slug")) or provider_key,
         region=as_text(entity.get("provider_region")),
@@ -250,7 +250,7 @@ def model_name(entity: Mapping[str, Any], key: str) -> str:
     """Return a model's display name without its `Author: ` prefix; a blank one is no name
     (its key, as `archiver changes` and the feeds name it: history.kinds.model_name)."""
     for part in ("catalog", "v1"):
-        name = (as_text(as_mapping(entity.get(part)).get("name")) or "").strip()
+        name = name_text(as_mapping(entity.get(part)).get("name"))
         if name:
             short = name.split(": ", 1)[1].strip() if ": " in name else ""
             return short or name
@@ -268,7 +268,7 @@ def provider_name(entity: Mapping[str, Any], key: str) -> str:
     A blank displayName is none: the page would have an empty title and heading.
     """
     for part in ("provider_info", "all_providers", "v1"):
-        name = as_name(as_mapping(entity.get(part)).get("displayName"))
+        name = name_text(as_mapping(entity.get(part)).get("displayName"))
         if name:
             return name
     return key

@@ -17,7 +17,6 @@ __all__ = [
     "as_float",
     "as_int",
     "as_mapping",
-    "as_name",
     "as_text",
     "dig",
     "iso_time",
@@ -33,12 +32,6 @@ def as_mapping(value: Any) -> Mapping[str, Any]:
 def as_text(value: Any) -> str | None:
     """Return value if it is a non-empty string."""
     return value if isinstance(value, str) and value else None
-
-
-def as_name(value: Any) -> str | None:
-    """Return a name without its edge spaces, or None: a blank one names nothing (the reader
-    falls back to the key, as history.kinds names a model or provider in `archiver changes`)."""
-    return (value.strip() or None) if isinstance(value, str) else None
 
 
 def as_bool(value: Any) -> bool | None:
