@@ -21,12 +21,19 @@ from __future__ import annotations
 
 import re
 from pathlib import PurePath
-from typing import Literal, cast
+from typing import Any, Literal, cast
 from urllib.parse import unquote
 
 from archiver.errors import UnsafeKeyError
 
-__all__ = ["CATEGORIES", "Category", "category_dir", "key_to_path", "path_to_key"]
+__all__ = [
+    "CATEGORIES",
+    "Category",
+    "category_dir",
+    "holds_archive_files",
+    "key_to_path",
+    "path_to_key",
+]
 
 # The three kinds of entity the archive keeps, one folder each under data/.
 Category = Literal["model", "endpoint", "provider"]
@@ -85,6 +92,13 @@ def _refusal(category: str, key: object, why: str) -> UnsafeKeyError:
 def _unknown(category: object) -> str:
     """Return the reason a category is refused."""
     return f"unknown category {_show(category)} (expected one of {', '.join(CATEGORIES)})"
+
+
+def holds_archive_files(tree: Any) -> bool:
+    """Tell whether a commit's tree (None: an unborn HEAD) holds an archive: its layout,
+    data/README.md (every sync writes it; a fresh fork of the project carries it), or its
+    telemetry. A folder inside a person's own repository is refused by what lacks both."""
+    return tree is not None and ("data/README.md" in tree or "data/telemetry" in tree)
 
 
 def category_dir(category: Category) -> str:

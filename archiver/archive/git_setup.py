@@ -25,6 +25,7 @@ import pygit2
 
 from archiver.archive.trailers import sync_epoch
 from archiver.errors import StoreError
+from archiver.paths import holds_archive_files
 
 _NOT_OWNED = "not owned by current user"
 # Commits of a person (code updates, edits) may sit on top of an archive's latest sync.
@@ -107,7 +108,7 @@ def holds_archive(top: Path) -> bool:
         tree = None if repo.head_is_unborn else repo.head.peel(pygit2.Commit).tree
     except pygit2.GitError:
         return True  # Damaged or another user's: the reader's own check says so.
-    return tree is not None and ("data/README.md" in tree or "data/telemetry" in tree)
+    return holds_archive_files(tree)
 
 
 def _syncs(repo: pygit2.Repository) -> bool:

@@ -23,6 +23,7 @@ import pygit2
 
 from archiver.backoff import while_connection_lost
 from archiver.errors import StoreError
+from archiver.paths import holds_archive_files
 from archiver.telemetry.layout import FILE_DAYS, KIND_NAME, ROOT
 
 # Everything but telemetry, then the telemetry folders of the days kept.
@@ -104,7 +105,7 @@ def _refuse_other_work_tree(root: Path, repo: pygit2.Repository) -> None:
             "repository git finds there); give --repo the archive's folder"
         )
     head = None if repo.head_is_unborn else repo.head.peel(pygit2.Commit).tree
-    if head is None or not ("data/README.md" in head or ROOT in head):
+    if not holds_archive_files(head):
         raise StoreError(
             f"{root} is not an archive (its HEAD holds no data/README.md); checkout-recent "
             "changes only an archive's work tree: give --repo the archive's folder"
