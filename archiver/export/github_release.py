@@ -67,7 +67,7 @@ def publish_release(out: Path, tag: str, gh: str = "gh") -> Published:
         )
     staged = Path(tempfile.mkdtemp(prefix=".release-", dir=out.parent))
     try:
-        names = [name for name in stage(out, staged) if name != MANIFEST]
+        names = stage(out, staged)
         by_release: dict[str, list[str]] = {}
         for name in names:
             by_release.setdefault(release_of(tag, name), []).append(name)

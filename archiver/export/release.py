@@ -9,7 +9,8 @@ release a year: archiver.export.github_release) and keeps only the months a reru
 back:
 
 - `stage(out, staged)` puts in `staged` each partition of `out` not yet uploaded, named
-  `<table>-<YYYY-MM>.parquet`, and `manifest.json` (every partition, by table and month);
+  `<table>-<YYYY-MM>.parquet` (the manifest, every partition by table and month, goes up
+  after the hand-off, once it says what is released: archiver.export.github_release);
 - once the upload has succeeded, `hand_off(out, staged)` marks what was staged as released
   in the manifest and removes from `out` the released months before the last two. An hourly
   rerun writes the current month and, for a few days, the one before (an uptime hour revised,
@@ -27,14 +28,12 @@ from __future__ import annotations
 
 import filecmp
 import re
-import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
 from archiver.errors import ArchiverError
 from archiver.export.months import previous_month
 from archiver.export.plan import (
-    MANIFEST,
     MONTH,
     RELEASED,
     TABLE_NAME,
@@ -75,8 +74,7 @@ def stage(out: Path, staged: Path) -> list[str]:
                 name = asset_name(table, month)
                 link_or_copy(partition_path(out, table, month), staged / name)
                 names.append(name)
-    shutil.copyfile(out / MANIFEST, staged / MANIFEST)
-    return [*names, MANIFEST]
+    return names
 
 
 def hand_off(out: Path, staged: Path) -> tuple[int, int]:
